@@ -1,0 +1,1 @@
+"""VM profiles (cited), QEMU measurement and the container-vs-VM arithmetic. No Textual."""

@@ -1,0 +1,118 @@
+"""The `container-lab` command: the dashboard by default, and the lab's subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tui.errors import LabError
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from tui.views.app import run_app
+
+    return run_app(host=args.host, serve=args.serve, port=args.port)
+
+
+def _cmd_engine_up(args: argparse.Namespace) -> int:
+    from tui.engine.provision import ensure_base_image, ensure_engine
+
+    print(ensure_engine(install=not args.no_install))
+    if not args.no_base_image:
+        print(ensure_base_image(args.base_image))
+    return 0
+
+
+def _cmd_keys_init(args: argparse.Namespace) -> int:
+    from tui.lab.keys import init_keys
+    from tui.paths import lab_paths
+
+    print(init_keys(lab_paths(), force=args.force).describe())
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from tui.lab.run import train_from_cli
+
+    return train_from_cli(host=args.host, rebuild=args.rebuild, compose=args.compose)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from tui.lab.verify import verify_from_cli
+
+    return verify_from_cli(Path(args.path), host=args.host)
+
+
+def _cmd_baseline_measure(args: argparse.Namespace) -> int:
+    from tui.baseline.cli import measure_from_cli
+
+    return measure_from_cli(args)
+
+
+def _cmd_baseline_show(args: argparse.Namespace) -> int:
+    from tui.baseline.cli import show_from_cli
+
+    return show_from_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `container-lab` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="container-lab",
+        description="A terminal dashboard for Docker container labs in machine learning.",
+    )
+    parser.add_argument("--host", help="Docker engine address (default: $DOCKER_HOST or socket)")
+    parser.add_argument("--serve", action="store_true", help="serve the dashboard in a browser")
+    parser.add_argument("--port", type=int, default=8000, help="port for --serve (localhost)")
+    parser.set_defaults(func=_cmd_dashboard)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    engine = sub.add_parser("engine", help="the Docker engine").add_subparsers(metavar="ACTION")
+    up = engine.add_parser("up", help="start dockerd if none answers; bootstrap the base image")
+    up.add_argument("--no-install", action="store_true", help="never apt-get install docker.io")
+    up.add_argument("--no-base-image", action="store_true", help="skip the base image")
+    up.add_argument("--base-image", default="debian:bookworm-slim")
+    up.set_defaults(func=_cmd_engine_up)
+
+    keys = sub.add_parser("keys", help="the demo signing key").add_subparsers(metavar="ACTION")
+    init = keys.add_parser("init", help="make a fresh demo signing key in .lab/")
+    init.add_argument("--force", action="store_true", help="replace an existing key")
+    init.set_defaults(func=_cmd_keys_init)
+
+    train = sub.add_parser("train", help="build the image and train a signed model")
+    train.add_argument("--rebuild", action="store_true", help="build even if the image exists")
+    train.add_argument("--compose", action="store_true", help="run through docker compose")
+    train.set_defaults(func=_cmd_train)
+
+    verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
+    verify.add_argument("path", help="the model tarball")
+    verify.set_defaults(func=_cmd_verify)
+
+    baseline = sub.add_parser("baseline", help="the VM baseline").add_subparsers(metavar="ACTION")
+    measure = baseline.add_parser("measure", help="boot a QEMU VM and record a profile")
+    measure.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for boot")
+    measure.add_argument("--memory", type=int, default=512, help="VM memory in MiB")
+    measure.set_defaults(func=_cmd_baseline_measure)
+    show = baseline.add_parser("show", help="list the VM profiles and their sources")
+    show.set_defaults(func=_cmd_baseline_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except LabError as exc:
+        print(f"container-lab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("container-lab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ground floor: everything that talks to the Docker engine. Never imports Textual."""

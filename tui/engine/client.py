@@ -1,0 +1,65 @@
+"""Connecting to the Docker engine: one place that knows DOCKER_HOST, --host and the pool size."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import docker
+from docker.errors import DockerException
+
+from tui.errors import LabError
+
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+# docker-py keeps 10 connections per client by default; every open log, events or stats stream
+# holds one, so the dashboard asks for more than it will ever stream at once.
+DEFAULT_POOL_SIZE = 256
+START_HINT = "start one with `container-lab engine up` (or `sudo dockerd &`)"
+
+
+@dataclass(frozen=True)
+class EngineAddress:
+    """Where the engine is expected: an explicit host, $DOCKER_HOST, or the default socket."""
+
+    url: str
+    source: str  # "--host", "DOCKER_HOST" or "default"
+
+    @property
+    def is_local(self) -> bool:
+        """True when the engine runs on this machine (a unix socket)."""
+        return self.url.startswith("unix://")
+
+
+def engine_address(host: str | None = None) -> EngineAddress:
+    """Resolve which engine to talk to, in the docker CLI's order of precedence."""
+    if host:
+        return EngineAddress(host, "--host")
+    env = os.environ.get("DOCKER_HOST")
+    if env:
+        return EngineAddress(env, "DOCKER_HOST")
+    return EngineAddress(DEFAULT_SOCKET, "default")
+
+
+def connect(
+    host: str | None = None, *, pool_size: int = DEFAULT_POOL_SIZE, timeout: int = 60
+) -> docker.DockerClient:
+    """Return a client for the engine at `host` that has answered a ping, or raise LabError."""
+    address = engine_address(host)
+    try:
+        client = docker.DockerClient(
+            base_url=address.url, version="auto", max_pool_size=pool_size, timeout=timeout
+        )
+        client.ping()
+    except DockerException as exc:
+        raise LabError(
+            f"No Docker engine answers at {address.url} (from {address.source}): {START_HINT}."
+        ) from exc
+    return client
+
+
+def is_engine_up(client: docker.DockerClient) -> bool:
+    """Ping the engine; False instead of an exception when it is gone."""
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False

@@ -1,0 +1,1 @@
+"""The training run: keys, build, launch, watch models/, verify. Never imports Textual."""

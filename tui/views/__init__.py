@@ -1,0 +1,1 @@
+"""The Textual app: screens, panes and messages. The only package that imports Textual."""
