@@ -10,7 +10,7 @@ PROJECT_ENV = "CONTAINER_LAB_PROJECT"
 
 
 def find_project_dir(start: Path | None = None) -> Path:
-    """Return the project folder: $CONTAINER_LAB_PROJECT, or the nearest parent with compose.yaml."""
+    """The project folder: $CONTAINER_LAB_PROJECT, or the nearest parent with compose.yaml."""
     override = os.environ.get(PROJECT_ENV)
     if override:
         return Path(override).resolve()

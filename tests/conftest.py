@@ -1,0 +1,66 @@
+"""Shared fixtures: the real Docker engine, and labels that mark what the tests made.
+
+With LAB_REQUIRE_DOCKER=1 (set by .ci/run) a test that would be skipped fails instead, so a
+missing engine can never pass as green.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import docker
+import pytest
+
+TEST_LABEL = "org.container-lab.test"
+TEST_IMAGE = os.environ.get("LAB_TEST_BASE_IMAGE", "debian:bookworm-slim")
+REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Under LAB_REQUIRE_DOCKER=1, turn every skip into a failure."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if REQUIRE_DOCKER and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skip forbidden by LAB_REQUIRE_DOCKER=1: {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use the engine carry the `docker` marker."""
+    for item in items:
+        if "docker_client" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.docker)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[docker.DockerClient]:
+    """A client of the real engine; skip (or fail under LAB_REQUIRE_DOCKER=1) when none answers."""
+    try:
+        client = docker.from_env(max_pool_size=64)
+        client.ping()
+    except Exception as exc:
+        message = f"no Docker engine answers ({exc}); run `container-lab engine up`"
+        if REQUIRE_DOCKER:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield client
+    remove_test_objects(client)
+    client.close()
+
+
+def remove_test_objects(client: docker.DockerClient) -> None:
+    """Remove the containers and images the tests labelled as theirs, and nothing else."""
+    for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
+        container.remove(force=True)
+    for image in client.images.list(filters={"label": TEST_LABEL}):
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(image.id, force=True)
+
+
+@pytest.fixture()
+def test_labels(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Labels for a throwaway object made by this test."""
+    return {TEST_LABEL: "1", f"{TEST_LABEL}.name": request.node.name[:60]}
