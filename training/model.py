@@ -1,0 +1,68 @@
+"""The sports classifier: a scikit-learn pipeline wrapped as a special_k SerializableModel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from special_k import SerializableModel
+from special_k.exceptions import ModelValidationError
+
+MODEL_NAME = "sports-classifier"
+
+
+def build_pipeline() -> Pipeline:
+    """TF-IDF over word unigrams and bigrams, then a multinomial logistic regression."""
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("classifier", LogisticRegression(C=20.0, max_iter=2000)),
+        ]
+    )
+
+
+class SportsClassifier(SerializableModel):
+    """Says which sport a text is about; validates itself against its training-time predictions."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        validation_texts: Sequence[str],
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Wrap a fitted pipeline and remember what it predicted for `validation_texts` now."""
+        self.pipeline = pipeline
+        self.validation_texts = list(validation_texts)
+        self.validation_predictions = [str(p) for p in pipeline.predict(self.validation_texts)]
+        super().__init__()
+        self.metadata = metadata or {}
+
+    @property
+    def _name(self) -> str:
+        return MODEL_NAME
+
+    @property
+    def custom_serialization(self) -> dict[str, tuple[str, str]]:
+        """The pipeline goes into the tarball through joblib, the rest with the model."""
+        return {"pipeline": ("jlib", "pipeline.joblib")}
+
+    def predict(self, X: Sequence[str]) -> list[str]:
+        """The sport of each text."""
+        return [str(label) for label in self.pipeline.predict(list(X))]
+
+    def validate_model(self) -> None:
+        """Raise ModelValidationError unless the model predicts what it did at training time."""
+        if not self.validation_texts:
+            raise ModelValidationError("the model carries no validation texts")
+        try:
+            now = self.predict(self.validation_texts)
+        except Exception as exc:  # an unfitted or broken pipeline
+            raise ModelValidationError(f"the model cannot predict: {exc}") from exc
+        changed = sum(a != b for a, b in zip(now, self.validation_predictions, strict=True))
+        if len(now) != len(self.validation_predictions) or changed:
+            raise ModelValidationError(
+                f"{changed} of {len(now)} validation predictions differ from training time"
+            )

@@ -1,0 +1,40 @@
+"""Training through Docker Compose: the same service, started with one command."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tui.engine.compose import compose_command
+from tui.lab.identity import ensure_identity
+from tui.lab.keys import load_keys
+from tui.lab.run import prepare_models_dir
+from tui.paths import LabPaths
+
+
+def compose_args(paths: LabPaths, *extra: str) -> list[str]:
+    """`docker compose` (or `docker-compose`) bound to the project's compose.yaml."""
+    return [
+        *compose_command(),
+        "--project-directory",
+        str(paths.project),
+        "-f",
+        str(paths.project / "compose.yaml"),
+        *extra,
+    ]
+
+
+def compose_train(paths: LabPaths, project_name: str | None = None) -> int:
+    """`up --build` the training service and return its exit code, then remove the container."""
+    load_keys(paths)
+    identity = ensure_identity(paths.env_file)
+    prepare_models_dir(paths.models, identity)
+    name = ["-p", project_name] if project_name else []
+    up = subprocess.run(
+        compose_args(paths, *name, "up", "--build", "--exit-code-from", "training", "training"),
+        cwd=paths.project,
+        check=False,
+    )
+    subprocess.run(
+        compose_args(paths, *name, "down"), cwd=paths.project, check=False, capture_output=True
+    )
+    return up.returncode

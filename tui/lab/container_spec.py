@@ -1,0 +1,82 @@
+"""The training container's runtime settings: mounts, limits and hardening, in one place.
+
+The same settings are written in compose.yaml; a test compares both with `docker inspect`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docker.types import Mount
+
+from tui.lab.identity import LabIdentity
+from tui.lab.keys import LabKeys
+
+MEMORY_LIMIT = "1g"
+NANO_CPUS = 1_500_000_000  # 1.5 CPUs
+PIDS_LIMIT = 256
+TMPFS = {"/tmp": "rw,nosuid,nodev,noexec,size=64m,mode=1777"}
+ROLE_LABEL = "org.container-lab.role"
+
+
+def hardened(identity: LabIdentity, labels: dict[str, str]) -> dict[str, Any]:
+    """Settings every lab container gets: non-root, no network, no capabilities, read-only."""
+    return {
+        "user": identity.user,
+        "read_only": True,
+        "tmpfs": dict(TMPFS),
+        "network_mode": "none",
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "mem_limit": MEMORY_LIMIT,
+        "nano_cpus": NANO_CPUS,
+        "pids_limit": PIDS_LIMIT,
+        "init": True,
+        "labels": labels,
+    }
+
+
+def training_config(
+    image: str,
+    data: Path,
+    models: Path,
+    keys: LabKeys,
+    identity: LabIdentity,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for `containers.create` that train into `models`."""
+    mounts = [
+        Mount("/data", str(data), type="bind", read_only=True),
+        Mount("/models", str(models), type="bind", read_only=False),
+        Mount("/trusted-keys", str(keys.trusted_dir), type="bind", read_only=True),
+        Mount("/run/secrets/signing_key", str(keys.secret_key), type="bind", read_only=True),
+        Mount("/run/secrets/signing_passphrase", str(keys.passphrase), type="bind", read_only=True),
+    ]
+    return {
+        "image": image,
+        "command": ["/models"],
+        "mounts": mounts,
+        **hardened(identity, {ROLE_LABEL: "training", **(labels or {})}),
+    }
+
+
+def verify_config(
+    image: str,
+    tarball_dir: Path,
+    tarball_name: str,
+    trusted_dir: Path,
+    identity: LabIdentity,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for `containers.create` that verify one tarball with the public key."""
+    return {
+        "image": image,
+        "entrypoint": ["python", "-m", "training.verify"],
+        "command": [f"/input/{tarball_name}"],
+        "mounts": [
+            Mount("/input", str(tarball_dir), type="bind", read_only=True),
+            Mount("/trusted-keys", str(trusted_dir), type="bind", read_only=True),
+        ],
+        **hardened(identity, {ROLE_LABEL: "verify", **(labels or {})}),
+    }

@@ -1,0 +1,53 @@
+"""The training image: built from the project's Dockerfile for the lab user's ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import docker
+from docker.errors import ImageNotFound
+
+from tui.engine.build import BuildResult, build_image
+from tui.lab.identity import LabIdentity
+from tui.paths import LabPaths
+
+TRAINING_IMAGE = "container-lab/training:latest"
+USER_LABEL = "org.container-lab.user-id"
+GROUP_LABEL = "org.container-lab.group-id"
+
+
+def image_matches(client: docker.DockerClient, tag: str, identity: LabIdentity) -> bool:
+    """Whether `tag` exists and was built for these ids."""
+    try:
+        labels = client.images.get(tag).labels or {}
+    except ImageNotFound:
+        return False
+    return labels.get(USER_LABEL) == str(identity.uid) and labels.get(GROUP_LABEL) == str(
+        identity.gid
+    )
+
+
+def ensure_training_image(
+    client: docker.DockerClient,
+    paths: LabPaths,
+    identity: LabIdentity,
+    *,
+    tag: str = TRAINING_IMAGE,
+    rebuild: bool = False,
+    labels: dict[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> BuildResult | None:
+    """Build the image when it is missing, built for other ids, or `rebuild` is asked for.
+
+    Returns the build's result, or None when the existing image was kept.
+    """
+    if not rebuild and image_matches(client, tag, identity):
+        return None
+    return build_image(
+        client,
+        paths.project,
+        tag,
+        buildargs={"USER_ID": str(identity.uid), "GROUP_ID": str(identity.gid)},
+        labels=labels,
+        on_line=on_line,
+    )

@@ -1,0 +1,243 @@
+"""One training run: build when needed, start the container, stream its logs, wait for the tarball.
+
+`TrainingRun.run()` blocks, so the dashboard calls it from a worker thread and the CLI directly;
+both see the same events through `on_event`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import docker
+from docker.errors import APIError, DockerException, NotFound
+
+from tui.engine.client import connect
+from tui.engine.logs import LogStream
+from tui.errors import LabError
+from tui.lab.container_spec import training_config
+from tui.lab.identity import LabIdentity, ensure_identity, hand_over
+from tui.lab.image import TRAINING_IMAGE, ensure_training_image
+from tui.lab.keys import load_keys
+from tui.lab.progress import Progress, parse_progress
+from tui.lab.watch import TarballWatcher
+from tui.paths import LabPaths, lab_paths
+
+EventKind = Literal["build", "start", "log", "progress", "tarball", "exit"]
+LAST_LINES = 20
+EXIT_GRACE_SECONDS = 30.0  # after the tarball appears, the container only has to exit
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Something the run did: a build line, a log line, a progress record, the tarball, the end."""
+
+    kind: EventKind
+    text: str = ""
+    progress: Progress | None = None
+    stream: str = "stdout"
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended: the tarball (if any), the exit code and the last lines it printed."""
+
+    tarball: Path | None = None
+    exit_code: int | None = None
+    last_lines: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+
+def prepare_models_dir(models: Path, identity: LabIdentity) -> None:
+    """Create models/ for the lab user; refuse one the container could not write to."""
+    if models.exists() and not models.is_dir():
+        raise LabError(f"{models} is not a folder: move it away so models/ can be created.")
+    models.mkdir(exist_ok=True)
+    hand_over(models, identity)
+    if os.geteuid() != 0 and not os.access(models, os.W_OK | os.X_OK):
+        raise LabError(f"{models} is not writable by you: `chmod u+w {models}` or fix its owner.")
+    mode = models.stat()
+    if mode.st_uid != identity.uid and not mode.st_mode & 0o002:
+        raise LabError(
+            f"{models} belongs to uid {mode.st_uid}, not to USER_ID={identity.uid} from .env: "
+            f"`chown {identity.uid}:{identity.gid} {models}` or fix .env."
+        )
+
+
+class TrainingRun:
+    """A cancellable training run against one engine."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        paths: LabPaths,
+        *,
+        rebuild: bool = False,
+        image: str = TRAINING_IMAGE,
+        labels: dict[str, str] | None = None,
+        on_event: Callable[[RunEvent], None] | None = None,
+    ) -> None:
+        """Prepare a run; nothing touches the engine until run()."""
+        self.client = client
+        self.paths = paths
+        self.rebuild = rebuild
+        self.image = image
+        self.labels = labels or {}
+        self.on_event = on_event or (lambda event: None)
+        self.container_id: str | None = None
+        self._cancelled = threading.Event()
+        self._watcher: TarballWatcher | None = None
+        self._log_stream: LogStream | None = None
+
+    def _emit(self, event: RunEvent) -> None:
+        self.on_event(event)
+
+    def run(self) -> RunOutcome:
+        """Build if needed, train, and return once the tarball is in place or the run failed."""
+        started = time.monotonic()
+        keys = load_keys(self.paths)
+        identity = ensure_identity(self.paths.env_file)
+        prepare_models_dir(self.paths.models, identity)
+        if not self.paths.data.is_dir():
+            raise LabError(f"no corpus at {self.paths.data}: run from the project folder.")
+        ensure_training_image(
+            self.client,
+            self.paths,
+            identity,
+            tag=self.image,
+            rebuild=self.rebuild,
+            labels=self.labels,
+            on_line=lambda line: self._emit(RunEvent("build", line)),
+        )
+        if self._cancelled.is_set():
+            return RunOutcome(cancelled=True, seconds=time.monotonic() - started)
+        config = training_config(
+            self.image, self.paths.data, self.paths.models, keys, identity, self.labels
+        )
+        outcome = RunOutcome()
+        with TarballWatcher(self.paths.models) as watcher:
+            self._watcher = watcher
+            try:
+                container = self.client.containers.create(**config)
+            except (APIError, DockerException) as exc:
+                raise LabError(f"cannot create the training container: {exc}") from exc
+            self.container_id = container.id
+            try:
+                container.start()
+                self._emit(RunEvent("start", container.short_id))
+                streamer = threading.Thread(
+                    target=self._follow, args=(container, outcome, watcher), daemon=True
+                )
+                streamer.start()
+                tarball = watcher.wait()
+                if tarball is not None:
+                    outcome.tarball = tarball
+                    self._emit(RunEvent("tarball", str(tarball)))
+                streamer.join(timeout=EXIT_GRACE_SECONDS if tarball else None)
+            finally:
+                self._finish(container, outcome)
+        outcome.seconds = time.monotonic() - started
+        outcome.cancelled = self._cancelled.is_set()
+        return outcome
+
+    def _follow(
+        self,
+        container: docker.models.containers.Container,
+        outcome: RunOutcome,
+        watcher: TarballWatcher,
+    ) -> None:
+        """Stream the logs until the container ends, then record its exit code."""
+        last: deque[str] = deque(maxlen=LAST_LINES)
+        try:
+            self._log_stream = LogStream(self.client.api, container.id, follow=True, tail="all")
+            for line in self._log_stream:
+                last.append(line.text)
+                progress = parse_progress(line.text)
+                if progress is not None:
+                    outcome.metrics.update(progress.metrics)
+                    self._emit(RunEvent("progress", line.text, progress, line.stream))
+                else:
+                    self._emit(RunEvent("log", line.text, None, line.stream))
+            status = container.wait(timeout=60)
+            outcome.exit_code = int(status.get("StatusCode", -1))
+        except (APIError, DockerException, OSError) as exc:
+            last.append(f"log stream ended: {exc}")
+        finally:
+            outcome.last_lines = list(last)
+            self._emit(RunEvent("exit", str(outcome.exit_code)))
+            watcher.wake()
+
+    def _finish(self, container: docker.models.containers.Container, outcome: RunOutcome) -> None:
+        """Stop and remove the container and any partial file a killed run left behind."""
+        try:
+            container.reload()
+            if container.status == "running":
+                container.stop(timeout=10)
+            if outcome.exit_code is None:
+                outcome.exit_code = int(container.wait(timeout=30).get("StatusCode", -1))
+            container.remove(force=True)
+        except NotFound:
+            pass
+        except (APIError, DockerException) as exc:
+            outcome.last_lines.append(f"cleanup: {exc}")
+        for partial in self.paths.models.glob(".*.tar.gz.partial"):
+            partial.unlink(missing_ok=True)
+
+    def cancel(self) -> None:
+        """Stop the container (from any thread); the run returns with no tarball."""
+        self._cancelled.set()
+        if self.container_id:
+            with contextlib.suppress(APIError, DockerException):
+                self.client.api.stop(self.container_id, timeout=10)
+        if self._watcher is not None:
+            self._watcher.wake()
+
+
+def describe_failure(outcome: RunOutcome) -> str:
+    """One line for a run that left no tarball."""
+    if outcome.cancelled:
+        return "training cancelled; no tarball was written"
+    errors = [
+        p.message for p in map(parse_progress, outcome.last_lines) if p and p.stage == "error"
+    ]
+    reason = errors[-1] if errors else (outcome.last_lines[-1] if outcome.last_lines else "")
+    return f"training failed with exit code {outcome.exit_code}: {reason}"
+
+
+def train_from_cli(host: str | None = None, rebuild: bool = False, compose: bool = False) -> int:
+    """`container-lab train`: print progress as it comes, end with the tarball or a reason."""
+    paths = lab_paths()
+    if compose:
+        from tui.lab.compose_run import compose_train
+
+        return compose_train(paths)
+    client = connect(host)
+
+    def show(event: RunEvent) -> None:
+        if event.kind == "build":
+            print(f"build  {event.text}", flush=True)
+        elif event.kind == "progress" and event.progress:
+            print(f"{event.progress.progress:>5.0%}  {event.progress.message}", flush=True)
+        elif event.kind == "log":
+            print(f"{event.stream:<6} {event.text}", flush=True)
+
+    run = TrainingRun(client, paths, rebuild=rebuild, on_event=show)
+    outcome = run.run()
+    if outcome.tarball is None or outcome.exit_code != 0:
+        print(f"container-lab: {describe_failure(outcome)}", file=sys.stderr)
+        for line in outcome.last_lines[-5:]:
+            print(f"  | {line}", file=sys.stderr)
+        return 1
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
+    print(f"model: {outcome.tarball} ({metrics}) in {outcome.seconds:.1f} s")
+    return 0

@@ -1,0 +1,103 @@
+"""`container-lab verify`: check a model tarball in the training image, with the public key only."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException
+
+from tui.engine.client import connect
+from tui.errors import LabError
+from tui.lab.container_spec import verify_config
+from tui.lab.identity import ensure_identity
+from tui.lab.image import TRAINING_IMAGE, ensure_training_image
+from tui.lab.keys import load_keys
+from tui.paths import LabPaths, lab_paths
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The training image's verdict on one tarball."""
+
+    ok: bool
+    reason: str
+    details: dict[str, Any]
+
+
+def _checked_source(path: Path) -> Path:
+    if not path.exists():
+        raise LabError(f"no file at {path}: give the path of a model tarball.")
+    if not path.is_file():
+        raise LabError(f"{path} is not a regular file: give the path of a model tarball.")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise LabError(f"cannot read {path}: {exc.strerror}.") from exc
+    return path
+
+
+def verify_tarball(
+    client: docker.DockerClient,
+    path: Path,
+    paths: LabPaths,
+    *,
+    image: str = TRAINING_IMAGE,
+    labels: dict[str, str] | None = None,
+) -> Verdict:
+    """Run training.verify on a read-only copy of `path` in a container with no network."""
+    source = _checked_source(path)
+    keys = load_keys(paths)
+    identity = ensure_identity(paths.env_file)
+    ensure_training_image(client, paths, identity, tag=image, labels=labels)
+    name = source.name if _SAFE_NAME.match(source.name) else "model.tar.gz"
+    # A private copy the container's user can read, whoever owns the original.
+    with tempfile.TemporaryDirectory(prefix="container-lab-verify-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)
+        shutil.copyfile(source, folder / name)
+        (folder / name).chmod(0o644)
+        config = verify_config(image, folder, name, keys.trusted_dir, identity, labels)
+        try:
+            container = client.containers.create(**config)
+        except (APIError, DockerException) as exc:
+            raise LabError(f"cannot start the verifier: {exc}") from exc
+        try:
+            container.start()
+            status = container.wait(timeout=300)
+            output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
+            errors = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
+        finally:
+            container.remove(force=True)
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = (errors.strip().splitlines() or [f"exit code {status.get('StatusCode')}"])[-1]
+        return Verdict(False, f"the verifier crashed: {tail}", {})
+    verdict = json.loads(lines[-1])
+    ok = bool(verdict.get("ok")) and status.get("StatusCode") == 0
+    return Verdict(ok, str(verdict.get("reason", "verified")), verdict)
+
+
+def verify_from_cli(path: Path, host: str | None = None) -> int:
+    """Print the verdict; 0 when verified, 1 when refused (with the reason on one line)."""
+    verdict = verify_tarball(connect(host), path, lab_paths())
+    if not verdict.ok:
+        print(f"container-lab: refused {path.name}: {verdict.reason}", file=sys.stderr)
+        return 1
+    details = verdict.details
+    metrics = ", ".join(f"{k} {v}" for k, v in sorted(details.get("metrics", {}).items()))
+    print(
+        f"verified {path.name}: model {details.get('model')}, {details.get('size')} bytes, "
+        f"{metrics}; signature {details.get('signature')}; validation {details.get('validation')}"
+    )
+    return 0
