@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(func=_cmd_keys_init)
 
     train = sub.add_parser("train", help="build the image and train a signed model")
-    train.add_argument("--rebuild", action="store_true", help="build even if the image exists")
+    train.add_argument("--rebuild", action="store_true", help="build without the layer cache")
     train.add_argument("--compose", action="store_true", help="run through docker compose")
     train.set_defaults(func=_cmd_train)
 

@@ -33,15 +33,16 @@ def ensure_training_image(
     identity: LabIdentity,
     *,
     tag: str = TRAINING_IMAGE,
-    rebuild: bool = False,
+    only_if_missing: bool = False,
+    nocache: bool = False,
     labels: dict[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> BuildResult | None:
-    """Build the image when it is missing, built for other ids, or `rebuild` is asked for.
+    """Build the image (the layer cache makes an unchanged rebuild take a second or two).
 
-    Returns the build's result, or None when the existing image was kept.
+    With `only_if_missing`, keep an existing image built for these ids and return None.
     """
-    if not rebuild and image_matches(client, tag, identity):
+    if only_if_missing and image_matches(client, tag, identity):
         return None
     return build_image(
         client,
@@ -50,4 +51,5 @@ def ensure_training_image(
         buildargs={"USER_ID": str(identity.uid), "GROUP_ID": str(identity.gid)},
         labels=labels,
         on_line=on_line,
+        nocache=nocache,
     )

@@ -115,7 +115,7 @@ class TrainingRun:
             self.paths,
             identity,
             tag=self.image,
-            rebuild=self.rebuild,
+            nocache=self.rebuild,
             labels=self.labels,
             on_line=lambda line: self._emit(RunEvent("build", line)),
         )

@@ -59,7 +59,7 @@ def verify_tarball(
     source = _checked_source(path)
     keys = load_keys(paths)
     identity = ensure_identity(paths.env_file)
-    ensure_training_image(client, paths, identity, tag=image, labels=labels)
+    ensure_training_image(client, paths, identity, tag=image, labels=labels, only_if_missing=True)
     name = source.name if _SAFE_NAME.match(source.name) else "model.tar.gz"
     # A private copy the container's user can read, whoever owns the original.
     with tempfile.TemporaryDirectory(prefix="container-lab-verify-") as tmp:
