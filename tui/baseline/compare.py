@@ -33,10 +33,16 @@ class Comparison:
 
     @property
     def ratio(self) -> float | None:
-        """How many times the VM figure is the container's (None when either is unknown)."""
-        if self.container is None or self.vm is None or self.container <= 0:
+        """The containers' advantage: VM / container cost, or container / VM count for density.
+
+        None when either figure is unknown or the divisor is zero.
+        """
+        if self.container is None or self.vm is None:
             return None
-        return self.vm / self.container
+        top, bottom = (
+            (self.container, self.vm) if self.metric == "density" else (self.vm, self.container)
+        )
+        return top / bottom if bottom > 0 else None
 
 
 def vm_memory_bytes(workload_bytes: float, profile: Profile) -> float | None:

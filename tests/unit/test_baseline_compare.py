@@ -1,0 +1,138 @@
+"""The container-vs-VM arithmetic, on hand-made profiles and footprints."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.baseline.compare import (
+    MIB,
+    compare_all,
+    compare_one,
+    fit_count,
+    format_value,
+    unique_layer_bytes,
+    vm_disk_bytes,
+    vm_memory_bytes,
+    vm_start_seconds,
+)
+from tui.baseline.profiles import Profile, parse_profiles
+from tui.engine.footprint import ContainerFootprint
+
+GIB = 1024 * MIB
+
+
+def make_profile(**figures: float) -> Profile:
+    doc = {
+        "sources": {
+            "s": {"title": "T", "authors": "A", "publisher": "P", "year": 2020, "url": "u"}
+        },
+        "profiles": [
+            {
+                "id": "p",
+                "name": "P",
+                "figures": {k: {"value": v, "source": "s"} for k, v in figures.items()},
+            }
+        ],
+    }
+    return parse_profiles(doc)[0]
+
+
+def fp(name: str, mem_mib: float | None, start: float | None, layers=()) -> ContainerFootprint:
+    memory = None if mem_mib is None else int(mem_mib * MIB)
+    return ContainerFootprint(name, name, "img", memory, start, tuple(layers))
+
+
+def test_vm_memory_adds_guest_os_and_vmm_with_a_floor():
+    profile = make_profile(guest_os_mib=200, vmm_overhead_mib=5, guest_memory_mib=256)
+    assert vm_memory_bytes(10 * MIB, profile) == 256 * MIB  # floor: the guest's own RAM
+    assert vm_memory_bytes(100 * MIB, profile) == 305 * MIB  # 100 + 200 + 5
+
+
+def test_vm_memory_unknown_without_memory_figures():
+    assert vm_memory_bytes(10 * MIB, make_profile(boot_seconds=1)) is None
+
+
+def test_vm_start_is_boot_plus_workload_start():
+    assert vm_start_seconds(0.2, make_profile(boot_seconds=4.0)) == pytest.approx(4.2)
+    assert vm_start_seconds(0.2, make_profile(guest_os_mib=1)) is None
+
+
+def test_vm_disk_is_image_on_guest_disk_with_minimum():
+    assert vm_disk_bytes(100 * MIB, make_profile(disk_mib=9)) == 109 * MIB
+    assert vm_disk_bytes(100 * MIB, make_profile(min_disk_mib=4096)) == 4 * GIB
+    assert vm_disk_bytes(100 * MIB, make_profile(boot_seconds=1)) is None
+
+
+def test_shared_layers_are_counted_once():
+    base = [("sha256:a", 80), ("sha256:b", 20)]
+    derived = [*base, ("sha256:c", 5)]
+    other = [("sha256:x", 50)]
+    assert unique_layer_bytes([base, derived, other]) == 155
+    assert unique_layer_bytes([]) == 0
+
+
+def test_fit_count_floors_and_handles_unknown():
+    assert fit_count(10 * GIB, 3 * GIB) == 3
+    assert fit_count(10 * GIB, None) is None
+    assert fit_count(10 * GIB, 0) is None
+
+
+def test_compare_one_container_against_measured_like_profile():
+    profile = make_profile(boot_seconds=4.0, guest_os_mib=200, disk_mib=10)
+    one = fp("web", 50, 0.25, [("sha256:a", 100 * MIB)])
+    got = {c.metric: c for c in compare_one(one, profile, host_bytes=16 * GIB)}
+    assert got["memory"].container == 50 * MIB
+    assert got["memory"].vm == 250 * MIB
+    assert got["memory"].ratio == pytest.approx(5.0)
+    assert got["start"].vm == pytest.approx(4.25)
+    assert got["disk"].vm == 110 * MIB
+    assert got["density"].container == (16 * GIB) // (50 * MIB)
+    assert got["density"].vm == (16 * GIB) // (250 * MIB)
+
+
+def test_compare_all_sums_memory_shares_layers_and_averages_start():
+    profile = make_profile(boot_seconds=1.0, guest_memory_mib=1024, min_disk_mib=4096)
+    shared = ("sha256:base", 100 * MIB)
+    fps = [
+        fp("a", 10, 0.1, [shared, ("sha256:a", 5 * MIB)]),
+        fp("b", 30, 0.3, [shared]),
+        fp("c", None, None, [shared]),  # not sampled yet: left out of memory and start
+    ]
+    got = {c.metric: c for c in compare_all(fps, profile, host_bytes=8 * GIB)}
+    assert got["memory"].container == 40 * MIB
+    assert got["memory"].vm == 2 * GIB  # two VMs of at least 1 GiB each
+    assert got["start"].container == pytest.approx(0.2)
+    assert got["start"].vm == pytest.approx(1.2)
+    assert "mean of 2" in got["start"].note
+    assert got["disk"].container == 105 * MIB  # the base layer once
+    assert got["disk"].vm == 3 * 4 * GIB  # VMs share nothing
+    assert got["density"].container == (8 * GIB) // (20 * MIB)
+    assert got["density"].vm == 8
+
+
+def test_missing_figures_say_how_to_get_them():
+    profile = make_profile(guest_memory_mib=256)
+    got = {c.metric: c for c in compare_one(fp("x", 10, 0.1), profile, 8 * GIB)}
+    assert got["start"].vm is None
+    assert "baseline measure" in got["start"].note
+    assert got["disk"].vm is None and got["disk"].ratio is None
+
+
+def test_no_containers_gives_unknowns():
+    got = compare_all([], make_profile(boot_seconds=1), 8 * GIB)
+    assert all(c.container is None for c in got)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (None, "s", "n/a"),
+        (0.125, "s", "125 ms"),
+        (4.2, "s", "4.20 s"),
+        (50 * MIB, "bytes", "50.0 MiB"),
+        (4 * GIB, "bytes", "4.00 GiB"),
+        (12.0, "count", "12"),
+    ],
+)
+def test_format_value(value, unit, text):
+    assert format_value(value, unit) == text
