@@ -52,6 +52,6 @@ ENV LAB_DATA_DIR=/data \
 WORKDIR /app
 COPY training/ /app/training/
 
-USER lab
+USER ${USER_ID}:${GROUP_ID}
 ENTRYPOINT ["python", "-m", "training.train"]
 CMD ["/models"]

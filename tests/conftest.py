@@ -14,6 +14,7 @@ import docker
 import pytest
 
 TEST_LABEL = "org.container-lab.test"
+TEST_IMAGE_REPOSITORY = "container-lab/training"  # tags :test* belong to the tests
 TEST_IMAGE = os.environ.get("LAB_TEST_BASE_IMAGE", "debian:bookworm-slim")
 REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
 
@@ -55,6 +56,11 @@ def remove_test_objects(client: docker.DockerClient) -> None:
     """Remove the containers and images the tests labelled as theirs, and nothing else."""
     for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
         container.remove(force=True)
+    for image in client.images.list(name=TEST_IMAGE_REPOSITORY):
+        for tag in image.tags:
+            if tag.startswith(f"{TEST_IMAGE_REPOSITORY}:test"):
+                with contextlib.suppress(docker.errors.APIError):
+                    client.images.remove(tag, force=True)
     for image in client.images.list(filters={"label": TEST_LABEL}):
         with contextlib.suppress(docker.errors.APIError):
             client.images.remove(image.id, force=True)

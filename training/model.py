@@ -5,23 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from special_k import SerializableModel
 from special_k.exceptions import ModelValidationError
 
 MODEL_NAME = "sports-classifier"
-
-
-def build_pipeline() -> Pipeline:
-    """TF-IDF over word unigrams and bigrams, then a multinomial logistic regression."""
-    return Pipeline(
-        [
-            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-            ("classifier", LogisticRegression(C=20.0, max_iter=2000)),
-        ]
-    )
 
 
 class SportsClassifier(SerializableModel):

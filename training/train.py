@@ -84,7 +84,8 @@ def train(models_dir: Path) -> Path:
         test_size=len(test_set),
     )
 
-    from training.model import SportsClassifier, build_pipeline
+    from training.model import SportsClassifier
+    from training.pipeline import build_pipeline
 
     pipeline = build_pipeline()
     pipeline.fit([e.text for e in train_set], [e.label for e in train_set])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 from tui.engine.compose import compose_command
@@ -23,18 +24,26 @@ def compose_args(paths: LabPaths, *extra: str) -> list[str]:
     ]
 
 
-def compose_train(paths: LabPaths, project_name: str | None = None) -> int:
+def compose_train(
+    paths: LabPaths, project_name: str | None = None, extra_env: dict[str, str] | None = None
+) -> int:
     """`up --build` the training service and return its exit code, then remove the container."""
     load_keys(paths)
     identity = ensure_identity(paths.env_file)
     prepare_models_dir(paths.models, identity)
     name = ["-p", project_name] if project_name else []
+    env = {**os.environ, **(extra_env or {})}
     up = subprocess.run(
         compose_args(paths, *name, "up", "--build", "--exit-code-from", "training", "training"),
         cwd=paths.project,
+        env=env,
         check=False,
     )
     subprocess.run(
-        compose_args(paths, *name, "down"), cwd=paths.project, check=False, capture_output=True
+        compose_args(paths, *name, "down"),
+        cwd=paths.project,
+        env=env,
+        check=False,
+        capture_output=True,
     )
     return up.returncode

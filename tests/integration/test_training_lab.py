@@ -1,0 +1,210 @@
+"""The training lab end to end, against the real engine: build, train, sign, verify."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+import docker
+import pytest
+
+from tests.integration.conftest import LABELS
+from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tui.engine.build import BuildResult, build_image
+from tui.lab.identity import ensure_identity, load_identity
+from tui.lab.keys import load_keys
+from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
+from tui.lab.verify import verify_tarball
+from tui.paths import LabPaths
+
+pytestmark = pytest.mark.slow
+
+
+def expected_owner(lab: LabPaths) -> tuple[int, int]:
+    """The caller's ids; as root (CI) the non-root stand-in written to .env."""
+    identity = load_identity(lab.env_file)
+    if os.getuid() != 0:
+        assert (identity.uid, identity.gid) == (os.getuid(), os.getgid())
+    assert identity.uid != 0 and identity.gid != 0
+    return identity.uid, identity.gid
+
+
+def test_image_builds_as_non_root_with_oci_labels(
+    docker_client: docker.DockerClient, training_image: BuildResult, lab: LabPaths
+) -> None:
+    image = docker_client.images.get(TEST_IMAGE_TAG)
+    labels = image.labels
+    assert labels["org.opencontainers.image.title"] == "container-lab-training"
+    uid, gid = expected_owner(lab)
+    assert labels["org.container-lab.user-id"] == str(uid)
+    assert labels["org.container-lab.group-id"] == str(gid)
+    assert image.attrs["Config"]["User"] == f"{uid}:{gid}"
+    assert image.attrs["Config"]["Entrypoint"] == ["python", "-m", "training.train"]
+    whoami = docker_client.containers.run(
+        TEST_IMAGE_TAG, entrypoint=["id", "-u"], remove=True, labels=LABELS
+    )
+    assert whoami.decode().strip() == str(uid)
+
+
+def test_sdk_training_leaves_a_verified_tarball_owned_by_the_caller(
+    docker_client: docker.DockerClient, lab: LabPaths, trained: tuple[RunOutcome, list[RunEvent]]
+) -> None:
+    outcome, events = trained
+    assert outcome.exit_code == 0, describe_failure(outcome)
+    assert outcome.tarball is not None and outcome.tarball.is_file()
+    assert outcome.tarball.parent == lab.models
+    assert outcome.tarball.name.startswith("sports-classifier-")
+    stat = outcome.tarball.stat()
+    assert (stat.st_uid, stat.st_gid) == expected_owner(lab)
+    assert not list(lab.models.glob(".*partial")), "a partial file was left behind"
+    stages = [e.progress.stage for e in events if e.progress]
+    assert stages[0] == "start" and stages[-1] == "done"
+    assert {"load", "fit", "evaluate", "sign", "verify"} <= set(stages)
+    assert any(e.kind == "tarball" for e in events), "the watcher never reported the tarball"
+    assert outcome.metrics["accuracy"] >= 0.8 and outcome.metrics["macro_f1"] >= 0.8
+
+    verdict = verify_tarball(
+        docker_client, outcome.tarball, lab, image=TEST_IMAGE_TAG, labels=LABELS
+    )
+    assert verdict.ok, verdict.reason
+    assert verdict.details["model"] == "sports-classifier"
+    assert len(verdict.details["labels"]) >= 6
+    assert verdict.details["metrics"] == outcome.metrics
+    assert not docker_client.containers.list(all=True, filters={"label": "org.container-lab.role"})
+
+
+def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int) -> None:
+    """Copy a model tarball, flipping one byte inside the member whose name ends so."""
+    with tarfile.open(source, "r:gz") as original, tarfile.open(target, "w:gz") as copy:
+        for member in original.getmembers():
+            data = original.extractfile(member).read() if member.isfile() else None
+            if data is not None and member.name.endswith(member_suffix):
+                payload = bytearray(data)
+                payload[flip_at % len(payload)] ^= 0x01
+                data = bytes(payload)
+            copy.addfile(member, io.BytesIO(data) if data is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("member", "reason"),
+    [("THEMODEL.pickle", "tampered"), ("meta.json.asc", "signature")],
+)
+def test_a_tampered_tarball_is_refused(
+    docker_client: docker.DockerClient,
+    lab: LabPaths,
+    trained: tuple[RunOutcome, list[RunEvent]],
+    tmp_path: Path,
+    member: str,
+    reason: str,
+) -> None:
+    outcome, _ = trained
+    assert outcome.tarball is not None
+    tampered = tmp_path / "tampered.tar.gz"
+    _rewrite_member(outcome.tarball, tampered, member, flip_at=200)
+    verdict = verify_tarball(docker_client, tampered, lab, image=TEST_IMAGE_TAG, labels=LABELS)
+    assert not verdict.ok
+    assert reason in verdict.reason
+    assert "\n" not in verdict.reason
+
+
+def test_a_truncated_tarball_is_refused(
+    docker_client: docker.DockerClient,
+    lab: LabPaths,
+    trained: tuple[RunOutcome, list[RunEvent]],
+    tmp_path: Path,
+) -> None:
+    outcome, _ = trained
+    assert outcome.tarball is not None
+    data = outcome.tarball.read_bytes()
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    verdict = verify_tarball(docker_client, truncated, lab, image=TEST_IMAGE_TAG, labels=LABELS)
+    assert not verdict.ok
+    assert "not a complete gzip tarball" in verdict.reason
+    assert gzip.decompress(data)  # the control: the untruncated original is whole
+
+
+def test_a_foreign_key_is_not_trusted(
+    docker_client: docker.DockerClient,
+    lab: LabPaths,
+    trained: tuple[RunOutcome, list[RunEvent]],
+    tmp_path: Path,
+) -> None:
+    """A model signed by a key that merely exists elsewhere is refused by this lab."""
+    outcome, _ = trained
+    assert outcome.tarball is not None
+    other = copy_lab(tmp_path / "other-lab")
+    assert load_keys(other).fingerprint != load_keys(lab).fingerprint
+    verdict = verify_tarball(
+        docker_client, outcome.tarball, other, image=TEST_IMAGE_TAG, labels=LABELS
+    )
+    assert not verdict.ok
+    assert "trusted key" in verdict.reason
+
+
+def test_wrong_passphrase_gives_one_line_and_no_tarball(
+    docker_client: docker.DockerClient,
+    training_image: BuildResult,
+    trained: tuple[RunOutcome, list[RunEvent]],
+    tmp_path: Path,
+) -> None:
+    """After a good signature (the agent-caching trap), a wrong passphrase must still fail."""
+    bad = copy_lab(tmp_path / "bad-passphrase")
+    keys = load_keys(bad)
+    keys.passphrase.write_text("not-the-passphrase\n")
+    run = TrainingRun(docker_client, bad, image=TEST_IMAGE_TAG, labels=LABELS)
+    outcome = run.run()
+    assert outcome.exit_code == 3
+    assert outcome.tarball is None
+    message = describe_failure(outcome)
+    assert "bad passphrase" in message and "\n" not in message
+    assert not any(bad.models.iterdir()), "a failed run left files in models/"
+
+
+def test_a_code_only_change_reuses_the_dependency_layers(
+    docker_client: docker.DockerClient, training_image: BuildResult, tmp_path: Path
+) -> None:
+    lab = copy_lab(tmp_path / "code-change")
+    identity = ensure_identity(lab.env_file)
+    with (lab.project / "training" / "train.py").open("a") as handle:
+        handle.write("\n# a code-only change\n")
+    buildargs = {"USER_ID": str(identity.uid), "GROUP_ID": str(identity.gid)}
+    result = build_image(
+        docker_client,
+        lab.project,
+        "container-lab/training:test-code-change",
+        buildargs=buildargs,
+        labels=LABELS,
+    )
+    assert result.step_for("apt-get install").cached
+    assert result.step_for("pip install").cached
+    assert result.step_for("useradd").cached
+    assert not result.step_for("COPY training/").cached
+    first_rebuilt = next(step for step in result.steps if not step.cached and step.number > 1)
+    assert "COPY training/" in first_rebuilt.instruction
+
+
+def test_the_image_history_holds_no_private_key(
+    docker_client: docker.DockerClient, lab: LabPaths, training_image: BuildResult, tmp_path: Path
+) -> None:
+    """Scan every layer, the config and the history for the canary key; prove the scan works."""
+    from tests.integration.image_scan import canaries_for, scan_image
+
+    keys = load_keys(lab)
+    canaries = canaries_for(keys)
+    assert scan_image(docker_client, TEST_IMAGE_TAG, canaries) == []
+
+    # Positive control: a key copied in and deleted in a later layer is still found.
+    context = tmp_path / "leaky"
+    context.mkdir()
+    shutil.copy(keys.secret_key, context / "leak.asc")
+    (context / "Dockerfile").write_text(
+        f"FROM {TEST_IMAGE_TAG}\nUSER root\nCOPY leak.asc /tmp/leak.asc\nRUN rm /tmp/leak.asc\n"
+    )
+    build_image(docker_client, context, "container-lab/training:test-leaky", labels=LABELS)
+    found = scan_image(docker_client, "container-lab/training:test-leaky", canaries)
+    assert any("armour" in hit for hit in found), found
