@@ -158,7 +158,7 @@ class BaselinePane(Vertical):
             select.value = self.profile.id
         self.refresh_figures()
 
-    def select_container(self, container: str) -> None:
+    def show_container(self, container: str) -> None:
         """Show `container` (id, id prefix or name) in the first section."""
         self._selected = container
         self.refresh_figures()

@@ -1,0 +1,57 @@
+"""The container side of the baseline, against the real engine and the local base image."""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import pytest
+
+from tests.conftest import TEST_IMAGE
+from tui.baseline.compare import unique_layer_bytes
+from tui.engine.footprint import footprint, image_layers, measure_fresh_container
+
+
+@pytest.fixture()
+def base_image(docker_client: docker.DockerClient) -> docker.models.images.Image:
+    try:
+        return docker_client.images.get(TEST_IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"no local {TEST_IMAGE}: run `container-lab engine up`")
+
+
+def test_fresh_container_start_memory_and_image(docker_client, test_labels, base_image):
+    fp = measure_fresh_container(docker_client, TEST_IMAGE, test_labels, timeout=30)
+    assert fp.start_seconds is not None and 0 < fp.start_seconds < 30
+    assert fp.memory_bytes is not None and 0 < fp.memory_bytes < 512 * 1024 * 1024
+    # Layer sizes add up to the image size the engine reports.
+    assert fp.image_bytes == base_image.attrs["Size"]
+    assert not docker_client.containers.list(all=True, filters={"id": fp.id})  # removed
+
+
+def test_running_containers_share_their_image_layers(docker_client, test_labels, base_image):
+    command = ["sh", "-c", "echo ready; sleep 60"]
+    started = [
+        docker_client.containers.run(TEST_IMAGE, command, labels=test_labels, detach=True)
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(c.logs() for c in started):
+            time.sleep(0.2)
+        fps = []
+        for container in started:
+            container.reload()
+            fps.append(footprint(docker_client, container))
+        for fp in fps:
+            assert fp.start_seconds is not None and 0 <= fp.start_seconds < 20
+            assert fp.memory_bytes and fp.memory_bytes > 0
+            assert fp.image == TEST_IMAGE
+        layers = image_layers(docker_client, TEST_IMAGE)
+        assert layers == fps[0].layers == fps[1].layers
+        assert len({chain for chain, _ in layers}) == len(layers)
+        # Two containers of one image: its layers once, not twice.
+        assert unique_layer_bytes(fp.layers for fp in fps) == base_image.attrs["Size"]
+    finally:
+        for container in started:
+            container.remove(force=True)
