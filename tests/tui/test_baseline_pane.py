@@ -112,6 +112,10 @@ async def test_update_figures_and_selection():
         await pilot.pause()
         assert app.query_one("#baseline-selected").border_title == "web (nginx)"
         assert "30.0 MiB" in text_of(app, "#baseline-selected")
+        pane.update_figures(containers())
+        pane.show_container("aaa")  # an id prefix
+        await pilot.pause()
+        assert app.query_one("#baseline-selected").border_title == "trainer (lab:latest)"
         pane.update_figures([])
         await pilot.pause()
         assert "No running container" in text_of(app, "#baseline-selected")
