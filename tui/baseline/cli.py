@@ -9,6 +9,7 @@ import docker
 from tui.baseline.compare import MIB, format_value
 from tui.baseline.measure import run_measure
 from tui.baseline.profiles import Profile, Source, load_all_profiles
+from tui.baseline.qemu import find_qemu
 from tui.engine.footprint import ContainerFootprint, measure_fresh_container
 from tui.errors import LabError
 from tui.paths import lab_paths
@@ -38,6 +39,7 @@ def _measure_container(host: str | None, image: str) -> tuple[ContainerFootprint
 
 def measure_from_cli(args: argparse.Namespace) -> int:
     """Boot a QEMU VM, measure it (and a container), save the profile under .lab/."""
+    find_qemu()  # a missing QEMU is the first thing to say, before any container runs
     paths = lab_paths()
     image = getattr(args, "image", None) or BASE_IMAGE
     container, note = _measure_container(getattr(args, "host", None), image)
