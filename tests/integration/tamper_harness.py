@@ -1,0 +1,143 @@
+"""Runs inside the training image: tampered copies of a model, each verified in a forked child.
+
+Usage: python tamper_harness.py GOOD.tar.gz FOREIGN.tar.gz FLIPS
+
+A child that crashes (killed by a signal) or loads a model whose content was changed is a
+failure. Prints one JSON summary line. This file is test code mounted read-only into the
+container; it is not part of the image.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import multiprocessing
+import random
+import sys
+import tarfile
+from pathlib import Path
+
+CASE = Path("/tmp/case.tar.gz")
+GZIP_HEADER = 10  # magic, method, flags, mtime, xfl, os: unsigned metadata
+GZIP_TRAILER = 8  # crc32 and size
+
+
+def _child(path: str) -> None:
+    from training.verify import RefusedModel, verify
+
+    try:
+        verify(Path(path))
+    except RefusedModel:
+        sys.exit(1)
+    sys.exit(0)
+
+
+def run_case(data: bytes) -> int:
+    """Write the case, verify it in a forked child, return the child's exit code."""
+    CASE.write_bytes(data)
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(str(CASE),))
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return -999
+    return child.exitcode if child.exitcode is not None else -998
+
+
+def _rebuild(source: bytes, edit: callable) -> bytes:  # type: ignore[valid-type]
+    out = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(source), mode="r:gz") as old,
+        tarfile.open(fileobj=out, mode="w:gz") as new,
+    ):
+        edit(old, new)
+    return out.getvalue()
+
+
+def flip_member(source: bytes, name_suffix: str, offset: int) -> bytes:
+    """A copy with one byte of one member flipped."""
+
+    def edit(old: tarfile.TarFile, new: tarfile.TarFile) -> None:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None
+            if data and member.name.endswith(name_suffix):
+                payload = bytearray(data)
+                payload[offset % len(payload)] ^= 0x20
+                data = bytes(payload)
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+
+    return _rebuild(source, edit)
+
+
+def extra_folder(source: bytes) -> bytes:
+    """A copy with a second top-level folder."""
+
+    def edit(old: tarfile.TarFile, new: tarfile.TarFile) -> None:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+        extra = tarfile.TarInfo("extra")
+        extra.type = tarfile.DIRTYPE
+        new.addfile(extra)
+
+    return _rebuild(source, edit)
+
+
+def main() -> int:
+    """Try every kind of tampering; print a JSON summary; exit 1 on any load or crash."""
+    # Import once here so each forked child only verifies (no gpgme context exists before fork).
+    import special_k  # noqa: F401
+
+    import training.verify  # noqa: F401
+
+    good = Path(sys.argv[1]).read_bytes()
+    foreign = Path(sys.argv[2]).read_bytes()
+    flips = int(sys.argv[3])
+    content = gzip.decompress(good)
+    results: dict[str, dict[str, int]] = {}
+
+    def record(kind: str, data: bytes) -> None:
+        code = run_case(data)
+        bucket = results.setdefault(kind, {"tried": 0, "refused": 0, "loaded": 0, "crashed": 0})
+        bucket["tried"] += 1
+        if code == 1:
+            bucket["refused"] += 1
+        elif code == 0:
+            try:
+                same = gzip.decompress(data) == content
+            except Exception:
+                same = False
+            # A flip in deflate's padding bits can leave the content byte-for-byte unchanged.
+            bucket["unchanged_content_loaded" if same else "loaded"] = (
+                bucket.get("unchanged_content_loaded" if same else "loaded", 0) + 1
+            )
+        else:
+            bucket["crashed"] += 1
+
+    assert run_case(good) == 0, "the untampered model must load (control)"
+    with tarfile.open(fileobj=io.BytesIO(good), mode="r:gz") as archive:
+        names = [m.name for m in archive.getmembers() if m.isfile()]
+    for name in names:
+        for offset in (0, 97, 1031):
+            record(f"flip:{name.split('/')[-1]}", flip_member(good, name, offset))
+    for fraction in (0.1, 0.5, 0.9, 0.99):
+        record("truncation", good[: int(len(good) * fraction)])
+    record("extra top-level folder", extra_folder(good))
+    record("signed by an untrusted key", foreign)
+    record("empty", b"")
+    record("not a tarball", b"just some text\n" * 10)
+    rng = random.Random(20261122)
+    for _ in range(flips):
+        data = bytearray(good)
+        position = rng.randrange(GZIP_HEADER, len(data) - GZIP_TRAILER)
+        data[position] ^= rng.randrange(1, 256)
+        record("random byte flip", bytes(data))
+    failures = sum(b["loaded"] + b["crashed"] for b in results.values())
+    print(json.dumps({"results": results, "failures": failures}, sort_keys=True))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
