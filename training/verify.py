@@ -75,7 +75,7 @@ def describe_failure(exc: BaseException) -> str:
         isinstance(exc, AssertionError) and "signature" in text.lower()
     ):
         return f"signature is not valid or not made by a trusted key ({kind.__name__})"
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError) or "HMACs did not match" in text:
         return f"a member does not match its signed hash (tampered): {text}"
     if isinstance(exc, ModelValidationError):
         return f"model validation failed: {text}"

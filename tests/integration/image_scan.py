@@ -11,15 +11,18 @@ from tui.lab.keys import LabKeys
 
 
 def canaries_for(keys: LabKeys) -> dict[str, bytes]:
-    """What would betray the key: a line of its armour, its fingerprint, its passphrase."""
+    """What would betray this key: lines of its armour, its fingerprint, its passphrase.
+
+    (The generic armour header is no canary: gpg's own binaries contain that text.)
+    """
     armour_lines = [
         line
         for line in keys.secret_key.read_text().splitlines()
         if len(line) >= 60 and not line.startswith("-----")
     ]
     return {
-        "armour header": b"BEGIN PGP PRIVATE KEY BLOCK",
-        "armour body": armour_lines[len(armour_lines) // 2].encode(),
+        "armour line": armour_lines[len(armour_lines) // 2].encode(),
+        "armour first line": armour_lines[0].encode(),
         "fingerprint": keys.fingerprint.encode(),
         "passphrase": keys.passphrase.read_text().strip().encode(),
     }
