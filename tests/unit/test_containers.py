@@ -1,0 +1,112 @@
+"""Reading containers, images and events from the engine's JSON (no engine needed)."""
+
+from datetime import UTC, datetime
+
+from tui.engine.containers import ContainerInfo, format_ports, human_duration, parse_time
+from tui.engine.events import EngineEvent
+from tui.engine.images import clean_instruction, image_from_summary, layers_from_history
+
+INSPECT = {
+    "Id": "abc123def4567890",
+    "Name": "/web",
+    "Created": "2024-05-01T09:00:00.123456789Z",
+    "RestartCount": 2,
+    "State": {
+        "Status": "exited",
+        "ExitCode": 137,
+        "OOMKilled": True,
+        "StartedAt": "2024-05-01T09:00:01Z",
+        "FinishedAt": "2024-05-01T10:00:00.5Z",
+        "Health": {"Status": "unhealthy"},
+    },
+    "Config": {
+        "Image": "nginx:1.27",
+        "Cmd": ["nginx", "-g", "daemon off;"],
+        "Entrypoint": ["/docker-entrypoint.sh"],
+        "User": "101",
+        "Env": ["SECRET=x"],
+        "Labels": {"a": "b"},
+        "Tty": False,
+    },
+    "HostConfig": {
+        "Memory": 268435456,
+        "NanoCpus": 1500000000,
+        "PidsLimit": 100,
+        "RestartPolicy": {"Name": "on-failure"},
+    },
+    "Mounts": [{"Type": "bind", "Source": "/data", "Destination": "/d", "RW": False}],
+    "NetworkSettings": {
+        "Ports": {
+            "80/tcp": [
+                {"HostIp": "0.0.0.0", "HostPort": "8080"},
+                {"HostIp": "::", "HostPort": "8080"},
+            ],
+            "443/tcp": None,
+        }
+    },
+}
+
+
+def test_from_inspect_reads_everything_the_detail_shows():
+    info = ContainerInfo.from_inspect(INSPECT)
+    assert (info.name, info.image, info.state, info.exit_code) == (
+        "web",
+        "nginx:1.27",
+        "exited",
+        137,
+    )
+    assert info.command == "/docker-entrypoint.sh nginx -g daemon off;"
+    assert info.ports == "0.0.0.0:8080->80/tcp, 443/tcp"
+    assert info.mounts[0].read_only and info.mounts[0].destination == "/d"
+    assert (info.memory_limit, info.nano_cpus, info.pids_limit) == (268435456, 1500000000, 100)
+    assert (info.health, info.restart_count, info.user) == ("unhealthy", 2, "101")
+    now = datetime(2024, 5, 1, 10, 5, 1, tzinfo=UTC)
+    assert info.status_text(now) == "exit 137 OOM 5m ago"
+    assert not info.is_running
+
+
+def test_running_status_is_uptime():
+    data = {**INSPECT, "State": {"Status": "running", "StartedAt": "2024-05-01T09:00:00Z"}}
+    info = ContainerInfo.from_inspect(data)
+    assert info.status_text(datetime(2024, 5, 1, 12, 30, tzinfo=UTC)) == "up 3h30m"
+
+
+def test_time_helpers():
+    assert parse_time("0001-01-01T00:00:00Z") is None
+    assert parse_time("2024-05-01T10:00:00.123456789+02:00").microsecond == 123456
+    assert [human_duration(s) for s in (5, 125, 7300, 200000)] == ["5s", "2m", "2h01m", "2d7h"]
+    assert format_ports(None) == ""
+
+
+def test_events_are_reduced():
+    event = EngineEvent.from_raw(
+        {
+            "Type": "container",
+            "Action": "health_status: healthy",
+            "Actor": {"ID": "abc", "Attributes": {"name": "web"}},
+        }
+    )
+    assert (event.action, event.id, event.changes_containers) == ("health_status", "abc", True)
+    exec_event = EngineEvent.from_raw(
+        {"Type": "container", "Action": "exec_start: sh -c x", "Actor": {"ID": "abc"}}
+    )
+    assert not exec_event.changes_containers
+    assert EngineEvent.from_raw(
+        {"Type": "image", "Action": "delete", "Actor": {"ID": "i"}}
+    ).changes_images
+
+
+def test_images_and_history():
+    image = image_from_summary(
+        {"Id": "sha256:" + "f" * 64, "RepoTags": ["<none>:<none>"], "Size": 10, "Created": 0},
+        containers=0,
+    )
+    assert image.dangling and image.name == "<none>:<none>" and image.short_id == "f" * 12
+    layers = layers_from_history(
+        [
+            {"Id": "top", "Created": 2, "Size": 0, "CreatedBy": '/bin/sh -c #(nop)  CMD ["sh"]'},
+            {"Id": "<missing>", "Created": 1, "Size": 5, "CreatedBy": "/bin/sh -c apt-get update"},
+        ]
+    )
+    assert [layer.instruction for layer in layers] == ["RUN apt-get update", 'CMD ["sh"]']
+    assert clean_instruction("COPY . /app # buildkit") == "COPY . /app # buildkit"

@@ -1,0 +1,67 @@
+"""Log frames, incremental UTF-8 across frames, stdout/stderr, the bounded buffer."""
+
+import io
+import struct
+
+from tui.engine.logs import (
+    STDERR,
+    STDOUT,
+    LineAssembler,
+    LogBuffer,
+    LogLine,
+    decode_frames,
+    read_frames,
+)
+
+
+def frame(stream: int, payload: bytes) -> bytes:
+    return struct.pack(">BxxxL", stream, len(payload)) + payload
+
+
+def test_read_frames_tells_streams_apart():
+    data = frame(1, b"out\n") + frame(2, b"err\n") + frame(1, b"")
+    assert list(read_frames(io.BytesIO(data).read, tty=False)) == [
+        (STDOUT, b"out\n"),
+        (STDERR, b"err\n"),
+    ]
+
+
+def test_read_frames_tty_is_raw():
+    chunks = list(read_frames(io.BytesIO(b"plain\n").read, tty=True))
+    assert chunks == [(STDOUT, b"plain\n")]
+
+
+def test_character_split_across_frames_stays_whole():
+    text = "héllo → wörld\n".encode()
+    cut = text.index("→".encode()) + 1  # inside the three-byte arrow
+    frames = [(STDOUT, text[:cut]), (STDOUT, text[cut:])]
+    assert list(decode_frames(frames, timestamps=False)) == [LogLine(STDOUT, "héllo → wörld")]
+
+
+def test_streams_decode_independently_and_last_line_flushes():
+    arrow = "→".encode()
+    frames = [(STDOUT, b"a" + arrow[:1]), (STDERR, b"e1\n"), (STDOUT, arrow[1:] + b"b")]
+    lines = list(decode_frames(frames, timestamps=False))
+    assert lines == [LogLine(STDERR, "e1"), LogLine(STDOUT, "a→b")]
+
+
+def test_timestamps_are_split_off():
+    assembler = LineAssembler(STDOUT, timestamps=True)
+    lines = assembler.feed(b"2024-05-01T10:00:00.123456789Z hello world\r\n")
+    assert lines == [LogLine(STDOUT, "hello world", "2024-05-01T10:00:00.123456789Z")]
+    assert lines[0].render(timestamps=False) == "hello world"
+    assert lines[0].render(timestamps=True).startswith("2024-05-01T10")
+
+
+def test_invalid_utf8_is_replaced_not_fatal():
+    assert LineAssembler(STDOUT, False).feed(b"\xff\xfe ok\n") == [
+        LogLine(STDOUT, "\ufffd\ufffd ok")
+    ]
+
+
+def test_buffer_is_bounded_and_searchable():
+    buffer = LogBuffer(max_lines=3)
+    buffer.extend(LogLine(STDOUT, f"line {i}") for i in range(5))
+    assert [line.text for line in buffer.lines] == ["line 2", "line 3", "line 4"]
+    assert buffer.dropped == 2
+    assert buffer.matching("LINE 3") == [1]

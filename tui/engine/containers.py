@@ -1,0 +1,203 @@
+"""Containers: what the lists and the detail view show, read from the engine's inspect JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import docker
+from docker.errors import NotFound
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Parse the engine's RFC 3339 (nanosecond) timestamps; None for the zero time."""
+    if not value or value.startswith("0001-"):
+        return None
+    head, _, rest = value.partition(".")
+    if rest:  # trim nanoseconds to microseconds, keep the zone
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        value = f"{head}.{digits[:6]}{zone}"
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def human_duration(seconds: float) -> str:
+    """A short duration like the docker CLI's: 42s, 5m, 3h, 2d."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
+
+
+def _port_number(item: tuple[str, Any]) -> tuple[int, str]:
+    number = item[0].split("/")[0]
+    return (int(number) if number.isdigit() else 0, item[0])
+
+
+def format_ports(ports: Mapping[str, Any] | None) -> str:
+    """Published ports as `0.0.0.0:8080->80/tcp`, exposed-only ones as `80/tcp`."""
+    parts: list[str] = []
+    for port, bindings in sorted((ports or {}).items(), key=_port_number):
+        if not bindings:
+            parts.append(port)
+            continue
+        seen: set[str] = set()
+        for binding in bindings:
+            text = f"{binding.get('HostIp') or '0.0.0.0'}:{binding.get('HostPort')}->{port}"
+            if text not in seen and "::" not in text:
+                seen.add(text)
+                parts.append(text)
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One mount of a container."""
+
+    kind: str
+    source: str
+    destination: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """A container as the dashboard shows it, built from `docker inspect` output."""
+
+    id: str
+    name: str
+    image: str
+    state: str  # created, running, paused, restarting, removing, exited, dead
+    exit_code: int
+    created: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    ports: str
+    command: str
+    user: str
+    health: str
+    restart_count: int
+    tty: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+    env: tuple[str, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    memory_limit: int = 0
+    nano_cpus: int = 0
+    pids_limit: int = 0
+    restart_policy: str = ""
+    oom_killed: bool = False
+
+    @property
+    def short_id(self) -> str:
+        """The 12-character id."""
+        return self.id[:12]
+
+    @property
+    def is_running(self) -> bool:
+        """True while the container's process runs (paused counts as running)."""
+        return self.state in ("running", "paused", "restarting")
+
+    def status_text(self, now: datetime | None = None) -> str:
+        """Uptime for a running container, the exit code and age for a stopped one."""
+        now = now or datetime.now(UTC)
+        if self.state in ("running", "paused", "restarting") and self.started_at:
+            up = f"up {human_duration((now - self.started_at).total_seconds())}"
+            return f"{up} (paused)" if self.state == "paused" else up
+        if self.state in ("exited", "dead"):
+            ago = ""
+            if self.finished_at:
+                ago = f" {human_duration((now - self.finished_at).total_seconds())} ago"
+            oom = " OOM" if self.oom_killed else ""
+            return f"exit {self.exit_code}{oom}{ago}"
+        return self.state
+
+    @classmethod
+    def from_inspect(cls, data: Mapping[str, Any]) -> ContainerInfo:
+        """Build from the engine's inspect JSON of one container."""
+        state = data.get("State") or {}
+        config = data.get("Config") or {}
+        host = data.get("HostConfig") or {}
+        cmd = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
+        health = (state.get("Health") or {}).get("Status", "")
+        mounts = tuple(
+            Mount(
+                kind=str(m.get("Type", "")),
+                source=str(m.get("Source") or m.get("Name") or ""),
+                destination=str(m.get("Destination", "")),
+                read_only=not m.get("RW", True),
+            )
+            for m in data.get("Mounts") or ()
+        )
+        policy = host.get("RestartPolicy") or {}
+        return cls(
+            id=str(data.get("Id", "")),
+            name=str(data.get("Name", "")).lstrip("/"),
+            image=str(config.get("Image") or data.get("Image", "")),
+            state=str(state.get("Status", "unknown")),
+            exit_code=int(state.get("ExitCode") or 0),
+            created=parse_time(data.get("Created")),
+            started_at=parse_time(state.get("StartedAt")),
+            finished_at=parse_time(state.get("FinishedAt")),
+            ports=format_ports((data.get("NetworkSettings") or {}).get("Ports")),
+            command=" ".join(cmd),
+            user=str(config.get("User") or ""),
+            health=str(health),
+            restart_count=int(data.get("RestartCount") or 0),
+            tty=bool(config.get("Tty")),
+            labels=dict(config.get("Labels") or {}),
+            env=tuple(config.get("Env") or ()),
+            mounts=mounts,
+            memory_limit=int(host.get("Memory") or 0),
+            nano_cpus=int(host.get("NanoCpus") or 0),
+            pids_limit=int(host.get("PidsLimit") or 0),
+            restart_policy=str(policy.get("Name") or ""),
+            oom_killed=bool(state.get("OOMKilled")),
+        )
+
+
+def inspect_container(api: docker.APIClient, container_id: str) -> ContainerInfo | None:
+    """Inspect one container; None when it no longer exists."""
+    try:
+        return ContainerInfo.from_inspect(api.inspect_container(container_id))
+    except NotFound:
+        return None
+
+
+def list_containers(api: docker.APIClient) -> list[ContainerInfo]:
+    """Every container (running or not), inspected; ones removed meanwhile are left out."""
+    infos = []
+    for summary in api.containers(all=True):
+        info = inspect_container(api, summary["Id"])
+        if info is not None:
+            infos.append(info)
+    return infos
+
+
+ACTIONS = ("start", "stop", "restart", "kill", "pause", "unpause", "remove")
+DESTRUCTIVE = frozenset({"stop", "restart", "kill", "remove"})
+
+
+def container_action(api: docker.APIClient, container_id: str, action: str) -> None:
+    """Run one lifecycle action (see ACTIONS) on a container."""
+    if action == "start":
+        api.start(container_id)
+    elif action == "stop":
+        api.stop(container_id, timeout=10)
+    elif action == "restart":
+        api.restart(container_id, timeout=10)
+    elif action == "kill":
+        api.kill(container_id)
+    elif action == "pause":
+        api.pause(container_id)
+    elif action == "unpause":
+        api.unpause(container_id)
+    elif action == "remove":
+        api.remove_container(container_id, force=True)
+    else:
+        raise ValueError(f"unknown container action {action!r}")

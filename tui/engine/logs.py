@@ -1,0 +1,146 @@
+"""Container logs: multiplexed frames, incremental UTF-8 per stream, lines, a bounded buffer."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import struct
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import docker
+from docker.types.daemon import CancellableStream
+
+STDOUT = "stdout"
+STDERR = "stderr"
+_STREAMS = {0: STDOUT, 1: STDOUT, 2: STDERR}  # 0 is stdin, which the engine echoes as stdout
+HEADER = struct.Struct(">BxxxL")
+DEFAULT_MAX_LINES = 5000
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line a container printed: which stream, when (if asked for) and the text."""
+
+    stream: str
+    text: str
+    timestamp: str = ""
+
+    def render(self, timestamps: bool) -> str:
+        """The line as plain text, with its timestamp in front when asked for."""
+        return f"{self.timestamp} {self.text}" if timestamps and self.timestamp else self.text
+
+
+def read_frames(read: Callable[[int], bytes], tty: bool) -> Iterator[tuple[str, bytes]]:
+    """Yield (stream, payload) from a log response; a TTY container's output is not framed."""
+    if tty:
+        while chunk := read(4096):
+            yield STDOUT, chunk
+        return
+    while True:
+        header = read(HEADER.size)
+        if len(header) < HEADER.size:
+            return
+        stream_id, length = HEADER.unpack(header)
+        if not length:
+            continue
+        payload = read(length)
+        if not payload:
+            return
+        yield _STREAMS.get(stream_id, STDOUT), payload
+
+
+class LineAssembler:
+    """Bytes of one stream in, whole lines out; a character split across frames stays whole."""
+
+    def __init__(self, stream: str, timestamps: bool) -> None:
+        self.stream = stream
+        self.timestamps = timestamps
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._partial = ""
+
+    def feed(self, data: bytes) -> list[LogLine]:
+        """Decode `data` and return the lines it completed."""
+        text = self._partial + self._decoder.decode(data)
+        *lines, self._partial = text.split("\n")
+        return [self._line(line) for line in lines]
+
+    def flush(self) -> list[LogLine]:
+        """The last line when the stream ends without a newline."""
+        text = self._partial + self._decoder.decode(b"", final=True)
+        self._partial = ""
+        return [self._line(text)] if text else []
+
+    def _line(self, text: str) -> LogLine:
+        text = text.removesuffix("\r")
+        if self.timestamps:
+            stamp, sep, rest = text.partition(" ")
+            if sep and stamp[:4].isdigit() and "T" in stamp:
+                return LogLine(self.stream, rest, stamp)
+        return LogLine(self.stream, text)
+
+
+def decode_frames(frames: Iterable[tuple[str, bytes]], timestamps: bool) -> Iterator[LogLine]:
+    """Turn (stream, payload) frames into lines, decoding each stream on its own."""
+    assemblers = {s: LineAssembler(s, timestamps) for s in (STDOUT, STDERR)}
+    for stream, payload in frames:
+        yield from assemblers[stream].feed(payload)
+    for assembler in assemblers.values():
+        yield from assembler.flush()
+
+
+class LogBuffer:
+    """The last `max_lines` lines, so a chatty container cannot eat the memory."""
+
+    def __init__(self, max_lines: int = DEFAULT_MAX_LINES) -> None:
+        self.lines: deque[LogLine] = deque(maxlen=max_lines)
+        self.dropped = 0
+
+    def extend(self, lines: Iterable[LogLine]) -> None:
+        """Append lines, forgetting the oldest beyond the bound."""
+        for line in lines:
+            if len(self.lines) == self.lines.maxlen:
+                self.dropped += 1
+            self.lines.append(line)
+
+    def matching(self, term: str) -> list[int]:
+        """Indexes of the lines containing `term` (case-insensitive)."""
+        needle = term.lower()
+        return [i for i, line in enumerate(self.lines) if needle in line.text.lower()]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+class LogStream:
+    """The logs of one container (what it printed, then live ones when following)."""
+
+    def __init__(
+        self,
+        api: docker.APIClient,
+        container_id: str,
+        *,
+        follow: bool = True,
+        tail: int | str = 500,
+        tty: bool = False,
+    ) -> None:
+        self.container_id = container_id
+        params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": tail}
+        response = api._get(
+            api._url("/containers/{0}/logs", container_id), params=params, stream=True
+        )
+        api._raise_for_status(response)
+        sock = api._get_raw_response_socket(response)
+        api._disable_socket_timeout(sock)
+        self._response = response
+        frames = read_frames(response.raw.read, tty)
+        self._stream = CancellableStream(decode_frames(frames, timestamps=True), response)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return iter(self._stream)
+
+    def close(self) -> None:
+        """Stop the stream from any thread."""
+        with contextlib.suppress(Exception):
+            self._stream.close()

@@ -1,0 +1,181 @@
+"""Container stats: the docker CLI's formulas, its number formats, and the streaming stats call.
+
+The formulas follow docker/cli `cli/command/container/stats_helpers.go` so that the dashboard
+shows what `docker stats` shows for the same raw sample.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+from docker.types.daemon import CancellableStream
+
+Raw = Mapping[str, Any]
+
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+
+
+def cpu_percent(raw: Raw) -> float:
+    """CPU % = d(container) / d(system) * online CPUs * 100 (0 unless both deltas are positive)."""
+    cpu = raw.get("cpu_stats") or {}
+    pre = raw.get("precpu_stats") or {}
+    cpu_delta = float((cpu.get("cpu_usage") or {}).get("total_usage", 0)) - float(
+        (pre.get("cpu_usage") or {}).get("total_usage", 0)
+    )
+    system_delta = float(cpu.get("system_cpu_usage", 0)) - float(pre.get("system_cpu_usage", 0))
+    online = float(cpu.get("online_cpus") or 0)
+    if online == 0.0:
+        online = float(len((cpu.get("cpu_usage") or {}).get("percpu_usage") or ()))
+    if system_delta > 0.0 and cpu_delta > 0.0:
+        return cpu_delta / system_delta * online * 100.0
+    return 0.0
+
+
+def memory_usage(raw: Raw) -> int:
+    """Memory without page cache: usage - total_inactive_file (v1) or inactive_file (v2)."""
+    mem = raw.get("memory_stats") or {}
+    usage = int(mem.get("usage") or 0)
+    stats = mem.get("stats") or {}
+    if "total_inactive_file" in stats and stats["total_inactive_file"] < usage:
+        return usage - int(stats["total_inactive_file"])
+    inactive = int(stats.get("inactive_file", 0))
+    if inactive < usage:
+        return usage - inactive
+    return usage
+
+
+def memory_limit(raw: Raw) -> int:
+    """The memory limit the engine reports (the host's memory when the container has none)."""
+    return int((raw.get("memory_stats") or {}).get("limit") or 0)
+
+
+def memory_percent(raw: Raw) -> float:
+    """Memory use as a percentage of the limit (0 when there is no limit)."""
+    limit = memory_limit(raw)
+    return memory_usage(raw) / limit * 100.0 if limit else 0.0
+
+
+def network_io(raw: Raw) -> tuple[int, int]:
+    """Bytes received and sent, summed over every interface."""
+    rx = tx = 0
+    for iface in (raw.get("networks") or {}).values():
+        rx += int(iface.get("rx_bytes", 0))
+        tx += int(iface.get("tx_bytes", 0))
+    return rx, tx
+
+
+def block_io(raw: Raw) -> tuple[int, int]:
+    """Bytes read and written, summed over io_service_bytes_recursive by operation."""
+    read = write = 0
+    entries = (raw.get("blkio_stats") or {}).get("io_service_bytes_recursive") or ()
+    for entry in entries:
+        op = str(entry.get("op", ""))[:1].lower()
+        if op == "r":
+            read += int(entry.get("value", 0))
+        elif op == "w":
+            write += int(entry.get("value", 0))
+    return read, write
+
+
+def _scaled(size: float, base: float, units: tuple[str, ...]) -> tuple[float, str]:
+    i = 0
+    while size >= base and i < len(units) - 1:
+        size /= base
+        i += 1
+    return size, units[i]
+
+
+def bytes_size(size: float) -> str:
+    """go-units BytesSize: binary units, four significant digits ("12.5MiB")."""
+    value, unit = _scaled(float(size), 1024.0, _BINARY_UNITS)
+    return f"{value:.4g}{unit}"
+
+
+def human_size(size: float, precision: int = 3) -> str:
+    """go-units HumanSizeWithPrecision: decimal units ("1.23kB"), as docker stats shows I/O."""
+    value, unit = _scaled(float(size), 1000.0, _DECIMAL_UNITS)
+    return f"{value:.{precision}g}{unit}"
+
+
+@dataclass(frozen=True)
+class StatsSample:
+    """One computed stats sample of one container."""
+
+    container_id: str
+    cpu_percent: float
+    memory: int
+    memory_limit: int
+    memory_percent: float
+    net_rx: int
+    net_tx: int
+    block_read: int
+    block_write: int
+    pids: int
+
+    @classmethod
+    def from_raw(cls, container_id: str, raw: Raw) -> StatsSample:
+        """Compute a sample from the engine's raw stats JSON."""
+        rx, tx = network_io(raw)
+        read, write = block_io(raw)
+        return cls(
+            container_id=container_id,
+            cpu_percent=cpu_percent(raw),
+            memory=memory_usage(raw),
+            memory_limit=memory_limit(raw),
+            memory_percent=memory_percent(raw),
+            net_rx=rx,
+            net_tx=tx,
+            block_read=read,
+            block_write=write,
+            pids=int((raw.get("pids_stats") or {}).get("current") or 0),
+        )
+
+    @property
+    def cpu_text(self) -> str:
+        """CPU as `docker stats` prints it."""
+        return f"{self.cpu_percent:.2f}%"
+
+    @property
+    def memory_text(self) -> str:
+        """Memory usage / limit as `docker stats` prints it."""
+        return f"{bytes_size(self.memory)} / {bytes_size(self.memory_limit)}"
+
+    @property
+    def net_text(self) -> str:
+        """Network I/O as `docker stats` prints it."""
+        return f"{human_size(self.net_rx)} / {human_size(self.net_tx)}"
+
+    @property
+    def block_text(self) -> str:
+        """Block I/O as `docker stats` prints it."""
+        return f"{human_size(self.block_read)} / {human_size(self.block_write)}"
+
+
+class StatsStream:
+    """A live stats stream of one container: iterate for samples, `close()` from any thread."""
+
+    def __init__(self, api: docker.APIClient, container_id: str) -> None:
+        self.container_id = container_id
+        response = api._get(
+            api._url("/containers/{0}/stats", container_id), params={"stream": True}, stream=True
+        )
+        api._raise_for_status(response)
+        self._stream = CancellableStream(api._stream_helper(response, decode=True), response)
+
+    def __iter__(self) -> Iterator[StatsSample]:
+        for raw in self._stream:
+            if not isinstance(raw, Mapping):
+                continue
+            if not raw.get("read") or raw.get("read", "").startswith("0001-"):
+                continue  # a stopped container reports zeroed samples
+            yield StatsSample.from_raw(self.container_id, raw)
+
+    def close(self) -> None:
+        """Stop the stream (safe to call twice, or after it ended)."""
+        with contextlib.suppress(Exception):
+            self._stream.close()
