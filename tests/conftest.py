@@ -29,6 +29,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.longrepr = f"skip forbidden by LAB_REQUIRE_DOCKER=1: {report.longrepr}"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many bad inputs were tried and faults survived (passed tests with those marks)."""
+    counts = {"bad_input": 0, "fault": 0}
+    for report in terminalreporter.stats.get("passed", []):
+        if report.when != "call":
+            continue
+        for mark in counts:
+            if mark in report.keywords:
+                counts[mark] += 1
+    terminalreporter.write_line(
+        f"robustness: {counts['bad_input']} bad inputs refused cleanly, "
+        f"{counts['fault']} faults survived"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that use the engine carry the `docker` marker."""
     for item in items:

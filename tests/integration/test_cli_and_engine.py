@@ -41,6 +41,7 @@ def test_engine_up_does_nothing_when_the_engine_and_image_are_there(
     assert ensure_base_image("debian:bookworm-slim") == "base image: debian:bookworm-slim present"
 
 
+@pytest.mark.bad_input
 def test_an_unknown_base_image_is_refused_with_a_remedy(docker_client: docker.DockerClient) -> None:
     from tui.errors import LabError
 
@@ -48,6 +49,7 @@ def test_an_unknown_base_image_is_refused_with_a_remedy(docker_client: docker.Do
         ensure_base_image("no-such-registry.invalid/nothing:1")
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -66,6 +68,7 @@ def test_bad_input_gives_one_line_and_no_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.bad_input
 def test_training_without_keys_says_to_run_keys_init(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ def test_a_missing_env_file_is_written_with_non_root_ids(tmp_path: Path) -> None
     assert load_identity(tmp_path / ".env") == identity
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [

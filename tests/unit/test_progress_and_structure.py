@@ -35,6 +35,7 @@ def _tarball(path: Path, members: dict[str, bytes], *, kind: bytes = tarfile.REG
     return path
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("members", "fragment"),
     [
