@@ -16,6 +16,8 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
+from tui.engine.stats import memory_usage
+
 START_MARKER = "CONTAINER_LAB_STARTED"
 
 
@@ -72,14 +74,10 @@ def image_layers(client: docker.DockerClient, image_ref: str) -> tuple[tuple[str
 
 
 def working_set_bytes(stats: dict[str, Any]) -> int | None:
-    """Memory as `docker stats` shows it: usage minus inactive file cache (cgroup v1 or v2)."""
-    memory = stats.get("memory_stats") or {}
-    usage = memory.get("usage")
-    if usage is None:
+    """Memory as `docker stats` shows it (None when the sample has no usage figure)."""
+    if (stats.get("memory_stats") or {}).get("usage") is None:
         return None
-    detail = memory.get("stats") or {}
-    inactive = detail.get("total_inactive_file", detail.get("inactive_file", 0))
-    return max(0, int(usage) - int(inactive))
+    return memory_usage(stats)
 
 
 def container_memory(container: Container) -> int | None:
