@@ -110,3 +110,6 @@ def test_images_and_history():
     )
     assert [layer.instruction for layer in layers] == ["RUN apt-get update", 'CMD ["sh"]']
     assert clean_instruction("COPY . /app # buildkit") == "COPY . /app # buildkit"
+    bash = "/bin/bash -o pipefail -c"
+    assert clean_instruction(f"{bash} #(nop) USER lab") == "USER lab"
+    assert clean_instruction(f"|2 A=1 B= {bash} test -n x") == "RUN test -n x"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,14 +50,23 @@ class Layer:
     comment: str
 
 
+_BUILD_ARGS = re.compile(r"^\|\d+ (?:\S+=\S* )*")
+_SHELL = re.compile(r"^/\S+(?: \S+)*? -c (.*)$")
+
+
 def clean_instruction(created_by: str) -> str:
-    """Turn `/bin/sh -c #(nop)  CMD ["sh"]` into `CMD ["sh"]` and `/bin/sh -c x` into `RUN x`."""
-    text = " ".join(created_by.split())
-    if text.startswith("/bin/sh -c #(nop) "):
-        return text.removeprefix("/bin/sh -c #(nop) ").strip()
-    if text.startswith("/bin/sh -c "):
-        return "RUN " + text.removeprefix("/bin/sh -c ")
-    return text
+    """Turn `/bin/sh -c #(nop)  CMD ["sh"]` into `CMD ["sh"]` and `/bin/sh -c x` into `RUN x`.
+
+    Any shell (`/bin/bash -o pipefail -c`) and the `|2 A=1 B=2` build-argument prefix go too.
+    """
+    text = _BUILD_ARGS.sub("", " ".join(created_by.split()))
+    match = _SHELL.match(text)
+    if match is None:
+        return text
+    command = match.group(1)
+    if command.startswith("#(nop) "):
+        return command.removeprefix("#(nop) ").strip()
+    return "RUN " + command
 
 
 def count_containers(image_ids_in_use: Iterable[str]) -> Counter[str]:

@@ -1,0 +1,60 @@
+"""Pilot tests of the dashboard against the real engine, on labelled throwaway containers only."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
+
+from dashboard_helpers import until
+
+from tui.engine.backend import DockerBackend
+from tui.views.app import create_app
+from tui.views.logs_screen import LogsScreen
+
+CHATTY = "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done"
+
+
+async def test_list_stats_logs_and_actions_on_a_real_container(docker_client, test_labels):
+    container = docker_client.containers.run(
+        "debian:bookworm-slim", ["sh", "-c", CHATTY], detach=True, labels=test_labels, init=True
+    )
+    try:
+        app = create_app(DockerBackend())
+        async with app.run_test(size=(140, 36)) as pilot:
+            pane = app.containers
+            table = pane.table
+            # the list shows it, live stats arrive
+            await until(pilot, lambda: container.id in table.row_keys(), tries=200)
+            await until(pilot, lambda: container.id in pane.samples, tries=200)
+            table.move_cursor(row=table.get_row_index(container.id))
+            await pilot.pause()
+            assert pane.selected_id == container.id
+
+            # logs stream, stdout and stderr told apart
+            await pilot.press("l")
+            screen = app.screen
+            assert isinstance(screen, LogsScreen)
+            await until(
+                pilot, lambda: {line.stream for line in screen.buffer.lines} >= {"stdout", "stderr"}
+            )
+            await pilot.press("escape")
+            await pilot.pause()
+
+            # stop (asks first); the events stream brings the new state
+            await pilot.press("t", "y")
+            await until(pilot, lambda: pane.infos[container.id].state == "exited", tries=400)
+            assert pane.selected_id == container.id
+
+            # remove (asks first): the row goes
+            await pilot.press("D", "y")
+            await until(pilot, lambda: container.id not in table.row_keys(), tries=200)
+    finally:
+        container.remove(force=True) if _exists(docker_client, container.id) else None
+
+
+def _exists(client, container_id: str) -> bool:
+    try:
+        client.containers.get(container_id)
+    except Exception:
+        return False
+    return True

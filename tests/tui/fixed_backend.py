@@ -1,0 +1,220 @@
+"""A backend with fixed data, on purpose: snapshots and Pilot tests must not need an engine."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tui.engine.containers import ContainerInfo
+from tui.engine.events import EngineEvent
+from tui.engine.images import ImageInfo, Layer, image_from_summary, layers_from_history
+from tui.engine.logs import STDERR, STDOUT, LogLine
+from tui.engine.stats import StatsSample
+from tui.errors import LabError
+
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+RAW_STATS = json.loads(
+    (Path(__file__).parent.parent / "fixtures" / "stats_cgroup_v1.json").read_text()
+)
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def container(cid: str, name: str, state: str = "running", **extra: Any) -> ContainerInfo:
+    data = {
+        "Id": cid * 8,
+        "Name": "/" + name,
+        "Created": "2024-05-01T09:00:00Z",
+        "State": {
+            "Status": state,
+            "ExitCode": extra.pop("exit_code", 0),
+            "StartedAt": "2024-05-01T10:30:00Z",
+            "FinishedAt": "2024-05-01T11:45:00Z" if state == "exited" else "0001-01-01T00:00:00Z",
+        },
+        "Config": {
+            "Image": extra.pop("image", "debian:bookworm-slim"),
+            "Cmd": ["sh", "-c", "sleep infinity"],
+            "Env": ["PATH=/usr/bin", "API_TOKEN=s3cr3t"],
+            "Labels": {"org.container-lab.test": "1"},
+            "User": "1000:1000",
+        },
+        "HostConfig": {"Memory": 268435456, "NanoCpus": 1000000000, "PidsLimit": 64},
+        "Mounts": [
+            {"Type": "bind", "Source": "/srv/data", "Destination": "/data", "RW": False},
+            {"Type": "bind", "Source": "/srv/models", "Destination": "/models", "RW": True},
+        ],
+        "NetworkSettings": {"Ports": extra.pop("ports", {})},
+    }
+    return ContainerInfo.from_inspect(data)
+
+
+def fixed_containers() -> list[ContainerInfo]:
+    return [
+        container(
+            "a1b2",
+            "web",
+            ports={"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]},
+            image="nginx:1.27",
+        ),
+        container("c3d4", "trainer", image="container-lab/training:latest"),
+        container("e5f6", "old-job", state="exited", exit_code=137),
+        container("0789", "fresh", state="created"),
+    ]
+
+
+def fixed_images() -> list[ImageInfo]:
+    summaries = [
+        (
+            {
+                "Id": "sha256:" + "1" * 64,
+                "RepoTags": ["debian:bookworm-slim"],
+                "Size": 117000000,
+                "Created": 1714500000,
+            },
+            2,
+        ),
+        (
+            {
+                "Id": "sha256:" + "2" * 64,
+                "RepoTags": ["container-lab/training:latest"],
+                "Size": 573000000,
+                "Created": 1714540000,
+            },
+            1,
+        ),
+        (
+            {
+                "Id": "sha256:" + "3" * 64,
+                "RepoTags": None,
+                "Size": 778000000,
+                "Created": 1714550000,
+            },
+            0,
+        ),
+    ]
+    return [image_from_summary(s, n) for s, n in summaries]
+
+
+HISTORY = [
+    {
+        "Id": "<missing>",
+        "Created": 1714540000,
+        "Size": 0,
+        "CreatedBy": '/bin/sh -c #(nop)  CMD ["/models"]',
+    },
+    {
+        "Id": "<missing>",
+        "Created": 1714540000,
+        "Size": 66900,
+        "CreatedBy": "/bin/sh -c #(nop) COPY dir:abc in /app/training/",
+    },
+    {
+        "Id": "<missing>",
+        "Created": 1714540000,
+        "Size": 395000000,
+        "CreatedBy": "/bin/sh -c pip install -r /tmp/requirements.lock",
+    },
+    {
+        "Id": "<missing>",
+        "Created": 1714500000,
+        "Size": 117000000,
+        "CreatedBy": "/bin/sh -c #(nop) ADD file:123 in / ",
+    },
+]
+
+
+class FixedStream:
+    """Yields fixed items, then waits for close() when `hold` (like a live stream)."""
+
+    def __init__(self, items: list[Any], hold: bool = False) -> None:
+        self.items = items
+        self.hold = hold
+        self.closed = threading.Event()
+        self.queue: queue.Queue[Any] = queue.Queue()
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self.items
+        while self.hold and not self.closed.is_set():
+            try:
+                yield self.queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+class FixedBackend:
+    """Fixed containers, images, stats and logs; `up` can be flipped to test reconnection."""
+
+    def __init__(self, up: bool = True) -> None:
+        self.up = up
+        self.infos = {info.id: info for info in fixed_containers()}
+        self.actions: list[tuple[str, str]] = []
+        self.event_streams: list[FixedStream] = []
+
+    @property
+    def description(self) -> str:
+        return "unix:///fixed.sock (from --host)"
+
+    def connect(self) -> None:
+        if not self.up:
+            raise LabError(
+                "No Docker engine answers at unix:///fixed.sock (from --host): "
+                "start one with `container-lab engine up`."
+            )
+
+    def ping(self) -> bool:
+        return self.up
+
+    def containers(self) -> list[ContainerInfo]:
+        return list(self.infos.values())
+
+    def container(self, container_id: str) -> ContainerInfo | None:
+        return self.infos.get(container_id)
+
+    def images(self) -> list[ImageInfo]:
+        return fixed_images()
+
+    def history(self, image_id: str) -> list[Layer]:
+        return layers_from_history(HISTORY)
+
+    def stats(self, container_id: str) -> FixedStream:
+        return FixedStream([StatsSample.from_raw(container_id, RAW_STATS)], hold=True)
+
+    def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> FixedStream:
+        lines = [
+            LogLine(
+                STDOUT if i % 3 else STDERR,
+                f"{'error' if i % 3 == 0 else 'step'} {i}: café ✓",
+                f"2024-05-01T11:59:{i:02d}.000000000Z",
+            )
+            for i in range(30)
+        ]
+        return FixedStream(lines)
+
+    def events(self) -> FixedStream:
+        stream = FixedStream([], hold=True)
+        self.event_streams.append(stream)
+        return stream
+
+    def emit(self, event: EngineEvent) -> None:
+        """Send an event down every open events stream."""
+        for stream in self.event_streams:
+            stream.queue.put(event)
+
+    def container_action(self, container_id: str, action: str) -> None:
+        self.actions.append((action, container_id))
+
+    def remove_image(self, image_id: str, force: bool = False) -> None:
+        self.actions.append(("remove image", image_id))
+
+    def shell_argv(self, container_id: str) -> list[str]:
+        return ["true"]

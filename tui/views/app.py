@@ -1,0 +1,357 @@
+"""The Container Lab app: tabs for containers, images, training and the VM baseline.
+
+`create_app(backend)` is the one factory used by the CLI and the tests; `run_app` runs it in
+the terminal or serves it to a browser with textual-serve (bound to localhost).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from tui.engine.backend import DashboardBackend, DockerBackend
+from tui.engine.containers import DESTRUCTIVE
+from tui.views.confirm import ConfirmScreen
+from tui.views.containers_pane import ContainersPane
+from tui.views.detail_screen import DetailScreen
+from tui.views.feeds import EngineApp
+from tui.views.images_pane import ImagesPane
+from tui.views.logs_screen import LogsScreen
+from tui.views.messages import (
+    ActionDone,
+    ContainerChanged,
+    ContainersLoaded,
+    EngineDown,
+    EngineLost,
+    EventReceived,
+    EventsEnded,
+    HistoryLoaded,
+    ImagesLoaded,
+    StatsReceived,
+)
+
+REFRESH_SECONDS = 1.0  # stats and uptimes reach the table once a second
+HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
+
+
+class ContainerLabApp(EngineApp):
+    """The dashboard. Hand it a backend; it never blocks on the engine itself."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Container Lab"
+    BINDINGS = [  # noqa: RUF012
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "toggle_help", "Keys"),
+        Binding("1", "tab('containers')", "Containers", show=False),
+        Binding("2", "tab('images')", "Images", show=False),
+        Binding("3", "tab('training')", "Training", show=False),
+        Binding("4", "tab('baseline')", "Baseline", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Header, the engine banner, the tabs and the footer."""
+        yield Header()
+        yield Static(id="banner")
+        with TabbedContent(id="tabs", initial="containers"):
+            with TabPane("Containers [1]", id="containers"):
+                yield ContainersPane(self.clock, id="containers-pane")
+            with TabPane("Images [2]", id="images"):
+                yield ImagesPane(self.clock, id="images-pane")
+            with TabPane("Training [3]", id="training"):
+                yield self.training_widget()
+            if HAS_BASELINE:
+                with TabPane("VM baseline [4]", id="baseline"):
+                    yield self.baseline_widget()
+        yield Footer()
+
+    def training_widget(self) -> Static:
+        """The training run's pane (placeholder until the lab's run is wired in)."""
+        return Static("The training run: `container-lab train` in a terminal.", id="training-pane")
+
+    def baseline_widget(self) -> Static:
+        """The VM baseline pane, when its module is there."""
+        try:
+            from tui.baseline.profiles import load_all_profiles
+            from tui.paths import lab_paths
+            from tui.views.baseline_pane import BaselinePane
+
+            return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")  # type: ignore[return-value]
+        except Exception as exc:  # the pane is someone else's; never let it stop the app
+            return Static(f"VM baseline unavailable: {exc}", id="baseline-pane")
+
+    @property
+    def containers(self) -> ContainersPane:
+        """The containers pane."""
+        return self.query_one(ContainersPane)
+
+    @property
+    def images(self) -> ImagesPane:
+        """The images pane."""
+        return self.query_one(ImagesPane)
+
+    def on_mount(self) -> None:
+        """Connect in the background and refresh the table once a second."""
+        self.query_one("#banner", Static).display = False
+        self.containers.table.focus()
+        self.set_interval(REFRESH_SECONDS, self.containers.refresh_rows)
+        self.connect_engine()
+
+    def on_unmount(self) -> None:
+        """Close every stream so no worker thread outlives the app."""
+        self.stop_all_streams()
+
+    # Engine ------------------------------------------------------------------------------
+
+    def show_banner(self, text: str) -> None:
+        """Show (or hide, with "") the engine banner."""
+        banner = self.query_one("#banner", Static)
+        banner.update(text)
+        banner.display = bool(text)
+
+    def on_engine_down(self, message: EngineDown) -> None:
+        """No engine: say what was tried and how to start one; the worker keeps retrying."""
+        self.engine_up = False
+        self.show_banner(f"{message.reason}\nRetrying by itself every few seconds.")
+
+    def on_engine_up(self) -> None:
+        """Connected: load the lists and follow the events."""
+        was_down = self.query_one("#banner", Static).display
+        self.engine_up = True
+        self.show_banner("")
+        if was_down:
+            self.notify(f"connected to the engine at {self.backend.description}")
+        self.watch_events()
+        self.load_containers()
+        self.load_images()
+
+    def on_engine_lost(self) -> None:
+        """The engine stopped answering: stop the streams, say so, reconnect."""
+        if not self.engine_up:
+            return
+        self.engine_up = False
+        self.stop_all_streams()
+        self.show_banner(f"The engine at {self.backend.description} stopped answering.")
+        self.connect_engine()
+
+    def on_events_ended(self, message: EventsEnded) -> None:
+        """Events end quietly on a broken connection: reconnect or resubscribe."""
+        if message.engine_up:
+            self.watch_events()
+            self.load_containers()
+        else:
+            self.post_message(EngineLost())
+
+    def on_event_received(self, message: EventReceived) -> None:
+        """Refresh exactly what the event changed."""
+        event = message.event
+        if event.changes_containers:
+            self.refresh_container(event.id)
+        if event.changes_images:
+            self.load_images()
+
+    def action_reload(self) -> None:
+        """Reload both lists."""
+        if self.engine_up:
+            self.load_containers()
+            self.load_images()
+
+    # Lists -------------------------------------------------------------------------------
+
+    def on_containers_loaded(self, message: ContainersLoaded) -> None:
+        """Show the whole list; stream stats of the running containers only."""
+        self.containers.set_containers(message.containers)
+        running = {info.id for info in message.containers if info.is_running}
+        for container_id in set(self.stats_workers) - running:
+            self.stop_stats(container_id)
+        for container_id in running:
+            self.start_stats(container_id)
+
+    def on_container_changed(self, message: ContainerChanged) -> None:
+        """Update one row, its stats stream and any view open on it."""
+        info, container_id = message.info, message.container_id
+        self.containers.set_container(container_id, info)
+        if info is not None and info.is_running:
+            self.start_stats(container_id)
+        else:
+            self.stop_stats(container_id)
+        for screen in list(self.screen_stack):
+            if getattr(screen, "container_id", None) != container_id:
+                continue
+            if info is None:
+                self.close_views_of(screen, "was removed")
+            elif isinstance(screen, DetailScreen):
+                screen.update_info(info)
+
+    def close_views_of(self, screen: Screen[None], why: str) -> None:
+        """Close a view whose container went away, with a notice."""
+        name = getattr(getattr(screen, "info", None), "name", "the container")
+        if screen not in self.screen_stack:
+            return
+        while screen in self.screen_stack:  # screens above it go too
+            self.pop_screen()
+        self.notify(f"{name} {why}; its view was closed", severity="warning")
+
+    def on_stats_received(self, message: StatsReceived) -> None:
+        """Keep the sample; the refresh timer shows it."""
+        self.containers.add_sample(message.sample)
+
+    def on_images_loaded(self, message: ImagesLoaded) -> None:
+        """Show the image list."""
+        self.images.set_images(message.images)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        """Show an image's layers."""
+        self.images.set_history(message.image_id, message.layers)
+
+    def on_action_done(self, message: ActionDone) -> None:
+        """Say how an action went."""
+        if message.error:
+            self.notify(f"{message.what} {message.target}: {message.error}", severity="error")
+        else:
+            self.notify(f"{message.what}: {message.target}")
+
+    # Actions -----------------------------------------------------------------------------
+
+    @on(ContainersPane.Requested)
+    def _container_requested(self, message: ContainersPane.Requested) -> None:
+        self.container_request(message.action, message.container_id)
+
+    def container_request(self, action: str, container_id: str) -> None:
+        """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
+        info = self.containers.infos.get(container_id)
+        if info is None:
+            return
+        if action == "detail":
+            self.push_screen(DetailScreen(info, self.clock))
+        elif action == "logs":
+            self.action_open_logs(container_id)
+        elif action == "shell":
+            self.open_shell(container_id)
+        elif action in DESTRUCTIVE:
+            question = f"{action.capitalize()} container {info.name}?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.container_action(container_id, action, info.name)
+
+            self.push_screen(ConfirmScreen(question), answered)
+        else:
+            if action == "pause" and info.state == "paused":
+                action = "unpause"
+            self.container_action(container_id, action, info.name)
+
+    def action_open_logs(self, container_id: str) -> None:
+        """Open the logs of a container."""
+        info = self.containers.infos.get(container_id)
+        if info is not None:
+            self.push_screen(LogsScreen(self.backend, info))
+
+    def open_shell(self, container_id: str) -> None:
+        """Suspend the app and run `docker exec -it … sh` in a running container."""
+        info = self.containers.infos.get(container_id)
+        if info is None or info.state != "running":
+            self.notify("a shell needs a running container", severity="warning")
+            return
+        argv = self.backend.shell_argv(container_id)
+        try:
+            with self.suspend():
+                print(f"$ {shlex.join(argv)}   (exit the shell to come back)", flush=True)
+                subprocess.run(argv, check=False)
+        except Exception as exc:  # SuspendNotSupported in a browser, or no docker CLI
+            self.notify(f"cannot open a shell here: {exc}", severity="error")
+
+    @on(ImagesPane.Requested)
+    def _image_requested(self, message: ImagesPane.Requested) -> None:
+        image = self.images.images.get(message.image_id)
+        if message.action == "history":
+            self.load_history(message.image_id)
+        elif message.action == "remove" and image is not None:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.image_removal(image.id, image.name)
+
+            self.push_screen(
+                ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
+            )
+
+    def action_tab(self, tab: str) -> None:
+        """Switch to a tab and focus its table."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.query(f"#{tab}"):
+            tabs.active = tab
+            if tab == "containers":
+                self.containers.table.focus()
+            elif tab == "images":
+                self.images.table.focus()
+
+    def action_toggle_help(self) -> None:
+        """Show or hide every key binding."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists every action of the dashboard."""
+        yield from super().get_system_commands(screen)
+        pane = self.containers
+        for key, title in [
+            ("detail", "Container detail"),
+            ("logs", "Container logs"),
+            ("shell", "Open a shell in the container"),
+            ("start", "Start container"),
+            ("stop", "Stop container"),
+            ("restart", "Restart container"),
+            ("kill", "Kill container"),
+            ("pause", "Pause or unpause container"),
+            ("remove", "Remove container"),
+        ]:
+            yield SystemCommand(
+                title, f"{title} (the selected one)", _bind(pane.action_request, key)
+            )
+        yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
+        yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
+        yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
+        yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
+        yield SystemCommand(
+            "Remove image", "The selected image", _bind(self.images.action_request, "remove")
+        )
+        yield SystemCommand("Reload lists", "Containers and images", self.action_reload)
+        for tab in ("containers", "images", "training", "baseline"):
+            yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(self.action_tab, tab))
+
+
+def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
+    return lambda: func(arg)
+
+
+def create_app(
+    backend: DashboardBackend, clock: Callable[[], datetime] | None = None
+) -> ContainerLabApp:
+    """The dashboard, handed its backend (a real engine, or fixed data in tests)."""
+    return ContainerLabApp(backend, clock=clock)
+
+
+def run_app(host: str | None = None, serve: bool = False, port: int = 8000) -> int:
+    """Run the dashboard in this terminal, or serve it on localhost with textual-serve."""
+    if serve:
+        from textual_serve.server import Server
+
+        command = [sys.executable, "-m", "tui.cli", *(["--host", host] if host else [])]
+        Server(shlex.join(command), host="localhost", port=port, title="Container Lab").serve()
+        return 0
+    app = create_app(DockerBackend(host))
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,288 @@
+"""The containers pane: a live table (filter, sort, all/running) and the selected one's stats."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Sparkline
+
+from tui.engine.containers import ContainerInfo
+from tui.engine.stats import StatsSample
+from tui.views.keyed_table import KeyedTable
+
+HISTORY = 120  # samples kept per container for the sparklines (two minutes)
+STATE_STYLES = {
+    "running": "bold green",
+    "paused": "yellow",
+    "restarting": "bold yellow",
+    "created": "cyan",
+    "exited": "red",
+    "dead": "bold red",
+    "removing": "magenta",
+}
+STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
+COLUMNS = [
+    ("name", "Name"),
+    ("image", "Image"),
+    ("state", "State"),
+    ("status", "Status"),
+    ("ports", "Ports"),
+    ("cpu", "CPU %"),
+    ("mem", "Memory"),
+    ("net", "Net I/O"),
+    ("block", "Block I/O"),
+]
+
+
+class ContainersPane(Vertical):
+    """Every container, updated in place, with CPU and memory history of the selected one."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("slash", "filter", "Filter"),
+        Binding("a", "toggle_all", "All/running"),
+        Binding("o", "sort_next", "Sort"),
+        Binding("O", "sort_reverse", "Reverse", show=False),
+        Binding("enter", "request('detail')", "Detail"),
+        Binding("l", "request('logs')", "Logs"),
+        Binding("e", "request('shell')", "Shell"),
+        Binding("u", "request('start')", "Start"),
+        Binding("t", "request('stop')", "Stop"),
+        Binding("r", "request('restart')", "Restart"),
+        Binding("K", "request('kill')", "Kill"),
+        Binding("p", "request('pause')", "Pause/unpause", show=False),
+        Binding("D,delete", "request('remove')", "Remove"),
+    ]
+
+    class Requested(Message):
+        """The user asked for `action` on a container."""
+
+        def __init__(self, action: str, container_id: str) -> None:
+            super().__init__()
+            self.action = action
+            self.container_id = container_id
+
+    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.infos: dict[str, ContainerInfo] = {}
+        self.samples: dict[str, StatsSample] = {}
+        self.history: dict[str, tuple[deque[float], deque[float]]] = {}
+        self.show_all = True
+        self.filter_text = ""
+        self.sort_column = "state"
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        """The filter box (hidden until `/`), the table and the stats panel."""
+        yield Input(placeholder="filter: name, image, id or state", id="container-filter")
+        table = KeyedTable(unique_column="name", id="containers-table")
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        with Horizontal(id="stats-panel"):
+            with Vertical(classes="spark"):
+                yield Label("CPU", id="cpu-label")
+                yield Sparkline([], id="cpu-spark")
+            with Vertical(classes="spark"):
+                yield Label("Memory", id="mem-label")
+                yield Sparkline([], id="mem-spark")
+
+    @property
+    def table(self) -> KeyedTable:
+        """The containers table."""
+        return self.query_one("#containers-table", KeyedTable)
+
+    @property
+    def selected_id(self) -> str | None:
+        """The id of the container under the cursor."""
+        return self.table.cursor_key
+
+    # Data in -----------------------------------------------------------------------------
+
+    def set_containers(self, infos: list[ContainerInfo]) -> None:
+        """Replace the whole list (after a load or a reconnect)."""
+        self.infos = {info.id: info for info in infos}
+        for gone in set(self.samples) - self.infos.keys():
+            self.forget(gone)
+        self.refresh_rows()
+
+    def set_container(self, container_id: str, info: ContainerInfo | None) -> None:
+        """One container changed, or was removed (info None)."""
+        if info is None:
+            self.infos.pop(container_id, None)
+            self.forget(container_id)
+        else:
+            self.infos[container_id] = info
+            if not info.is_running:
+                self.samples.pop(container_id, None)
+        self.refresh_rows()
+
+    def forget(self, container_id: str) -> None:
+        """Drop a container's stats and history."""
+        self.samples.pop(container_id, None)
+        self.history.pop(container_id, None)
+
+    def add_sample(self, sample: StatsSample) -> None:
+        """Keep the latest sample and the history (shown on the next refresh)."""
+        if sample.container_id not in self.infos:
+            return
+        self.samples[sample.container_id] = sample
+        cpu, mem = self.history.setdefault(
+            sample.container_id, (deque(maxlen=HISTORY), deque(maxlen=HISTORY))
+        )
+        cpu.append(sample.cpu_percent)
+        mem.append(sample.memory_percent)
+
+    # Rendering ---------------------------------------------------------------------------
+
+    def passes_filter(self, info: ContainerInfo) -> bool:
+        """Whether the toggle and the filter let `info` through."""
+        if not self.show_all and not info.is_running:
+            return False
+        needle = self.filter_text.lower()
+        haystack = (info.name, info.image, info.id[: max(12, len(needle))], info.state)
+        return not needle or any(needle in field.lower() for field in haystack)
+
+    def cells(self, info: ContainerInfo) -> list[Any]:
+        """The row of one container."""
+        sample = self.samples.get(info.id) if info.is_running else None
+        state = Text(info.state, style=STATE_STYLES.get(info.state, ""))
+        if info.health:
+            state.append(f" ({info.health})", style="dim")
+        stats = (
+            [sample.cpu_text, sample.memory_text, sample.net_text, sample.block_text]
+            if sample
+            else ["-", "-", "-", "-"]
+        )
+        return [info.name, info.image, state, info.status_text(self.clock()), info.ports, *stats]
+
+    def rank(self, container_id: str) -> Any:
+        """The sort key of a container for the current sort column."""
+        info = self.infos[container_id]
+        sample = self.samples.get(container_id)
+        column = self.sort_column
+        if column == "state":
+            order = STATE_ORDER.index(info.state) if info.state in STATE_ORDER else 99
+            return (order, info.name)
+        if column == "status":
+            return (info.started_at or info.created or self.clock()).timestamp()
+        if column in ("cpu", "mem", "net", "block"):
+            if sample is None:
+                return (-1.0, info.name)
+            value = {
+                "cpu": sample.cpu_percent,
+                "mem": float(sample.memory),
+                "net": float(sample.net_rx + sample.net_tx),
+                "block": float(sample.block_read + sample.block_write),
+            }[column]
+            return (value, info.name)
+        return (str(getattr(info, column, "")).lower(), info.name)
+
+    def refresh_rows(self) -> None:
+        """Bring the table in line with the data, in place, cursor kept on its container."""
+        rows = {
+            cid: self.cells(info) for cid, info in self.infos.items() if self.passes_filter(info)
+        }
+        with self.app.batch_update():
+            self.table.sync(rows, self.rank, self.sort_reverse)
+            self._label_sorted_column()
+        self.show_stats()
+
+    def _label_sorted_column(self) -> None:
+        for key, label in COLUMNS:
+            column = self.table.columns[key]  # type: ignore[index]
+            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
+            text = Text(label + arrow)
+            if str(column.label) != str(text):
+                column.label = text
+        self.table.refresh()
+
+    def show_stats(self) -> None:
+        """Show the selected container's CPU and memory history."""
+        cid = self.selected_id
+        cpu, mem = self.history.get(cid or "", ((), ()))
+        sample = self.samples.get(cid or "")
+        name = self.infos[cid].name if cid in self.infos else ""
+        cpu_text = f"CPU {sample.cpu_text}" if sample else "CPU -"
+        mem_text = (
+            f"Memory {sample.memory_text} ({sample.memory_percent:.1f}%)" if sample else "Memory -"
+        )
+        self.query_one("#cpu-label", Label).update(f"{name}  {cpu_text}")
+        self.query_one("#mem-label", Label).update(mem_text)
+        self.query_one("#cpu-spark", Sparkline).data = list(cpu)
+        self.query_one("#mem-spark", Sparkline).data = list(mem)
+
+    # User actions ------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#containers-table")
+    def _highlighted(self) -> None:
+        self.show_stats()
+
+    @on(DataTable.RowSelected, "#containers-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_request("detail")
+
+    @on(DataTable.HeaderSelected, "#containers-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value or "name"
+        self.sort_reverse = not self.sort_reverse if key == self.sort_column else False
+        self.sort_column = key
+        self.refresh_rows()
+
+    @on(Input.Changed, "#container-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.refresh_rows()
+
+    @on(Input.Submitted, "#container-filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        """Escape in the filter box clears and hides it."""
+        box = self.query_one("#container-filter", Input)
+        if box.has_focus or box.value:
+            box.value = ""
+            box.remove_class("shown")
+            self.table.focus()
+
+    def action_filter(self) -> None:
+        """Show the filter box and type into it."""
+        box = self.query_one("#container-filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_toggle_all(self) -> None:
+        """Toggle between all containers and running ones only."""
+        self.show_all = not self.show_all
+        self.notify("showing all containers" if self.show_all else "showing running containers")
+        self.refresh_rows()
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column."""
+        keys = [key for key, _ in COLUMNS]
+        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        self.refresh_rows()
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the sort order."""
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_rows()
+
+    def action_request(self, action: str) -> None:
+        """Ask the app to run `action` on the selected container."""
+        cid = self.selected_id
+        if cid is None:
+            self.notify("no container selected", severity="warning")
+            return
+        self.post_message(self.Requested(action, cid))

@@ -1,0 +1,185 @@
+"""The app's Docker side: thread workers that call the backend and post messages back.
+
+Every blocking call runs here, in a named thread worker that never exits the app on error.
+Streams are kept so they can be closed when their container or the engine goes away.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from textual import work
+from textual.app import App
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.engine.backend import DashboardBackend, Stream
+from tui.engine.stats import StatsSample
+from tui.errors import LabError
+from tui.views.messages import (
+    ActionDone,
+    ContainerChanged,
+    ContainersLoaded,
+    EngineDown,
+    EngineLost,
+    EngineUp,
+    EventReceived,
+    EventsEnded,
+    HistoryLoaded,
+    ImagesLoaded,
+    StatsReceived,
+)
+
+RETRY_SECONDS = 2.0
+
+
+class EngineApp(App[int]):
+    """An app handed a backend; it owns the workers that talk to the engine."""
+
+    def __init__(
+        self, backend: DashboardBackend, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.engine_up = False
+        self.stats_streams: dict[str, Stream[StatsSample]] = {}
+        self.stats_workers: dict[str, Worker[None]] = {}
+
+    # Connection --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def connect_engine(self) -> None:
+        """Try to connect until the engine answers; post EngineDown once per failure reason."""
+        worker = get_current_worker()
+        said = ""
+        while not worker.is_cancelled:
+            try:
+                self.backend.connect()
+            except LabError as exc:
+                if str(exc) != said:
+                    said = str(exc)
+                    self.post_message(EngineDown(said))
+                deadline = time.monotonic() + RETRY_SECONDS
+                while time.monotonic() < deadline and not worker.is_cancelled:
+                    time.sleep(0.1)
+                continue
+            self.post_message(EngineUp())
+            return
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def check_engine(self) -> None:
+        """Ping the engine after a failure; post EngineLost when it does not answer."""
+        if not self.backend.ping():
+            self.post_message(EngineLost())
+
+    # Lists -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="containers", exit_on_error=False)
+    def load_containers(self) -> None:
+        """Post the full container list."""
+        self.post_message(ContainersLoaded(self.backend.containers()))
+
+    @work(thread=True, group="refresh", exit_on_error=False)
+    def refresh_container(self, container_id: str) -> None:
+        """Post one container's new state (None when removed)."""
+        self.post_message(ContainerChanged(container_id, self.backend.container(container_id)))
+
+    @work(thread=True, exclusive=True, group="images", exit_on_error=False)
+    def load_images(self) -> None:
+        """Post the full image list."""
+        self.post_message(ImagesLoaded(self.backend.images()))
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def load_history(self, image_id: str) -> None:
+        """Post an image's layers."""
+        self.post_message(HistoryLoaded(image_id, self.backend.history(image_id)))
+
+    # Streams -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="events", exit_on_error=False)
+    def watch_events(self) -> None:
+        """Post engine events; when the stream ends, ping and say whether the engine is up."""
+        worker = get_current_worker()
+        stream = self.backend.events()
+        self.events_stream = stream
+        for event in stream:
+            if worker.is_cancelled:
+                return
+            if event.changes_containers or event.changes_images:
+                self.post_message(EventReceived(event))
+        if not worker.is_cancelled:
+            self.post_message(EventsEnded(self.backend.ping()))
+
+    def start_stats(self, container_id: str) -> None:
+        """Stream a running container's stats (once)."""
+        worker = self.stats_workers.get(container_id)
+        if worker is None or worker.is_finished:
+            self.stats_workers[container_id] = self.watch_stats(container_id)
+
+    def stop_stats(self, container_id: str) -> None:
+        """Stop a container's stats stream."""
+        stream = self.stats_streams.pop(container_id, None)
+        if stream is not None:
+            stream.close()
+        worker = self.stats_workers.pop(container_id, None)
+        if worker is not None:
+            worker.cancel()
+
+    def stop_all_streams(self) -> None:
+        """Stop every stats stream and the events stream (the engine went away, or we quit)."""
+        for container_id in list(self.stats_workers):
+            self.stop_stats(container_id)
+        stream = getattr(self, "events_stream", None)
+        if stream is not None:
+            stream.close()
+
+    @work(thread=True, group="stats", exit_on_error=False)
+    def watch_stats(self, container_id: str) -> None:
+        """Post a container's stats samples until it stops or the stream is closed."""
+        worker = get_current_worker()
+        stream = self.backend.stats(container_id)
+        self.stats_streams[container_id] = stream
+        if worker.is_cancelled:  # stopped while the stream was opening
+            stream.close()
+            return
+        for sample in stream:
+            if worker.is_cancelled:
+                break
+            self.post_message(StatsReceived(sample))
+        stream.close()
+
+    # Actions -----------------------------------------------------------------------------
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def container_action(self, container_id: str, action: str, name: str) -> None:
+        """Run a lifecycle action and post how it went."""
+        try:
+            self.backend.container_action(container_id, action)
+        except Exception as exc:
+            self.post_message(ActionDone(action, name, error=str(exc)))
+        else:
+            self.post_message(ActionDone(action, name))
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def image_removal(self, image_id: str, name: str) -> None:
+        """Remove an image and post how it went."""
+        try:
+            self.backend.remove_image(image_id)
+        except Exception as exc:
+            self.post_message(ActionDone("remove image", name, error=str(exc)))
+        else:
+            self.post_message(ActionDone("remove image", name))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failed workers: say so, and check the engine is still there."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        if isinstance(error, LabError) and not self.engine_up:
+            return  # already showing the banner
+        self.notify(f"{worker.name or worker.group}: {error}", severity="error", timeout=8)
+        if self.engine_up:
+            self.check_engine()

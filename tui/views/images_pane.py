@@ -1,0 +1,137 @@
+"""The images pane: every image (dangling ones marked) and the layer history of the selected one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Label
+
+from tui.engine.containers import human_duration
+from tui.engine.images import ImageInfo, Layer
+from tui.engine.stats import human_size
+from tui.views.keyed_table import KeyedTable
+
+
+class ImagesPane(Vertical):
+    """The image list; the highlighted image's layers below it."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("D,delete", "request('remove')", "Remove image"),
+        Binding("o", "sort_next", "Sort"),
+    ]
+
+    class Requested(Message):
+        """The user asked for `action` (history, remove) on an image."""
+
+        def __init__(self, action: str, image_id: str) -> None:
+            super().__init__()
+            self.action = action
+            self.image_id = image_id
+
+    SORTS = ("name", "size", "created", "containers")
+
+    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.images: dict[str, ImageInfo] = {}
+        self.history_of = ""
+        self.sort_by = "name"
+
+    def compose(self) -> ComposeResult:
+        """The image table, then the layer table."""
+        table = KeyedTable(unique_column="id", id="images-table")
+        for key, label in [
+            ("name", "Repository:Tag"),
+            ("id", "Image ID"),
+            ("size", "Size"),
+            ("created", "Created"),
+            ("containers", "Containers"),
+        ]:
+            table.add_column(label, key=key)
+        yield table
+        yield Label("Layers (base first): select an image", id="history-title")
+        layers = KeyedTable(unique_column="step", id="history-table")
+        for key, label in [("step", "#"), ("size", "Size"), ("instruction", "Instruction")]:
+            layers.add_column(label, key=key)
+        yield layers
+
+    @property
+    def table(self) -> KeyedTable:
+        """The image table."""
+        return self.query_one("#images-table", KeyedTable)
+
+    @property
+    def selected_id(self) -> str | None:
+        """The id of the image under the cursor."""
+        return self.table.cursor_key
+
+    def cells(self, image: ImageInfo) -> list[Any]:
+        """The row of one image."""
+        name = (
+            Text("<none>:<none> (dangling)", style="dim italic") if image.dangling else image.name
+        )
+        age = human_duration((self.clock() - image.created).total_seconds())
+        return [name, image.short_id, human_size(image.size), f"{age} ago", image.containers]
+
+    def rank(self, image_id: str) -> Any:
+        """The sort key of an image."""
+        image = self.images[image_id]
+        if self.sort_by == "size":
+            return -image.size
+        if self.sort_by == "created":
+            return -image.created.timestamp()
+        if self.sort_by == "containers":
+            return -image.containers
+        return (image.dangling, image.name)
+
+    def set_images(self, images: list[ImageInfo]) -> None:
+        """Show this image list (in place)."""
+        self.images = {image.id: image for image in images}
+        rows = {image.id: self.cells(image) for image in images}
+        with self.app.batch_update():
+            self.table.sync(rows, self.rank)
+        self._want_history()
+
+    def set_history(self, image_id: str, layers: list[Layer]) -> None:
+        """Show the layers of `image_id` (if it is still the selected one)."""
+        if image_id != self.selected_id:
+            return
+        image = self.images.get(image_id)
+        total = human_size(sum(layer.size for layer in layers))
+        title = f"Layers of {image.name if image else image_id[:19]} (base first, {total} in all)"
+        self.query_one("#history-title", Label).update(title)
+        rows: dict[str, list[Any]] = {}
+        for step, layer in enumerate(layers, 1):
+            size = Text(human_size(layer.size), style="bold" if layer.size else "dim")
+            rows[str(step)] = [str(step), size, layer.instruction]
+        self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
+
+    def _want_history(self) -> None:
+        image_id = self.selected_id
+        if image_id and image_id != self.history_of:
+            self.history_of = image_id
+            self.post_message(self.Requested("history", image_id))
+
+    @on(DataTable.RowHighlighted, "#images-table")
+    def _highlighted(self) -> None:
+        self._want_history()
+
+    def action_sort_next(self) -> None:
+        """Sort by name, size, age or container count in turn."""
+        self.sort_by = self.SORTS[(self.SORTS.index(self.sort_by) + 1) % len(self.SORTS)]
+        self.notify(f"images sorted by {self.sort_by}")
+        self.table.order(self.rank)
+
+    def action_request(self, action: str) -> None:
+        """Ask the app to run `action` on the selected image."""
+        image_id = self.selected_id
+        if image_id:
+            self.post_message(self.Requested(action, image_id))

@@ -1,0 +1,84 @@
+"""A DataTable that is updated in place by row key and keeps its cursor on the same row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+
+class KeyedTable(DataTable[Any]):
+    """Rows are added, changed and removed by key; never cleared and refilled."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, unique_column: str, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.unique_column = unique_column
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None for an empty table."""
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def row_keys(self) -> set[str]:
+        """The keys of the rows shown."""
+        return {key.value for key in self.rows if key.value is not None}
+
+    def upsert(self, key: str, cells: Sequence[Any]) -> None:
+        """Add the row, or change only the cells that differ (strings are never markup)."""
+        cells = [Text(cell) if isinstance(cell, str) else cell for cell in cells]
+        if RowKey(key) in self.rows:
+            for column_key, value in zip(self.columns, cells, strict=False):
+                if self.get_cell(key, column_key) != value:
+                    self.update_cell(key, column_key, value, update_width=True)
+        else:
+            self.add_row(*cells, key=key)
+
+    def sync(
+        self,
+        rows: Mapping[str, Sequence[Any]],
+        rank: Callable[[str], Any] | None = None,
+        reverse: bool = False,
+    ) -> None:
+        """Make the table show exactly `rows`, in `rank` order, cursor on the same key."""
+        keep = self.cursor_key
+        for key in self.row_keys() - rows.keys():
+            self.remove_row(key)
+        for key, cells in rows.items():
+            self.upsert(key, cells)
+        if rank is not None:
+            self.order(rank, reverse)
+        if keep is None:  # first rows: start at the top
+            self.move_cursor(row=0, animate=False)
+        else:
+            self.follow(keep)
+
+    def order(self, rank: Callable[[str], Any], reverse: bool = False) -> None:
+        """Sort rows by `rank(row key)` (looked up through the unique column's text)."""
+        keep = self.cursor_key
+        by_text = {str(self.get_cell(key, self.unique_column)): key.value for key in self.rows}
+        self.sort(self.unique_column, key=lambda cell: rank(by_text[str(cell)]), reverse=reverse)
+        self.follow(keep)
+
+    def follow(self, key: str | None) -> None:
+        """Put the cursor back on `key` if that row is still shown."""
+        if key is not None and RowKey(key) in self.rows:
+            index = self.get_row_index(key)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, animate=False)
