@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 
 import docker
@@ -17,6 +18,10 @@ TEST_LABEL = "org.container-lab.test"
 TEST_IMAGE_REPOSITORY = "container-lab/training"  # tags :test* belong to the tests
 TEST_IMAGE = os.environ.get("LAB_TEST_BASE_IMAGE", "debian:bookworm-slim")
 REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
+# Each session labels its objects with its own id and removes only those, so two test runs (or
+# an engineer's own labelled containers) never clean up each other's.
+SESSION_ID = uuid.uuid4().hex[:12]
+SESSION_LABELS = {TEST_LABEL: SESSION_ID}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -69,14 +74,15 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 def remove_test_objects(client: docker.DockerClient) -> None:
     """Remove the containers and images the tests labelled as theirs, and nothing else."""
-    for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
+    mine = f"{TEST_LABEL}={SESSION_ID}"
+    for container in client.containers.list(all=True, filters={"label": mine}):
         container.remove(force=True)
     for image in client.images.list(name=TEST_IMAGE_REPOSITORY):
         for tag in image.tags:
             if tag.startswith(f"{TEST_IMAGE_REPOSITORY}:test"):
                 with contextlib.suppress(docker.errors.APIError):
                     client.images.remove(tag, force=True)
-    for image in client.images.list(filters={"label": TEST_LABEL}):
+    for image in client.images.list(filters={"label": mine}):
         with contextlib.suppress(docker.errors.APIError):
             client.images.remove(image.id, force=True)
 
@@ -84,4 +90,4 @@ def remove_test_objects(client: docker.DockerClient) -> None:
 @pytest.fixture()
 def test_labels(request: pytest.FixtureRequest) -> dict[str, str]:
     """Labels for a throwaway object made by this test."""
-    return {TEST_LABEL: "1", f"{TEST_LABEL}.name": request.node.name[:60]}
+    return {**SESSION_LABELS, f"{TEST_LABEL}.name": request.node.name[:60]}

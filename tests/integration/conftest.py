@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from tests.conftest import TEST_LABEL
+from tests.conftest import SESSION_LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.engine.build import BuildResult
 from tui.lab.identity import ensure_identity
@@ -15,7 +15,7 @@ from tui.lab.image import ensure_training_image
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun
 from tui.paths import LabPaths
 
-LABELS = {TEST_LABEL: "1"}
+LABELS = dict(SESSION_LABELS)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import TEST_LABEL
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG
 from tui.engine.build import BuildResult
@@ -85,7 +84,7 @@ def test_is_ready_answers_by_docker_exec_without_sleeping(
 ) -> None:
     """The readiness check the host runs with `docker exec`, before and after the tarball."""
     identity = ensure_identity(lab.env_file)
-    settings = hardened(identity, {TEST_LABEL: "1", **LABELS})
+    settings = hardened(identity, LABELS)
     # `cat` blocks on the open stdin: the container stays up without a sleep.
     container = docker_client.containers.run(
         TEST_IMAGE_TAG, entrypoint=["cat"], command=[], stdin_open=True, detach=True, **settings

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from tests.conftest import SESSION_ID
 from tui.engine.backend import DockerBackend
 from tui.engine.logs import STDERR, STDOUT
 
@@ -76,6 +77,6 @@ def test_events_report_a_container_start(backend, docker_client, test_labels):
                 events.close()
     assert "create" in seen and "start" in seen
     info = backend.container(container.id)
-    assert info is not None and info.labels.get("org.container-lab.test") == "1"
+    assert info is not None and info.labels.get("org.container-lab.test") == SESSION_ID
     container.remove(force=True)
     assert backend.container(container.id) is None
