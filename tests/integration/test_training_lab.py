@@ -74,7 +74,10 @@ def test_sdk_training_leaves_a_verified_tarball_owned_by_the_caller(
     assert verdict.details["model"] == "sports-classifier"
     assert len(verdict.details["labels"]) >= 6
     assert verdict.details["metrics"] == outcome.metrics
-    assert not docker_client.containers.list(all=True, filters={"label": "org.container-lab.role"})
+    assert not docker_client.containers.list(
+        all=True,
+        filters={"label": ["org.container-lab.role", *(f"{k}={v}" for k, v in LABELS.items())]},
+    )
 
 
 def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int) -> None:

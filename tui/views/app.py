@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from tui.engine.backend import DashboardBackend, DockerBackend
 from tui.engine.containers import DESTRUCTIVE
+from tui.lab.session import DockerLab, LabSession
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
@@ -39,6 +40,7 @@ from tui.views.messages import (
     ImagesLoaded,
     StatsReceived,
 )
+from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # stats and uptimes reach the table once a second
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
@@ -75,9 +77,19 @@ class ContainerLabApp(EngineApp):
                     yield self.baseline_widget()
         yield Footer()
 
-    def training_widget(self) -> Static:
-        """The training run's pane (placeholder until the lab's run is wired in)."""
-        return Static("The training run: `container-lab train` in a terminal.", id="training-pane")
+    def __init__(
+        self,
+        backend: DashboardBackend,
+        clock: Callable[[], datetime] | None = None,
+        lab: LabSession | None = None,
+    ) -> None:
+        """Hand it the engine's backend and, for the Training tab, the lab."""
+        super().__init__(backend, clock=clock)
+        self.lab = lab
+
+    def training_widget(self) -> TrainingPane:
+        """The training run's pane."""
+        return TrainingPane(self.lab, id="training-pane")
 
     def baseline_widget(self) -> Static:
         """The VM baseline pane, when its module is there."""
@@ -295,6 +307,8 @@ class ContainerLabApp(EngineApp):
                 self.containers.table.focus()
             elif tab == "images":
                 self.images.table.focus()
+            elif tab == "training":
+                self.query_one(TrainingPane).focus()
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""
@@ -338,10 +352,12 @@ def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
 
 
 def create_app(
-    backend: DashboardBackend, clock: Callable[[], datetime] | None = None
+    backend: DashboardBackend,
+    clock: Callable[[], datetime] | None = None,
+    lab: LabSession | None = None,
 ) -> ContainerLabApp:
-    """The dashboard, handed its backend (a real engine, or fixed data in tests)."""
-    return ContainerLabApp(backend, clock=clock)
+    """The dashboard, handed its backend (a real engine, or fixed data in tests) and its lab."""
+    return ContainerLabApp(backend, clock=clock, lab=lab)
 
 
 def run_app(host: str | None = None, serve: bool = False, port: int = 8000) -> int:
@@ -352,6 +368,6 @@ def run_app(host: str | None = None, serve: bool = False, port: int = 8000) -> i
         command = [sys.executable, "-m", "tui.cli", *(["--host", host] if host else [])]
         Server(shlex.join(command), host="localhost", port=port, title="Container Lab").serve()
         return 0
-    app = create_app(DockerBackend(host))
+    app = create_app(DockerBackend(host), lab=DockerLab(host))
     app.run()
     return app.return_code or 0

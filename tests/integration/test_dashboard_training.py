@@ -1,0 +1,79 @@
+"""The training run from one key, in the real app against the real engine (Pilot)."""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import pytest
+from textual.widgets import Static
+
+from tests.integration.conftest import LABELS
+from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tui.engine.backend import DockerBackend
+from tui.engine.build import BuildResult
+from tui.lab.session import DockerLab
+from tui.paths import LabPaths
+from tui.views.app import create_app
+from tui.views.training_pane import TrainingPane
+
+pytestmark = pytest.mark.slow
+
+
+async def _wait_until_idle(pilot, pane: TrainingPane, seconds: float = 180.0) -> None:
+    deadline = time.monotonic() + seconds
+    while pane.running and time.monotonic() < deadline:
+        await pilot.pause(0.2)
+    assert not pane.running, "the training run did not finish in time"
+
+
+def _text(pane: TrainingPane, widget_id: str) -> str:
+    return str(pane.query_one(widget_id, Static).render())
+
+
+async def test_one_key_trains_to_a_verified_tarball(
+    docker_client: docker.DockerClient, lab: LabPaths, training_image: BuildResult
+) -> None:
+    before = set(lab.models.glob("*.tar.gz")) if lab.models.exists() else set()
+    session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
+    app = create_app(DockerBackend(), lab=session)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        pane = app.query_one(TrainingPane)
+        assert app.focused is pane
+        await pilot.press("s")
+        assert pane.running
+        await _wait_until_idle(pilot, pane)
+        result = _text(pane, "#training-result")
+        assert "verified" in result and "sports-classifier-" in result, _text(
+            pane, "#training-status"
+        )
+        assert "accuracy" in result
+        log_text = "\n".join(str(line) for line in pane.query_one("#training-log").lines)
+        assert "(cached)" in log_text, "cached build steps are marked"
+        assert "evaluate" in log_text
+    new = set(lab.models.glob("*.tar.gz")) - before
+    assert len(new) == 1 and pane.tarball in new
+
+
+async def test_cancelling_leaves_no_tarball(
+    docker_client: docker.DockerClient, training_image: BuildResult, tmp_path
+) -> None:
+    lab = copy_lab(tmp_path / "lab")
+    session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
+    app = create_app(DockerBackend(), lab=session)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3", "s")
+        pane = app.query_one(TrainingPane)
+        deadline = time.monotonic() + 120
+        while "training in container" not in _text(pane, "#training-status"):
+            assert time.monotonic() < deadline and pane.running, _text(pane, "#training-status")
+            await pilot.pause(0.05)
+        await pilot.press("c")
+        await _wait_until_idle(pilot, pane)
+        assert pane.tarball is None
+    assert not list(lab.models.iterdir()), "a cancelled run left files in models/"
+    assert not docker_client.containers.list(
+        all=True,
+        filters={"label": ["org.container-lab.role", *(f"{k}={v}" for k, v in LABELS.items())]},
+    )

@@ -1,0 +1,76 @@
+"""The training lab as the dashboard uses it: start a run, verify a tarball (blocking calls)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import docker
+
+from tui.engine.client import connect
+from tui.lab.image import TRAINING_IMAGE
+from tui.lab.run import RunEvent, TrainingRun
+from tui.lab.verify import Verdict, verify_tarball
+from tui.paths import LabPaths, lab_paths
+
+
+class LabSession(Protocol):
+    """What the dashboard's training pane needs; call it from worker threads."""
+
+    @property
+    def paths(self) -> LabPaths:
+        """The lab's folders."""
+        ...
+
+    def training_run(self, on_event: Callable[[RunEvent], None]) -> TrainingRun:
+        """A new run (not started) that reports through `on_event`."""
+        ...
+
+    def verify(self, tarball: Path) -> Verdict:
+        """The training image's verdict on a tarball."""
+        ...
+
+
+class DockerLab:
+    """The lab on a real engine, with its own client (made on first use)."""
+
+    def __init__(
+        self,
+        host: str | None = None,
+        paths: LabPaths | None = None,
+        *,
+        image: str = TRAINING_IMAGE,
+        labels: dict[str, str] | None = None,
+    ) -> None:
+        """Remember where things are; nothing talks to the engine yet."""
+        self.host = host
+        self._paths = paths or lab_paths()
+        self.image = image
+        self.labels = labels or {}
+        self._client: docker.DockerClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def paths(self) -> LabPaths:
+        """The lab's folders."""
+        return self._paths
+
+    def _engine(self) -> docker.DockerClient:
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self.host, pool_size=16, timeout=600)
+            return self._client
+
+    def training_run(self, on_event: Callable[[RunEvent], None]) -> TrainingRun:
+        """A new run against this lab's engine and folders."""
+        return TrainingRun(
+            self._engine(), self._paths, image=self.image, labels=self.labels, on_event=on_event
+        )
+
+    def verify(self, tarball: Path) -> Verdict:
+        """Verify in the training image with only the public key."""
+        return verify_tarball(
+            self._engine(), tarball, self._paths, image=self.image, labels=self.labels
+        )

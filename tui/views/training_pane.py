@@ -1,0 +1,163 @@
+"""The training run from one key: build, train, watch models/, verify, show the model.
+
+The run itself (tui.lab) blocks, so it runs in a thread worker that posts each event back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Log, ProgressBar, Static
+
+from tui.errors import LabError
+from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
+from tui.lab.session import LabSession
+from tui.lab.verify import Verdict
+
+MAX_LOG_LINES = 2000
+IDLE_TEXT = "Press [b]s[/b] to build the image and train a signed model; [b]c[/b] cancels."
+
+
+class TrainingEvent(Message):
+    """One event of the run, posted from the worker."""
+
+    def __init__(self, event: RunEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrainingFinished(Message):
+    """The run ended: its outcome, the verdict on its tarball, or the error that stopped it."""
+
+    def __init__(
+        self, outcome: RunOutcome | None, verdict: Verdict | None, error: str = ""
+    ) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.verdict = verdict
+        self.error = error
+
+
+class TrainingPane(Vertical, can_focus=True):
+    """Starts and follows one training run at a time."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("s", "start", "Train"),
+        Binding("c", "cancel", "Cancel training"),
+    ]
+
+    def __init__(self, lab: LabSession | None, **kwargs: str) -> None:
+        """`lab` is None when the dashboard was built without a lab (then it only says so)."""
+        super().__init__(**kwargs)
+        self.lab = lab
+        self.current_run: TrainingRun | None = None
+        self.running = False
+        self.tarball: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        """Status, progress bar, the result, then the build and container output."""
+        yield Static(IDLE_TEXT if self.lab else "No lab configured.", id="training-status")
+        yield ProgressBar(total=100, show_eta=False, id="training-progress")
+        yield Static("", id="training-result")
+        yield Log(max_lines=MAX_LOG_LINES, id="training-log", highlight=False)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#training-status", Static).update(text)
+
+    def action_start(self) -> None:
+        """Start a run unless one is going."""
+        if self.lab is None or self.running:
+            self.app.notify("a training run is already going" if self.running else "no lab")
+            return
+        self.running = True
+        self.tarball = None
+        self.query_one("#training-log", Log).clear()
+        self.query_one("#training-result", Static).update("")
+        self.query_one("#training-progress", ProgressBar).update(progress=0)
+        self._status("building the training image…")
+        self.train()
+
+    def action_cancel(self) -> None:
+        """Stop the container; the run ends with no tarball."""
+        if self.running and self.current_run is not None:
+            self._status("cancelling…")
+            self.cancel_run()
+
+    @work(thread=True, exclusive=True, group="training-cancel", exit_on_error=False)
+    def cancel_run(self) -> None:
+        """`docker stop` blocks for a moment: do it off the event loop."""
+        if self.current_run is not None:
+            self.current_run.cancel()
+
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def train(self) -> None:
+        """Run, then verify the tarball in the training image; post everything back."""
+        assert self.lab is not None
+        try:
+            run = self.lab.training_run(lambda event: self.post_message(TrainingEvent(event)))
+            self.current_run = run
+            outcome = run.run()
+            verdict = self.lab.verify(outcome.tarball) if outcome.tarball else None
+        except LabError as exc:
+            self.post_message(TrainingFinished(None, None, str(exc)))
+            return
+        except Exception as exc:  # a failing worker must not take the app down
+            self.post_message(TrainingFinished(None, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(TrainingFinished(outcome, verdict))
+
+    def on_training_event(self, message: TrainingEvent) -> None:
+        """Show a build line (cached steps marked), a log line, progress or the tarball."""
+        event = message.event
+        log = self.query_one("#training-log", Log)
+        if event.kind == "build":
+            if event.text.strip() == "---> Using cache":
+                log.write_line("  (cached)")
+            elif event.text.startswith("Step "):
+                log.write_line(f"build {event.text}")
+        elif event.kind == "start":
+            self._status(f"training in container {escape(event.text)}…")
+        elif event.kind == "progress" and event.progress is not None:
+            progress = event.progress
+            self.query_one("#training-progress", ProgressBar).update(
+                progress=progress.progress * 100
+            )
+            self._status(escape(f"{progress.stage}: {progress.message}"))
+            log.write_line(f"{progress.stage:>9} {progress.message}")
+        elif event.kind == "log":
+            log.write_line(f"{event.stream:>9} {event.text}")
+        elif event.kind == "tarball":
+            self.tarball = Path(event.text)
+            self._status(escape(f"tarball appeared: {self.tarball.name}; verifying…"))
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        """Show the model and its verdict, or why there is none."""
+        self.running = False
+        result = self.query_one("#training-result", Static)
+        outcome, verdict = message.outcome, message.verdict
+        if message.error or outcome is None:
+            self._status(f"[red]training failed:[/red] {escape(message.error)}")
+            return
+        if outcome.tarball is None or outcome.exit_code != 0:
+            self._status(f"[red]{escape(describe_failure(outcome))}[/red]")
+            result.update(escape("\n".join(outcome.last_lines[-5:])))
+            return
+        self.query_one("#training-progress", ProgressBar).update(progress=100)
+        metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
+        size = outcome.tarball.stat().st_size / 1024 if outcome.tarball.exists() else 0
+        signature = (
+            f"[green]verified[/green]: signature {verdict.details.get('signature')}, "
+            f"validation {verdict.details.get('validation')}"
+            if verdict and verdict.ok
+            else f"[red]refused[/red]: {escape(verdict.reason if verdict else 'not verified')}"
+        )
+        self._status(f"done in {outcome.seconds:.1f} s")
+        result.update(
+            f"model [b]{escape(outcome.tarball.name)}[/b] ({size:.0f} KiB)\n{metrics}\n{signature}"
+        )
