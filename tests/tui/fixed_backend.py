@@ -216,5 +216,9 @@ class FixedBackend:
     def remove_image(self, image_id: str, force: bool = False) -> None:
         self.actions.append(("remove image", image_id))
 
+    def footprints(self) -> list:
+        """No footprints: the baseline pane keeps its fixed data in these tests."""
+        return []
+
     def shell_argv(self, container_id: str) -> list[str]:
         return ["true"]

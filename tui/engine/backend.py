@@ -18,6 +18,7 @@ from tui.engine import images as _images
 from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
 from tui.engine.containers import ContainerInfo
 from tui.engine.events import EngineEvent, EventStream
+from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.logs import LogLine, LogStream
 from tui.engine.stats import StatsSample, StatsStream
@@ -81,6 +82,10 @@ class DashboardBackend(Protocol):
 
     def remove_image(self, image_id: str, force: bool = False) -> None:
         """Remove an image."""
+
+    def footprints(self) -> list[ContainerFootprint]:
+        """Memory, start time and image size of every running container (VM baseline)."""
+        ...
 
     def shell_argv(self, container_id: str) -> list[str]:
         """The command that opens an interactive shell in a running container."""
@@ -164,6 +169,13 @@ class DockerBackend:
     def remove_image(self, image_id: str, force: bool = False) -> None:
         """Remove an image."""
         _images.remove_image(self.api, image_id, force=force)
+
+    def footprints(self) -> list[ContainerFootprint]:
+        """Memory, start time and image size of every running container (VM baseline)."""
+        client = self._client
+        if client is None:
+            raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
+        return running_footprints(client)
 
     def shell_argv(self, container_id: str) -> list[str]:
         """`docker exec -it <id> sh` against the same engine (bash when the image has it)."""

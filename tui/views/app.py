@@ -36,6 +36,7 @@ from tui.views.messages import (
     EngineLost,
     EventReceived,
     EventsEnded,
+    FootprintsLoaded,
     HistoryLoaded,
     ImagesLoaded,
     StatsReceived,
@@ -43,6 +44,7 @@ from tui.views.messages import (
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # stats and uptimes reach the table once a second
+BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 
 
@@ -117,7 +119,22 @@ class ContainerLabApp(EngineApp):
         self.query_one("#banner", Static).display = False
         self.containers.table.focus()
         self.set_interval(REFRESH_SECONDS, self.containers.refresh_rows)
+        self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
         self.connect_engine()
+
+    def refresh_baseline(self) -> None:
+        """Sample footprints for the VM baseline when its tab is the one shown."""
+        if self.engine_up and self.query_one(TabbedContent).active == "baseline":
+            self.load_footprints()
+
+    def on_footprints_loaded(self, message: FootprintsLoaded) -> None:
+        """Feed the VM baseline pane, with the container selected in the list."""
+        if not HAS_BASELINE:
+            return
+        from tui.views.baseline_pane import BaselinePane
+
+        for pane in self.query(BaselinePane):
+            pane.update_figures(message.footprints, selected=self.containers.selected_id)
 
     def on_unmount(self) -> None:
         """Close every stream so no worker thread outlives the app."""
@@ -307,6 +324,8 @@ class ContainerLabApp(EngineApp):
                 self.containers.table.focus()
             elif tab == "images":
                 self.images.table.focus()
+            elif tab == "baseline":
+                self.refresh_baseline()
             elif tab == "training":
                 self.query_one(TrainingPane).focus()
 

@@ -26,6 +26,7 @@ from tui.views.messages import (
     EngineUp,
     EventReceived,
     EventsEnded,
+    FootprintsLoaded,
     HistoryLoaded,
     ImagesLoaded,
     StatsReceived,
@@ -95,6 +96,11 @@ class EngineApp(App[int]):
     def load_history(self, image_id: str) -> None:
         """Post an image's layers."""
         self.post_message(HistoryLoaded(image_id, self.backend.history(image_id)))
+
+    @work(thread=True, exclusive=True, group="footprints", exit_on_error=False)
+    def load_footprints(self) -> None:
+        """Post the running containers' footprints (one stats sample each)."""
+        self.post_message(FootprintsLoaded(self.backend.footprints()))
 
     # Streams -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from textual.message import Message
 
 from tui.engine.containers import ContainerInfo
 from tui.engine.events import EngineEvent
+from tui.engine.footprint import ContainerFootprint
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.stats import StatsSample
 
@@ -92,3 +93,11 @@ class ActionDone(Message):
         self.what = what
         self.target = target
         self.error = error
+
+
+class FootprintsLoaded(Message):
+    """Footprints of the running containers, for the VM baseline."""
+
+    def __init__(self, footprints: list[ContainerFootprint]) -> None:
+        super().__init__()
+        self.footprints = footprints
