@@ -362,6 +362,13 @@ class ContainerLabApp(EngineApp):
             "Remove image", "The selected image", _bind(self.images.action_request, "remove")
         )
         yield SystemCommand("Reload lists", "Containers and images", self.action_reload)
+        training = self.query_one(TrainingPane)
+        yield SystemCommand(
+            "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
+        )
+        yield SystemCommand(
+            "Cancel training", "Stop the training container", training.action_cancel
+        )
         for tab in ("containers", "images", "training", "baseline"):
             yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(self.action_tab, tab))
 
