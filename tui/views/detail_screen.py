@@ -48,6 +48,7 @@ def render_detail(info: ContainerInfo, show_env: bool, now: datetime | None = No
     add("Mounts", mounts if mounts.plain else Text("none"))
     labels = "\n".join(f"{k}={v}" for k, v in sorted(info.labels.items())) or "none"
     add("Labels", labels)
+    env: str | Text
     if show_env:
         env = "\n".join(info.env) or "none"
     else:

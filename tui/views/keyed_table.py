@@ -72,7 +72,9 @@ class KeyedTable(DataTable[Any]):
     def order(self, rank: Callable[[str], Any], reverse: bool = False) -> None:
         """Sort rows by `rank(row key)` (looked up through the unique column's text)."""
         keep = self.cursor_key
-        by_text = {str(self.get_cell(key, self.unique_column)): key.value for key in self.rows}
+        by_text = {
+            str(self.get_cell(key, self.unique_column)): key.value or "" for key in self.rows
+        }
         self.sort(self.unique_column, key=lambda cell: rank(by_text[str(cell)]), reverse=reverse)
         self.follow(keep)
 

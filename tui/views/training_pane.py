@@ -52,9 +52,9 @@ class TrainingPane(Vertical, can_focus=True):
         Binding("c", "cancel", "Cancel training"),
     ]
 
-    def __init__(self, lab: LabSession | None, **kwargs: str) -> None:
+    def __init__(self, lab: LabSession | None, *, id: str | None = None) -> None:
         """`lab` is None when the dashboard was built without a lab (then it only says so)."""
-        super().__init__(**kwargs)
+        super().__init__(id=id)
         self.lab = lab
         self.current_run: TrainingRun | None = None
         self.running = False
@@ -100,7 +100,7 @@ class TrainingPane(Vertical, can_focus=True):
         """Run, then verify the tarball in the training image; post everything back."""
         assert self.lab is not None
         try:
-            run = self.lab.training_run(lambda event: self.post_message(TrainingEvent(event)))
+            run = self.lab.training_run(self._post_event)
             self.current_run = run
             outcome = run.run()
             verdict = self.lab.verify(outcome.tarball) if outcome.tarball else None
@@ -111,6 +111,9 @@ class TrainingPane(Vertical, can_focus=True):
             self.post_message(TrainingFinished(None, None, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(TrainingFinished(outcome, verdict))
+
+    def _post_event(self, event: RunEvent) -> None:
+        self.post_message(TrainingEvent(event))
 
     def on_training_event(self, message: TrainingEvent) -> None:
         """Show a build line (cached steps marked), a log line, progress or the tarball."""
