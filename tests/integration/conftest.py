@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
@@ -43,3 +44,11 @@ def trained(
         docker_client, lab, image=TEST_IMAGE_TAG, labels=LABELS, on_event=events.append
     )
     yield run.run(), events
+
+
+@pytest.fixture(scope="session")
+def model_tarball(trained: tuple[RunOutcome, list[RunEvent]]) -> Path:
+    """The tarball of the session's training run."""
+    outcome, _ = trained
+    assert outcome.tarball is not None, outcome.last_lines
+    return outcome.tarball

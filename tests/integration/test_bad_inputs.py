@@ -19,7 +19,7 @@ from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.engine.build import BuildResult
 from tui.errors import LabError
-from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
+from tui.lab.run import RunOutcome, TrainingRun, describe_failure
 from tui.lab.verify import verify_tarball
 from tui.paths import LabPaths
 
@@ -73,14 +73,12 @@ BAD_MODEL_FILES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 def test_bad_model_files_are_refused_in_one_line(
     docker_client: docker.DockerClient,
     lab: LabPaths,
-    trained: tuple[RunOutcome, list[RunEvent]],
+    model_tarball: Path,
     tmp_path: Path,
     case: str,
 ) -> None:
-    outcome, _ = trained
-    assert outcome.tarball is not None
     make, fragment = BAD_MODEL_FILES[case]
-    original = outcome.tarball.read_bytes()
+    original = model_tarball.read_bytes()
     path = tmp_path / f"{case}.tar.gz"
     path.write_bytes(make(original))
     verdict = verify_tarball(docker_client, path, lab, image=TEST_IMAGE_TAG, labels=LABELS)
@@ -91,7 +89,7 @@ def test_bad_model_files_are_refused_in_one_line(
     else:
         assert not verdict.ok
         assert fragment in verdict.reason, verdict.reason
-    assert outcome.tarball.read_bytes() == original, "verification changed the original"
+    assert model_tarball.read_bytes() == original, "verification changed the original"
 
 
 def test_missing_and_directory_paths_are_refused(

@@ -18,7 +18,7 @@ from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.lab.container_spec import hardened
 from tui.lab.identity import ensure_identity
-from tui.lab.run import RunEvent, RunOutcome, TrainingRun
+from tui.lab.run import TrainingRun
 from tui.paths import LabPaths
 
 HARNESS = Path(__file__).with_name("tamper_harness.py")
@@ -30,18 +30,16 @@ pytestmark = pytest.mark.slow
 def test_no_tampered_model_loads_and_none_crashes(
     docker_client: docker.DockerClient,
     lab: LabPaths,
-    trained: tuple[RunOutcome, list[RunEvent]],
+    model_tarball: Path,
     tmp_path: Path,
 ) -> None:
-    outcome, _ = trained
-    assert outcome.tarball is not None
     foreign_lab = copy_lab(tmp_path / "foreign")
     foreign = TrainingRun(docker_client, foreign_lab, image=TEST_IMAGE_TAG, labels=LABELS).run()
     assert foreign.tarball is not None, foreign.last_lines
 
     inputs = tmp_path / "inputs"
     inputs.mkdir(mode=0o755)
-    shutil.copyfile(outcome.tarball, inputs / "good.tar.gz")
+    shutil.copyfile(model_tarball, inputs / "good.tar.gz")
     shutil.copyfile(foreign.tarball, inputs / "foreign.tar.gz")
     shutil.copyfile(HARNESS, inputs / "tamper_harness.py")
     for entry in inputs.iterdir():

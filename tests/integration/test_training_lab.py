@@ -99,15 +99,13 @@ def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int
 def test_a_tampered_tarball_is_refused(
     docker_client: docker.DockerClient,
     lab: LabPaths,
-    trained: tuple[RunOutcome, list[RunEvent]],
+    model_tarball: Path,
     tmp_path: Path,
     member: str,
     reason: str,
 ) -> None:
-    outcome, _ = trained
-    assert outcome.tarball is not None
     tampered = tmp_path / "tampered.tar.gz"
-    _rewrite_member(outcome.tarball, tampered, member, flip_at=200)
+    _rewrite_member(model_tarball, tampered, member, flip_at=200)
     verdict = verify_tarball(docker_client, tampered, lab, image=TEST_IMAGE_TAG, labels=LABELS)
     assert not verdict.ok
     assert reason in verdict.reason
@@ -117,12 +115,10 @@ def test_a_tampered_tarball_is_refused(
 def test_a_truncated_tarball_is_refused(
     docker_client: docker.DockerClient,
     lab: LabPaths,
-    trained: tuple[RunOutcome, list[RunEvent]],
+    model_tarball: Path,
     tmp_path: Path,
 ) -> None:
-    outcome, _ = trained
-    assert outcome.tarball is not None
-    data = outcome.tarball.read_bytes()
+    data = model_tarball.read_bytes()
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(data[: len(data) // 2])
     verdict = verify_tarball(docker_client, truncated, lab, image=TEST_IMAGE_TAG, labels=LABELS)
@@ -134,16 +130,14 @@ def test_a_truncated_tarball_is_refused(
 def test_a_foreign_key_is_not_trusted(
     docker_client: docker.DockerClient,
     lab: LabPaths,
-    trained: tuple[RunOutcome, list[RunEvent]],
+    model_tarball: Path,
     tmp_path: Path,
 ) -> None:
     """A model signed by a key that merely exists elsewhere is refused by this lab."""
-    outcome, _ = trained
-    assert outcome.tarball is not None
     other = copy_lab(tmp_path / "other-lab")
     assert load_keys(other).fingerprint != load_keys(lab).fingerprint
     verdict = verify_tarball(
-        docker_client, outcome.tarball, other, image=TEST_IMAGE_TAG, labels=LABELS
+        docker_client, model_tarball, other, image=TEST_IMAGE_TAG, labels=LABELS
     )
     assert not verdict.ok
     assert "trusted key" in verdict.reason
