@@ -65,7 +65,7 @@ def test_sdk_training_leaves_a_verified_tarball_owned_by_the_caller(
     assert stages[0] == "start" and stages[-1] == "done"
     assert {"load", "fit", "evaluate", "sign", "verify"} <= set(stages)
     assert any(e.kind == "tarball" for e in events), "the watcher never reported the tarball"
-    assert outcome.metrics["accuracy"] >= 0.8 and outcome.metrics["macro_f1"] >= 0.8
+    assert outcome.metrics["accuracy"] >= 0.7 and outcome.metrics["macro_f1"] >= 0.7
 
     verdict = verify_tarball(
         docker_client, outcome.tarball, lab, image=TEST_IMAGE_TAG, labels=LABELS
