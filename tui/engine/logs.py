@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import re
 import struct
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +17,7 @@ STDOUT = "stdout"
 STDERR = "stderr"
 _STREAMS = {0: STDOUT, 1: STDOUT, 2: STDERR}  # 0 is stdin, which the engine echoes as stdout
 HEADER = struct.Struct(">BxxxL")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ")
 DEFAULT_MAX_LINES = 5000
 
 
@@ -61,8 +63,13 @@ class LineAssembler:
         self._partial = ""
 
     def feed(self, data: bytes) -> list[LogLine]:
-        """Decode `data` and return the lines it completed."""
-        text = self._partial + self._decoder.decode(data)
+        """Decode `data` (one frame) and return the lines it completed."""
+        decoded = self._decoder.decode(data)
+        if self.timestamps and self._partial:
+            # The engine splits lines longer than 16 KiB into partial messages and, with
+            # timestamps on, stamps each one: drop the stamps inside a line.
+            decoded = _TIMESTAMP.sub("", decoded, count=1)
+        text = self._partial + decoded
         *lines, self._partial = text.split("\n")
         return [self._line(line) for line in lines]
 
