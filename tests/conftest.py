@@ -15,13 +15,18 @@ import docker
 import pytest
 
 TEST_LABEL = "org.container-lab.test"
-TEST_IMAGE_REPOSITORY = "container-lab/training"  # tags :test* belong to the tests
 TEST_IMAGE = os.environ.get("LAB_TEST_BASE_IMAGE", "debian:bookworm-slim")
 REQUIRE_DOCKER = os.environ.get("LAB_REQUIRE_DOCKER") == "1"
 # Each session labels its objects with its own id and removes only those, so two test runs (or
 # an engineer's own labelled containers) never clean up each other's.
 SESSION_ID = uuid.uuid4().hex[:12]
 SESSION_LABELS = {TEST_LABEL: SESSION_ID}
+TEST_IMAGE_REPOSITORY = "container-lab/training"  # tags test-<session id>* belong to the tests
+
+
+def session_tag(suffix: str = "") -> str:
+    """An image tag of this session's own, removed when the session ends."""
+    return f"{TEST_IMAGE_REPOSITORY}:test-{SESSION_ID}{suffix}"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -79,7 +84,7 @@ def remove_test_objects(client: docker.DockerClient) -> None:
         container.remove(force=True)
     for image in client.images.list(name=TEST_IMAGE_REPOSITORY):
         for tag in image.tags:
-            if tag.startswith(f"{TEST_IMAGE_REPOSITORY}:test"):
+            if tag.startswith(session_tag()):
                 with contextlib.suppress(docker.errors.APIError):
                     client.images.remove(tag, force=True)
     for image in client.images.list(filters={"label": mine}):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.conftest import session_tag
 from tui.lab.keys import init_keys
 from tui.paths import LabPaths
 
 PROJECT = Path(__file__).resolve().parents[2]
-TEST_IMAGE_TAG = "container-lab/training:test"
+TEST_IMAGE_TAG = session_tag()
 
 
 def copy_lab(target: Path) -> LabPaths:

@@ -15,6 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.engine.build import BuildResult
@@ -216,7 +217,7 @@ def test_bad_setups_are_refused_before_any_container_starts(
     lab = copy_lab(tmp_path / "lab")
     breaker, fragment = REFUSED_BEFORE_RUN[case]
     breaker(lab)
-    tag = "container-lab/training:test-broken" if "Dockerfile" in case else TEST_IMAGE_TAG
+    tag = session_tag("-broken") if "Dockerfile" in case else TEST_IMAGE_TAG
     with pytest.raises(LabError) as caught:
         TrainingRun(docker_client, lab, image=tag, labels=LABELS).run()
     assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)

@@ -12,6 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.engine.build import BuildResult, build_image
@@ -173,7 +174,7 @@ def test_a_code_only_change_reuses_the_dependency_layers(
     result = build_image(
         docker_client,
         lab.project,
-        "container-lab/training:test-code-change",
+        session_tag("-code-change"),
         buildargs=buildargs,
         labels=LABELS,
     )
@@ -205,6 +206,6 @@ def test_the_image_history_holds_no_private_key(
     (context / "Dockerfile").write_text(
         f"FROM {TEST_IMAGE_TAG}\nUSER root\nCOPY leak.asc /tmp/leak.asc\nRUN rm /tmp/leak.asc\n"
     )
-    build_image(docker_client, context, "container-lab/training:test-leaky", labels=LABELS)
-    found = scan_image(docker_client, "container-lab/training:test-leaky", canaries)
+    build_image(docker_client, context, session_tag("-leaky"), labels=LABELS)
+    found = scan_image(docker_client, session_tag("-leaky"), canaries)
     assert any(hit.startswith("armour line in") for hit in found), found
