@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+import requests
+import urllib3
 from docker.types.daemon import CancellableStream
+
+from tui.errors import LabError
 
 Raw = Mapping[str, Any]
 
@@ -156,26 +160,59 @@ class StatsSample:
         return f"{human_size(self.block_read)} / {human_size(self.block_write)}"
 
 
-class StatsStream:
-    """A live stats stream of one container: iterate for samples, `close()` from any thread."""
+STALL_SECONDS = 5.0  # the engine samples once a second: five seconds of silence is a stall
 
-    def __init__(self, api: docker.APIClient, container_id: str) -> None:
+
+class StatsStalled(LabError):
+    """No stats sample arrived within STALL_SECONDS although the stream is open."""
+
+
+class StatsStream:
+    """A live stats stream of one container: iterate for samples, `close()` from any thread.
+
+    Each read waits at most `stall_seconds`; then iteration raises StatsStalled.
+    """
+
+    def __init__(
+        self, api: docker.APIClient, container_id: str, stall_seconds: float = STALL_SECONDS
+    ) -> None:
         self.container_id = container_id
-        response = api._get(
-            api._url("/containers/{0}/stats", container_id), params={"stream": True}, stream=True
-        )
+        self.stall_seconds = stall_seconds
+        try:
+            response = api._get(
+                api._url("/containers/{0}/stats", container_id),
+                params={"stream": True},
+                stream=True,
+                timeout=stall_seconds,
+            )
+        except requests.exceptions.Timeout as exc:
+            raise StatsStalled(
+                f"the engine did not answer a stats request for {container_id[:12]} "
+                f"within {stall_seconds:.0f} s"
+            ) from exc
         api._raise_for_status(response)
+        self._closed = False
         self._stream = CancellableStream(api._stream_helper(response, decode=True), response)
 
     def __iter__(self) -> Iterator[StatsSample]:
-        for raw in self._stream:
-            if not isinstance(raw, Mapping):
-                continue
-            if not raw.get("read") or raw.get("read", "").startswith("0001-"):
-                continue  # a stopped container reports zeroed samples
-            yield StatsSample.from_raw(self.container_id, raw)
+        try:
+            for raw in self._stream:
+                if not isinstance(raw, Mapping):
+                    continue
+                if not raw.get("read") or raw.get("read", "").startswith("0001-"):
+                    continue  # a stopped container reports zeroed samples
+                yield StatsSample.from_raw(self.container_id, raw)
+        except (requests.exceptions.ConnectionError, urllib3.exceptions.ReadTimeoutError) as exc:
+            if self._closed:
+                return
+            if "timed out" in str(exc).lower():
+                raise StatsStalled(
+                    f"no stats from {self.container_id[:12]} for {self.stall_seconds:.0f} s"
+                ) from exc
+            return  # a broken connection ends the stream quietly; the caller pings
 
     def close(self) -> None:
         """Stop the stream (safe to call twice, or after it ended)."""
+        self._closed = True
         with contextlib.suppress(Exception):
             self._stream.close()

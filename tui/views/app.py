@@ -40,10 +40,12 @@ from tui.views.messages import (
     HistoryLoaded,
     ImagesLoaded,
     StatsReceived,
+    StatsStalledMessage,
 )
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # stats and uptimes reach the table once a second
+STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 
@@ -88,6 +90,7 @@ class ContainerLabApp(EngineApp):
         """Hand it the engine's backend and, for the Training tab, the lab."""
         super().__init__(backend, clock=clock)
         self.lab = lab
+        self.stalled: set[str] = set()  # containers whose stats stream went silent
 
     def training_widget(self) -> TrainingPane:
         """The training run's pane."""
@@ -163,6 +166,9 @@ class ContainerLabApp(EngineApp):
         self.watch_events()
         self.load_containers()
         self.load_images()
+        for screen in self.screen_stack:
+            if isinstance(screen, LogsScreen):
+                screen.resume()
 
     def on_engine_lost(self) -> None:
         """The engine stopped answering: stop the streams, say so, reconnect."""
@@ -233,7 +239,23 @@ class ContainerLabApp(EngineApp):
 
     def on_stats_received(self, message: StatsReceived) -> None:
         """Keep the sample; the refresh timer shows it."""
+        self.stalled.discard(message.sample.container_id)
         self.containers.add_sample(message.sample)
+
+    def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
+        """Say so once, drop the stale figures, and try the stream again after a pause."""
+        cid = message.container_id
+        if cid not in self.stalled:
+            self.stalled.add(cid)
+            self.notify(f"{message.reason}; retrying", severity="warning", timeout=6)
+        self.containers.samples.pop(cid, None)  # no stale figures; the history stays
+        self.stats_workers.pop(cid, None)
+        self.set_timer(STALL_RETRY_SECONDS, lambda: self._retry_stats(cid))
+
+    def _retry_stats(self, container_id: str) -> None:
+        info = self.containers.infos.get(container_id)
+        if self.engine_up and info is not None and info.is_running:
+            self.start_stats(container_id)
 
     def on_images_loaded(self, message: ImagesLoaded) -> None:
         """Show the image list."""

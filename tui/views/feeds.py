@@ -15,7 +15,7 @@ from textual.app import App
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.engine.backend import DashboardBackend, Stream
-from tui.engine.stats import StatsSample
+from tui.engine.stats import StatsSample, StatsStalled
 from tui.errors import LabError
 from tui.views.messages import (
     ActionDone,
@@ -30,6 +30,7 @@ from tui.views.messages import (
     HistoryLoaded,
     ImagesLoaded,
     StatsReceived,
+    StatsStalledMessage,
 )
 
 RETRY_SECONDS = 2.0
@@ -145,16 +146,24 @@ class EngineApp(App[int]):
     def watch_stats(self, container_id: str) -> None:
         """Post a container's stats samples until it stops or the stream is closed."""
         worker = get_current_worker()
-        stream = self.backend.stats(container_id)
+        try:
+            stream = self.backend.stats(container_id)
+        except StatsStalled as exc:
+            self.post_message(StatsStalledMessage(container_id, str(exc)))
+            return
         self.stats_streams[container_id] = stream
         if worker.is_cancelled:  # stopped while the stream was opening
             stream.close()
             return
-        for sample in stream:
-            if worker.is_cancelled:
-                break
-            self.post_message(StatsReceived(sample))
-        stream.close()
+        try:
+            for sample in stream:
+                if worker.is_cancelled:
+                    break
+                self.post_message(StatsReceived(sample))
+        except StatsStalled as exc:
+            self.post_message(StatsStalledMessage(container_id, str(exc)))
+        finally:
+            stream.close()
 
     # Actions -----------------------------------------------------------------------------
 

@@ -89,12 +89,22 @@ class LogsScreen(Screen[None]):
         if stream is not None:
             stream.close()
 
+    def resume(self) -> None:
+        """The engine is back: follow the container's new lines again (after an outage)."""
+        if not self.ended:
+            return
+        self.ended = ""
+        self._closing = False
+        self.incoming.append(LogLine("stdout", "--- engine reconnected: following again ---"))
+        self.follow_logs(tail=0)
+        self.update_status()
+
     @work(thread=True, exit_on_error=False, group="logs")
-    def follow_logs(self) -> None:
+    def follow_logs(self, tail: int = TAIL) -> None:
         """Worker: read lines into `incoming` until the stream ends or is closed."""
         worker = get_current_worker()
         try:
-            stream = self.backend.logs(self.container_id, follow=True, tail=TAIL, tty=self.info.tty)
+            stream = self.backend.logs(self.container_id, follow=True, tail=tail, tty=self.info.tty)
         except Exception as exc:
             self.post_message(LogsEnded(self.backend.ping(), error=str(exc)))
             return

@@ -101,3 +101,12 @@ class FootprintsLoaded(Message):
     def __init__(self, footprints: list[ContainerFootprint]) -> None:
         super().__init__()
         self.footprints = footprints
+
+
+class StatsStalledMessage(Message):
+    """A container's stats stream stayed silent past its bound."""
+
+    def __init__(self, container_id: str, reason: str) -> None:
+        super().__init__()
+        self.container_id = container_id
+        self.reason = reason

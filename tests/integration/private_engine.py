@@ -1,0 +1,116 @@
+"""A second, private dockerd that a test may stop, freeze and restart (the shared one never is)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+
+
+class PrivateEngine:
+    """dockerd on its own socket, data root and exec root, in its own network namespace.
+
+    The namespace matters: a dockerd started with `--bridge=none` on the host deletes the host's
+    docker0, breaking the shared engine. Inside its namespace it makes and removes its own.
+    """
+
+    def __init__(self) -> None:
+        """Choose short paths (unix socket paths are limited to about 100 bytes)."""
+        self.root = Path(tempfile.mkdtemp(prefix="cl-eng-", dir="/var/tmp"))
+        self.netns = f"cl-{self.root.name[-8:]}"
+        self.socket = Path(tempfile.mkdtemp(prefix="cl-", dir="/tmp")) / "d.sock"
+        self.url = f"unix://{self.socket}"
+        self.log = self.root / "dockerd.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait: float = 60.0) -> None:
+        """Start dockerd and wait (bounded) until it answers."""
+        if not Path(f"/run/netns/{self.netns}").exists():
+            subprocess.run(["ip", "netns", "add", self.netns], check=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    # nsenter joins only the network namespace; `ip netns exec` would also
+                    # remount /sys and hide the cgroup mounts dockerd needs.
+                    "nsenter",
+                    f"--net=/run/netns/{self.netns}",
+                    "dockerd",
+                    f"--host={self.url}",
+                    f"--data-root={self.root / 'data'}",
+                    f"--exec-root={self.root / 'exec'}",
+                    f"--pidfile={self.root / 'docker.pid'}",
+                    "--iptables=false",
+                    "--ip-masq=false",
+                ],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.answers():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)  # dockerd offers no readiness signal but its socket
+        raise RuntimeError(f"private dockerd did not start: {self.log.read_text()[-2000:]}")
+
+    def answers(self) -> bool:
+        """Whether the private engine answers a ping."""
+        try:
+            client = docker.DockerClient(base_url=self.url, timeout=3)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except Exception:
+            return False
+
+    def stop(self) -> None:
+        """Stop dockerd (SIGTERM, as a service manager would) and wait for it to exit."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def freeze(self) -> None:
+        """SIGSTOP dockerd: connections stay open but nothing more arrives (a stalled engine)."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT a frozen dockerd."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def load_image(self, tag: str) -> None:
+        """Copy an image from the shared engine into this one."""
+        shared = docker.from_env(timeout=300)
+        private = docker.DockerClient(base_url=self.url, timeout=300)
+        try:
+            private.images.load(b"".join(shared.images.get(tag).save(named=True)))
+        finally:
+            shared.close()
+            private.close()
+
+    def destroy(self) -> None:
+        """Remove its containers, stop it and delete its folders."""
+        if self.process is not None and self.process.poll() is None:
+            self.thaw()
+            try:
+                client = docker.DockerClient(base_url=self.url, timeout=30)
+                for container in client.containers.list(all=True):
+                    container.remove(force=True)
+                client.close()
+            except Exception:
+                pass
+            self.stop()
+        subprocess.run(["umount", "-R", str(self.root / "exec")], capture_output=True, check=False)
+        subprocess.run(["ip", "netns", "delete", self.netns], capture_output=True, check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.socket.parent, ignore_errors=True)

@@ -1,0 +1,118 @@
+"""The engine stops and starts while the dashboard runs: the outage shows, then everything resumes.
+
+A private dockerd (tests/integration/private_engine.py) plays the engine, so the shared one
+that other tests use is never stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import docker
+import pytest
+
+from tests.conftest import TEST_IMAGE
+from tests.integration.private_engine import PrivateEngine
+from tui.engine.backend import DockerBackend
+from tui.engine.stats import STALL_SECONDS
+from tui.views.app import create_app
+from tui.views.logs_screen import LogsScreen
+
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
+
+
+@pytest.fixture()
+def private_engine(docker_client: docker.DockerClient) -> Iterator[PrivateEngine]:
+    engine = PrivateEngine()
+    try:
+        engine.start()
+        engine.load_image(TEST_IMAGE)
+        yield engine
+    finally:
+        engine.destroy()
+
+
+async def _until(pilot, condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.1)
+
+
+async def test_dashboard_survives_an_engine_restart(
+    private_engine: PrivateEngine, test_labels: dict[str, str]
+) -> None:
+    client = docker.DockerClient(base_url=private_engine.url, timeout=60)
+    container = client.containers.run(
+        TEST_IMAGE,
+        ["sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done"],
+        detach=True,
+        labels=test_labels,
+        restart_policy={"Name": "always"},
+        network_mode="none",
+    )
+    client.close()
+    app = create_app(DockerBackend(private_engine.url))
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = app.containers
+        await _until(pilot, lambda: container.id in pane.infos, 30, "the container row")
+        await _until(pilot, lambda: container.id in pane.samples, 30, "the first stats sample")
+        pane.table.focus()
+        await pilot.press("l")
+        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), 10, "the logs view")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await _until(pilot, lambda: len(logs.buffer) >= 3, 30, "log lines")
+
+        private_engine.stop()
+        await _until(pilot, lambda: not app.engine_up, 30, "the outage to be noticed")
+        # dockerd stops its containers before it exits, so the log stream may end either way.
+        await _until(pilot, lambda: logs.ended != "", 30, "the logs to say the stream ended")
+        assert logs.ended in ("engine went away", "stream ended (container stopped)")
+        banner = str(app.query_one("#banner").render())
+        assert "stopped answering" in banner or "No Docker engine" in banner, banner
+
+        lines_before = len(logs.buffer)
+        history_before = len(pane.history[container.id][0])
+        private_engine.start()
+        await _until(pilot, lambda: app.engine_up, 60, "the reconnection")
+        assert not app.query_one("#banner").display
+        await _until(pilot, lambda: logs.ended == "", 30, "the logs to resume")
+        await _until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 30, "new log lines")
+        texts = [line.text for line in list(logs.buffer.lines)[lines_before:]]
+        assert any("reconnected" in text for text in texts)
+        assert any(text.startswith("tick") for text in texts)
+        await _until(
+            pilot,
+            lambda: len(pane.history[container.id][0]) > history_before + 1,
+            30,
+            "stats after the restart",
+        )
+        assert container.id in pane.infos and pane.infos[container.id].is_running
+
+
+async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
+    private_engine: PrivateEngine, test_labels: dict[str, str]
+) -> None:
+    """SIGSTOP freezes the engine: its stats stream stays open but silent, as in a real stall."""
+    client = docker.DockerClient(base_url=private_engine.url, timeout=60)
+    container = client.containers.run(
+        TEST_IMAGE, ["cat"], stdin_open=True, detach=True, labels=test_labels, network_mode="none"
+    )
+    client.close()
+    app = create_app(DockerBackend(private_engine.url))
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = app.containers
+        await _until(pilot, lambda: container.id in pane.samples, 30, "the first stats sample")
+        private_engine.freeze()
+        try:
+            frozen_at = time.monotonic()
+            await _until(pilot, lambda: container.id in app.stalled, 20, "the stall notice")
+            waited = time.monotonic() - frozen_at
+            assert STALL_SECONDS <= waited + 1.5 <= STALL_SECONDS + 8, waited
+            assert container.id not in pane.samples, "stale figures are still shown"
+        finally:
+            private_engine.thaw()
+        await _until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
+        await _until(pilot, lambda: container.id not in app.stalled, 10, "the stall to clear")
