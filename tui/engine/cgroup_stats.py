@@ -32,23 +32,34 @@ class CgroupUnavailable(LabError):
     """This container's cgroup cannot be read from here: use the stats API instead."""
 
 
-def _read_int(path: Path) -> int:
-    text = path.read_text().strip()
-    return 0 if text == "max" else int(text)
+def _read(path: str) -> bytes:
+    """A small kernel file in one read (cheaper than Path.read_text, which decodes)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 1 << 16)
+    finally:
+        os.close(fd)
 
 
-def _read_keyed(path: Path) -> dict[str, int]:
-    values: dict[str, int] = {}
-    for line in path.read_text().splitlines():
-        key, _, value = line.partition(" ")
-        if value.strip().lstrip("-").isdigit():
-            values[key] = int(value)
-    return values
+def _read_int(path: str) -> int:
+    data = _read(path).strip()
+    return 0 if data == b"max" else int(data)
+
+
+def _keyed(data: bytes, key: bytes) -> int:
+    """The value of `key` in a flat keyed file (memory.stat, cpu.stat); 0 when absent."""
+    data = b"\n" + data
+    at = data.find(b"\n" + key + b" ")
+    if at < 0:
+        return 0
+    start = at + len(key) + 2
+    end = data.find(b"\n", start)
+    return int(data[start : end if end >= 0 else None])
 
 
 def system_cpu_ns(proc: Path = PROC) -> int:
     """Host CPU time in ns from /proc/stat (user..softirq), as the engine's system_cpu_usage."""
-    fields = (proc / "stat").read_text().split("\n", 1)[0].split()[1:8]
+    fields = _read(f"{proc}/stat").split(b"\n", 1)[0].split()[1:8]
     return sum(int(v) for v in fields) * 1_000_000_000 // _CLOCK_TICKS
 
 
@@ -106,15 +117,18 @@ def _same_netns(pid: int, proc: Path) -> bool:
 
 def network_bytes(pid: int, proc: Path = PROC) -> tuple[int, int]:
     """Received and sent bytes over the namespace's interfaces but loopback (as the engine)."""
-    rx = tx = 0
     try:
-        lines = (proc / str(pid) / "net" / "dev").read_text().splitlines()[2:]
+        return _network(_read(f"{proc}/{pid}/net/dev"))
     except OSError:
         return 0, 0
-    for line in lines:
-        name, _, data = line.partition(":")
-        fields = data.split()
-        if name.strip() != "lo" and len(fields) >= 9:
+
+
+def _network(data: bytes) -> tuple[int, int]:
+    rx = tx = 0
+    for line in data.splitlines()[2:]:
+        name, _, rest = line.partition(b":")
+        fields = rest.split()
+        if name.strip() != b"lo" and len(fields) >= 9:
             rx += int(fields[0])
             tx += int(fields[8])
     return rx, tx
@@ -132,31 +146,55 @@ class Counters:
     pids: int
 
 
-def read_counters(paths: CgroupPaths) -> Counters:
+@dataclass(frozen=True)
+class _Files:
+    """The files one sample reads, as strings (joined once, not every second)."""
+
+    version: int
+    cpu: str
+    usage: str
+    stat: str
+    limit: str
+    io: str
+    pids: str
+
+    @classmethod
+    def of(cls, paths: CgroupPaths) -> _Files:
+        if paths.version == 1:
+            names = ("cpuacct.usage", "memory.usage_in_bytes", "memory.stat")
+            rest = ("memory.limit_in_bytes", "blkio.throttle.io_service_bytes")
+        else:
+            names, rest = ("cpu.stat", "memory.current", "memory.stat"), ("memory.max", "io.stat")
+        cpu, usage, stat = (
+            str(f / n) for f, n in zip((paths.cpu, paths.memory, paths.memory), names, strict=True)
+        )
+        limit, io = str(paths.memory / rest[0]), str(paths.blkio / rest[1])
+        return cls(paths.version, cpu, usage, stat, limit, io, str(paths.pids / "pids.current"))
+
+
+def read_counters(paths: CgroupPaths | _Files) -> Counters:
     """Read one container's counters (raises OSError once its cgroup is gone)."""
+    files = _Files.of(paths) if isinstance(paths, CgroupPaths) else paths
     read = write = 0
-    if paths.version == 1:
-        cpu = _read_int(paths.cpu / "cpuacct.usage")
-        usage = _read_int(paths.memory / "memory.usage_in_bytes")
-        inactive = _read_keyed(paths.memory / "memory.stat").get("total_inactive_file", 0)
-        limit = _read_int(paths.memory / "memory.limit_in_bytes")
-        for line in (paths.blkio / "blkio.throttle.io_service_bytes").read_text().splitlines():
+    io = _read(files.io)
+    if files.version == 1:
+        cpu = _read_int(files.cpu)
+        inactive = _keyed(_read(files.stat), b"total_inactive_file")
+        for line in io.splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[1] in ("Read", "Write"):
-                read += int(parts[2]) if parts[1] == "Read" else 0
-                write += int(parts[2]) if parts[1] == "Write" else 0
+            if len(parts) == 3 and parts[1] in (b"Read", b"Write"):
+                read += int(parts[2]) if parts[1] == b"Read" else 0
+                write += int(parts[2]) if parts[1] == b"Write" else 0
     else:
-        cpu = _read_keyed(paths.cpu / "cpu.stat").get("usage_usec", 0) * 1000
-        usage = _read_int(paths.memory / "memory.current")
-        inactive = _read_keyed(paths.memory / "memory.stat").get("inactive_file", 0)
-        limit = _read_int(paths.memory / "memory.max")
-        for line in (paths.blkio / "io.stat").read_text().splitlines():
-            for field in line.split()[1:]:
-                key, _, value = field.partition("=")
-                read += int(value) if key == "rbytes" else 0
-                write += int(value) if key == "wbytes" else 0
+        cpu = _keyed(_read(files.cpu), b"usage_usec") * 1000
+        inactive = _keyed(_read(files.stat), b"inactive_file")
+        for field in io.split():
+            key, _, value = field.partition(b"=")
+            read += int(value) if key == b"rbytes" else 0
+            write += int(value) if key == b"wbytes" else 0
+    usage, limit = _read_int(files.usage), _read_int(files.limit)
     memory = usage - inactive if inactive < usage else usage
-    return Counters(cpu, memory, limit, read, write, _read_int(paths.pids / "pids.current"))
+    return Counters(cpu, memory, limit, read, write, _read_int(files.pids))
 
 
 @dataclass
@@ -175,6 +213,7 @@ class CgroupCollector:
         self.host_memory = host_memory()
         self._previous: dict[str, _Previous] = {}
         self._paths: dict[str, CgroupPaths] = {}
+        self._files: dict[str, _Files] = {}
 
     def available(self, container_id: str, pid: int) -> bool:
         """Whether this container's cgroup can be read here (else use the API)."""
@@ -185,11 +224,13 @@ class CgroupCollector:
             found = CgroupPaths.of_process(container_id, pid, self.root, self.proc)
             if found is not None:
                 self._paths[container_id] = found
+                self._files[container_id] = _Files.of(found)
         return self._paths.get(container_id)
 
     def forget(self, container_id: str) -> None:
         """Drop what is remembered of a container."""
         self._paths.pop(container_id, None)
+        self._files.pop(container_id, None)
         self._previous.pop(container_id, None)
 
     def sample(self, container_id: str, pid: int, system: int | None = None) -> StatsSample | None:
@@ -198,7 +239,7 @@ class CgroupCollector:
         if paths is None:
             return None
         try:
-            counters = read_counters(paths)
+            counters = read_counters(self._files[container_id])
             system = system_cpu_ns(self.proc) if system is None else system
         except (OSError, ValueError):
             self.forget(container_id)
