@@ -13,7 +13,7 @@ from tui.errors import LabError
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.views.app import run_app
 
-    return run_app(host=args.host, serve=args.serve, port=args.port)
+    return run_app(host=args.host, serve=args.serve, port=args.port, stats=args.stats)
 
 
 def _cmd_engine_up(args: argparse.Namespace) -> int:
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="Docker engine address (default: $DOCKER_HOST or socket)")
     parser.add_argument("--serve", action="store_true", help="serve the dashboard in a browser")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (localhost)")
+    parser.add_argument(
+        "--stats",
+        choices=("auto", "api", "cgroup"),
+        default="auto",
+        help="where live stats come from (auto: cgroup files for a local engine, else the API)",
+    )
     parser.set_defaults(func=_cmd_dashboard)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

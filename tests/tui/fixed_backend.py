@@ -216,6 +216,10 @@ class FixedBackend:
     def remove_image(self, image_id: str, force: bool = False) -> None:
         self.actions.append(("remove image", image_id))
 
+    def cgroup_collector(self) -> None:
+        """Fixed data comes through stats(), never from cgroup files."""
+        return None
+
     def footprints(self) -> list:
         """No footprints: the baseline pane keeps its fixed data in these tests."""
         return []

@@ -15,6 +15,7 @@ import docker
 
 from tui.engine import containers as _containers
 from tui.engine import images as _images
+from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
 from tui.engine.containers import ContainerInfo
 from tui.engine.events import EngineEvent, EventStream
@@ -87,6 +88,10 @@ class DashboardBackend(Protocol):
         """Memory, start time and image size of every running container (VM baseline)."""
         ...
 
+    def cgroup_collector(self) -> CgroupCollector | None:
+        """A collector reading cgroup files, when stats may come from them (a local engine)."""
+        ...
+
     def shell_argv(self, container_id: str) -> list[str]:
         """The command that opens an interactive shell in a running container."""
         ...
@@ -99,7 +104,13 @@ class EngineDown(LabError):
 class DockerBackend:
     """The dashboard's backend on a real engine, through docker-py's low-level API."""
 
-    def __init__(self, host: str | None = None, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(
+        self, host: str | None = None, pool_size: int = DEFAULT_POOL_SIZE, stats: str = "auto"
+    ) -> None:
+        """`stats` is "auto" (cgroup files for a local engine, else the API), "api" or "cgroup"."""
+        if stats not in ("auto", "api", "cgroup"):
+            raise LabError(f"unknown stats source {stats!r}: use auto, api or cgroup.")
+        self.stats_source = stats
         self.host = host
         self.pool_size = pool_size
         self._address = engine_address(host)
@@ -169,6 +180,14 @@ class DockerBackend:
     def remove_image(self, image_id: str, force: bool = False) -> None:
         """Remove an image."""
         _images.remove_image(self.api, image_id, force=force)
+
+    def cgroup_collector(self) -> CgroupCollector | None:
+        """The cgroup collector unless told to use the API, or the engine is not local."""
+        if self.stats_source == "api" or (
+            self.stats_source == "auto" and not self._address.is_local
+        ):
+            return None
+        return CgroupCollector()
 
     def footprints(self) -> list[ContainerFootprint]:
         """Memory, start time and image size of every running container (VM baseline)."""

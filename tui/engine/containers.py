@@ -92,6 +92,7 @@ class ContainerInfo:
     pids_limit: int = 0
     restart_policy: str = ""
     oom_killed: bool = False
+    pid: int = 0  # the init process on the host (0 when not running)
 
     @property
     def short_id(self) -> str:
@@ -141,6 +142,7 @@ class ContainerInfo:
             image=str(config.get("Image") or data.get("Image", "")),
             state=str(state.get("Status", "unknown")),
             exit_code=int(state.get("ExitCode") or 0),
+            pid=int(state.get("Pid") or 0),
             created=parse_time(data.get("Created")),
             started_at=parse_time(state.get("StartedAt")),
             finished_at=parse_time(state.get("FinishedAt")),

@@ -160,6 +160,7 @@ class ContainerLabApp(EngineApp):
         """Connected: load the lists and follow the events."""
         was_down = self.query_one("#banner", Static).display
         self.engine_up = True
+        self.collector = self.backend.cgroup_collector()
         self.show_banner("")
         if was_down:
             self.notify(f"connected to the engine at {self.backend.description}")
@@ -209,15 +210,16 @@ class ContainerLabApp(EngineApp):
         running = {info.id for info in message.containers if info.is_running}
         for container_id in set(self.stats_workers) - running:
             self.stop_stats(container_id)
-        for container_id in running:
-            self.start_stats(container_id)
+        for info in message.containers:
+            if info.is_running:
+                self.start_stats(info.id, info.pid)
 
     def on_container_changed(self, message: ContainerChanged) -> None:
         """Update one row, its stats stream and any view open on it."""
         info, container_id = message.info, message.container_id
         self.containers.set_container(container_id, info)
         if info is not None and info.is_running:
-            self.start_stats(container_id)
+            self.start_stats(container_id, info.pid)
         else:
             self.stop_stats(container_id)
         for screen in list(self.screen_stack):
@@ -255,7 +257,7 @@ class ContainerLabApp(EngineApp):
     def _retry_stats(self, container_id: str) -> None:
         info = self.containers.infos.get(container_id)
         if self.engine_up and info is not None and info.is_running:
-            self.start_stats(container_id)
+            self.start_stats(container_id, info.pid)
 
     def on_images_loaded(self, message: ImagesLoaded) -> None:
         """Show the image list."""
@@ -408,14 +410,17 @@ def create_app(
     return ContainerLabApp(backend, clock=clock, lab=lab)
 
 
-def run_app(host: str | None = None, serve: bool = False, port: int = 8000) -> int:
+def run_app(
+    host: str | None = None, serve: bool = False, port: int = 8000, stats: str = "auto"
+) -> int:
     """Run the dashboard in this terminal, or serve it on localhost with textual-serve."""
     if serve:
         from textual_serve.server import Server
 
-        command = [sys.executable, "-m", "tui.cli", *(["--host", host] if host else [])]
+        command = [sys.executable, "-m", "tui.cli", "--stats", stats]
+        command += ["--host", host] if host else []
         Server(shlex.join(command), host="localhost", port=port, title="Container Lab").serve()
         return 0
-    app = create_app(DockerBackend(host), lab=DockerLab(host))
+    app = create_app(DockerBackend(host, stats=stats), lab=DockerLab(host))
     app.run()
     return app.return_code or 0

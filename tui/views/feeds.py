@@ -6,6 +6,7 @@ Streams are kept so they can be closed when their container or the engine goes a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from textual.app import App
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.engine.backend import DashboardBackend, Stream
+from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.engine.stats import StatsSample, StatsStalled
 from tui.errors import LabError
 from tui.views.messages import (
@@ -34,6 +36,7 @@ from tui.views.messages import (
 )
 
 RETRY_SECONDS = 2.0
+CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
 
 
 class EngineApp(App[int]):
@@ -48,6 +51,10 @@ class EngineApp(App[int]):
         self.engine_up = False
         self.stats_streams: dict[str, Stream[StatsSample]] = {}
         self.stats_workers: dict[str, Worker[None]] = {}
+        self.collector: CgroupCollector | None = None  # set when the engine answers
+        self.cgroup_pids: dict[str, int] = {}  # containers sampled from cgroup files: id -> pid
+        self.cgroup_worker: Worker[None] | None = None
+        self._tick = threading.Event()  # never set: a wait the sampler's cancel cannot miss
 
     # Connection --------------------------------------------------------------------------
 
@@ -119,14 +126,21 @@ class EngineApp(App[int]):
         if not worker.is_cancelled:
             self.post_message(EventsEnded(self.backend.ping()))
 
-    def start_stats(self, container_id: str) -> None:
-        """Stream a running container's stats (once)."""
+    def start_stats(self, container_id: str, pid: int = 0) -> None:
+        """Follow a running container's stats (once): from its cgroup files, else a stream."""
+        collector = self.collector
+        if collector is not None and pid and collector.available(container_id, pid):
+            self.cgroup_pids[container_id] = pid
+            if self.cgroup_worker is None or self.cgroup_worker.is_finished:
+                self.cgroup_worker = self.sample_cgroups()
+            return
         worker = self.stats_workers.get(container_id)
         if worker is None or worker.is_finished:
             self.stats_workers[container_id] = self.watch_stats(container_id)
 
     def stop_stats(self, container_id: str) -> None:
-        """Stop a container's stats stream."""
+        """Stop following a container's stats."""
+        self.cgroup_pids.pop(container_id, None)
         stream = self.stats_streams.pop(container_id, None)
         if stream is not None:
             stream.close()
@@ -138,9 +152,24 @@ class EngineApp(App[int]):
         """Stop every stats stream and the events stream (the engine went away, or we quit)."""
         for container_id in list(self.stats_workers):
             self.stop_stats(container_id)
+        self.cgroup_pids.clear()
+        if self.cgroup_worker is not None:
+            self.cgroup_worker.cancel()
+            self.cgroup_worker = None
         stream = getattr(self, "events_stream", None)
         if stream is not None:
             stream.close()
+
+    @work(thread=True, exclusive=True, group="cgroup-stats", exit_on_error=False)
+    def sample_cgroups(self) -> None:
+        """One thread for every container: read their cgroup files once a second."""
+        worker = get_current_worker()
+        collector = self.collector
+        while collector is not None and not worker.is_cancelled:
+            moment, samples = sample_all(collector, dict(self.cgroup_pids))
+            for sample in samples.values():
+                self.post_message(StatsReceived(sample))
+            self._tick.wait(max(0.0, CGROUP_INTERVAL - (time.monotonic() - moment)))
 
     @work(thread=True, group="stats", exit_on_error=False)
     def watch_stats(self, container_id: str) -> None:
