@@ -1,17 +1,21 @@
 """Benchmarks 1 and 2: what live stats cost, ours (API streams, cgroup files) vs `docker stats`.
 
-For 10, 50 and 100 idle running containers, over DURATION seconds each way: the CPU of the
-collector (this process, or the `docker stats` CLI), what dockerd spends meanwhile, and how old
-the newest figure of each row is when looked at (sampled every 0.25 s).
+For 10, 50 and 100 idle running containers, over --seconds each way, one after another: the CPU
+of the collector (this process, or the `docker stats` CLI) and what the engine (dockerd, its
+containerd and the shims) spends meanwhile, less its background (measured first with nobody
+following stats), and how old the newest figure of each row is (sampled every 0.25 s).
+Ways: the bare API streams (tui.engine.stats), the bare cgroup collector, the real app headless
+with its stats from the API and from cgroup files, and `docker stats`. The app idle (nothing
+running, nothing changing) is measured once. By default a private dockerd plays the engine, so
+other people's use of the shared one does not count; --engine shared uses the shared one.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,23 +23,14 @@ from typing import Any
 import docker
 import psutil
 
+from bench import stats_ways as ways
+from bench.engine_side import EngineProcesses, shared_dockerd
 from bench.machine import write_results
-from tui.engine.backend import DockerBackend
-from tui.engine.cgroup_stats import CgroupCollector, sample_all
+from tests.integration.private_engine import PrivateEngine
 
-LABEL = {"org.container-lab.bench": "stats"}
+RUN = uuid.uuid4().hex[:8]
+LABELS = {"org.container-lab.test": f"bench-{RUN}", "org.container-lab.bench": "stats"}
 IMAGE = "debian:bookworm-slim"
-
-
-def dockerd() -> psutil.Process:
-    """The shared engine's process."""
-    return next(p for p in psutil.process_iter(["name"]) if p.info["name"] == "dockerd")
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    """User plus system CPU seconds of a process (its children's included)."""
-    times = process.cpu_times()
-    return times.user + times.system + times.children_user + times.children_system
 
 
 @contextmanager
@@ -46,7 +41,7 @@ def idle_containers(client: docker.DockerClient, count: int) -> Iterator[dict[st
         for _ in range(count):
             made.append(
                 client.containers.run(
-                    IMAGE, ["cat"], stdin_open=True, detach=True, labels=LABEL, network_mode="none"
+                    IMAGE, ["cat"], stdin_open=True, detach=True, labels=LABELS, network_mode="none"
                 )
             )
         for container in made:
@@ -57,116 +52,64 @@ def idle_containers(client: docker.DockerClient, count: int) -> Iterator[dict[st
             container.remove(force=True)
 
 
-def _ages(last: dict[str, float], ids: list[str], stop: threading.Event, out: list[float]) -> None:
-    while not stop.wait(0.25):
-        now = time.monotonic()
-        out.extend(now - last[cid] for cid in ids if cid in last)
+def _percent(cpu: float, seconds: float) -> float:
+    return round(cpu / seconds * 100, 2)
 
 
-def run_api(ids: dict[str, int], seconds: float) -> tuple[float, list[float]]:
-    """The dashboard's way: one streaming stats worker per container."""
-    backend = DockerBackend()
-    backend.connect()
-    last: dict[str, float] = {}
-    streams = [backend.stats(cid) for cid in ids]
-
-    def follow(stream: Any) -> None:
-        for sample in stream:
-            last[sample.container_id] = time.monotonic()
-
-    threads = [threading.Thread(target=follow, args=(s,), daemon=True) for s in streams]
-    return _measure(threads, streams, ids, last, seconds)
+def _age_figures(ages: list[float]) -> dict[str, float]:
+    ordered = sorted(ages)
+    return {
+        "median": round(statistics.median(ordered), 3),
+        "p99": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 3),
+        "max": round(ordered[-1], 3),
+        "share_over_1_2_s": round(sum(a > 1.2 for a in ordered) / len(ordered), 4),
+    }
 
 
-def run_cgroup(ids: dict[str, int], seconds: float) -> tuple[float, list[float]]:
-    """The faster way: one thread reads every container's cgroup once a second."""
-    collector = CgroupCollector()
-    last: dict[str, float] = {}
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            moment, samples = sample_all(collector, ids)
-            for cid in samples:
-                last[cid] = moment
-            stop.wait(max(0.0, 1.0 - (time.monotonic() - moment)))
-
-    class _Stopper:
-        def close(self) -> None:
-            stop.set()
-
-    return _measure([threading.Thread(target=loop, daemon=True)], [_Stopper()], ids, last, seconds)
+def measure(way: Callable[[], ways.Window], background: float, seconds: float) -> dict[str, Any]:
+    """Run one way; its CPU, the engine's (raw and less background) and the ages of its rows."""
+    window = way()
+    engine_net = max(0.0, window.engine_cpu - background)
+    entry: dict[str, Any] = {
+        "collector_cpu_percent_of_one_core": _percent(window.own_cpu, seconds),
+        "engine_cpu_percent_of_one_core": _percent(window.engine_cpu, seconds),
+        "engine_cpu_less_background_percent": _percent(engine_net, seconds),
+        "total_cpu_percent_of_one_core": _percent(window.own_cpu + engine_net, seconds),
+    }
+    if window.ages:
+        entry["age_of_newest_figure_s"] = _age_figures(window.ages)
+    if window.streams is not None:
+        entry["containers_followed"] = window.streams
+    return entry
 
 
-def _measure(
-    threads: list[threading.Thread],
-    closers: list[Any],
-    ids: dict[str, int],
-    last: dict[str, float],
-    seconds: float,
-) -> tuple[float, list[float]]:
-    me = psutil.Process()
-    for thread in threads:
-        thread.start()
-    time.sleep(2.0)  # warm-up: every row has had a first figure
-    ages: list[float] = []
-    stop = threading.Event()
-    watcher = threading.Thread(target=_ages, args=(last, list(ids), stop, ages), daemon=True)
-    before = cpu_seconds(me)
-    watcher.start()
+def background_of(target: ways.Target, seconds: float) -> float:
+    """The engine's CPU seconds over `seconds` with nobody of ours following stats."""
+    before = target.engine.snapshot()
     time.sleep(seconds)
-    stop.set()
-    used = cpu_seconds(me) - before
-    for closer in closers:
-        closer.close()
-    return used, ages
+    return target.engine.used(before, target.engine.snapshot())
 
 
-def run_cli(ids: dict[str, int], seconds: float) -> float:
-    """`docker stats` following the same containers, its output thrown away."""
-    cli = subprocess.Popen(
-        ["docker", "stats", *ids], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        process = psutil.Process(cli.pid)
-        time.sleep(2.0)
-        before = cpu_seconds(process)
-        time.sleep(seconds)
-        return cpu_seconds(process) - before
-    finally:
-        cli.kill()  # `docker stats` ignores SIGTERM while it waits on its streams
-        cli.wait(timeout=10)
-
-
-def one_size(client: docker.DockerClient, count: int, seconds: float) -> dict[str, Any]:
-    """All three collectors on `count` containers, one after the other."""
-    engine = dockerd()
+def one_size(
+    client: docker.DockerClient, target: ways.Target, count: int, seconds: float
+) -> dict[str, Any]:
+    """Every way on `count` containers, one after the other."""
+    warmup = min(2.0, seconds)
     result: dict[str, Any] = {"containers": count, "seconds": seconds}
     with idle_containers(client, count) as ids:
-        ways: dict[str, Callable[[], Any]] = {
-            "dashboard_api": lambda: run_api(ids, seconds),
-            "dashboard_cgroup": lambda: run_cgroup(ids, seconds),
-            "docker_stats_cli": lambda: run_cli(ids, seconds),
+        background = background_of(target, seconds)
+        result["engine_background_cpu_percent"] = _percent(background, seconds)
+        plan: dict[str, Callable[[], ways.Window]] = {
+            "api_streams": lambda: ways.api_streams(ids, seconds, warmup, target),
+            "cgroup_collector": lambda: ways.cgroup_loop(ids, seconds, warmup, target),
+            "app_api": lambda: ways.run_app(ids, seconds, warmup, target, "api"),
+            "app_cgroup": lambda: ways.run_app(ids, seconds, warmup, target, "cgroup"),
+            "docker_stats_cli": lambda: ways.docker_stats_cli(ids, seconds, warmup, target),
         }
-        for name, way in ways.items():
-            engine_before = cpu_seconds(engine)
-            outcome = way()
-            engine_used = cpu_seconds(engine) - engine_before
-            own, ages = outcome if isinstance(outcome, tuple) else (outcome, [])
-            entry = {
-                "collector_cpu_percent_of_one_core": round(own / seconds * 100, 2),
-                "dockerd_cpu_percent_of_one_core": round(engine_used / seconds * 100, 2),
-                "total_cpu_percent_of_one_core": round((own + engine_used) / seconds * 100, 2),
-            }
-            if ages:
-                entry["age_of_newest_figure_s"] = {
-                    "median": round(statistics.median(ages), 3),
-                    "p99": round(sorted(ages)[int(len(ages) * 0.99) - 1], 3),
-                    "max": round(max(ages), 3),
-                }
-            result[name] = entry
+        for name, way in plan.items():
+            result[name] = measure(way, background, seconds)
     cli_total = result["docker_stats_cli"]["total_cpu_percent_of_one_core"]
-    for name in ("dashboard_api", "dashboard_cgroup"):
+    for name in plan:
         ours = result[name]["total_cpu_percent_of_one_core"]
         result[name]["total_cpu_ratio_vs_docker_stats"] = (
             round(ours / cli_total, 3) if cli_total else None
@@ -174,30 +117,67 @@ def one_size(client: docker.DockerClient, count: int, seconds: float) -> dict[st
     return result
 
 
+def app_idle(target: ways.Target, seconds: float) -> dict[str, Any]:
+    """The app open with nothing of ours running or changing: its own CPU."""
+    window = ways.run_app({}, seconds, min(2.0, seconds), target, "auto")
+    return {
+        "app_cpu_percent_of_one_core": _percent(window.own_cpu, seconds),
+        "engine_cpu_percent_of_one_core": _percent(window.engine_cpu, seconds),
+        "containers_followed": window.streams,
+    }
+
+
+def summary(run: dict[str, Any]) -> str:
+    """One line per size."""
+    parts = [
+        f"{run['containers']:>4} containers (engine bg {run['engine_background_cpu_percent']}%):"
+    ]
+    for name in ("api_streams", "cgroup_collector", "app_api", "app_cgroup", "docker_stats_cli"):
+        way = run[name]
+        age = way.get("age_of_newest_figure_s", {}).get("max", "-")
+        ratio = way["total_cpu_ratio_vs_docker_stats"]
+        parts.append(
+            f"{name} {way['collector_cpu_percent_of_one_core']}% + engine "
+            f"{way['engine_cpu_less_background_percent']}% (x{ratio}, max age {age} s)"
+        )
+    return "\n    ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every size and write bench/results/stats_overhead.json."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="3 containers, 3 s")
+    parser.add_argument("--smoke", action="store_true", help="3 containers, 1.5 s a way")
     parser.add_argument("--sizes", default="10,50,100")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--engine", choices=("private", "shared"), default="")
     args = parser.parse_args(argv)
     sizes = [3] if args.smoke else [int(s) for s in args.sizes.split(",")]
-    seconds = 3.0 if args.smoke else args.seconds
-    client = docker.from_env(timeout=120)
-    runs = [one_size(client, size, seconds) for size in sizes]
-    path = write_results("stats_overhead", {"runs": runs}, smoke=args.smoke)
-    for run in runs:
-        api, cg, cli = run["dashboard_api"], run["dashboard_cgroup"], run["docker_stats_cli"]
-        print(
-            f"{run['containers']:>4} containers: API {api['collector_cpu_percent_of_one_core']}% "
-            f"(+dockerd {api['dockerd_cpu_percent_of_one_core']}%), cgroup "
-            f"{cg['collector_cpu_percent_of_one_core']}% (+dockerd "
-            f"{cg['dockerd_cpu_percent_of_one_core']}%), docker stats "
-            f"{cli['collector_cpu_percent_of_one_core']}% (+dockerd "
-            f"{cli['dockerd_cpu_percent_of_one_core']}%); newest figure max age API "
-            f"{api['age_of_newest_figure_s']['max']} s, "
-            f"cgroup {cg['age_of_newest_figure_s']['max']} s"
+    seconds = 1.5 if args.smoke else args.seconds
+    private = (args.engine or ("shared" if args.smoke else "private")) == "private"
+    engine = PrivateEngine() if private else None
+    try:
+        if engine is not None:
+            engine.start()
+            engine.load_image(IMAGE)
+            assert engine.process is not None
+            target = ways.Target(engine.url, EngineProcesses(psutil.Process(engine.process.pid)))
+        else:
+            target = ways.Target(None, EngineProcesses(shared_dockerd()))
+        client = (
+            docker.DockerClient(base_url=target.url, timeout=120)
+            if target.url
+            else (docker.from_env(timeout=120))
         )
+        figures: dict[str, Any] = {"engine": "private dockerd" if private else "shared dockerd"}
+        figures["app_idle"] = app_idle(target, seconds)
+        figures["runs"] = [one_size(client, target, size, seconds) for size in sizes]
+    finally:
+        if engine is not None:
+            engine.destroy()
+    path = write_results("stats_overhead", figures, smoke=args.smoke)
+    print(f"app idle: {figures['app_idle']}")
+    for run in figures["runs"]:
+        print(summary(run))
     print(f"-> {path}")
     return 0
 

@@ -1,0 +1,76 @@
+"""A short smoke run of every benchmark: it runs, writes its JSON, and the figures are sane.
+
+The full runs (and their targets) live in bench/ and bench/results/, never in timed tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+
+pytestmark = pytest.mark.slow
+
+
+def run_smoke(name: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    data: dict[str, Any] = json.loads((RESULTS / f"{name}.smoke.json").read_text())
+    assert data["smoke"] is True and data["machine"]["cores"] >= 1
+    return data
+
+
+def test_readiness_smoke() -> None:
+    data = run_smoke("readiness")
+    assert data["delays"]["events"]["max_ms"] < 1000
+    assert data["delays"]["sleep_loop"]["median_ms"] > data["delays"]["events"]["median_ms"]
+
+
+def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
+    data = run_smoke("stats_overhead")
+    assert data["app_idle"]["app_cpu_percent_of_one_core"] >= 0
+    run = data["runs"][0]
+    for way in ("api_streams", "cgroup_collector", "app_api", "app_cgroup", "docker_stats_cli"):
+        assert run[way]["collector_cpu_percent_of_one_core"] >= 0
+        assert run[way]["engine_cpu_percent_of_one_core"] >= 0
+    for way in ("api_streams", "cgroup_collector", "app_api", "app_cgroup"):
+        assert 0 <= run[way]["age_of_newest_figure_s"]["max"] < 5, way
+
+
+def test_startup_smoke(docker_client: docker.DockerClient) -> None:
+    data = run_smoke("startup")
+    assert 0 < data["dashboard_seconds"]["median"] < 60
+    assert data["made_for_the_run"] == {"containers": 10, "images": 5}
+    assert data["containers"] >= 10 and data["images"] >= 5
+    assert data["backend_calls_seconds_median"]["containers_inspected"] > 0
+
+
+def test_log_throughput_smoke(docker_client: docker.DockerClient) -> None:
+    data = run_smoke("log_throughput")
+    assert data["read"]["ours_lines_per_second"] > 1000
+    assert data["read"]["buffer_lines_kept"] <= 5000
+    live = data["live"]
+    assert live["view_lines_per_second"] > 0 and live["engine_logged_lines_per_second"] > 0
+    assert live["key_press_wait_ms"]["presses"] >= 1
+
+
+def test_image_builds_smoke(docker_client: docker.DockerClient) -> None:
+    data = run_smoke("image_builds")
+    ours = data["ours"]["code_only_rebuild"]
+    assert ours["cached_steps"] >= 10
+    assert data["naive"]["code_only_rebuild"]["cached_steps"] < ours["cached_steps"]
