@@ -108,18 +108,23 @@ class ContainerLabApp(EngineApp):
             return Static(f"VM baseline unavailable: {exc}", id="baseline-pane")
 
     @property
+    def main_screen(self) -> Screen[None]:
+        """The dashboard's own screen, under any logs or detail view pushed on top of it."""
+        return self.screen_stack[0]
+
+    @property
     def containers(self) -> ContainersPane:
         """The containers pane."""
-        return self.query_one(ContainersPane)
+        return self.main_screen.query_one(ContainersPane)
 
     @property
     def images(self) -> ImagesPane:
         """The images pane."""
-        return self.query_one(ImagesPane)
+        return self.main_screen.query_one(ImagesPane)
 
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
-        self.query_one("#banner", Static).display = False
+        self.main_screen.query_one("#banner", Static).display = False
         self.containers.table.focus()
         self.set_interval(REFRESH_SECONDS, self.containers.refresh_rows)
         self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
@@ -127,7 +132,7 @@ class ContainerLabApp(EngineApp):
 
     def refresh_baseline(self) -> None:
         """Sample footprints for the VM baseline when its tab is the one shown."""
-        if self.engine_up and self.query_one(TabbedContent).active == "baseline":
+        if self.engine_up and self.main_screen.query_one(TabbedContent).active == "baseline":
             self.load_footprints()
 
     def on_footprints_loaded(self, message: FootprintsLoaded) -> None:
@@ -136,7 +141,7 @@ class ContainerLabApp(EngineApp):
             return
         from tui.views.baseline_pane import BaselinePane
 
-        for pane in self.query(BaselinePane):
+        for pane in self.main_screen.query(BaselinePane):
             pane.update_figures(message.footprints, selected=self.containers.selected_id)
 
     def on_unmount(self) -> None:
@@ -147,7 +152,7 @@ class ContainerLabApp(EngineApp):
 
     def show_banner(self, text: str) -> None:
         """Show (or hide, with "") the engine banner."""
-        banner = self.query_one("#banner", Static)
+        banner = self.main_screen.query_one("#banner", Static)
         banner.update(text)
         banner.display = bool(text)
 
@@ -158,7 +163,7 @@ class ContainerLabApp(EngineApp):
 
     def on_engine_up(self) -> None:
         """Connected: load the lists and follow the events."""
-        was_down = self.query_one("#banner", Static).display
+        was_down = self.main_screen.query_one("#banner", Static).display
         self.engine_up = True
         self.collector = self.backend.cgroup_collector()
         self.show_banner("")
@@ -242,7 +247,8 @@ class ContainerLabApp(EngineApp):
     def on_stats_received(self, message: StatsReceived) -> None:
         """Keep the sample; the refresh timer shows it."""
         self.stalled.discard(message.sample.container_id)
-        self.containers.add_sample(message.sample)
+        if self.screen_stack:  # samples may still arrive while the app shuts down
+            self.containers.add_sample(message.sample)
 
     def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
         """Say so once, drop the stale figures, and try the stream again after a pause."""
@@ -341,7 +347,7 @@ class ContainerLabApp(EngineApp):
 
     def action_tab(self, tab: str) -> None:
         """Switch to a tab and focus its table."""
-        tabs = self.query_one(TabbedContent)
+        tabs = self.main_screen.query_one(TabbedContent)
         if tabs.query(f"#{tab}"):
             tabs.active = tab
             if tab == "containers":
@@ -351,7 +357,7 @@ class ContainerLabApp(EngineApp):
             elif tab == "baseline":
                 self.refresh_baseline()
             elif tab == "training":
-                self.query_one(TrainingPane).focus()
+                self.main_screen.query_one(TrainingPane).focus()
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""
@@ -386,7 +392,7 @@ class ContainerLabApp(EngineApp):
             "Remove image", "The selected image", _bind(self.images.action_request, "remove")
         )
         yield SystemCommand("Reload lists", "Containers and images", self.action_reload)
-        training = self.query_one(TrainingPane)
+        training = self.main_screen.query_one(TrainingPane)
         yield SystemCommand(
             "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
         )

@@ -18,6 +18,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.logs import DEFAULT_MAX_LINES, STDERR, LogBuffer, LogLine
 
 TAIL = 1000  # lines of history fetched when the view opens
+VIEW_LINES_PER_TICK = 200  # at most this many lines drawn per drain tick
 DRAIN_SECONDS = 0.1  # the view takes new lines at most ten times a second
 
 
@@ -131,8 +132,14 @@ class LogsScreen(Screen[None]):
             self.new_while_paused += len(lines)
         else:
             log = self.query_one(RichLog)
-            for line in lines:
-                log.write(self.styled_line(line))
+            if len(lines) > VIEW_LINES_PER_TICK:
+                # A flood: keep every line in the buffer (searchable) but draw only the newest,
+                # so rendering never starves key presses.
+                skipped = len(lines) - VIEW_LINES_PER_TICK
+                log.write(Text(f"… {skipped} lines not drawn (kept for search)", style="dim"))
+                lines = lines[-VIEW_LINES_PER_TICK:]
+            # One write per tick: each write costs the log a layout pass.
+            log.write(Text("\n").join(self.styled_line(line) for line in lines))
         self.update_status()
 
     def styled_line(self, line: LogLine) -> Text:
@@ -151,8 +158,11 @@ class LogsScreen(Screen[None]):
         log = self.query_one(RichLog)
         log.wrap = self.wrap
         log.clear()
-        for line in self.buffer.lines:
-            log.write(self.styled_line(line), scroll_end=False)
+        if self.buffer.lines:
+            log.write(
+                Text("\n").join(self.styled_line(line) for line in self.buffer.lines),
+                scroll_end=False,
+            )
         if not self.paused:
             log.scroll_end(animate=False)
         self.update_status()
