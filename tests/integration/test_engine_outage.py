@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 
 import docker
 import pytest
+import requests
 
 from tests.conftest import TEST_IMAGE
 from tests.integration.private_engine import PrivateEngine
 from tui.engine.backend import DockerBackend
-from tui.engine.stats import STALL_SECONDS
+from tui.engine.cgroup_stats import open_stats
+from tui.engine.stats import STALL_SECONDS, StatsStream
 from tui.views.app import create_app
 from tui.views.logs_screen import LogsScreen
 
@@ -117,3 +119,58 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
             private_engine.thaw()
         await _until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
         await _until(pilot, lambda: container.id not in app.stalled, 10, "the stall to clear")
+
+
+def test_the_same_backend_resumes_after_an_engine_restart(
+    private_engine: PrivateEngine, test_labels: dict[str, str]
+) -> None:
+    """One backend object, never rebuilt: it sees the outage, then lists, stats (cgroup files
+    and API) and logs work again once dockerd is back.
+
+    A SIGKILL of the private dockerd (20.10) is not tested: the dockerd started after it waits
+    on its managed containerd's socket and does not come up within a minute here.
+    """
+    client = docker.DockerClient(base_url=private_engine.url, timeout=60)
+    client.containers.run(
+        TEST_IMAGE,
+        ["sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done"],
+        detach=True,
+        labels=test_labels,
+        restart_policy={"Name": "always"},
+        network_mode="none",
+    )
+    client.close()
+    backend = DockerBackend(private_engine.url)
+    backend.connect()
+    private_engine.stop()
+    assert not backend.ping()
+    # The backend lets requests' ConnectionError through (the app's worker handler pings).
+    with pytest.raises((docker.errors.DockerException, requests.exceptions.ConnectionError)):
+        backend.containers()
+
+    private_engine.start()
+    deadline = time.monotonic() + 60
+    while not [c for c in backend.containers() if c.is_running]:  # restart policy brings it back
+        assert time.monotonic() < deadline, "the container did not come back"
+        time.sleep(0.5)
+    assert backend.ping()
+    (info,) = [c for c in backend.containers() if c.is_running]
+    collector = backend.cgroup_collector()  # what the app samples a local engine with
+    assert collector is not None and collector.available(info.id, info.pid)
+    assert collector.sample(info.id, info.pid) is not None
+    for stream in (open_stats(backend.api, info.id), StatsStream(backend.api, info.id)):
+        samples = []
+        for sample in stream:
+            samples.append(sample)
+            if len(samples) == 2:
+                break
+        stream.close()
+        assert samples[-1].memory > 0 and samples[-1].pids >= 1
+    logs = backend.logs(info.id, follow=True, tail=0, tty=False)
+    lines = []
+    for line in logs:
+        lines.append(line.text)
+        if len(lines) == 3:
+            break
+    logs.close()
+    assert all(text.startswith("tick") for text in lines), lines
