@@ -93,6 +93,7 @@ def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int
             copy.addfile(member, io.BytesIO(data) if data is not None else None)
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("member", "reason"),
     [("THEMODEL.pickle", "tampered"), ("meta.json.asc", "signature")],
@@ -113,6 +114,7 @@ def test_a_tampered_tarball_is_refused(
     assert "\n" not in verdict.reason
 
 
+@pytest.mark.bad_input
 def test_a_truncated_tarball_is_refused(
     docker_client: docker.DockerClient,
     lab: LabPaths,
@@ -128,6 +130,7 @@ def test_a_truncated_tarball_is_refused(
     assert gzip.decompress(data)  # the control: the untruncated original is whole
 
 
+@pytest.mark.bad_input
 def test_a_foreign_key_is_not_trusted(
     docker_client: docker.DockerClient,
     lab: LabPaths,
@@ -144,6 +147,7 @@ def test_a_foreign_key_is_not_trusted(
     assert "trusted key" in verdict.reason
 
 
+@pytest.mark.bad_input
 def test_wrong_passphrase_gives_one_line_and_no_tarball(
     docker_client: docker.DockerClient,
     training_image: BuildResult,

@@ -69,6 +69,7 @@ def test_the_pipeline_learns_the_corpus(corpus: list[Example]) -> None:
     assert macro_f1(truth, predicted) >= 0.7
 
 
+@pytest.mark.bad_input
 def test_a_bad_corpus_is_refused_with_a_reason(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="no corpus folder"):
         load_corpus(tmp_path / "missing")
