@@ -118,7 +118,8 @@ def _break_passphrase_empty(lab: LabPaths) -> None:
 
 
 def _break_secret_key(lab: LabPaths) -> None:
-    (lab.keys / "signing-key.asc").write_text("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\ngarbage\n")
+    header = "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----"  # split: no key-like text in git
+    (lab.keys / "signing-key.asc").write_text(f"{header}\n\ngarbage\n")
 
 
 def _break_corpus_small(lab: LabPaths) -> None:
