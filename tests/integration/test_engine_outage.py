@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import docker
 import pytest
 import requests
+from docker.models.containers import Container
 
 from tests.conftest import TEST_IMAGE
 from tests.integration.private_engine import PrivateEngine
@@ -42,35 +43,42 @@ async def _until(pilot, condition: Callable[[], bool], seconds: float, what: str
         await pilot.pause(0.1)
 
 
+def ticker(engine: PrivateEngine, labels: dict[str, str]) -> Container:
+    """A container on the private engine that prints a numbered line five times a second."""
+    client = docker.DockerClient(base_url=engine.url, timeout=60)
+    try:
+        return client.containers.run(
+            TEST_IMAGE,
+            ["sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done"],
+            detach=True,
+            labels=labels,
+            restart_policy={"Name": "always"},
+            network_mode="none",
+        )
+    finally:
+        client.close()
+
+
 async def test_dashboard_survives_an_engine_restart(
     private_engine: PrivateEngine, test_labels: dict[str, str]
 ) -> None:
-    client = docker.DockerClient(base_url=private_engine.url, timeout=60)
-    container = client.containers.run(
-        TEST_IMAGE,
-        ["sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done"],
-        detach=True,
-        labels=test_labels,
-        restart_policy={"Name": "always"},
-        network_mode="none",
-    )
-    client.close()
+    container = ticker(private_engine, test_labels)
     app = create_app(DockerBackend(private_engine.url))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await _until(pilot, lambda: container.id in pane.infos, 30, "the container row")
-        await _until(pilot, lambda: container.id in pane.samples, 30, "the first stats sample")
+        await _until(pilot, lambda: container.id in pane.infos, 60, "the container row")
+        await _until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
         pane.table.focus()
         await pilot.press("l")
         await _until(pilot, lambda: isinstance(app.screen, LogsScreen), 10, "the logs view")
         logs = app.screen
         assert isinstance(logs, LogsScreen)
-        await _until(pilot, lambda: len(logs.buffer) >= 3, 30, "log lines")
+        await _until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
 
         private_engine.stop()
-        await _until(pilot, lambda: not app.engine_up, 30, "the outage to be noticed")
+        await _until(pilot, lambda: not app.engine_up, 60, "the outage to be noticed")
         # dockerd stops its containers before it exits, so the log stream may end either way.
-        await _until(pilot, lambda: logs.ended != "", 30, "the logs to say the stream ended")
+        await _until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
         assert logs.ended in ("engine went away", "stream ended (container stopped)")
         banner = str(app.query_one("#banner").render())
         assert "stopped answering" in banner or "No Docker engine" in banner, banner
@@ -80,8 +88,8 @@ async def test_dashboard_survives_an_engine_restart(
         private_engine.start()
         await _until(pilot, lambda: app.engine_up, 60, "the reconnection")
         assert not app.query_one("#banner").display
-        await _until(pilot, lambda: logs.ended == "", 30, "the logs to resume")
-        await _until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 30, "new log lines")
+        await _until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
+        await _until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")
         texts = [line.text for line in list(logs.buffer.lines)[lines_before:]]
         assert any("reconnected" in text for text in texts)
         assert any(text.startswith("tick") for text in texts)
@@ -107,7 +115,7 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
     app = create_app(DockerBackend(private_engine.url, stats="api"))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await _until(pilot, lambda: container.id in pane.samples, 30, "the first stats sample")
+        await _until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
         private_engine.freeze()
         try:
             frozen_at = time.monotonic()
@@ -130,16 +138,7 @@ def test_the_same_backend_resumes_after_an_engine_restart(
     A SIGKILL of the private dockerd (20.10) is not tested: the dockerd started after it waits
     on its managed containerd's socket and does not come up within a minute here.
     """
-    client = docker.DockerClient(base_url=private_engine.url, timeout=60)
-    client.containers.run(
-        TEST_IMAGE,
-        ["sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done"],
-        detach=True,
-        labels=test_labels,
-        restart_policy={"Name": "always"},
-        network_mode="none",
-    )
-    client.close()
+    ticker(private_engine, test_labels)
     backend = DockerBackend(private_engine.url)
     backend.connect()
     private_engine.stop()
