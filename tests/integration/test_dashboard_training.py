@@ -66,11 +66,15 @@ async def test_cancelling_leaves_no_tarball(
         await pilot.press("3", "s")
         pane = app.query_one(TrainingPane)
         deadline = time.monotonic() + 120
-        while "training in container" not in _text(pane, "#training-status"):
+        # The status line moves on with every progress line, so wait on the phase instead.
+        while pane.phase != "training":
             assert time.monotonic() < deadline and pane.running, _text(pane, "#training-status")
             await pilot.pause(0.05)
         await pilot.press("c")
         await _wait_until_idle(pilot, pane)
+        assert "training cancelled" in _text(pane, "#training-status"), _text(
+            pane, "#training-status"
+        )
         assert pane.tarball is None
     assert not list(lab.models.iterdir()), "a cancelled run left files in models/"
     assert not docker_client.containers.list(

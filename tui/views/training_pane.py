@@ -58,6 +58,7 @@ class TrainingPane(Vertical, can_focus=True):
         self.lab = lab
         self.current_run: TrainingRun | None = None
         self.running = False
+        self.phase = "idle"  # idle, building, training, verifying, done
         self.tarball: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -80,6 +81,7 @@ class TrainingPane(Vertical, can_focus=True):
         self.query_one("#training-log", Log).clear()
         self.query_one("#training-result", Static).update("")
         self.query_one("#training-progress", ProgressBar).update(progress=0)
+        self.phase = "building"
         self._status("building the training image…")
         self.train()
 
@@ -125,6 +127,7 @@ class TrainingPane(Vertical, can_focus=True):
             elif event.text.startswith("Step "):
                 log.write_line(f"build {event.text}")
         elif event.kind == "start":
+            self.phase = "training"
             self._status(f"training in container {escape(event.text)}…")
         elif event.kind == "progress" and event.progress is not None:
             progress = event.progress
@@ -137,11 +140,13 @@ class TrainingPane(Vertical, can_focus=True):
             log.write_line(f"{event.stream:>9} {event.text}")
         elif event.kind == "tarball":
             self.tarball = Path(event.text)
+            self.phase = "verifying"
             self._status(escape(f"tarball appeared: {self.tarball.name}; verifying…"))
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         """Show the model and its verdict, or why there is none."""
         self.running = False
+        self.phase = "done"
         result = self.query_one("#training-result", Static)
         outcome, verdict = message.outcome, message.verdict
         if message.error or outcome is None:
