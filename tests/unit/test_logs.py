@@ -26,6 +26,19 @@ def test_read_frames_tells_streams_apart():
     ]
 
 
+def test_read_frames_cut_from_reads_that_split_headers_and_payloads():
+    data = frame(1, b"first line\n") + frame(2, b"oops\n") + frame(1, b"x" * 70_000 + b"\n")
+    source = io.BytesIO(data)
+    for size in (1, 3, 8, 13, 65_536):  # `read1` may return any amount up to what was asked
+        source.seek(0)
+        frames = list(read_frames(lambda n, size=size: source.read(min(n, size)), tty=False))
+        assert frames == [
+            (STDOUT, b"first line\n"),
+            (STDERR, b"oops\n"),
+            (STDOUT, b"x" * 70_000 + b"\n"),
+        ], size
+
+
 def test_read_frames_tty_is_raw():
     chunks = list(read_frames(io.BytesIO(b"plain\n").read, tty=True))
     assert chunks == [(STDOUT, b"plain\n")]

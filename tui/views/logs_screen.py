@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from itertools import islice
 
 from rich.text import Text
 from textual import on, work
@@ -131,16 +132,20 @@ class LogsScreen(Screen[None]):
         if self.paused:
             self.new_while_paused += len(lines)
         else:
-            log = self.query_one(RichLog)
-            if len(lines) > VIEW_LINES_PER_TICK:
-                # A flood: keep every line in the buffer (searchable) but draw only the newest,
-                # so rendering never starves key presses.
-                skipped = len(lines) - VIEW_LINES_PER_TICK
-                log.write(Text(f"… {skipped} lines not drawn (kept for search)", style="dim"))
-                lines = lines[-VIEW_LINES_PER_TICK:]
-            # One write per tick: each write costs the log a layout pass.
-            log.write(Text("\n").join(self.styled_line(line) for line in lines))
+            self.append_to_view(lines)
         self.update_status()
+
+    def append_to_view(self, lines: list[LogLine]) -> None:
+        """Draw new lines below the others, at most VIEW_LINES_PER_TICK of them."""
+        log = self.query_one(RichLog)
+        if len(lines) > VIEW_LINES_PER_TICK:
+            # A flood: keep every line in the buffer (searchable) but draw only the newest,
+            # so rendering never starves key presses.
+            skipped = len(lines) - VIEW_LINES_PER_TICK
+            log.write(Text(f"… {skipped} lines not drawn (kept for search)", style="dim"))
+            lines = lines[-VIEW_LINES_PER_TICK:]
+        # One write per tick: each write costs the log a layout pass.
+        log.write(Text("\n").join(self.styled_line(line) for line in lines))
 
     def styled_line(self, line: LogLine) -> Text:
         """One line: stderr in red, timestamp dimmed, search matches highlighted."""
@@ -208,8 +213,12 @@ class LogsScreen(Screen[None]):
         self.paused = not self.paused
         self.query_one(RichLog).auto_scroll = not self.paused
         if not self.paused:
+            # Draw what came in meanwhile, not the whole buffer again: resuming stays instant.
+            missed = min(self.new_while_paused, len(self.buffer))
             self.new_while_paused = 0
-            self.rerender()
+            if missed:
+                self.append_to_view(list(islice(reversed(self.buffer.lines), missed))[::-1])
+            self.query_one(RichLog).scroll_end(animate=False)
         self.update_status()
 
     def action_timestamps(self) -> None:
@@ -225,6 +234,7 @@ class LogsScreen(Screen[None]):
     def action_search(self) -> None:
         """Open the search box."""
         box = self.query_one("#log-search", Input)
+        box.value = ""  # a fresh search each time; submitting it empty clears the highlight
         box.add_class("shown")
         box.focus()
 
