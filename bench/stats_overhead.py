@@ -80,6 +80,12 @@ def measure(way: Callable[[], ways.Window], background: float, seconds: float) -
         entry["age_of_newest_figure_s"] = _age_figures(window.ages)
     if window.streams is not None:
         entry["containers_followed"] = window.streams
+    if window.key_waits:
+        entry["key_press_wait_ms"] = {
+            "median": round(statistics.median(window.key_waits) * 1000, 1),
+            "max": round(max(window.key_waits) * 1000, 1),
+            "presses": len(window.key_waits),
+        }
     return entry
 
 
@@ -136,9 +142,11 @@ def summary(run: dict[str, Any]) -> str:
         way = run[name]
         age = way.get("age_of_newest_figure_s", {}).get("max", "-")
         ratio = way["total_cpu_ratio_vs_docker_stats"]
+        keys = way.get("key_press_wait_ms")
+        key_text = f", key press median {keys['median']} ms max {keys['max']} ms" if keys else ""
         parts.append(
             f"{name} {way['collector_cpu_percent_of_one_core']}% + engine "
-            f"{way['engine_cpu_less_background_percent']}% (x{ratio}, max age {age} s)"
+            f"{way['engine_cpu_less_background_percent']}% (x{ratio}, max age {age} s{key_text})"
         )
     return "\n    ".join(parts)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
+from textual import events
 
 from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
@@ -21,6 +22,8 @@ from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.views.containers_pane import ContainersPane
 
 AGE_PERIOD = 0.25
+KEY_PRESSES = 20
+KEY_GAP = 0.25
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -51,6 +54,7 @@ class Window:
     engine_cpu: float
     ages: list[float] = field(default_factory=list)
     streams: int | None = None
+    key_waits: list[float] = field(default_factory=list)
 
 
 def window(
@@ -129,6 +133,30 @@ def app_backend(url: str | None, source: str) -> DockerBackend:
         return DockerBackend(url)
 
 
+async def key_press_waits(app: Any, presses: int) -> list[float]:
+    """Seconds from a key posted as a terminal would to the table's cursor having moved.
+
+    j and k in turn (alternating, so the cursor always has somewhere to go), while the stats
+    keep streaming; measured after the CPU window so the presses do not count in it.
+    """
+    table = app.containers.table
+    table.focus()
+    if table.row_count < 2:
+        return []
+    table.move_cursor(row=0)
+    waits = []
+    for number in range(presses):
+        key = "j" if number % 2 == 0 else "k"
+        row = table.cursor_row
+        pressed = time.perf_counter()
+        app.post_message(events.Key(key, key))
+        while table.cursor_row == row and time.perf_counter() - pressed < 10:
+            await asyncio.sleep(0.001)
+        waits.append(time.perf_counter() - pressed)
+        await asyncio.sleep(KEY_GAP)
+    return waits
+
+
 def run_app(
     ids: dict[str, int], seconds: float, warmup: float, target: Target, source: str
 ) -> Window:
@@ -169,6 +197,7 @@ def run_app(
                 None, window, list(ids), shown, seconds, target
             )
             measured.streams = len(app.stats_workers) + len(getattr(app, "cgroup_pids", {}))
+            measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured
 
     ContainersPane.add_sample = timed_add  # type: ignore[method-assign]

@@ -50,6 +50,9 @@ def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
         assert run[way]["engine_cpu_percent_of_one_core"] >= 0
     for way in ("api_streams", "cgroup_collector", "app_api", "app_cgroup"):
         assert 0 <= run[way]["age_of_newest_figure_s"]["max"] < 5, way
+    for way in ("app_api", "app_cgroup"):
+        assert run[way]["key_press_wait_ms"]["presses"] == 20, way
+        assert run[way]["key_press_wait_ms"]["max"] < 10_000, "a key press was never answered"
 
 
 def test_startup_smoke(docker_client: docker.DockerClient) -> None:
