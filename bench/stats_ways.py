@@ -10,6 +10,7 @@ import asyncio
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,9 +194,10 @@ def run_app(
             while not set(ids) <= set(shown) and time.monotonic() < deadline:
                 await pilot.pause(0.2)
             await pilot.pause(warmup)
-            measured = await asyncio.get_running_loop().run_in_executor(
-                None, window, list(ids), shown, seconds, target
-            )
+            with ThreadPoolExecutor(1) as own:  # not the app's executor, which its workers use
+                measured = await asyncio.get_running_loop().run_in_executor(
+                    own, window, list(ids), shown, seconds, target
+                )
             measured.streams = len(app.stats_workers) + len(getattr(app, "cgroup_pids", {}))
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured

@@ -6,9 +6,11 @@ Streams are kept so they can be closed when their container or the engine goes a
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from textual import work
@@ -36,6 +38,10 @@ from tui.views.messages import (
 )
 
 RETRY_SECONDS = 2.0
+# Textual runs thread workers on the event loop's default executor, which allows
+# min(32, cores + 4) threads: on two cores the sixth blocking stream (stats of the fifth container
+# with the events stream) would wait forever, and every worker after it too.
+WORKER_THREADS = 1024
 CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
 
 
@@ -55,6 +61,11 @@ class EngineApp(App[int]):
         self.cgroup_pids: dict[str, int] = {}  # containers sampled from cgroup files: id -> pid
         self.cgroup_worker: Worker[None] | None = None
         self._tick = threading.Event()  # never set: a wait the sampler's cancel cannot miss
+
+    def on_load(self) -> None:
+        """Give thread workers room: one blocking stream per running container, and more."""
+        executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="lab-worker")
+        asyncio.get_running_loop().set_default_executor(executor)
 
     # Connection --------------------------------------------------------------------------
 
