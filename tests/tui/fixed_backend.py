@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.engine.containers import ContainerInfo
+from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
 from tui.engine.images import ImageInfo, Layer, image_from_summary, layers_from_history
 from tui.engine.logs import STDERR, STDOUT, LogLine
@@ -179,6 +179,18 @@ class FixedBackend:
 
     def container(self, container_id: str) -> ContainerInfo | None:
         return self.infos.get(container_id)
+
+    def processes(self, container_id: str) -> ProcessList:
+        info = self.infos.get(container_id)
+        if info is None or not info.is_running:
+            return ProcessList()
+        return ProcessList(
+            ("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"),
+            (
+                ("1000", "4242", "4221", "0", "10:30", "?", "00:00:00", "sh -c sleep infinity"),
+                ("1000", "4301", "4242", "0", "10:30", "?", "00:00:00", "sleep infinity"),
+            ),
+        )
 
     def images(self) -> list[ImageInfo]:
         return fixed_images()

@@ -17,7 +17,7 @@ from tui.engine import containers as _containers
 from tui.engine import images as _images
 from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
-from tui.engine.containers import ContainerInfo
+from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
@@ -57,6 +57,10 @@ class DashboardBackend(Protocol):
 
     def container(self, container_id: str) -> ContainerInfo | None:
         """One container, or None when it is gone."""
+
+    def processes(self, container_id: str) -> ProcessList:
+        """The processes running in a container (`docker top`)."""
+        ...
 
     def images(self) -> list[ImageInfo]:
         """Every image."""
@@ -152,6 +156,10 @@ class DockerBackend:
     def container(self, container_id: str) -> ContainerInfo | None:
         """One container, or None when it is gone."""
         return _containers.inspect_container(self.api, container_id)
+
+    def processes(self, container_id: str) -> ProcessList:
+        """The processes running in a container (`docker top`)."""
+        return _containers.container_processes(self.api, container_id)
 
     def images(self) -> list[ImageInfo]:
         """Every image with its container count."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import docker
-from docker.errors import NotFound
+from docker.errors import APIError, NotFound
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -203,3 +203,24 @@ def container_action(api: docker.APIClient, container_id: str, action: str) -> N
         api.remove_container(container_id, force=True)
     else:
         raise ValueError(f"unknown container action {action!r}")
+
+
+@dataclass(frozen=True)
+class ProcessList:
+    """The processes running in a container, as `docker top` shows them."""
+
+    titles: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def container_processes(api: docker.APIClient, container_id: str) -> ProcessList:
+    """`docker top`: the container's processes; empty when it is not running (or gone)."""
+    try:
+        top = api.top(container_id)
+    except (NotFound, APIError) as exc:
+        if isinstance(exc, NotFound) or exc.status_code == 409:  # removed, or not running
+            return ProcessList()
+        raise
+    titles = tuple(str(title) for title in top.get("Titles") or ())
+    rows = tuple(tuple(str(cell) for cell in row) for row in top.get("Processes") or ())
+    return ProcessList(titles, rows)

@@ -292,7 +292,7 @@ class ContainerLabApp(EngineApp):
         if info is None:
             return
         if action == "detail":
-            self.push_screen(DetailScreen(info, self.clock))
+            self.push_screen(DetailScreen(info, self.clock, self.backend.processes))
         elif action == "logs":
             self.action_open_logs(container_id)
         elif action == "shell":

@@ -1,4 +1,5 @@
-"""A container's detail: state, command, mounts, limits, user, labels, health, environment."""
+"""A container's detail: state, command, mounts, limits, user, labels, health, environment,
+and its processes (`docker top`, refreshed while the view is open)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,40 @@ from datetime import UTC, datetime
 
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.engine.containers import ContainerInfo
+from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.stats import bytes_size
 
+PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
 
-def render_detail(info: ContainerInfo, show_env: bool, now: datetime | None = None) -> Table:
+
+def render_processes(processes: ProcessList | None, running: bool) -> Table | Text:
+    """The process table, or why there is none."""
+    if not running:
+        return Text("not running", style="dim")
+    if processes is None:
+        return Text("loading…", style="dim")
+    if not processes.rows:
+        return Text("none", style="dim")
+    table = Table(*processes.titles, box=None, padding=(0, 1), header_style="bold dim")
+    for row in processes.rows:
+        table.add_row(*row)
+    return table
+
+
+def render_detail(
+    info: ContainerInfo,
+    show_env: bool,
+    now: datetime | None = None,
+    processes: ProcessList | None = None,
+) -> Table:
     """The detail of one container as a two-column table."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
@@ -55,7 +79,16 @@ def render_detail(info: ContainerInfo, show_env: bool, now: datetime | None = No
         names = ", ".join(item.partition("=")[0] for item in info.env)
         env = Text(f"{names or 'none'}  (values hidden: press v to show)", style="dim")
     add("Environment", env)
+    add("Processes", render_processes(processes, info.is_running))
     return table
+
+
+class ProcessesLoaded(Message):
+    """`docker top` answered for the container shown."""
+
+    def __init__(self, processes: ProcessList) -> None:
+        super().__init__()
+        self.processes = processes
 
 
 class DetailScreen(Screen[None]):
@@ -67,12 +100,20 @@ class DetailScreen(Screen[None]):
         Binding("l", "logs", "Logs"),
     ]
 
-    def __init__(self, info: ContainerInfo, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        info: ContainerInfo,
+        clock: Callable[[], datetime] | None = None,
+        processes: Callable[[str], ProcessList] | None = None,
+    ) -> None:
+        """`processes` is the backend's `docker top`; without it the row says "loading…"."""
         super().__init__()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.info = info
         self.show_env = False
         self.container_id = info.id
+        self.list_processes = processes
+        self.processes: ProcessList | None = None
 
     def compose(self) -> ComposeResult:
         """Header, the detail, footer."""
@@ -85,16 +126,37 @@ class DetailScreen(Screen[None]):
         """Render the first time."""
         self.sub_title = f"container {self.info.name}"
         self.render_info()
+        if self.list_processes is not None:
+            self.load_processes()
+            self.set_interval(PROCESSES_SECONDS, self.load_processes)
+
+    @work(thread=True, exclusive=True, group="processes", exit_on_error=False)
+    def load_processes(self) -> None:
+        """Worker: `docker top` (nothing when stopped; a failure keeps the last list)."""
+        if self.list_processes is None or not self.info.is_running:
+            return
+        try:
+            processes = self.list_processes(self.container_id)
+        except Exception:  # the engine went away or the container is going: try next time
+            return
+        self.post_message(ProcessesLoaded(processes))
+
+    def on_processes_loaded(self, message: ProcessesLoaded) -> None:
+        """Show the new process list."""
+        self.processes = message.processes
+        self.render_info()
 
     def render_info(self) -> None:
         """Render the current info."""
         self.query_one("#detail", Static).update(
-            render_detail(self.info, self.show_env, self.clock())
+            render_detail(self.info, self.show_env, self.clock(), self.processes)
         )
 
     def update_info(self, info: ContainerInfo) -> None:
         """The container changed."""
         self.info = info
+        if not info.is_running:
+            self.processes = None
         self.render_info()
 
     def action_toggle_env(self) -> None:
