@@ -198,7 +198,7 @@ def run_app(
                 measured = await asyncio.get_running_loop().run_in_executor(
                     own, window, list(ids), shown, seconds, target
                 )
-            measured.streams = len(app.stats_workers) + len(getattr(app, "cgroup_pids", {}))
+            measured.streams = len(set(ids) & set(shown))  # rows whose figures reached the table
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured
 

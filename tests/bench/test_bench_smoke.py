@@ -51,6 +51,7 @@ def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
     for way in ("api_streams", "cgroup_collector", "app_api", "app_cgroup"):
         assert 0 <= run[way]["age_of_newest_figure_s"]["max"] < 5, way
     for way in ("app_api", "app_cgroup"):
+        assert run[way]["containers_followed"] == run["containers"], "every row got figures"
         assert run[way]["key_press_wait_ms"]["presses"] == 20, way
         assert run[way]["key_press_wait_ms"]["max"] < 10_000, "a key press was never answered"
 
