@@ -71,6 +71,9 @@ class KeyedTable(DataTable[Any]):
 
     def order(self, rank: Callable[[str], Any], reverse: bool = False) -> None:
         """Sort rows by `rank(row key)` (looked up through the unique column's text)."""
+        current = [row.key.value or "" for row in self.ordered_rows]
+        if current == sorted(current, key=rank, reverse=reverse):
+            return  # already in order: sorting would make the table redraw every row
         keep = self.cursor_key
         by_text = {
             str(self.get_cell(key, self.unique_column)): key.value or "" for key in self.rows
