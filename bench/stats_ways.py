@@ -62,7 +62,8 @@ def window(
     ids: list[str], last: dict[str, float], seconds: float, target: Target, who: int = 0
 ) -> Window:
     """CPU of `who` (this process) and the engine over `seconds`, sampling the rows' ages."""
-    me, ages, stop = psutil.Process(who or None), [], threading.Event()
+    me, stop = psutil.Process(who or None), threading.Event()
+    ages: list[float] = []
     watcher = threading.Thread(target=_ages, args=(last, ids, stop, ages), daemon=True)
     before, engine_before = cpu_seconds(me), target.engine.snapshot()
     watcher.start()
@@ -163,22 +164,36 @@ def run_app(
 ) -> Window:
     """The real app, headless: CPU of the process, ages of the figures its table shows.
 
-    A figure's age counts from the moment its sample reached the pane (add_sample) until the
-    table shows a newer one (refresh_rows), so it includes the app's own refresh period.
+    A figure's age counts from the moment its sample reached the pane (add_samples) until the
+    table shows a newer one (flush_stats or refresh_rows), so it includes the app's own delay.
     """
     from tui.views.app import create_app  # the app is imported only when measured
 
     arrived: dict[int, tuple[float, Any]] = {}
     shown: dict[str, float] = {}
-    add_sample, refresh_rows = ContainersPane.add_sample, ContainersPane.refresh_rows
+    originals = {
+        name: getattr(ContainersPane, name)
+        for name in ("add_samples", "flush_stats", "refresh_rows")
+    }
 
-    def timed_add(pane: ContainersPane, sample: Any) -> None:
-        arrived[id(sample)] = (time.monotonic(), sample)  # the reference keeps id() unique
-        add_sample(pane, sample)
+    def timed_add(pane: ContainersPane, samples: Any) -> None:
+        samples = list(samples)
+        now = time.monotonic()
+        for sample in samples:
+            arrived[id(sample)] = (now, sample)  # the reference keeps id() unique
+        originals["add_samples"](pane, samples)
 
-    def timed_refresh(pane: ContainersPane) -> None:
-        refresh_rows(pane)
+    def timed_draw(name: str) -> Any:
+        def draw(pane: ContainersPane) -> None:
+            originals[name](pane)
+            _note_shown(pane)
+
+        return draw
+
+    def _note_shown(pane: ContainersPane) -> None:
         for cid, sample in pane.samples.items():
+            if cid in pane.fresh:  # not drawn yet
+                continue
             moment = arrived.get(id(sample))
             if moment is not None:
                 shown[cid] = moment[0]
@@ -202,10 +217,11 @@ def run_app(
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured
 
-    ContainersPane.add_sample = timed_add  # type: ignore[method-assign]
-    ContainersPane.refresh_rows = timed_refresh  # type: ignore[method-assign]
+    setattr(ContainersPane, "add_samples", timed_add)  # noqa: B010 (a method, patched)
+    for name in ("flush_stats", "refresh_rows"):
+        setattr(ContainersPane, name, timed_draw(name))
     try:
         return asyncio.run(drive())
     finally:
-        ContainersPane.add_sample = add_sample  # type: ignore[method-assign]
-        ContainersPane.refresh_rows = refresh_rows  # type: ignore[method-assign]
+        for name, original in originals.items():
+            setattr(ContainersPane, name, original)

@@ -44,7 +44,7 @@ from tui.views.messages import (
 )
 from tui.views.training_pane import TrainingPane
 
-REFRESH_SECONDS = 1.0  # stats and uptimes reach the table once a second
+REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
@@ -245,10 +245,11 @@ class ContainerLabApp(EngineApp):
         self.notify(f"{name} {why}; its view was closed", severity="warning")
 
     def on_stats_received(self, message: StatsReceived) -> None:
-        """Keep the sample; the refresh timer shows it."""
-        self.stalled.discard(message.sample.container_id)
+        """Hand the samples to the containers pane, which shows them at once."""
+        for sample in message.samples:
+            self.stalled.discard(sample.container_id)
         if self.screen_stack:  # samples may still arrive while the app shuts down
-            self.containers.add_sample(message.sample)
+            self.containers.add_samples(message.samples)
 
     def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
         """Say so once, drop the stale figures, and try the stream again after a pause."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Sparkline
 
 from tui.engine.containers import ContainerInfo
@@ -20,6 +22,14 @@ from tui.engine.stats import StatsSample
 from tui.views.keyed_table import KeyedTable
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
+# New samples are drawn this soon after they arrive, so that samples arriving together (API
+# streams deliver one container at a time) are drawn together...
+STATS_FLUSH_SECONDS = 0.1
+# ...but not sooner than this after the last flush that changed the table: any change to a
+# DataTable redraws all its visible rows, and 100 busy streams would otherwise redraw it
+# twenty times a second.
+STATS_REDRAW_GAP = 0.5
+STATS_COLUMNS = ("cpu", "mem", "net", "block")
 STATE_STYLES = {
     "running": "bold green",
     "paused": "yellow",
@@ -80,6 +90,9 @@ class ContainersPane(Vertical):
         self.filter_text = ""
         self.sort_column = "state"
         self.sort_reverse = False
+        self.fresh: set[str] = set()  # containers with a sample not drawn yet
+        self.flush_timer: Timer | None = None
+        self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
 
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
@@ -131,16 +144,39 @@ class ContainersPane(Vertical):
         self.samples.pop(container_id, None)
         self.history.pop(container_id, None)
 
-    def add_sample(self, sample: StatsSample) -> None:
-        """Keep the latest sample and the history (shown on the next refresh)."""
-        if sample.container_id not in self.infos:
+    def add_samples(self, samples: Iterable[StatsSample]) -> None:
+        """Keep the latest samples and the history; draw them within STATS_FLUSH_SECONDS."""
+        for sample in samples:
+            if sample.container_id not in self.infos:
+                continue
+            self.samples[sample.container_id] = sample
+            cpu, mem = self.history.setdefault(
+                sample.container_id, (deque(maxlen=HISTORY), deque(maxlen=HISTORY))
+            )
+            cpu.append(sample.cpu_percent)
+            mem.append(sample.memory_percent)
+            self.fresh.add(sample.container_id)
+        if self.fresh and self.flush_timer is None:
+            now = time.monotonic()
+            delay = max(STATS_FLUSH_SECONDS, self.last_redraw + STATS_REDRAW_GAP - now)
+            self.flush_timer = self.set_timer(delay, self.flush_stats)
+
+    def flush_stats(self) -> None:
+        """Draw the stats cells of the containers with new samples (only theirs)."""
+        self.flush_timer = None
+        fresh, self.fresh = self.fresh, set()
+        shown = self.table.row_keys()
+        rows = {cid: self.cells(self.infos[cid]) for cid in fresh & shown if cid in self.infos}
+        if not rows:
             return
-        self.samples[sample.container_id] = sample
-        cpu, mem = self.history.setdefault(
-            sample.container_id, (deque(maxlen=HISTORY), deque(maxlen=HISTORY))
-        )
-        cpu.append(sample.cpu_percent)
-        mem.append(sample.memory_percent)
+        with self.app.batch_update():
+            changed = [self.table.upsert(cid, cells) for cid, cells in rows.items()]
+            if self.sort_column in STATS_COLUMNS:
+                self.table.order(self.rank, self.sort_reverse)
+        if any(changed):
+            self.last_redraw = time.monotonic()
+        if self.selected_id in rows:
+            self.show_stats()
 
     # Rendering ---------------------------------------------------------------------------
 
@@ -175,7 +211,7 @@ class ContainersPane(Vertical):
             return (order, info.name)
         if column == "status":
             return (info.started_at or info.created or self.clock()).timestamp()
-        if column in ("cpu", "mem", "net", "block"):
+        if column in STATS_COLUMNS:
             if sample is None:
                 return (-1.0, info.name)
             value = {
@@ -189,6 +225,7 @@ class ContainersPane(Vertical):
 
     def refresh_rows(self) -> None:
         """Bring the table in line with the data, in place, cursor kept on its container."""
+        self.fresh.clear()  # drawn here
         rows = {
             cid: self.cells(info) for cid, info in self.infos.items() if self.passes_filter(info)
         }
@@ -198,13 +235,15 @@ class ContainersPane(Vertical):
         self.show_stats()
 
     def _label_sorted_column(self) -> None:
+        changed = False
         for key, label in COLUMNS:
             column = self.table.columns[key]  # type: ignore[index]
             arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
-            text = Text(label + arrow)
-            if str(column.label) != str(text):
-                column.label = text
-        self.table.refresh()
+            if column.label.plain != label + arrow:
+                column.label = Text(label + arrow)
+                changed = True
+        if changed:  # an unconditional refresh would redraw the table every second
+            self.table.refresh()
 
     def show_stats(self) -> None:
         """Show the selected container's CPU and memory history."""
@@ -216,8 +255,8 @@ class ContainersPane(Vertical):
         mem_text = (
             f"Memory {sample.memory_text} ({sample.memory_percent:.1f}%)" if sample else "Memory -"
         )
-        self.query_one("#cpu-label", Label).update(f"{name}  {cpu_text}")
-        self.query_one("#mem-label", Label).update(mem_text)
+        _set_label(self.query_one("#cpu-label", Label), f"{name}  {cpu_text}")
+        _set_label(self.query_one("#mem-label", Label), mem_text)
         self.query_one("#cpu-spark", Sparkline).data = list(cpu)
         self.query_one("#mem-spark", Sparkline).data = list(mem)
 
@@ -286,3 +325,9 @@ class ContainersPane(Vertical):
             self.notify("no container selected", severity="warning")
             return
         self.post_message(self.Requested(action, cid))
+
+
+def _set_label(label: Label, text: str) -> None:
+    """Update a fixed-size label only when its text changes, without a layout pass."""
+    if str(label.render()) != text:
+        label.update(text, layout=False)

@@ -178,8 +178,8 @@ class EngineApp(App[int]):
         collector = self.collector
         while collector is not None and not worker.is_cancelled:
             moment, samples = sample_all(collector, dict(self.cgroup_pids))
-            for sample in samples.values():
-                self.post_message(StatsReceived(sample))
+            if samples:  # one message per sweep: the table is redrawn once for all of them
+                self.post_message(StatsReceived(*samples.values()))
             self._tick.wait(max(0.0, CGROUP_INTERVAL - (time.monotonic() - moment)))
 
     @work(thread=True, group="stats", exit_on_error=False)

@@ -40,15 +40,21 @@ class KeyedTable(DataTable[Any]):
         """The keys of the rows shown."""
         return {key.value for key in self.rows if key.value is not None}
 
-    def upsert(self, key: str, cells: Sequence[Any]) -> None:
-        """Add the row, or change only the cells that differ (strings are never markup)."""
+    def upsert(self, key: str, cells: Sequence[Any]) -> bool:
+        """Add the row, or change only the cells that differ (strings are never markup).
+
+        Returns whether the table changed (and so will be redrawn).
+        """
         cells = [Text(cell) if isinstance(cell, str) else cell for cell in cells]
-        if RowKey(key) in self.rows:
-            for column_key, value in zip(self.columns, cells, strict=False):
-                if self.get_cell(key, column_key) != value:
-                    self.update_cell(key, column_key, value, update_width=True)
-        else:
+        if RowKey(key) not in self.rows:
             self.add_row(*cells, key=key)
+            return True
+        changed = False
+        for column_key, value in zip(self.columns, cells, strict=False):
+            if self.get_cell(key, column_key) != value:
+                self.update_cell(key, column_key, value, update_width=True)
+                changed = True
+        return changed
 
     def sync(
         self,

@@ -78,11 +78,11 @@ class EventsEnded(Message):
 
 
 class StatsReceived(Message):
-    """One stats sample."""
+    """Stats samples: one from a stream, or every container's from one cgroup sweep."""
 
-    def __init__(self, sample: StatsSample) -> None:
+    def __init__(self, *samples: StatsSample) -> None:
         super().__init__()
-        self.sample = sample
+        self.samples = samples
 
 
 class ActionDone(Message):
