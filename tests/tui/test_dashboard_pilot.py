@@ -9,6 +9,7 @@ from tui.engine.events import EngineEvent
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen
 from tui.views.detail_screen import DetailScreen
+from tui.views.messages import StatsReceived
 
 
 def key_of(app, name):
@@ -110,3 +111,19 @@ async def test_help_and_palette_list_the_actions():
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.query("HelpPanel")
+
+
+async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        pane, table = app.containers, app.containers.table
+        web = key_of(app, "web")
+        sample = dataclasses.replace(pane.samples[web], cpu_percent=42.5)
+        app.post_message(StatsReceived(sample))
+        await until(pilot, lambda: pane.samples[web] is sample)
+        assert pane.flush_timer is not None, "a sample schedules its own flush"
+        await until(pilot, lambda: pane.flush_timer is None)
+        assert str(table.get_cell(web, "cpu")) == "42.50%"
+        # an unchanged row changes nothing in the table, so nothing is redrawn
+        assert not table.upsert(web, pane.cells(pane.infos[web]))
