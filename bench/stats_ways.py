@@ -21,6 +21,7 @@ from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.views.containers_pane import ContainersPane
+from tui.views.feeds import SampleInbox
 
 AGE_PERIOD = 0.25
 KEY_PRESSES = 20
@@ -164,24 +165,23 @@ def run_app(
 ) -> Window:
     """The real app, headless: CPU of the process, ages of the figures its table shows.
 
-    A figure's age counts from the moment its sample reached the pane (add_samples) until the
-    table shows a newer one (flush_stats or refresh_rows), so it includes the app's own delay.
+    A figure's age counts from the moment its sample left the worker thread that read it (put
+    into the app's inbox) until the table shows a newer one (flush_stats or refresh_rows), so it
+    includes the app's own delay.
     """
     from tui.views.app import create_app  # the app is imported only when measured
 
     arrived: dict[int, tuple[float, Any]] = {}
     shown: dict[str, float] = {}
-    originals = {
-        name: getattr(ContainersPane, name)
-        for name in ("add_samples", "flush_stats", "refresh_rows")
-    }
+    put = SampleInbox.put
+    originals = {name: getattr(ContainersPane, name) for name in ("flush_stats", "refresh_rows")}
 
-    def timed_add(pane: ContainersPane, samples: Any) -> None:
+    def timed_put(inbox: SampleInbox, samples: Any) -> bool:
         samples = list(samples)
         now = time.monotonic()
         for sample in samples:
             arrived[id(sample)] = (now, sample)  # the reference keeps id() unique
-        originals["add_samples"](pane, samples)
+        return put(inbox, samples)
 
     def timed_draw(name: str) -> Any:
         def draw(pane: ContainersPane) -> None:
@@ -197,9 +197,10 @@ def run_app(
             moment = arrived.get(id(sample))
             if moment is not None:
                 shown[cid] = moment[0]
-        if len(arrived) > 8 * len(pane.samples) + 64:
+        if len(arrived) > 8 * len(pane.samples) + 64:  # forget samples superseded long ago
             keep = {id(sample) for sample in pane.samples.values()}
-            for key in [key for key in arrived if key not in keep]:
+            old = time.monotonic() - 5.0  # younger ones may still wait in the inbox
+            for key in [k for k, (at, _) in list(arrived.items()) if at < old and k not in keep]:
                 del arrived[key]
 
     async def drive() -> Window:
@@ -217,11 +218,12 @@ def run_app(
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured
 
-    setattr(ContainersPane, "add_samples", timed_add)  # noqa: B010 (a method, patched)
+    setattr(SampleInbox, "put", timed_put)  # noqa: B010 (a method, patched)
     for name in ("flush_stats", "refresh_rows"):
         setattr(ContainersPane, name, timed_draw(name))
     try:
         return asyncio.run(drive())
     finally:
+        setattr(SampleInbox, "put", put)  # noqa: B010
         for name, original in originals.items():
             setattr(ContainersPane, name, original)

@@ -1,6 +1,7 @@
 """Pilot tests on fixed data (FixedBackend): behaviour that must not depend on the engine."""
 
 import dataclasses
+import time
 
 from dashboard_helpers import settled, until
 from fixed_backend import FixedBackend, fixed_clock
@@ -9,7 +10,6 @@ from tui.engine.events import EngineEvent
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen
 from tui.views.detail_screen import DetailScreen
-from tui.views.messages import StatsReceived
 
 
 def key_of(app, name):
@@ -120,10 +120,12 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh():
         pane, table = app.containers, app.containers.table
         web = key_of(app, "web")
         sample = dataclasses.replace(pane.samples[web], cpu_percent=42.5)
-        app.post_message(StatsReceived(sample))
-        await until(pilot, lambda: pane.samples[web] is sample)
-        assert pane.flush_timer is not None, "a sample schedules its own flush"
+        pane.last_redraw = time.monotonic()  # a redraw just now: this flush waits the gap
+        app.deliver_samples([sample])
+        await until(pilot, lambda: pane.flush_timer is not None)  # the sample scheduled a flush
+        assert pane.samples[web] is not sample, "it waits in the inbox until the flush"
         await until(pilot, lambda: pane.flush_timer is None)
+        assert pane.samples[web] is sample
         assert str(table.get_cell(web, "cpu")) == "42.50%"
         # an unchanged row changes nothing in the table, so nothing is redrawn
         assert not table.upsert(web, pane.cells(pane.infos[web]))

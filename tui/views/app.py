@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from tui.engine.backend import DashboardBackend, DockerBackend
 from tui.engine.containers import DESTRUCTIVE
+from tui.engine.stats import StatsSample
 from tui.lab.session import DockerLab, LabSession
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
@@ -39,8 +40,8 @@ from tui.views.messages import (
     FootprintsLoaded,
     HistoryLoaded,
     ImagesLoaded,
-    StatsReceived,
     StatsStalledMessage,
+    StatsWaiting,
 )
 from tui.views.training_pane import TrainingPane
 
@@ -71,7 +72,7 @@ class ContainerLabApp(EngineApp):
         yield Static(id="banner")
         with TabbedContent(id="tabs", initial="containers"):
             with TabPane("Containers [1]", id="containers"):
-                yield ContainersPane(self.clock, id="containers-pane")
+                yield ContainersPane(self.clock, self.take_samples, id="containers-pane")
             with TabPane("Images [2]", id="images"):
                 yield ImagesPane(self.clock, id="images-pane")
             with TabPane("Training [3]", id="training"):
@@ -244,12 +245,17 @@ class ContainerLabApp(EngineApp):
             self.pop_screen()
         self.notify(f"{name} {why}; its view was closed", severity="warning")
 
-    def on_stats_received(self, message: StatsReceived) -> None:
-        """Hand the samples to the containers pane, which shows them at once."""
-        for sample in message.samples:
-            self.stalled.discard(sample.container_id)
+    def on_stats_waiting(self, _: StatsWaiting) -> None:
+        """Samples wait in the inbox: the containers pane takes and draws them shortly."""
         if self.screen_stack:  # samples may still arrive while the app shuts down
-            self.containers.add_samples(message.samples)
+            self.containers.samples_waiting()
+
+    def take_samples(self) -> list[StatsSample]:
+        """The samples in the inbox; a container that sends them again is no longer stalled."""
+        samples = self.stats_inbox.take()
+        for sample in samples:
+            self.stalled.discard(sample.container_id)
+        return samples
 
     def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
         """Say so once, drop the stale figures, and try the stream again after a pause."""

@@ -80,9 +80,15 @@ class ContainersPane(Vertical):
             self.action = action
             self.container_id = container_id
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        take_samples: Callable[[], Iterable[StatsSample]] = tuple,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.clock = clock
+        self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
         self.infos: dict[str, ContainerInfo] = {}
         self.samples: dict[str, StatsSample] = {}
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
@@ -145,7 +151,7 @@ class ContainersPane(Vertical):
         self.history.pop(container_id, None)
 
     def add_samples(self, samples: Iterable[StatsSample]) -> None:
-        """Keep the latest samples and the history; draw them within STATS_FLUSH_SECONDS."""
+        """Keep the latest samples and the history; the next flush or refresh draws them."""
         for sample in samples:
             if sample.container_id not in self.infos:
                 continue
@@ -156,7 +162,10 @@ class ContainersPane(Vertical):
             cpu.append(sample.cpu_percent)
             mem.append(sample.memory_percent)
             self.fresh.add(sample.container_id)
-        if self.fresh and self.flush_timer is None:
+
+    def samples_waiting(self) -> None:
+        """Samples wait to be taken: flush within STATS_FLUSH_SECONDS, or after the redraw gap."""
+        if self.flush_timer is None:
             now = time.monotonic()
             delay = max(STATS_FLUSH_SECONDS, self.last_redraw + STATS_REDRAW_GAP - now)
             self.flush_timer = self.set_timer(delay, self.flush_stats)
@@ -164,6 +173,7 @@ class ContainersPane(Vertical):
     def flush_stats(self) -> None:
         """Draw the stats cells of the containers with new samples (only theirs)."""
         self.flush_timer = None
+        self.add_samples(self.take_samples())
         fresh, self.fresh = self.fresh, set()
         shown = self.table.row_keys()
         rows = {cid: self.cells(self.infos[cid]) for cid in fresh & shown if cid in self.infos}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -33,8 +33,8 @@ from tui.views.messages import (
     FootprintsLoaded,
     HistoryLoaded,
     ImagesLoaded,
-    StatsReceived,
     StatsStalledMessage,
+    StatsWaiting,
 )
 
 RETRY_SECONDS = 2.0
@@ -43,6 +43,31 @@ RETRY_SECONDS = 2.0
 # with the events stream) would wait forever, and every worker after it too.
 WORKER_THREADS = 1024
 CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
+
+
+class SampleInbox:
+    """Stats samples handed over by worker threads and taken in one go by the UI's thread.
+
+    Only the sample that finds the inbox empty needs a message: a hundred streams sending one
+    sample a second each cost a few messages a second, not a hundred.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._samples: list[StatsSample] = []
+
+    def put(self, samples: Iterable[StatsSample]) -> bool:
+        """Add samples; True when the inbox was empty before (its taker must be told)."""
+        with self._lock:
+            was_empty = not self._samples
+            self._samples.extend(samples)
+            return was_empty and bool(self._samples)
+
+    def take(self) -> list[StatsSample]:
+        """Every sample put since the last take, oldest first."""
+        with self._lock:
+            taken, self._samples = self._samples, []
+        return taken
 
 
 class EngineApp(App[int]):
@@ -61,6 +86,7 @@ class EngineApp(App[int]):
         self.cgroup_pids: dict[str, int] = {}  # containers sampled from cgroup files: id -> pid
         self.cgroup_worker: Worker[None] | None = None
         self._tick = threading.Event()  # never set: a wait the sampler's cancel cannot miss
+        self.stats_inbox = SampleInbox()
 
     def on_load(self) -> None:
         """Give thread workers room: one blocking stream per running container, and more."""
@@ -171,6 +197,11 @@ class EngineApp(App[int]):
         if stream is not None:
             stream.close()
 
+    def deliver_samples(self, samples: Iterable[StatsSample]) -> None:
+        """Hand samples to the UI (from any thread): into the inbox, a message if it was empty."""
+        if self.stats_inbox.put(samples):
+            self.post_message(StatsWaiting())
+
     @work(thread=True, exclusive=True, group="cgroup-stats", exit_on_error=False)
     def sample_cgroups(self) -> None:
         """One thread for every container: read their cgroup files once a second."""
@@ -178,8 +209,7 @@ class EngineApp(App[int]):
         collector = self.collector
         while collector is not None and not worker.is_cancelled:
             moment, samples = sample_all(collector, dict(self.cgroup_pids))
-            if samples:  # one message per sweep: the table is redrawn once for all of them
-                self.post_message(StatsReceived(*samples.values()))
+            self.deliver_samples(samples.values())
             self._tick.wait(max(0.0, CGROUP_INTERVAL - (time.monotonic() - moment)))
 
     @work(thread=True, group="stats", exit_on_error=False)
@@ -199,7 +229,7 @@ class EngineApp(App[int]):
             for sample in stream:
                 if worker.is_cancelled:
                     break
-                self.post_message(StatsReceived(sample))
+                self.deliver_samples((sample,))
         except StatsStalled as exc:
             self.post_message(StatsStalledMessage(container_id, str(exc)))
         finally:

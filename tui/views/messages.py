@@ -8,7 +8,6 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.events import EngineEvent
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.images import ImageInfo, Layer
-from tui.engine.stats import StatsSample
 
 
 class EngineUp(Message):
@@ -77,12 +76,8 @@ class EventsEnded(Message):
         self.engine_up = engine_up
 
 
-class StatsReceived(Message):
-    """Stats samples: one from a stream, or every container's from one cgroup sweep."""
-
-    def __init__(self, *samples: StatsSample) -> None:
-        super().__init__()
-        self.samples = samples
+class StatsWaiting(Message):
+    """Stats samples wait in the app's inbox (posted when the first one finds it empty)."""
 
 
 class ActionDone(Message):
