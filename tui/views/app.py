@@ -6,12 +6,14 @@ the terminal or serves it to a browser with textual-serve (bound to localhost).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
@@ -49,6 +51,24 @@ REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown a
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
+
+
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def while_open(handler: Handler) -> Handler:
+    """Drop a worker's message that arrives after shutdown began: the panes it updates are gone.
+
+    Workers keep posting until their streams close, and Textual still delivers what is queued
+    while it removes the screens (a pilot's shutdown especially).
+    """
+
+    @functools.wraps(handler)
+    def guarded(app: ContainerLabApp, *args: Any) -> None:
+        if app.screen_stack and app.main_screen.query(ContainersPane):
+            handler(app, *args)
+
+    return guarded  # type: ignore[return-value]
 
 
 class ContainerLabApp(EngineApp):
@@ -136,6 +156,7 @@ class ContainerLabApp(EngineApp):
         if self.engine_up and self.main_screen.query_one(TabbedContent).active == "baseline":
             self.load_footprints()
 
+    @while_open
     def on_footprints_loaded(self, message: FootprintsLoaded) -> None:
         """Feed the VM baseline pane, with the container selected in the list."""
         if not HAS_BASELINE:
@@ -157,11 +178,13 @@ class ContainerLabApp(EngineApp):
         banner.update(text)
         banner.display = bool(text)
 
+    @while_open
     def on_engine_down(self, message: EngineDown) -> None:
         """No engine: say what was tried and how to start one; the worker keeps retrying."""
         self.engine_up = False
         self.show_banner(f"{message.reason}\nRetrying by itself every few seconds.")
 
+    @while_open
     def on_engine_up(self) -> None:
         """Connected: load the lists and follow the events."""
         was_down = self.main_screen.query_one("#banner", Static).display
@@ -177,6 +200,7 @@ class ContainerLabApp(EngineApp):
             if isinstance(screen, LogsScreen):
                 screen.resume()
 
+    @while_open
     def on_engine_lost(self) -> None:
         """The engine stopped answering: stop the streams, say so, reconnect."""
         if not self.engine_up:
@@ -186,6 +210,7 @@ class ContainerLabApp(EngineApp):
         self.show_banner(f"The engine at {self.backend.description} stopped answering.")
         self.connect_engine()
 
+    @while_open
     def on_events_ended(self, message: EventsEnded) -> None:
         """Events end quietly on a broken connection: reconnect or resubscribe."""
         if message.engine_up:
@@ -194,6 +219,7 @@ class ContainerLabApp(EngineApp):
         else:
             self.post_message(EngineLost())
 
+    @while_open
     def on_event_received(self, message: EventReceived) -> None:
         """Refresh exactly what the event changed."""
         event = message.event
@@ -210,6 +236,7 @@ class ContainerLabApp(EngineApp):
 
     # Lists -------------------------------------------------------------------------------
 
+    @while_open
     def on_containers_loaded(self, message: ContainersLoaded) -> None:
         """Show the whole list; stream stats of the running containers only."""
         self.containers.set_containers(message.containers)
@@ -220,6 +247,7 @@ class ContainerLabApp(EngineApp):
             if info.is_running:
                 self.start_stats(info.id, info.pid)
 
+    @while_open
     def on_container_changed(self, message: ContainerChanged) -> None:
         """Update one row, its stats stream and any view open on it."""
         info, container_id = message.info, message.container_id
@@ -245,10 +273,10 @@ class ContainerLabApp(EngineApp):
             self.pop_screen()
         self.notify(f"{name} {why}; its view was closed", severity="warning")
 
+    @while_open
     def on_stats_waiting(self, _: StatsWaiting) -> None:
         """Samples wait in the inbox: the containers pane takes and draws them shortly."""
-        if self.screen_stack:  # samples may still arrive while the app shuts down
-            self.containers.samples_waiting()
+        self.containers.samples_waiting()
 
     def take_samples(self) -> list[StatsSample]:
         """The samples in the inbox; a container that sends them again is no longer stalled."""
@@ -257,6 +285,7 @@ class ContainerLabApp(EngineApp):
             self.stalled.discard(sample.container_id)
         return samples
 
+    @while_open
     def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
         """Say so once, drop the stale figures, and try the stream again after a pause."""
         cid = message.container_id
@@ -272,14 +301,17 @@ class ContainerLabApp(EngineApp):
         if self.engine_up and info is not None and info.is_running:
             self.start_stats(container_id, info.pid)
 
+    @while_open
     def on_images_loaded(self, message: ImagesLoaded) -> None:
         """Show the image list."""
         self.images.set_images(message.images)
 
+    @while_open
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         """Show an image's layers."""
         self.images.set_history(message.image_id, message.layers)
 
+    @while_open
     def on_action_done(self, message: ActionDone) -> None:
         """Say how an action went."""
         if message.error:
