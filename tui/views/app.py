@@ -30,6 +30,7 @@ from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
 from tui.views.feeds import EngineApp
 from tui.views.images_pane import ImagesPane
+from tui.views.lifecycle import being_removed
 from tui.views.logs_screen import LogsScreen
 from tui.views.messages import (
     ActionDone,
@@ -57,7 +58,7 @@ Handler = TypeVar("Handler", bound=Callable[..., None])
 
 
 def while_open(handler: Handler) -> Handler:
-    """Drop a worker's message that arrives after shutdown began: the panes it updates are gone.
+    """Drop a worker's message or a timer's tick that comes after shutdown began.
 
     Workers keep posting until their streams close, and Textual still delivers what is queued
     while it removes the screens (a pilot's shutdown especially).
@@ -65,7 +66,7 @@ def while_open(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def guarded(app: ContainerLabApp, *args: Any) -> None:
-        if app.screen_stack and app.main_screen.query(ContainersPane):
+        if app.dashboard_open():
             handler(app, *args)
 
     return guarded  # type: ignore[return-value]
@@ -133,6 +134,13 @@ class ContainerLabApp(EngineApp):
         """The dashboard's own screen, under any logs or detail view pushed on top of it."""
         return self.screen_stack[0]
 
+    def dashboard_open(self) -> bool:
+        """True until shutdown begins to remove the dashboard's panes."""
+        if not self.screen_stack:
+            return False
+        panes = self.main_screen.query(ContainersPane)
+        return bool(panes) and not being_removed(panes.first())
+
     @property
     def containers(self) -> ContainersPane:
         """The containers pane."""
@@ -147,10 +155,16 @@ class ContainerLabApp(EngineApp):
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
         self.containers.table.focus()
-        self.set_interval(REFRESH_SECONDS, self.containers.refresh_rows)
+        self.set_interval(REFRESH_SECONDS, self.refresh_containers)
         self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
         self.connect_engine()
 
+    @while_open
+    def refresh_containers(self) -> None:
+        """Uptimes and anything else that changed without a message."""
+        self.containers.refresh_rows()
+
+    @while_open
     def refresh_baseline(self) -> None:
         """Sample footprints for the VM baseline when its tab is the one shown."""
         if self.engine_up and self.main_screen.query_one(TabbedContent).active == "baseline":
@@ -296,6 +310,7 @@ class ContainerLabApp(EngineApp):
         self.stats_workers.pop(cid, None)
         self.set_timer(STALL_RETRY_SECONDS, lambda: self._retry_stats(cid))
 
+    @while_open
     def _retry_stats(self, container_id: str) -> None:
         info = self.containers.infos.get(container_id)
         if self.engine_up and info is not None and info.is_running:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Label, Sparkline
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.views.keyed_table import KeyedTable
+from tui.views.lifecycle import unless_removed
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
 # New samples are drawn this soon after they arrive, so that samples arriving together (API
@@ -170,6 +171,7 @@ class ContainersPane(Vertical):
             delay = max(STATS_FLUSH_SECONDS, self.last_redraw + STATS_REDRAW_GAP - now)
             self.flush_timer = self.set_timer(delay, self.flush_stats)
 
+    @unless_removed
     def flush_stats(self) -> None:
         """Draw the stats cells of the containers with new samples (only theirs)."""
         self.flush_timer = None
@@ -233,6 +235,7 @@ class ContainersPane(Vertical):
             return (value, info.name)
         return (str(getattr(info, column, "")).lower(), info.name)
 
+    @unless_removed
     def refresh_rows(self) -> None:
         """Bring the table in line with the data, in place, cursor kept on its container."""
         self.fresh.clear()  # drawn here

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.stats import bytes_size
+from tui.views.lifecycle import unless_removed
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
 
@@ -141,6 +142,7 @@ class DetailScreen(Screen[None]):
             return
         self.post_message(ProcessesLoaded(processes))
 
+    @unless_removed
     def on_processes_loaded(self, message: ProcessesLoaded) -> None:
         """Show the new process list."""
         self.processes = message.processes

@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from tui.engine.backend import DashboardBackend, Stream
 from tui.engine.containers import ContainerInfo
 from tui.engine.logs import DEFAULT_MAX_LINES, STDERR, LogBuffer, LogLine
+from tui.views.lifecycle import unless_removed
 
 TAIL = 1000  # lines of history fetched when the view opens
 VIEW_LINES_PER_TICK = 200  # at most this many lines drawn per drain tick
@@ -121,6 +122,7 @@ class LogsScreen(Screen[None]):
         if not worker.is_cancelled:
             self.post_message(LogsEnded(self.backend.ping()))
 
+    @unless_removed
     def drain(self) -> None:
         """Move new lines from the worker into the buffer and, unless paused, the view."""
         lines = []

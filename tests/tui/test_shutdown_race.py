@@ -1,0 +1,40 @@
+"""Worker messages and timer ticks that arrive while the app shuts down must not crash it.
+
+Workers post until their streams are closed, timers tick, and Textual still delivers both while
+it removes the screens, children first. Here the containers pane, as it is unmounted (its table
+already gone), posts what a late worker would (a stall for a container that does not exist
+stands in for a real one) and runs what a late timer would: the shutdown race, made certain,
+not the engine, is under test. Both were seen: a stats message in the stats benchmark and the
+one-second refresh in CI.
+"""
+
+from typing import Any
+
+from dashboard_helpers import settled
+from fixed_backend import FixedBackend, fixed_clock
+
+from tui.views.app import create_app
+from tui.views.containers_pane import ContainersPane
+from tui.views.messages import ImagesLoaded, StatsStalledMessage, StatsWaiting
+
+
+async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
+    monkeypatch: Any,
+) -> None:
+    posted: list[bool] = []
+    ticked: list[str] = []
+
+    def late_worker_and_timers(pane: ContainersPane) -> None:
+        for message in (StatsWaiting(), StatsStalledMessage("gone", "stalled"), ImagesLoaded([])):
+            posted.append(pane.app.post_message(message))
+        for tick in (pane.flush_stats, pane.refresh_rows, pane.app.refresh_containers):
+            tick()
+            ticked.append(tick.__name__)
+
+    monkeypatch.setattr(ContainersPane, "on_unmount", late_worker_and_timers, raising=False)
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+    assert posted == [True, True, True], "the app took the late messages"
+    assert ticked == ["flush_stats", "refresh_rows", "refresh_containers"]
+    assert app._exception is None, app._exception
