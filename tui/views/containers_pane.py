@@ -31,6 +31,11 @@ STATS_FLUSH_SECONDS = 0.1
 # twenty times a second.
 STATS_REDRAW_GAP = 0.5
 STATS_COLUMNS = ("cpu", "mem", "net", "block")
+# Stats columns keep a fixed width, as `docker stats` and ctop do: the table does not shift
+# sideways as figures grow and shrink, and its layout no longer depends on when DataTable
+# remeasures. Enough for "1600.00%", "99.9MiB / 1.5GiB" and "12.3MB / 999kB"; a longer figure
+# is cut at the right.
+STATS_WIDTHS = {"cpu": 8, "mem": 17, "net": 13, "block": 13}
 STATE_STYLES = {
     "running": "bold green",
     "paused": "yellow",
@@ -106,7 +111,7 @@ class ContainersPane(Vertical):
         yield Input(placeholder="filter: name, image, id or state", id="container-filter")
         table = KeyedTable(unique_column="name", id="containers-table")
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=STATS_WIDTHS.get(key))
         yield table
         with Horizontal(id="stats-panel"):
             with Vertical(classes="spark"):
