@@ -6,14 +6,12 @@ the terminal or serves it to a browser with textual-serve (bound to localhost).
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
@@ -30,7 +28,7 @@ from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
 from tui.views.feeds import EngineApp
 from tui.views.images_pane import ImagesPane
-from tui.views.lifecycle import being_removed
+from tui.views.lifecycle import being_removed, only_while
 from tui.views.logs_screen import LogsScreen
 from tui.views.messages import (
     ActionDone,
@@ -54,22 +52,10 @@ BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab 
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 
 
-Handler = TypeVar("Handler", bound=Callable[..., None])
-
-
-def while_open(handler: Handler) -> Handler:
-    """Drop a worker's message or a timer's tick that comes after shutdown began.
-
-    Workers keep posting until their streams close, and Textual still delivers what is queued
-    while it removes the screens (a pilot's shutdown especially).
-    """
-
-    @functools.wraps(handler)
-    def guarded(app: ContainerLabApp, *args: Any) -> None:
-        if app.dashboard_open():
-            handler(app, *args)
-
-    return guarded  # type: ignore[return-value]
+# A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
+# posting until their streams close, and Textual still delivers what is queued while it removes
+# the screens (a pilot's shutdown especially).
+while_open = only_while(lambda app: app.dashboard_open())
 
 
 class ContainerLabApp(EngineApp):

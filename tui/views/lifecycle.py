@@ -22,13 +22,18 @@ def being_removed(node: DOMNode) -> bool:
     return bool(getattr(node, "_pruning", False)) or not node.is_running
 
 
-def unless_removed(method: Callback) -> Callback:
-    """Skip a widget's or screen's callback once it is being removed."""
+def only_while(is_open: Callable[[Any], bool]) -> Callable[[Callback], Callback]:
+    """A decorator that skips a method (returning None) when `is_open(self)` is false."""
 
-    @functools.wraps(method)
-    def guarded(node: DOMNode, *args: Any) -> Any:
-        if being_removed(node):
-            return None
-        return method(node, *args)
+    def decorate(method: Callback) -> Callback:
+        @functools.wraps(method)
+        def guarded(owner: Any, *args: Any) -> Any:
+            return method(owner, *args) if is_open(owner) else None
 
-    return guarded  # type: ignore[return-value]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+unless_removed = only_while(lambda node: not being_removed(node))
+unless_removed.__doc__ = "Skip a widget's or screen's callback once it is being removed."
