@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import docker
-from docker.errors import DockerException
+import requests
+from docker.errors import DockerException, create_api_error_from_http_exception
 
 from tui.errors import LabError
 
@@ -63,3 +65,20 @@ def is_engine_up(client: docker.DockerClient) -> bool:
         return bool(client.ping())
     except Exception:
         return False
+
+
+def open_engine_stream(
+    api: docker.APIClient, path: str, params: Mapping[str, object], timeout: float | None
+) -> requests.Response:
+    """GET a streaming endpoint of the engine's API through docker-py's public surface.
+
+    `timeout` bounds each read (None: wait for ever, as a followed log must); an HTTP error
+    becomes docker-py's own APIError subclass (NotFound, ...).
+    """
+    url = f"{api.base_url}/v{api.api_version}{path}"
+    response = api.get(url, params=params, stream=True, timeout=timeout)
+    try:
+        response.raise_for_status()
+    except requests.exceptions.HTTPError as exc:
+        raise create_api_error_from_http_exception(exc) from exc
+    return response

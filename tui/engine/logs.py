@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import docker
 from docker.types.daemon import CancellableStream
 
+from tui.engine.client import open_engine_stream
+
 STDOUT = "stdout"
 STDERR = "stderr"
 _STREAMS = {0: STDOUT, 1: STDOUT, 2: STDERR}  # 0 is stdin, which the engine echoes as stdout
@@ -141,12 +143,8 @@ class LogStream:
     ) -> None:
         self.container_id = container_id
         params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": tail}
-        response = api._get(
-            api._url("/containers/{0}/logs", container_id), params=params, stream=True
-        )
-        api._raise_for_status(response)
-        sock = api._get_raw_response_socket(response)
-        api._disable_socket_timeout(sock)
+        # No read timeout: a followed log may stay silent for as long as the container does.
+        response = open_engine_stream(api, f"/containers/{container_id}/logs", params, None)
         self._response = response
         frames = read_frames(response.raw.read1, tty)
         self._stream = CancellableStream(decode_frames(frames, timestamps=True), response)

@@ -7,6 +7,7 @@ shows what `docker stats` shows for the same raw sample.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import requests
 import urllib3
 from docker.types.daemon import CancellableStream
 
+from tui.engine.client import open_engine_stream
 from tui.errors import LabError
 
 Raw = Mapping[str, Any]
@@ -167,6 +169,22 @@ class StatsStalled(LabError):
     """No stats sample arrived within STALL_SECONDS although the stream is open."""
 
 
+def _json_lines(response: requests.Response, container_id: str, stall: float) -> Iterator[Any]:
+    """The JSON objects of a stats stream, one per line; StatsStalled after `stall` silent s.
+
+    requests reports a read timeout as a ConnectionError, an OSError that CancellableStream
+    would take for the end of the stream, so it becomes StatsStalled here.
+    """
+    try:
+        for line in response.iter_lines():
+            if line:
+                yield json.loads(line)
+    except requests.exceptions.ConnectionError as exc:
+        if "timed out" not in str(exc).lower():
+            raise
+        raise StatsStalled(f"no stats from {container_id[:12]} for {stall:.0f} s") from exc
+
+
 class StatsStream:
     """A live stats stream of one container: iterate for samples, `close()` from any thread.
 
@@ -179,20 +197,18 @@ class StatsStream:
         self.container_id = container_id
         self.stall_seconds = stall_seconds
         try:
-            response = api._get(
-                api._url("/containers/{0}/stats", container_id),
-                params={"stream": True},
-                stream=True,
-                timeout=stall_seconds,
+            response = open_engine_stream(
+                api, f"/containers/{container_id}/stats", {"stream": True}, stall_seconds
             )
         except requests.exceptions.Timeout as exc:
             raise StatsStalled(
                 f"the engine did not answer a stats request for {container_id[:12]} "
                 f"within {stall_seconds:.0f} s"
             ) from exc
-        api._raise_for_status(response)
         self._closed = False
-        self._stream = CancellableStream(api._stream_helper(response, decode=True), response)
+        self._stream = CancellableStream(
+            _json_lines(response, container_id, stall_seconds), response
+        )
 
     def __iter__(self) -> Iterator[StatsSample]:
         try:
@@ -202,13 +218,10 @@ class StatsStream:
                 if not raw.get("read") or raw.get("read", "").startswith("0001-"):
                     continue  # a stopped container reports zeroed samples
                 yield StatsSample.from_raw(self.container_id, raw)
-        except (requests.exceptions.ConnectionError, urllib3.exceptions.ReadTimeoutError) as exc:
-            if self._closed:
-                return
-            if "timed out" in str(exc).lower():
-                raise StatsStalled(
-                    f"no stats from {self.container_id[:12]} for {self.stall_seconds:.0f} s"
-                ) from exc
+        except StatsStalled:
+            if not self._closed:
+                raise
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError):
             return  # a broken connection ends the stream quietly; the caller pings
 
     def close(self) -> None:
