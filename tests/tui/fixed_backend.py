@@ -14,7 +14,9 @@ from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
 from tui.engine.images import ImageInfo, Layer, image_from_summary, layers_from_history
 from tui.engine.logs import STDERR, STDOUT, LogLine
+from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
 from tui.engine.stats import StatsSample
+from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -238,3 +240,34 @@ class FixedBackend:
 
     def shell_argv(self, container_id: str) -> list[str]:
         return ["true"]
+
+    def volumes(self) -> list[VolumeInfo]:
+        return [
+            VolumeInfo(
+                "training-cache",
+                "local",
+                "/var/lib/docker/volumes/training-cache/_data",
+                52_400_000,
+                ("web",),
+                {},
+            ),
+            VolumeInfo("scratch", "local", "/var/lib/docker/volumes/scratch/_data", 0, (), {}),
+        ]
+
+    def networks(self) -> list[NetworkInfo]:
+        return [
+            NetworkInfo("a" * 64, "bridge", "bridge", "local", ("172.17.0.0/16",), ("web",), {}),
+            NetworkInfo("b" * 64, "lab-net", "bridge", "local", ("10.1.0.0/24",), (), {}),
+        ]
+
+    def remove_volume(self, name: str) -> None:
+        self.actions.append(("remove volume", name))
+
+    def remove_network(self, network_id: str) -> None:
+        self.actions.append(("remove network", network_id))
+
+    def prune_plans(self) -> list[PrunePlan]:
+        return [PrunePlan("containers", (PruneCandidate("c" * 64, "old-job", 4_000_000),))]
+
+    def prune(self, plan: PrunePlan) -> PruneResult:
+        return PruneResult(plan.kind, [c.name for c in plan.candidates], plan.reclaimable)

@@ -22,7 +22,16 @@ from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.logs import LogLine, LogStream
+from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
 from tui.engine.stats import StatsSample, StatsStream
+from tui.engine.volumes import (
+    NetworkInfo,
+    VolumeInfo,
+    list_networks,
+    list_volumes,
+    remove_network,
+    remove_volume,
+)
 from tui.errors import LabError
 
 T_co = TypeVar("T_co", covariant=True)
@@ -98,6 +107,28 @@ class DashboardBackend(Protocol):
 
     def shell_argv(self, container_id: str) -> list[str]:
         """The command that opens an interactive shell in a running container."""
+        ...
+
+    def volumes(self) -> list[VolumeInfo]:
+        """Every volume, with its size and users."""
+        ...
+
+    def networks(self) -> list[NetworkInfo]:
+        """Every network, with its subnets and users."""
+        ...
+
+    def remove_volume(self, name: str) -> None:
+        """Remove an unused volume (LabError for one in use)."""
+
+    def remove_network(self, network_id: str) -> None:
+        """Remove an unused network (LabError for one in use or the engine's own)."""
+
+    def prune_plans(self) -> list[PrunePlan]:
+        """What each prune would remove and free."""
+        ...
+
+    def prune(self, plan: PrunePlan) -> PruneResult:
+        """Remove exactly what `plan` lists."""
         ...
 
 
@@ -210,6 +241,30 @@ class DockerBackend:
         host = ["-H", self._address.url] if self._address.source != "default" else []
         shell = "if command -v bash >/dev/null; then exec bash; else exec sh; fi"
         return [docker_cli, *host, "exec", "-it", container_id, "sh", "-c", shell]
+
+    def volumes(self) -> list[VolumeInfo]:
+        """Every volume, with its size (`system df`) and users."""
+        return list_volumes(self.api)
+
+    def networks(self) -> list[NetworkInfo]:
+        """Every network, with its subnets and users."""
+        return list_networks(self.api)
+
+    def remove_volume(self, name: str) -> None:
+        """Remove an unused volume."""
+        remove_volume(self.api, name)
+
+    def remove_network(self, network_id: str) -> None:
+        """Remove an unused network."""
+        remove_network(self.api, network_id)
+
+    def prune_plans(self) -> list[PrunePlan]:
+        """What each prune would remove and free."""
+        return plan_prunes(self.api)
+
+    def prune(self, plan: PrunePlan) -> PruneResult:
+        """Remove exactly what `plan` lists."""
+        return run_prune(self.api, plan)
 
     def close(self) -> None:
         """Close the client's connections."""

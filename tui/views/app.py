@@ -44,6 +44,8 @@ from tui.views.messages import (
     StatsStalledMessage,
     StatsWaiting,
 )
+from tui.views.prune_screen import PruneScreen
+from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
@@ -70,6 +72,9 @@ class ContainerLabApp(EngineApp):
         Binding("2", "tab('images')", "Images", show=False),
         Binding("3", "tab('training')", "Training", show=False),
         Binding("4", "tab('baseline')", "Baseline", show=False),
+        Binding("5", "tab('volumes')", "Volumes", show=False),
+        Binding("6", "tab('networks')", "Networks", show=False),
+        Binding("P", "prune", "Prune", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -87,6 +92,14 @@ class ContainerLabApp(EngineApp):
             if HAS_BASELINE:
                 with TabPane("VM baseline [4]", id="baseline"):
                     yield self.baseline_widget()
+            with TabPane("Volumes [5]", id="volumes"):
+                yield VolumesPane(
+                    self.backend.volumes, self.backend.remove_volume, id="volumes-pane"
+                )
+            with TabPane("Networks [6]", id="networks"):
+                yield NetworksPane(
+                    self.backend.networks, self.backend.remove_network, id="networks-pane"
+                )
         yield Footer()
 
     def __init__(
@@ -398,6 +411,13 @@ class ContainerLabApp(EngineApp):
                 self.refresh_baseline()
             elif tab == "training":
                 self.main_screen.query_one(TrainingPane).focus()
+            elif tab in ("volumes", "networks"):
+                self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
+
+    def action_prune(self) -> None:
+        """The prune preview: what each prune would free, then prune the ticked ones."""
+        if self.engine_up:
+            self.push_screen(PruneScreen(self.backend.prune_plans, self.backend.prune))
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""
@@ -432,6 +452,9 @@ class ContainerLabApp(EngineApp):
             "Remove image", "The selected image", _bind(self.images.action_request, "remove")
         )
         yield SystemCommand("Reload lists", "Containers and images", self.action_reload)
+        yield SystemCommand(
+            "Prune…", "Preview what each prune frees, then prune the ticked ones", self.action_prune
+        )
         training = self.main_screen.query_one(TrainingPane)
         yield SystemCommand(
             "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
@@ -439,7 +462,7 @@ class ContainerLabApp(EngineApp):
         yield SystemCommand(
             "Cancel training", "Stop the training container", training.action_cancel
         )
-        for tab in ("containers", "images", "training", "baseline"):
+        for tab in ("containers", "images", "training", "baseline", "volumes", "networks"):
             yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(self.action_tab, tab))
 
 
