@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import Select, Static
 
@@ -15,7 +13,9 @@ from tui.baseline.measure import measured_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
 from tui.baseline.qemu import BootResult
 from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline_pane import BaselinePane, bar
+from tui.views.baseline_pane import BaselinePane
+from tui.views.lesson_panel import FigureGrid
+from tui.views.lesson_text import bar
 
 GIB = 1024 * MIB
 BASE = ("sha256:base", 100 * MIB)
@@ -51,12 +51,20 @@ class PaneApp(App[None]):
         self.changes.append(event.profile_id)
 
 
-def text_of(app: App[None], selector: str) -> str:
-    """The plain text the widget shows, rendered at its on-screen width."""
-    widget = app.query_one(selector, Static)
-    console = Console(width=widget.content_size.width or 120, record=True, file=io.StringIO())
-    console.print(widget.content)
-    return console.export_text()
+def grid_rows(app: App[None], selector: str) -> list[list[str]]:
+    """The plain text of a FigureGrid, row by row."""
+    grid = app.query_one(selector, FigureGrid)
+    cells = [str(label.content) for label in grid.labels()]
+    columns = grid.styles.grid_size_columns or 1
+    return [cells[i : i + columns] for i in range(0, len(cells), columns)]
+
+
+def row_of(rows: list[list[str]], label: str) -> list[str]:
+    return next(row for row in rows if row[0] == label)
+
+
+def source_text(app: App[None]) -> str:
+    return str(app.query_one("#baseline-source", Static).content)
 
 
 def test_bar_scales_and_never_hides_a_nonzero_value():
@@ -65,43 +73,58 @@ def test_bar_scales_and_never_hides_a_nonzero_value():
     assert bar(None, 10) == "" and bar(0, 10) == ""
 
 
-async def test_pane_shows_numbers_for_selected_and_all_with_the_measured_source():
+async def test_one_table_for_the_selected_and_all_with_the_measured_source():
     app = PaneApp()
     async with app.run_test(size=(120, 50)) as pilot:
         await pilot.pause()
-        source = text_of(app, "#baseline-source")
-        assert "measured on this host (labhost, QEMU tcg, 2026-01-02)" in source
-        selected = text_of(app, "#baseline-selected")
+        assert "measured on this host (labhost, QEMU tcg, 2026-01-02)" in source_text(app)
+        rows = grid_rows(app, "#baseline-compare")
+        assert rows[0] == [
+            "",
+            "trainer (lab:latest)",
+            "as a VM, measured",
+            "all 2 running",
+            "as VMs, measured",
+        ]
         # trainer: 50 MiB vs 50 + 200 MiB guest; start 250 ms vs 4.25 s; 100 MiB vs 110 MiB.
-        for expected in ("50.0 MiB", "250.0 MiB", "250 ms", "4.25 s", "110.0 MiB", "5.0x"):
-            assert expected in selected, expected
-        assert "█" in selected
-        everyone = text_of(app, "#baseline-all")
-        assert "80.0 MiB" in everyone  # 50 + 30
-        assert "101.0 MiB" in everyone  # the shared base layer once
-        assert app.query_one("#baseline-all").border_title == "All running containers (2)"
+        assert row_of(rows, "Memory")[1:3] == ["50.0 MiB", "250.0 MiB (5.0x)"]
+        assert row_of(rows, "Start")[1:3] == ["250 ms", "4.25 s (17.0x)"]
+        assert row_of(rows, "Disk")[1:3] == ["100.0 MiB", "110.0 MiB (1.1x)"]
+        assert row_of(rows, "Memory")[3] == "80.0 MiB"  # 50 + 30
+        assert row_of(rows, "Disk")[3] == "101.0 MiB"  # the shared base layer once
 
 
-async def test_switching_profile_names_the_citation_and_posts_a_message():
+async def test_a_profile_without_a_cited_boot_time_says_so_and_c_shows_every_citation():
     app = PaneApp()
     async with app.run_test(size=(120, 50)) as pilot:
         pane = app.query_one(BaselinePane)
+        pane.focus()
         select = app.query_one("#baseline-profile", Select)
         select.value = "firecracker-microvm"
         await pilot.pause()
         assert pane.profile.id == "firecracker-microvm"
         assert app.changes == ["firecracker-microvm"]
-        source = text_of(app, "#baseline-source")
-        assert "Firecracker Specification" in source and "github.com/firecracker" in source
-        selected = text_of(app, "#baseline-selected")
-        assert "256.0 MiB" in selected  # a 256 MiB microVM for a 50 MiB workload
-        assert "375 ms" in selected  # 125 ms boot + 250 ms start
+        assert "cited" in source_text(app) and "c: full citations" in source_text(app)
+        assert "github.com/firecracker" not in source_text(app)  # one line until `c`
+        rows = grid_rows(app, "#baseline-compare")
+        assert rows[0][2] == "as a VM, cited"
+        assert row_of(rows, "Memory")[2].startswith("256.0 MiB")  # 256 MiB microVM, 50 MiB load
+        assert row_of(rows, "Start")[2].startswith("375 ms")  # 125 ms boot + 250 ms start
+
+        await pilot.press("c")
+        assert "Firecracker Specification" in source_text(app)
+        assert "github.com/firecracker" in source_text(app)
+        await pilot.press("c")
+        assert "github.com/firecracker" not in source_text(app)
 
         pane.set_profile("kvm-ubuntu-server")
         await pilot.pause()
-        assert "Canonical" in text_of(app, "#baseline-source")
-        assert "1.00 GiB" in text_of(app, "#baseline-selected")
-        assert "baseline measure" in text_of(app, "#baseline-selected")  # no cited boot time
+        assert "Canonical" in source_text(app)
+        rows = grid_rows(app, "#baseline-compare")
+        assert row_of(rows, "Memory")[2].startswith("1.00 GiB")
+        assert row_of(rows, "Start")[2] == "no cited boot time"
+        assert row_of(rows, "Start")[4] == "no cited boot time"
+        assert not any("n/a" in cell for row in rows for cell in row)
 
 
 async def test_update_figures_and_selection():
@@ -110,12 +133,13 @@ async def test_update_figures_and_selection():
         pane = app.query_one(BaselinePane)
         pane.update_figures(containers()[1:], selected="web")
         await pilot.pause()
-        assert app.query_one("#baseline-selected").border_title == "web (nginx)"
-        assert "30.0 MiB" in text_of(app, "#baseline-selected")
+        rows = grid_rows(app, "#baseline-compare")
+        assert rows[0][1] == "web (nginx)" and rows[0][3] == "all 1 running"
+        assert row_of(rows, "Memory")[1] == "30.0 MiB"
         pane.update_figures(containers())
         pane.show_container("aaa")  # an id prefix
         await pilot.pause()
-        assert app.query_one("#baseline-selected").border_title == "trainer (lab:latest)"
+        assert grid_rows(app, "#baseline-compare")[0][1] == "trainer (lab:latest)"
         pane.update_figures([])
         await pilot.pause()
-        assert "No running container" in text_of(app, "#baseline-selected")
+        assert grid_rows(app, "#baseline-compare") == [["No running container to compare."]]
