@@ -20,7 +20,7 @@ from docker.models.containers import Container
 from tui.baseline.qemu import QemuProcess
 from tui.baseline.workload import IDLE, READY, WORKLOAD_DONE, WORKLOAD_START, parse_ready
 from tui.engine.cgroup_stats import CgroupPaths, read_counters
-from tui.engine.footprint import container_memory
+from tui.engine.footprint import container_memory, shim_of
 
 Lines = queue.Queue[str | None]
 
@@ -97,18 +97,6 @@ def pump_attach(stream: Iterator[bytes], lines: Lines) -> None:
     if buffer:
         lines.put(buffer.decode("utf-8", "replace"))
     lines.put(None)
-
-
-def shim_of(container_id: str) -> psutil.Process | None:
-    """The containerd shim serving this container (its id is on the shim's command line)."""
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        try:
-            name = proc.info["name"] or ""
-            if "shim" in name and container_id in (proc.info["cmdline"] or []):
-                return proc
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return None
 
 
 def tree(root: psutil.Process | None) -> list[psutil.Process]:
