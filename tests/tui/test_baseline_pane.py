@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import Select, Static
 
 from tui.baseline.compare import MIB
-from tui.baseline.measure import measured_document
+from tui.baseline.lesson import LessonResult, UnitResult
+from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
-from tui.baseline.qemu import BootResult
 from tui.engine.footprint import ContainerFootprint
 from tui.views.baseline_pane import BaselinePane, bar
 
@@ -22,10 +21,23 @@ BASE = ("sha256:base", 100 * MIB)
 
 
 def measured_profile() -> Profile:
-    boot = BootResult("tcg", 4.0, 200 * MIB, 4.0, 512, 28000, 1.5, "QEMU 7.2")
-    when = datetime(2026, 1, 2, tzinfo=UTC)
-    doc = measured_document(boot, 10 * MIB, Path("/boot/vmlinuz"), when=when, host="labhost")
-    return parse_profiles(doc)[0]
+    def unit(kind: str, **kw: object) -> UnitResult:
+        base = {
+            "kind": kind, "available": True, "note": "", "ready_seconds": 0.5,
+            "host_memory_bytes": 14 * MIB, "guest_memory_bytes": None, "idle_cpu_percent": 0.0,
+            "disk_bytes": 100 * MIB, "workload_seconds": 2.0, "kernel": "6.1.0",
+            "emulated": False, "cost_bytes": 14 * MIB,
+        }  # fmt: skip
+        return UnitResult(**{**base, **kw})  # type: ignore[arg-type]
+
+    vm = unit("vm", ready_seconds=4.0, host_memory_bytes=700 * MIB, guest_memory_bytes=512 * MIB,
+              disk_bytes=110 * MIB, emulated=True, cost_bytes=712 * MIB)  # fmt: skip
+    result = LessonResult(
+        "debian:bookworm-slim", "tcg", "labhost", datetime(2026, 1, 2, tzinfo=UTC).isoformat(),
+        {"qemu": "QEMU 7.2"}, 16 * GIB,
+        {"container": unit("container"), "gvisor": unit("gvisor"), "vm": vm},
+    )  # fmt: skip
+    return parse_profiles(lesson_document(result))[0]
 
 
 def profiles() -> list[Profile]:
@@ -72,8 +84,8 @@ async def test_pane_shows_numbers_for_selected_and_all_with_the_measured_source(
         source = text_of(app, "#baseline-source")
         assert "measured on this host (labhost, QEMU tcg, 2026-01-02)" in source
         selected = text_of(app, "#baseline-selected")
-        # trainer: 50 MiB vs 50 + 200 MiB guest; start 250 ms vs 4.25 s; 100 MiB vs 110 MiB.
-        for expected in ("50.0 MiB", "250.0 MiB", "250 ms", "4.25 s", "110.0 MiB", "5.0x"):
+        # trainer: 50 MiB vs a 512 MiB guest + 200 MiB of QEMU; 250 ms vs 4.25 s; 100 vs 110 MiB.
+        for expected in ("50.0 MiB", "712.0 MiB", "250 ms", "4.25 s", "110.0 MiB", "14.2x"):
             assert expected in selected, expected
         assert "█" in selected
         everyone = text_of(app, "#baseline-all")
@@ -94,14 +106,14 @@ async def test_switching_profile_names_the_citation_and_posts_a_message():
         source = text_of(app, "#baseline-source")
         assert "Firecracker Specification" in source and "github.com/firecracker" in source
         selected = text_of(app, "#baseline-selected")
-        assert "256.0 MiB" in selected  # a 256 MiB microVM for a 50 MiB workload
+        assert "261.0 MiB" in selected  # a 256 MiB microVM + 5 MiB VMM for a 50 MiB workload
         assert "375 ms" in selected  # 125 ms boot + 250 ms start
 
         pane.set_profile("kvm-ubuntu-server")
         await pilot.pause()
         assert "Canonical" in text_of(app, "#baseline-source")
         assert "1.00 GiB" in text_of(app, "#baseline-selected")
-        assert "baseline measure" in text_of(app, "#baseline-selected")  # no cited boot time
+        assert "cites no boot time" in text_of(app, "#baseline-selected")
 
 
 async def test_update_figures_and_selection():

@@ -16,7 +16,7 @@ TITLES = {"container": "container (runc)", "gvisor": "gVisor (runsc)", "vm": "VM
 
 
 def _cell(unit: UnitResult, value: float | None, kind: str) -> str:
-    return format_value(value, kind) if unit.available else "-"
+    return format_value(value, kind) if unit.available and value is not None else "-"
 
 
 def result_table(result: LessonResult) -> list[str]:

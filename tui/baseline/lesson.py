@@ -81,12 +81,20 @@ class LessonResult:
     versions: dict[str, str]
     host_memory_bytes: int
     units: dict[str, UnitResult]
+    run_id: str = ""  # the value of the lesson label its containers carried
 
     def fit_count(self, kind: str) -> int | None:
         """How many of this unit fit in the host's memory, at what each really costs."""
         unit = self.units.get(kind)
         cost = unit.cost_bytes if unit is not None else None
         return int(self.host_memory_bytes // cost) if cost else None
+
+
+def gvisor_status(client: docker.DockerClient) -> tuple[bool, str]:
+    """Whether this engine can run the gVisor row, and if not, one line on how to add it."""
+    if has_runsc(client):
+        return True, ""
+    return False, f"this engine has no runsc runtime: {how_to_add_runsc()}"
 
 
 def unavailable(kind: str, note: str, *, disk: int | None = None) -> UnitResult:
@@ -168,13 +176,13 @@ class Lesson:
 
     def run(self) -> LessonResult:
         """Start the three, measure them, save the profile; they keep idling until `stop`."""
+        gvisor_ok, why = gvisor_status(self.client)
+        if not gvisor_ok:
+            self._phase("gvisor", "unavailable", why)
         try:
             self.client.images.get(self.image)
         except docker.errors.ImageNotFound as exc:
             raise LabError(f"No local image {self.image}: pull or build it first.") from exc
-        gvisor_ok = has_runsc(self.client)
-        if not gvisor_ok:
-            self._phase("gvisor", "unavailable", f"runsc is not registered: {how_to_add_runsc()}")
         deadline = time.monotonic() + self.timeout
         threads = [
             threading.Thread(target=self._guard, args=("vm", self._run_vm, deadline), daemon=True),
@@ -325,18 +333,34 @@ class Lesson:
                 container.remove(force=True)
 
 
-def cleanup_leftovers(client: docker.DockerClient) -> int:
-    """Remove containers of earlier lessons and kill orphaned QEMUs of ours; return how many."""
+def _orphaned(proc: psutil.Process) -> bool:
+    """A QEMU whose parent is gone (re-parented to init or a subreaper that is not a lesson)."""
+    try:
+        parent = proc.parent()
+        if parent is None or parent.pid == 1:
+            return True
+        return "python" not in (parent.name() or "") and "container-lab" not in " ".join(
+            parent.cmdline()[:2]
+        )
+    except psutil.Error:
+        return True
+
+
+def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None = None) -> int:
+    """Remove containers of earlier lessons and kill orphaned QEMUs of ours; return how many.
+
+    With `labels`, only lesson containers that also carry these labels are removed.
+    """
     count = 0
-    for container in client.containers.list(all=True, filters={"label": LESSON_LABEL}):
+    wanted = [LESSON_LABEL, *(f"{k}={v}" for k, v in (labels or {}).items())]
+    for container in client.containers.list(all=True, filters={"label": wanted}):
         with contextlib.suppress(docker.errors.DockerException):
             container.remove(force=True)
             count += 1
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []
-        if any(arg.startswith(vm.QEMU_TAG) for arg in cmdline) and vm.QEMU_BINARY in " ".join(
-            cmdline[:1]
-        ):
+        ours = any(arg.startswith(vm.QEMU_TAG) for arg in cmdline)
+        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(proc):
             with contextlib.suppress(psutil.Error):
                 proc.kill()
                 count += 1

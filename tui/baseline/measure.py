@@ -117,6 +117,7 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
         versions=versions(lesson.client),
         host_memory_bytes=psutil.virtual_memory().total,
         units=units,
+        run_id=lesson.run_id,
     )
 
 
@@ -177,6 +178,7 @@ def lesson_document(result: LessonResult) -> dict[str, Any]:
         "date": result.date,
         "host": result.host,
         "image": result.image,
+        "run_id": result.run_id,
         "versions": result.versions,
         "qemu_version": result.versions.get("qemu", ""),
         "host_memory_bytes": result.host_memory_bytes,
@@ -220,6 +222,7 @@ def lesson_result(profile: Profile) -> LessonResult | None:
             versions=dict(m.get("versions") or {}),
             host_memory_bytes=int(m["host_memory_bytes"]),
             units={kind: UnitResult(**raw) for kind, raw in units.items()},
+            run_id=str(m.get("run_id", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None
