@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.widgets import Select, Static
 
 from tui.baseline.compare import MIB
-from tui.baseline.measure import measured_document
+from tui.baseline.lesson import LessonResult, UnitResult
+from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
-from tui.baseline.qemu import BootResult
 from tui.engine.footprint import ContainerFootprint
 from tui.views.baseline_pane import BaselinePane
 from tui.views.lesson_panel import FigureGrid
@@ -22,10 +21,23 @@ BASE = ("sha256:base", 100 * MIB)
 
 
 def measured_profile() -> Profile:
-    boot = BootResult("tcg", 4.0, 200 * MIB, 4.0, 512, 28000, 1.5, "QEMU 7.2")
-    when = datetime(2026, 1, 2, tzinfo=UTC)
-    doc = measured_document(boot, 10 * MIB, Path("/boot/vmlinuz"), when=when, host="labhost")
-    return parse_profiles(doc)[0]
+    def unit(kind: str, **kw: object) -> UnitResult:
+        base = {
+            "kind": kind, "available": True, "note": "", "ready_seconds": 0.5,
+            "host_memory_bytes": 14 * MIB, "guest_memory_bytes": None, "idle_cpu_percent": 0.0,
+            "disk_bytes": 100 * MIB, "workload_seconds": 2.0, "kernel": "6.1.0",
+            "emulated": False, "cost_bytes": 14 * MIB,
+        }  # fmt: skip
+        return UnitResult(**{**base, **kw})  # type: ignore[arg-type]
+
+    vm = unit("vm", ready_seconds=4.0, host_memory_bytes=700 * MIB, guest_memory_bytes=512 * MIB,
+              disk_bytes=110 * MIB, emulated=True, cost_bytes=712 * MIB)  # fmt: skip
+    result = LessonResult(
+        "debian:bookworm-slim", "tcg", "labhost", datetime(2026, 1, 2, tzinfo=UTC).isoformat(),
+        {"qemu": "QEMU 7.2"}, 16 * GIB,
+        {"container": unit("container"), "gvisor": unit("gvisor"), "vm": vm},
+    )  # fmt: skip
+    return parse_profiles(lesson_document(result))[0]
 
 
 def profiles() -> list[Profile]:
@@ -86,8 +98,8 @@ async def test_one_table_for_the_selected_and_all_with_the_measured_source():
             "all 2 running",
             "as VMs, measured",
         ]
-        # trainer: 50 MiB vs 50 + 200 MiB guest; start 250 ms vs 4.25 s; 100 MiB vs 110 MiB.
-        assert row_of(rows, "Memory")[1:3] == ["50.0 MiB", "250.0 MiB (5.0x)"]
+        # trainer: 50 MiB vs a 512 MiB guest + 200 MiB of QEMU; 250 ms vs 4.25 s; 100 vs 110 MiB.
+        assert row_of(rows, "Memory")[1:3] == ["50.0 MiB", "712.0 MiB (14.2x)"]
         assert row_of(rows, "Start")[1:3] == ["250 ms", "4.25 s (17.0x)"]
         assert row_of(rows, "Disk")[1:3] == ["100.0 MiB", "110.0 MiB (1.1x)"]
         assert row_of(rows, "Memory")[3] == "80.0 MiB"  # 50 + 30
@@ -108,7 +120,7 @@ async def test_a_profile_without_a_cited_boot_time_says_so_and_c_shows_every_cit
         assert "github.com/firecracker" not in source_text(app)  # one line until `c`
         rows = grid_rows(app, "#baseline-compare")
         assert rows[0][2] == "as a VM, cited"
-        assert row_of(rows, "Memory")[2].startswith("256.0 MiB")  # 256 MiB microVM, 50 MiB load
+        assert row_of(rows, "Memory")[2].startswith("261.0 MiB")  # 256 MiB microVM + 5 MiB VMM
         assert row_of(rows, "Start")[2].startswith("375 ms")  # 125 ms boot + 250 ms start
 
         await pilot.press("c")

@@ -62,12 +62,15 @@ class Cell:
         return text
 
 
+NOTED_PHASES = ("starting", "booting", "failed", "unavailable")  # their note says what/why
+
+
 def phase_text(kind: str, phase: str, note: str = "") -> str:
     """What a unit is doing, in words; the VM's first step is exporting its disk."""
     if kind == "vm" and phase == "starting" and not note:
         return "exporting disk"
     words = PHASE_WORDS.get(phase, phase)
-    return f"{words}: {note}" if note else words
+    return f"{words}: {note}" if note and phase in NOTED_PHASES else words
 
 
 def column_title(kind: str, unit: UnitResult | None) -> str:
