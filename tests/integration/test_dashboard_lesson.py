@@ -8,8 +8,10 @@ outlive the app. TCG boots in 10-20 s here; the bounds are generous (300 s).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
 from tui.views.app import create_app
 from tui.views.baseline_pane import BaselinePane
+from tui.views.lesson_feed import OWNER_LABEL, owner_id
 from tui.views.lesson_panel import FigureGrid
 
 LESSON_SECONDS = 300.0
@@ -188,3 +191,37 @@ def test_sigterm_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         terminal.kill()
         for c in docker_client.containers.list(all=True, filters=mine):
             c.remove(force=True)
+
+
+async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    gone = subprocess.Popen(["sleep", "60"])
+    dead_owner = owner_id(psutil.Process(gone.pid))
+    gone.kill()
+    gone.wait()
+    made = {}
+    try:
+        # Real containers labelled as lessons: one of an app that is gone, one of this process.
+        for name, owner in [("dead", dead_owner), ("alive", owner_id())]:
+            labels = {**test_labels, LESSON_LABEL: f"test-{name}", OWNER_LABEL: owner}
+            made[name] = docker_client.containers.run(
+                "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels
+            )
+        app = create_app(DockerBackend())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.engine_up, 60, "the engine never answered")
+            await wait_for(
+                pilot,
+                lambda: app.cleanup_worker is not None and app.cleanup_worker.is_finished,
+                60,
+                "the cleanup never finished",
+            )
+            assert app.cleanup_worker.error is None
+        remaining = {c.id for c in docker_client.containers.list(all=True)}
+        assert made["dead"].id not in remaining
+        assert made["alive"].id in remaining
+    finally:
+        for container in made.values():
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)

@@ -14,11 +14,13 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import psutil
 from textual import work
 from textual.app import SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker
 
 from tui.views.feeds import EngineApp
 from tui.views.lifecycle import being_removed
@@ -29,6 +31,23 @@ if TYPE_CHECKING:
 
 SAMPLE_SECONDS = 1.0
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Which app ran a lesson: "<pid>-<process start time>". At start the app removes only the lessons
+# of apps that are gone, never one another app (or a test session) is running right now.
+OWNER_LABEL = "org.container-lab.lesson.owner"
+
+
+def owner_id(process: psutil.Process | None = None) -> str:
+    """This process as a lesson's owner."""
+    process = process or psutil.Process()
+    return f"{process.pid}-{int(process.create_time())}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process that owns a lesson still runs (the same one, not a reused pid)."""
+    try:
+        return owner_id(psutil.Process(int(owner.partition("-")[0]))) == owner
+    except (ValueError, psutil.Error):
+        return False
 
 
 class LessonMessage(Message):
@@ -91,7 +110,7 @@ class LessonApp(EngineApp):
     lesson_timer: Timer | None = None
     lesson_labels: dict[str, str] | None = None  # extra labels for the lesson's containers
     lesson_image = "debian:bookworm-slim"
-    _leftovers_cleaned = False
+    cleanup_worker: Worker[None] | None = None  # removes dead apps' lessons, once
     _signals_installed: tuple[signal.Signals, ...] = ()
 
     # Wiring ------------------------------------------------------------------------------
@@ -122,9 +141,8 @@ class LessonApp(EngineApp):
 
     def on_engine_up(self) -> None:
         """Once per app: remove what an earlier, killed lesson left behind."""
-        if not self._leftovers_cleaned:
-            self._leftovers_cleaned = True
-            self.clean_lesson_leftovers()
+        if self.cleanup_worker is None:
+            self.cleanup_worker = self.clean_lesson_leftovers()
 
     def baseline_pane(self) -> BaselinePane | None:
         """The VM baseline pane, when it is there (and not being removed)."""
@@ -171,9 +189,8 @@ class LessonApp(EngineApp):
             if client is None:
                 raise RuntimeError(f"the lesson needs a Docker engine ({self.backend.description})")
             relay = PhaseRelay(self)
-            lesson = Lesson(
-                client, lab_paths(), self.lesson_image, labels=self.lesson_labels, on_phase=relay
-            )
+            labels = {**(self.lesson_labels or {}), OWNER_LABEL: owner_id()}
+            lesson = Lesson(client, lab_paths(), self.lesson_image, labels=labels, on_phase=relay)
             relay.lesson = lesson
         except Exception as exc:  # no engine, no lesson module: say so, never crash
             self.notify(f"cannot run the lesson: {exc}", severity="error")
@@ -250,14 +267,21 @@ class LessonApp(EngineApp):
 
     @work(thread=True, exclusive=True, group="lesson-cleanup", exit_on_error=False)
     def clean_lesson_leftovers(self) -> None:
-        """Remove containers, VMs and sandboxes an earlier lesson left (a killed app's)."""
+        """Remove the containers and VMs of lessons whose app is gone (killed, say)."""
         client = self.docker_client()
         if client is None:  # a backend without an engine of its own (fixed data)
             return
-        from tui.baseline.lesson import cleanup_leftovers
+        from tui.baseline.lesson import LESSON_LABEL, cleanup_leftovers
 
-        if count := cleanup_leftovers(client):
-            self.call_from_thread(self.notify, f"removed {count} leftovers of an earlier lesson")
+        lessons = client.containers.list(all=True, filters={"label": [LESSON_LABEL, OWNER_LABEL]})
+        owners = {c.labels[OWNER_LABEL] for c in lessons if OWNER_LABEL in c.labels}
+        count = sum(
+            cleanup_leftovers(client, {OWNER_LABEL: owner})
+            for owner in sorted(owners)
+            if not owner_alive(owner)
+        )
+        if count:  # notify() posts a message: safe from this thread
+            self.notify(f"removed {count} leftovers of an earlier lesson")
 
     # Messages ------------------------------------------------------------------------------
 
