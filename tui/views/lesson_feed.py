@@ -111,6 +111,7 @@ class LessonApp(EngineApp):
     lesson_labels: dict[str, str] | None = None  # extra labels for the lesson's containers
     lesson_image = "debian:bookworm-slim"
     cleanup_worker: Worker[None] | None = None  # removes dead apps' lessons, once
+    sampler: Worker[None] | None = None  # the live sample being taken
     _signals_installed: tuple[signal.Signals, ...] = ()
 
     # Wiring ------------------------------------------------------------------------------
@@ -236,9 +237,10 @@ class LessonApp(EngineApp):
             lesson.stop()
 
     def poll_lesson(self) -> None:
-        """Once a second: sample the lesson's units off the UI thread."""
-        if self.lesson is not None:
-            self.sample_lesson(self.lesson)
+        """Once a second: sample the lesson's units off the UI thread (one sampler at a time)."""
+        busy = self.sampler is not None and not self.sampler.is_finished
+        if self.lesson is not None and not busy:
+            self.sampler = self.sample_lesson(self.lesson)
 
     # Workers -------------------------------------------------------------------------------
 
@@ -252,7 +254,7 @@ class LessonApp(EngineApp):
             return
         self.post_message(LessonFinished(lesson, result))
 
-    @work(thread=True, exclusive=True, group="lesson-samples", exit_on_error=False)
+    @work(thread=True, group="lesson-samples", exit_on_error=False)
     def sample_lesson(self, lesson: Lesson) -> None:
         """Post the units' live figures."""
         self.post_message(LessonSamples(lesson, lesson.samples()))
