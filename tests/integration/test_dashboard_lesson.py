@@ -1,9 +1,10 @@
 """The lesson from the dashboard, for real: the engine (runc, runsc) and QEMU on this machine.
 
 One test drives the app with Pilot and a real DockerBackend: `m` runs the lesson, its three
-units appear as live rows with CPU and memory, the figures come, `x` stops everything. The other
-runs the app in a pseudo-terminal, starts the lesson and sends SIGTERM: nothing of that run may
-outlive the app. TCG boots in 10-20 s here; the bounds are generous (300 s).
+units appear as live rows with CPU and memory, the figures come, `x` stops everything. Another
+runs the app in a pseudo-terminal, starts the lesson and ends the app with SIGTERM or `q`:
+nothing of that run may outlive the app. The last one checks what the app removes at start.
+TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
 
 from __future__ import annotations
@@ -145,11 +146,13 @@ sys.exit(app.return_code or 0)
 
 
 @pytest.mark.slow
-def test_sigterm_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
+@pytest.mark.parametrize("ending", ["SIGTERM", "q"])
+def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     docker_client: docker.DockerClient,
     test_labels: dict[str, str],
     tmp_path,
     monkeypatch: pytest.MonkeyPatch,
+    ending: str,
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # inherited by the app in the terminal
     terminal = Terminal([sys.executable, "-c", LAUNCH, json.dumps(test_labels)], 30, 100)
@@ -175,9 +178,13 @@ def test_sigterm_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
 
-        psutil.Process(terminal.pid).send_signal(signal.SIGTERM)
+        if ending == "q":
+            terminal.send("q")
+        else:
+            psutil.Process(terminal.pid).send_signal(signal.SIGTERM)
         status = terminal.wait(120)
-        assert status == 128 + signal.SIGTERM, (status, terminal.text()[-1500:])
+        expected = 0 if ending == "q" else 128 + signal.SIGTERM
+        assert status == expected, (status, terminal.text()[-1500:])
         assert not docker_client.containers.list(
             all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
         )

@@ -8,13 +8,21 @@ from textual.app import App, ComposeResult
 from textual.widgets import Select, Static
 
 from tui.baseline.compare import MIB
-from tui.baseline.lesson import LessonResult, UnitResult
+from tui.baseline.lesson import LessonResult, UnitResult, UnitSample, unavailable
 from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
 from tui.engine.footprint import ContainerFootprint
 from tui.views.baseline_pane import BaselinePane
 from tui.views.lesson_panel import FigureGrid
-from tui.views.lesson_text import bar
+from tui.views.lesson_text import (
+    bar,
+    live_rows,
+    memory_digits,
+    phase_text,
+    ready_digits,
+    result_table,
+    summary,
+)
 
 GIB = 1024 * MIB
 BASE = ("sha256:base", 100 * MIB)
@@ -155,3 +163,58 @@ async def test_update_figures_and_selection():
         pane.update_figures([])
         await pilot.pause()
         assert grid_rows(app, "#baseline-compare") == [["No running container to compare."]]
+
+
+def lesson_result(**units: UnitResult) -> LessonResult:
+    """A fixed LessonResult (an allowed fake: the presentation of figures, not their making)."""
+
+    def unit(kind: str) -> UnitResult:
+        return UnitResult(
+            kind, True, "", 0.5, 20 * MIB, None, 0.2, 80 * MIB, 2.0, "6.1.0", False, 20 * MIB
+        )
+
+    return LessonResult(
+        "debian:bookworm-slim",
+        "tcg",
+        "labhost",
+        "2026-12-03T21:00:00+00:00",
+        {"qemu": "QEMU 7.2"},
+        1 * GIB,
+        {kind: units.get(kind) or unit(kind) for kind in ("container", "gvisor", "vm")},
+    )
+
+
+def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
+    vm = UnitResult("vm", True, "", 14.6, 290 * MIB, 256 * MIB, 3.1, 512 * MIB, 9.7, "6.1.0",
+                    True, 300 * MIB)  # fmt: skip
+    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(vm=vm))]
+    assert rows[0] == ["", "container", "gVisor", "VM (emulated)"]
+    by_label = {row[0]: row[1:] for row in rows[1:]}
+    assert by_label["ready time"] == ["500 ms measured", "500 ms measured", "14.60 s measured"]
+    assert by_label["host memory"][2] == "290 MiB measured"
+    assert by_label["fit in host"] == ["51 measured", "51 measured", "3 measured"]  # 1 GiB / cost
+    assert by_label["kernel"][1] == "6.1.0 (own, in Go)"
+    assert summary(lesson_result(vm=vm)).endswith("VM: QEMU tcg, emulated (no KVM)")
+
+
+def test_an_unavailable_unit_says_why_instead_of_figures():
+    gvisor = unavailable("gvisor", "this engine has no runsc runtime")
+    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(gvisor=gvisor))]
+    assert rows[0][2] == "gVisor (unavailable)"
+    assert rows[1][2] == "this engine has no runsc runtime"
+    assert {row[2] for row in rows[2:]} == {"—"}
+    assert ready_digits(gvisor) == "-" and memory_digits(None) == "-"
+
+
+def test_live_rows_show_running_units_only_in_card_order():
+    samples = [
+        UnitSample("vm", "booting", 99.0, 180 * MIB, "QEMU TCG"),
+        UnitSample("gvisor", "stopped", None, None),
+        UnitSample("container", "workload", 12.34, 3 * MIB),
+    ]
+    assert live_rows(samples) == [
+        ["container", "running the workload", "12.3 % CPU", "3.0 MiB on the host"],
+        ["VM", "booting: QEMU TCG", "99.0 % CPU", "180 MiB on the host"],
+    ]
+    assert phase_text("vm", "starting") == "exporting disk"
+    assert phase_text("container", "idle", "6.1.0") == "idle"  # a marker's note is no reason

@@ -306,7 +306,7 @@ class LessonApp(EngineApp):
             return
         pane.lesson.show_result(message.result)
         pane.refresh_sources()
-        self.notify("the lesson measured all three; they stay up, idle, until x")
+        self.notify("the lesson's figures are in; what runs stays up, idle, until x")
         try:
             from tui.baseline.profiles import load_all_profiles
             from tui.paths import lab_paths
