@@ -16,6 +16,7 @@ from tests.integration.private_engine import PrivateEngine
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import (
     LESSON_LABEL,
+    OWNER_LABEL,
     UNIT_KINDS,
     Lesson,
     LessonResult,
@@ -143,6 +144,17 @@ def test_cleanup_leftovers_removes_earlier_lessons_and_orphaned_qemus(docker_cli
     container = docker_client.containers.run(
         BASE_IMAGE, ["sleep", "600"], detach=True, labels={**test_labels, LESSON_LABEL: run}
     )
+    # A lesson still running in a live process (this one) is not a leftover.
+    alive = docker_client.containers.run(
+        BASE_IMAGE,
+        ["sleep", "600"],
+        detach=True,
+        labels={
+            **test_labels,
+            LESSON_LABEL: "alive",
+            OWNER_LABEL: Lesson(docker_client, LabPaths(Path("/nonexistent"))).labels[OWNER_LABEL],
+        },
+    )
     # An orphan: QEMU started by a shell that exits at once, so QEMU loses its parent.
     # -S keeps the CPU stopped: nothing boots, it only has to exist.
     qemu = vm.find_qemu()
@@ -170,6 +182,9 @@ def test_cleanup_leftovers_removes_earlier_lessons_and_orphaned_qemus(docker_cli
     assert not any(p.is_running() for p in orphan)
     with pytest.raises(docker.errors.NotFound):
         container.reload()
+    alive.reload()
+    assert alive.status == "running"
+    alive.remove(force=True)
 
 
 @pytest.fixture()

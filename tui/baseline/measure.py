@@ -69,7 +69,8 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
     for kind in UNIT_KINDS:
         state = lesson.state(kind)
         t = state.timings
-        if state.unit is None or t is None or t.ready is None or state.phase == "unavailable":
+        gone = state.unit is None or t is None or t.ready is None or t.idle is None
+        if gone or state.error or state.phase == "unavailable":
             note = state.error or state.note or "did not start"
             units[kind] = unavailable(kind, note, disk=image_bytes if kind != "vm" else None)
             continue
