@@ -82,9 +82,9 @@ def measure_from_cli(args: argparse.Namespace) -> int:
         f"host memory {format_value(result.host_memory_bytes, 'bytes')}; "
         f"accelerator {result.accelerator.upper()}"
     )
-    print(f"Saved {measured_profile_path(paths)}")
-    if not any(u.available for u in result.units.values()):
-        raise LabError("no unit of the lesson ran: see the notes above.")
+    if lesson.saved_path is None:
+        raise LabError(f"The VM did not run, so {measured_profile_path(paths)} was left as it was.")
+    print(f"Saved {lesson.saved_path}")
     return 0
 
 

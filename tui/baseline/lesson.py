@@ -9,11 +9,13 @@ measured profile, and leaves the three idling until `stop`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import docker
 import psutil
@@ -142,6 +144,7 @@ class Lesson:
         self._stopped = threading.Event()
         self._states = {kind: _State() for kind in UNIT_KINDS}
         self.accelerator = ""
+        self.saved_path: Path | None = None  # the measured profile, once `run` saved it
 
     # -- phases and live samples -------------------------------------------------------------
 
@@ -204,8 +207,11 @@ class Lesson:
         idle_cpu = self._idle_cpu()
         from tui.baseline.measure import build_result, save_lesson
 
+        if self._stopped.is_set():
+            raise LabError("The lesson was stopped before it finished; nothing was saved.")
         result = build_result(self, idle_cpu)
-        save_lesson(self.paths, result)
+        if result.units["vm"].available:  # a run without its VM would replace a good profile
+            self.saved_path = save_lesson(self.paths, result)[1]
         return result
 
     def _guard(self, kind: str, body: Callable[..., None], *args: object) -> None:
@@ -303,7 +309,8 @@ class Lesson:
             if self._stopped.is_set():
                 return
             self._phase("vm", "booting", f"QEMU {accel.upper()}")
-            qemu = vm.start_vm(accel, disk, self.vm_memory_mib, self.run_id, kernel=kernel)
+            name = f"{self.run_id}-{_owner()}"  # the owner lets cleanup_leftovers spot orphans
+            qemu = vm.start_vm(accel, disk, self.vm_memory_mib, name, kernel=kernel)
             unit = VmUnit(qemu, accel, self.vm_memory_mib)
             timings = Timings(time.monotonic())
             if not self._register("vm", unit, timings):
@@ -355,9 +362,13 @@ class Lesson:
             if self._states[kind].phase not in ("unavailable", "failed"):
                 self._phase(kind, "stopped")
         # A container created but not yet registered when stop came is found by its label.
-        for container in self.client.containers.list(
-            all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
-        ):
+        try:
+            leftovers = self.client.containers.list(
+                all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
+            )
+        except docker.errors.DockerException:
+            leftovers = []  # the engine is gone, and its containers with it
+        for container in leftovers:
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
 
@@ -376,17 +387,12 @@ def _owner_alive(value: str) -> bool:
         return False
 
 
-def _orphaned(proc: psutil.Process) -> bool:
-    """A QEMU whose parent is gone (re-parented to init or a subreaper that is not a lesson)."""
-    try:
-        parent = proc.parent()
-        if parent is None or parent.pid == 1:
-            return True
-        return "python" not in (parent.name() or "") and "container-lab" not in " ".join(
-            parent.cmdline()[:2]
-        )
-    except psutil.Error:
-        return True
+def _orphaned(cmdline: list[str]) -> bool:
+    """A QEMU of ours whose lesson's process is gone (its -name ends with the owner)."""
+    name = next((v for f, v in itertools.pairwise(cmdline) if f == "-name"), "")
+    head, _, started = name.rpartition("-")
+    pid = head.rpartition("-")[2]
+    return not _owner_alive(f"{pid}-{started}")
 
 
 def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None = None) -> int:
@@ -406,7 +412,7 @@ def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []
         ours = any(arg.startswith(vm.QEMU_TAG) for arg in cmdline)
-        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(proc):
+        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(cmdline):
             with contextlib.suppress(psutil.Error):
                 proc.kill()
                 count += 1

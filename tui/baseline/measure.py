@@ -68,13 +68,13 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
     units: dict[str, UnitResult] = {}
     for kind in UNIT_KINDS:
         state = lesson.state(kind)
-        t = state.timings
-        gone = state.unit is None or t is None or t.ready is None or t.idle is None
-        if gone or state.error or state.phase == "unavailable":
+        t, running = state.timings, state.unit
+        gone = running is None or t is None or t.ready is None or t.idle is None
+        if gone or state.error or state.phase == "unavailable" or t is None or running is None:
             note = state.error or state.note or "did not start"
             units[kind] = unavailable(kind, note, disk=image_bytes if kind != "vm" else None)
             continue
-        memory = state.unit.host_memory()
+        memory = running.host_memory()
         workload = (
             t.workload_done - t.workload_start
             if t.workload_done is not None and t.workload_start is not None
@@ -99,7 +99,7 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
             kind=kind,
             available=True,
             note=note,
-            ready_seconds=t.ready - t.began,
+            ready_seconds=(t.ready or t.began) - t.began,
             host_memory_bytes=memory,
             guest_memory_bytes=guest,
             idle_cpu_percent=idle_cpu.get(kind),
@@ -172,8 +172,6 @@ def lesson_document(result: LessonResult) -> dict[str, Any]:
                 machine.workload_seconds / container.workload_seconds,
                 f"the lesson's workload in the VM / in a container{tag}",
             )
-    if not figures:
-        figures["guest_memory_mib"] = fig(0, "the VM did not run: see the measurement's note")
     measurement = {
         "accelerator": result.accelerator,
         "date": result.date,
