@@ -38,7 +38,9 @@ async def test_the_baseline_tab_shows_running_containers(
             for section in ("#baseline-selected", "#baseline-all"):
                 console.print(pane.query_one(section, Static).render()._renderable)
             text = console.export_text()
-            assert f"{mine.memory_bytes / 2**20:.1f} MiB" in text, text
+            # What the host pays for it: its working set plus its containerd shim.
+            assert mine.shim_rss_bytes and mine.host_cost_bytes
+            assert f"{mine.host_cost_bytes / 2**20:.1f} MiB" in text, text
             assert "Fit in host" in text and "Disk" in text, text
     finally:
         container.remove(force=True)
