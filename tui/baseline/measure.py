@@ -133,7 +133,7 @@ def vmm_overhead(rss: int | None, guest_bytes: int, memfree_kb: int | None) -> i
     return max(0, rss - touched)
 
 
-def lesson_document(result: LessonResult) -> dict[str, Any]:
+def lesson_document(result: LessonResult, path: Path | None = None) -> dict[str, Any]:
     """The measured profile document: VM figures with a source, and the three-way measurement."""
     machine = result.units["vm"]
     source = {
@@ -141,7 +141,7 @@ def lesson_document(result: LessonResult) -> dict[str, Any]:
         "authors": "container-lab",
         "publisher": f"host {result.host}, {result.versions.get('qemu') or 'QEMU'}",
         "year": int(result.date[:4]),
-        "url": f"file://{Path.cwd()}/.lab/baseline/measured-profile.json",
+        "url": f"file://{path or Path('.lab/baseline/measured-profile.json').resolve()}",
     }
 
     def fig(value: float, note: str) -> dict[str, Any]:
@@ -199,7 +199,7 @@ def save_lesson(paths: LabPaths, result: LessonResult) -> tuple[Profile, Path]:
     path = measured_profile_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(lesson_document(result), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(lesson_document(result, path), indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
     return load_profiles(path)[0], path
 
