@@ -83,3 +83,15 @@ def test_show_without_a_measurement_cites_every_source(project: Path, capsys):
     data = json.loads((Path(__file__).parents[2] / "tui/baseline/profiles.json").read_text())
     for source in data["sources"].values():
         assert source["url"] in out
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--memory", "16"], "too small"), (["--timeout", "0"], "positive number of seconds")],
+)
+def test_bad_measure_options_are_one_clear_line(project: Path, capsys, args, said):
+    assert main(["baseline", "measure", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and said in err
+    assert not measured_profile_path(LabPaths(project)).exists()

@@ -24,12 +24,11 @@ from textual.pilot import Pilot
 
 from tests.integration.test_shell_in_terminal import Terminal
 from tui.baseline import qemu as vm
-from tui.baseline.lesson import LESSON_LABEL
+from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
 from tui.views.app import create_app
 from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_feed import OWNER_LABEL, owner_id
 from tui.views.lesson_panel import FigureGrid
 
 LESSON_SECONDS = 300.0
@@ -200,6 +199,11 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
             c.remove(force=True)
 
 
+def owner_id(process: psutil.Process) -> str:
+    """A process as the owner of a lesson: pid and start time (tui.baseline.lesson's format)."""
+    return f"{process.pid}-{int(process.create_time())}"
+
+
 async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
     docker_client: docker.DockerClient, test_labels: dict[str, str]
 ) -> None:
@@ -210,7 +214,7 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
     made = {}
     try:
         # Real containers labelled as lessons: one of an app that is gone, one of this process.
-        for name, owner in [("dead", dead_owner), ("alive", owner_id())]:
+        for name, owner in [("dead", dead_owner), ("alive", owner_id(psutil.Process()))]:
             labels = {**test_labels, LESSON_LABEL: f"test-{name}", OWNER_LABEL: owner}
             made[name] = docker_client.containers.run(
                 "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels

@@ -16,6 +16,7 @@ from tests.integration.private_engine import PrivateEngine
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import (
     LESSON_LABEL,
+    OWNER_LABEL,
     UNIT_KINDS,
     Lesson,
     LessonResult,
@@ -75,7 +76,12 @@ def test_three_units_run_the_same_script_and_are_measured(ran, docker_client):
     for kind in UNIT_KINDS:
         unit = result.units[kind]
         assert unit.available, f"{kind}: {unit.note}"
-        assert (kind, "ready", unit.kernel) in phases and (kind, "idle", unit.kernel) in phases
+        said = [(p, n) for k, p, n in phases if k == kind]
+        assert ("ready", f"{unit.kernel}, waiting for its turn") in said and (
+            "idle",
+            unit.kernel,
+        ) in said
+        assert said.index(("idle", unit.kernel)) > said.index(("workload", unit.kernel))
         assert unit.ready_seconds is not None and unit.ready_seconds > 0
         assert unit.workload_seconds is not None and unit.workload_seconds > 0.05
         assert unit.host_memory_bytes is not None and unit.host_memory_bytes > 1024 * 1024
@@ -143,6 +149,17 @@ def test_cleanup_leftovers_removes_earlier_lessons_and_orphaned_qemus(docker_cli
     container = docker_client.containers.run(
         BASE_IMAGE, ["sleep", "600"], detach=True, labels={**test_labels, LESSON_LABEL: run}
     )
+    # A lesson still running in a live process (this one) is not a leftover.
+    alive = docker_client.containers.run(
+        BASE_IMAGE,
+        ["sleep", "600"],
+        detach=True,
+        labels={
+            **test_labels,
+            LESSON_LABEL: "alive",
+            OWNER_LABEL: Lesson(docker_client, LabPaths(Path("/nonexistent"))).labels[OWNER_LABEL],
+        },
+    )
     # An orphan: QEMU started by a shell that exits at once, so QEMU loses its parent.
     # -S keeps the CPU stopped: nothing boots, it only has to exist.
     qemu = vm.find_qemu()
@@ -170,6 +187,9 @@ def test_cleanup_leftovers_removes_earlier_lessons_and_orphaned_qemus(docker_cli
     assert not any(p.is_running() for p in orphan)
     with pytest.raises(docker.errors.NotFound):
         container.reload()
+    alive.reload()
+    assert alive.status == "running"
+    alive.remove(force=True)
 
 
 @pytest.fixture()
@@ -203,3 +223,26 @@ def test_an_engine_without_runsc_gives_an_unavailable_gvisor_row(private_engine,
         lesson.stop()
     finally:
         client.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_stop_during_the_run_saves_nothing_and_leaves_nothing(docker_client, test_labels, tmp_path):
+    paths = LabPaths(tmp_path)
+    lesson: Lesson
+
+    def on_phase(kind: str, phase: str, note: str) -> None:
+        if (kind, phase) == ("vm", "booting"):
+            lesson.stop()  # as the dashboard does when it quits mid-run
+
+    lesson = Lesson(docker_client, paths, BASE_IMAGE, labels=test_labels, on_phase=on_phase)
+    with pytest.raises(LabError, match="stopped before it finished"):
+        lesson.run()
+    assert lesson.saved_path is None and not (paths.lab / "baseline/measured-profile.json").exists()
+    deadline = time.monotonic() + 60
+    while _lesson_processes(lesson.run_id, []) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _lesson_processes(lesson.run_id, []) == []
+    mine = {"label": f"{LESSON_LABEL}={lesson.run_id}"}
+    assert docker_client.containers.list(all=True, filters=mine) == []
+    assert {s.phase for s in lesson.samples()} <= {"stopped", "failed", "unavailable"}

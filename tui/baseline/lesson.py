@@ -9,11 +9,13 @@ measured profile, and leaves the three idling until `stop`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import docker
 import psutil
@@ -34,6 +36,7 @@ from tui.paths import LabPaths
 
 UNIT_KINDS = ("container", "gvisor", "vm")
 LESSON_LABEL = "org.container-lab.lesson"
+OWNER_LABEL = "org.container-lab.lesson.owner"  # pid-start time of the process running it
 RUNTIMES = {"container": "runc", "gvisor": RUNSC}
 IDLE_WINDOW_SECONDS = 3.0
 MIB = 1024 * 1024
@@ -133,7 +136,7 @@ class Lesson:
         self.paths = paths
         self.image = image
         self.run_id = uuid.uuid4().hex[:12]
-        self.labels = {**(labels or {}), LESSON_LABEL: self.run_id}
+        self.labels = {**(labels or {}), LESSON_LABEL: self.run_id, OWNER_LABEL: _owner()}
         self.on_phase = on_phase
         self.vm_memory_mib = vm_memory_mib
         self.timeout = timeout
@@ -141,6 +144,7 @@ class Lesson:
         self._stopped = threading.Event()
         self._states = {kind: _State() for kind in UNIT_KINDS}
         self.accelerator = ""
+        self.saved_path: Path | None = None  # the measured profile, once `run` saved it
 
     # -- phases and live samples -------------------------------------------------------------
 
@@ -196,21 +200,32 @@ class Lesson:
             thread.start()
         for thread in threads:
             thread.join(max(1.0, deadline - time.monotonic() + 30))
+        # All three are ready (or out): now their workloads, one at a time, nothing else of ours
+        # running, so no unit's time includes another's work or the VM's boot.
+        for kind in UNIT_KINDS:
+            self._guard(kind, self._workload, kind, deadline)
         idle_cpu = self._idle_cpu()
         from tui.baseline.measure import build_result, save_lesson
 
+        if self._stopped.is_set():
+            raise LabError("The lesson was stopped before it finished; nothing was saved.")
         result = build_result(self, idle_cpu)
-        save_lesson(self.paths, result)
+        if result.units["vm"].available:  # a run without its VM would replace a good profile
+            self.saved_path = save_lesson(self.paths, result)[1]
         return result
 
     def _guard(self, kind: str, body: Callable[..., None], *args: object) -> None:
         try:
             body(*args)
-        except Exception as exc:
+        except docker.errors.NotFound:
+            message = "its container was removed from outside the lesson"
+        except Exception as exc:  # the unit fails, the lesson carries on
             message = " ".join(str(exc).split()) or type(exc).__name__
-            with self._lock:
-                self._states[kind].error = message
-            self._phase(kind, "failed", message)
+        else:
+            return
+        with self._lock:
+            self._states[kind].error = message
+        self._phase(kind, "failed", message)
 
     def _register(self, kind: str, unit: ContainerUnit | VmUnit, timings: Timings) -> bool:
         with self._lock:
@@ -222,18 +237,24 @@ class Lesson:
         return True
 
     def _follow(
-        self, kind: str, timings: Timings, deadline: float, ready_by: float | None = None
+        self,
+        kind: str,
+        timings: Timings,
+        deadline: float,
+        ready_by: float | None = None,
+        until: str = "idle",
     ) -> str | None:
         state = self._states[kind]
 
         def marker(name: str) -> None:
             if name == "idle" and timings.tail:
                 state.memfree_kb = parse_memfree_kb(timings.tail[-1])
-            self._phase(kind, name, timings.kernel)
+            note = f"{timings.kernel}, waiting for its turn" if name == "ready" else timings.kernel
+            self._phase(kind, name, note)
 
         unit = state.unit
         assert unit is not None
-        return follow(unit.lines, timings, deadline, marker, self._stopped, ready_by)
+        return follow(unit.lines, timings, deadline, marker, self._stopped, ready_by, until)
 
     def _run_containers(self, deadline: float, gvisor_ok: bool) -> None:
         self._guard("container", self._run_container, "container", deadline)
@@ -249,6 +270,7 @@ class Lesson:
             name=f"container-lab-lesson-{self.run_id}-{kind}",
             labels={**self.labels, f"{LESSON_LABEL}.unit": kind},
             runtime=runtime,
+            stdin_open=True,  # the script waits for a line there before its workload
             detach=True,
         )
         unit = ContainerUnit(container, runtime)
@@ -256,8 +278,21 @@ class Lesson:
             return
         timings = Timings(unit.start())
         self._states[kind].timings = timings
-        error = self._follow(kind, timings, deadline)
+        error = self._follow(kind, timings, deadline, until="ready")
         unit.locate()
+        if error:
+            raise LabError(error)
+
+    def _workload(self, kind: str, deadline: float) -> None:
+        with self._lock:
+            state = self._states[kind]
+            unit, timings, phase = state.unit, state.timings, state.phase
+        if unit is None or timings is None or timings.ready is None or phase != "ready":
+            return
+        if self._stopped.is_set():
+            return
+        unit.go()
+        error = self._follow(kind, timings, deadline)
         if error:
             raise LabError(error)
 
@@ -274,13 +309,14 @@ class Lesson:
             if self._stopped.is_set():
                 return
             self._phase("vm", "booting", f"QEMU {accel.upper()}")
-            qemu = vm.start_vm(accel, disk, self.vm_memory_mib, self.run_id, kernel=kernel)
+            name = f"{self.run_id}-{_owner()}"  # the owner lets cleanup_leftovers spot orphans
+            qemu = vm.start_vm(accel, disk, self.vm_memory_mib, name, kernel=kernel)
             unit = VmUnit(qemu, accel, self.vm_memory_mib)
             timings = Timings(time.monotonic())
             if not self._register("vm", unit, timings):
                 return
             probe = timings.began + vm.KVM_PROBE_SECONDS if accel == "kvm" else None
-            error = self._follow("vm", timings, deadline, ready_by=probe)
+            error = self._follow("vm", timings, deadline, ready_by=probe, until="ready")
             if error is None:
                 self.accelerator = accel
                 self._states["vm"].extra["notes"] = notes
@@ -326,41 +362,57 @@ class Lesson:
             if self._states[kind].phase not in ("unavailable", "failed"):
                 self._phase(kind, "stopped")
         # A container created but not yet registered when stop came is found by its label.
-        for container in self.client.containers.list(
-            all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
-        ):
+        try:
+            leftovers = self.client.containers.list(
+                all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
+            )
+        except docker.errors.DockerException:
+            leftovers = []  # the engine is gone, and its containers with it
+        for container in leftovers:
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
 
 
-def _orphaned(proc: psutil.Process) -> bool:
-    """A QEMU whose parent is gone (re-parented to init or a subreaper that is not a lesson)."""
+def _owner() -> str:
+    me = psutil.Process()
+    return f"{me.pid}-{int(me.create_time())}"
+
+
+def _owner_alive(value: str) -> bool:
+    """Whether the process that ran a lesson (pid-start time) still runs (not a reused pid)."""
+    pid, _, started = value.partition("-")
     try:
-        parent = proc.parent()
-        if parent is None or parent.pid == 1:
-            return True
-        return "python" not in (parent.name() or "") and "container-lab" not in " ".join(
-            parent.cmdline()[:2]
-        )
-    except psutil.Error:
-        return True
+        return int(psutil.Process(int(pid)).create_time()) == int(started)
+    except (ValueError, psutil.Error):
+        return False
+
+
+def _orphaned(cmdline: list[str]) -> bool:
+    """A QEMU of ours whose lesson's process is gone (its -name ends with the owner)."""
+    name = next((v for f, v in itertools.pairwise(cmdline) if f == "-name"), "")
+    head, _, started = name.rpartition("-")
+    pid = head.rpartition("-")[2]
+    return not _owner_alive(f"{pid}-{started}")
 
 
 def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None = None) -> int:
     """Remove containers of earlier lessons and kill orphaned QEMUs of ours; return how many.
 
-    With `labels`, only lesson containers that also carry these labels are removed.
+    A lesson whose process still runs (another dashboard, a test) is not a leftover and is left
+    alone. With `labels`, only lesson containers that also carry these labels are removed.
     """
     count = 0
     wanted = [LESSON_LABEL, *(f"{k}={v}" for k, v in (labels or {}).items())]
     for container in client.containers.list(all=True, filters={"label": wanted}):
+        if _owner_alive(container.labels.get(OWNER_LABEL, "")):
+            continue
         with contextlib.suppress(docker.errors.DockerException):
             container.remove(force=True)
             count += 1
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []
         ours = any(arg.startswith(vm.QEMU_TAG) for arg in cmdline)
-        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(proc):
+        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(cmdline):
             with contextlib.suppress(psutil.Error):
                 proc.kill()
                 count += 1

@@ -68,12 +68,13 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
     units: dict[str, UnitResult] = {}
     for kind in UNIT_KINDS:
         state = lesson.state(kind)
-        t = state.timings
-        if state.unit is None or t is None or t.ready is None or state.phase == "unavailable":
+        t, running = state.timings, state.unit
+        gone = running is None or t is None or t.ready is None or t.idle is None
+        if gone or state.error or state.phase == "unavailable" or t is None or running is None:
             note = state.error or state.note or "did not start"
             units[kind] = unavailable(kind, note, disk=image_bytes if kind != "vm" else None)
             continue
-        memory = state.unit.host_memory()
+        memory = running.host_memory()
         workload = (
             t.workload_done - t.workload_start
             if t.workload_done is not None and t.workload_start is not None
@@ -98,7 +99,7 @@ def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonRes
             kind=kind,
             available=True,
             note=note,
-            ready_seconds=t.ready - t.began,
+            ready_seconds=(t.ready or t.began) - t.began,
             host_memory_bytes=memory,
             guest_memory_bytes=guest,
             idle_cpu_percent=idle_cpu.get(kind),
@@ -132,7 +133,7 @@ def vmm_overhead(rss: int | None, guest_bytes: int, memfree_kb: int | None) -> i
     return max(0, rss - touched)
 
 
-def lesson_document(result: LessonResult) -> dict[str, Any]:
+def lesson_document(result: LessonResult, path: Path | None = None) -> dict[str, Any]:
     """The measured profile document: VM figures with a source, and the three-way measurement."""
     machine = result.units["vm"]
     source = {
@@ -140,7 +141,7 @@ def lesson_document(result: LessonResult) -> dict[str, Any]:
         "authors": "container-lab",
         "publisher": f"host {result.host}, {result.versions.get('qemu') or 'QEMU'}",
         "year": int(result.date[:4]),
-        "url": f"file://{Path.cwd()}/.lab/baseline/measured-profile.json",
+        "url": f"file://{path or Path('.lab/baseline/measured-profile.json').resolve()}",
     }
 
     def fig(value: float, note: str) -> dict[str, Any]:
@@ -171,8 +172,6 @@ def lesson_document(result: LessonResult) -> dict[str, Any]:
                 machine.workload_seconds / container.workload_seconds,
                 f"the lesson's workload in the VM / in a container{tag}",
             )
-    if not figures:
-        figures["guest_memory_mib"] = fig(0, "the VM did not run: see the measurement's note")
     measurement = {
         "accelerator": result.accelerator,
         "date": result.date,
@@ -200,7 +199,7 @@ def save_lesson(paths: LabPaths, result: LessonResult) -> tuple[Profile, Path]:
     path = measured_profile_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(lesson_document(result), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(lesson_document(result, path), indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
     return load_profiles(path)[0], path
 

@@ -114,7 +114,7 @@ class QemuProcess:
         try:
             proc = subprocess.Popen(
                 self.command,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the guest's serial input
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,
@@ -136,6 +136,12 @@ class QemuProcess:
             # The guest's console may start lines with escape sequences; keep the text.
             self.lines.put(raw.decode("utf-8", "replace").replace("\r", ""))
         self.lines.put(None)
+
+    def send(self, data: bytes) -> None:
+        """Type `data` on the guest's serial console."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
     def kill(self) -> None:
         """Kill QEMU and reap it (idempotent)."""

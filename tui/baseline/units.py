@@ -18,7 +18,7 @@ import psutil
 from docker.models.containers import Container
 
 from tui.baseline.qemu import QemuProcess
-from tui.baseline.workload import IDLE, READY, WORKLOAD_DONE, WORKLOAD_START, parse_ready
+from tui.baseline.workload import GO, IDLE, READY, WORKLOAD_DONE, WORKLOAD_START, parse_ready
 from tui.engine.cgroup_stats import CgroupPaths, read_counters
 from tui.engine.footprint import container_memory, shim_of
 
@@ -46,12 +46,13 @@ def follow(
     on_marker: Callable[[str], None],
     stop: threading.Event,
     ready_by: float | None = None,
+    until: str = "idle",
 ) -> str | None:
-    """Read markers until the unit idles; None on success, else why it did not get there.
+    """Read markers until the unit is ready (or idles); None on success, else why not.
 
     `ready_by` is an earlier deadline for the readiness marker alone (the KVM probe).
     """
-    while timings.idle is None:
+    while (timings.ready if until == "ready" else timings.idle) is None:
         if stop.is_set():
             return "stopped"
         if timings.ready is None and ready_by is not None and time.monotonic() > ready_by:
@@ -151,6 +152,17 @@ class ContainerUnit:
         self.container.start()
         return began
 
+    def go(self) -> None:
+        """Let the script past its readiness marker: a line on the container's stdin."""
+        sock = self.container.client.api.attach_socket(
+            self.container.id, params={"stdin": 1, "stream": 1}
+        )
+        raw = getattr(sock, "_sock", sock)
+        try:
+            raw.sendall(GO)
+        finally:
+            sock.close()
+
     def locate(self) -> None:
         """Find the shim (and, for runc, the cgroup) once the container runs."""
         cid = self.container.id or ""
@@ -206,6 +218,10 @@ class VmUnit:
             self.process: psutil.Process | None = psutil.Process(qemu.pid)
         except psutil.NoSuchProcess:
             self.process = None
+
+    def go(self) -> None:
+        """Let the script past its readiness marker: a line on the guest's serial console."""
+        self.qemu.send(GO)
 
     def processes(self) -> list[psutil.Process]:
         """QEMU itself."""

@@ -7,6 +7,7 @@ no root needed for the image itself). Disks are cached under .lab/baseline/ by i
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import tarfile
@@ -32,8 +33,9 @@ def disk_cache_dir(paths: LabPaths) -> Path:
 
 
 def disk_path_for(paths: LabPaths, image_id: str) -> Path:
-    """The cached disk of one image (by its id, so a rebuilt tag gets a new disk)."""
-    return disk_cache_dir(paths) / f"{image_id.removeprefix('sha256:')[:16]}.ext4"
+    """The cached disk of one image: by its id (a rebuilt tag gets a new disk) and the init."""
+    script = hashlib.sha256(VM_INIT.encode()).hexdigest()[:8]
+    return disk_cache_dir(paths) / f"{image_id.removeprefix('sha256:')[:16]}-{script}.ext4"
 
 
 def _tree_bytes(root: Path) -> int:

@@ -2,7 +2,10 @@
 
 POSIX sh using only what debian:bookworm-slim has (dash, coreutils). The container and the gVisor
 sandbox run it as `sh -c SCRIPT`; the VM runs it as its init (after mounting /proc and /sys).
-The host times the workload between the start and done markers, on one clock for all three.
+After its readiness marker each unit waits for a line on its stdin (the container's attached
+stdin, the VM's serial console): the host lets the three workloads run one at a time, so none
+competes with another or with the VM's boot. The host times the workload between the start and
+done markers, on one clock for all three.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ HASH_BYTES = 160_000_000
 
 SCRIPT = f"""\
 echo "{READY} debian=$(cat /etc/debian_version) kernel=$(uname -r)"
+read -r go || true
 echo {WORKLOAD_START}
 dd if=/dev/zero of=/dev/null bs=512 count={DD_BLOCKS} 2>/dev/null
 head -c {HASH_BYTES} /dev/zero | sha256sum | cut -c1-16
@@ -39,7 +43,8 @@ mountpoint -q /sys || mount -t sysfs sysfs /sys
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 {SCRIPT}"""
 
-_MEMFREE_RE = re.compile(rf"{IDLE} memfree_kb=(\\d+)")
+GO = b"go\n"  # what the host writes to a unit's stdin to start its workload
+_MEMFREE_RE = re.compile(rf"{IDLE} memfree_kb=(\d+)")
 _READY_RE = re.compile(rf"{READY} debian=(\S*) kernel=(\S*)")
 
 

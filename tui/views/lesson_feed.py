@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import psutil
 from textual import work
 from textual.app import SystemCommand
 from textual.message import Message
@@ -31,23 +30,6 @@ if TYPE_CHECKING:
 
 SAMPLE_SECONDS = 1.0
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-# Which app ran a lesson: "<pid>-<process start time>". At start the app removes only the lessons
-# of apps that are gone, never one another app (or a test session) is running right now.
-OWNER_LABEL = "org.container-lab.lesson.owner"
-
-
-def owner_id(process: psutil.Process | None = None) -> str:
-    """This process as a lesson's owner."""
-    process = process or psutil.Process()
-    return f"{process.pid}-{int(process.create_time())}"
-
-
-def owner_alive(owner: str) -> bool:
-    """Whether the process that owns a lesson still runs (the same one, not a reused pid)."""
-    try:
-        return owner_id(psutil.Process(int(owner.partition("-")[0]))) == owner
-    except (ValueError, psutil.Error):
-        return False
 
 
 class LessonMessage(Message):
@@ -190,8 +172,9 @@ class LessonApp(EngineApp):
             if client is None:
                 raise RuntimeError(f"the lesson needs a Docker engine ({self.backend.description})")
             relay = PhaseRelay(self)
-            labels = {**(self.lesson_labels or {}), OWNER_LABEL: owner_id()}
-            lesson = Lesson(client, lab_paths(), self.lesson_image, labels=labels, on_phase=relay)
+            lesson = Lesson(
+                client, lab_paths(), self.lesson_image, labels=self.lesson_labels, on_phase=relay
+            )
             relay.lesson = lesson
         except Exception as exc:  # no engine, no lesson module: say so, never crash
             self.notify(f"cannot run the lesson: {exc}", severity="error")
@@ -269,20 +252,13 @@ class LessonApp(EngineApp):
 
     @work(thread=True, exclusive=True, group="lesson-cleanup", exit_on_error=False)
     def clean_lesson_leftovers(self) -> None:
-        """Remove the containers and VMs of lessons whose app is gone (killed, say)."""
+        """Remove what lessons of apps that are gone (killed, say) left; a live one is spared."""
         client = self.docker_client()
         if client is None:  # a backend without an engine of its own (fixed data)
             return
-        from tui.baseline.lesson import LESSON_LABEL, cleanup_leftovers
+        from tui.baseline.lesson import cleanup_leftovers
 
-        lessons = client.containers.list(all=True, filters={"label": [LESSON_LABEL, OWNER_LABEL]})
-        owners = {c.labels[OWNER_LABEL] for c in lessons if OWNER_LABEL in c.labels}
-        count = sum(
-            cleanup_leftovers(client, {OWNER_LABEL: owner})
-            for owner in sorted(owners)
-            if not owner_alive(owner)
-        )
-        if count:  # notify() posts a message: safe from this thread
+        if count := cleanup_leftovers(client):  # notify() posts a message: safe from here
             self.notify(f"removed {count} leftovers of an earlier lesson")
 
     # Messages ------------------------------------------------------------------------------
