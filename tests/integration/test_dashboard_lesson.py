@@ -115,6 +115,10 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             ready = next(row for row in rows if row[0] == "ready time")
             assert all(cell.endswith(" measured") for cell in ready[1:]), ready
             assert measured_live(pane)  # the three stay up, idle, sampled every second
+            # the running containers are now compared with the VM just measured here
+            assert pane.profile.measured, pane.profile
+            compare = grid_rows(pane.query_one("#baseline-compare", FigureGrid))
+            assert compare[0][2] == "as a VM, measured", compare
 
             await pilot.press("x")
             await wait_for(pilot, lambda: not live_rows(pane), 120, "the live rows stayed")

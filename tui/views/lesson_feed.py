@@ -287,7 +287,9 @@ class LessonApp(EngineApp):
             from tui.baseline.profiles import load_all_profiles
             from tui.paths import lab_paths
 
-            pane.update_profiles(load_all_profiles(lab_paths()))
+            profiles = load_all_profiles(lab_paths())
+            measured = next((p.id for p in profiles if p.measured), None)
+            pane.update_profiles(profiles, measured)  # compare with what was just measured
         except Exception as exc:  # a bad profile file must not hide the lesson's figures
             self.notify(f"measured profile not loaded: {exc}", severity="warning")
 
@@ -303,3 +305,10 @@ class LessonApp(EngineApp):
         pane = self.baseline_pane()
         if self.lesson is None and pane is not None:  # not when a new run began meanwhile
             pane.lesson.stopped(message.error)
+            self.refresh_footprints()  # the lesson's containers leave the table now, not in 5 s
+
+    def refresh_footprints(self) -> None:
+        """Sample the running containers again for the VM baseline (the app does it)."""
+        refresh = getattr(self, "refresh_baseline", None)
+        if refresh is not None:
+            refresh()
