@@ -72,3 +72,14 @@ async def test_the_palette_offers_the_lesson():
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Run the lesson: container vs gVisor vs VM" in titles
         assert "Stop the lesson" in titles
+
+
+async def test_a_click_on_the_baseline_tab_gives_its_keys_the_focus():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.click("#--content-tab-baseline")
+        pane = app.query_one(BaselinePane)
+        await until(pilot, lambda: app.focused is pane)
+        await pilot.press("c")
+        assert pane.citations_shown

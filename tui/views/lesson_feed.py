@@ -19,6 +19,7 @@ from textual.app import SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widgets import TabbedContent
 from textual.worker import Worker
 
 from tui.views.feeds import EngineApp
@@ -126,6 +127,13 @@ class LessonApp(EngineApp):
         """Once per app: remove what an earlier, killed lesson left behind."""
         if self.cleanup_worker is None:
             self.cleanup_worker = self.clean_lesson_leftovers()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A click on the VM baseline tab gives its keys (m, x, c) the focus, as `4` does."""
+        pane = self.baseline_pane()
+        on_baseline = event.tabbed_content.active == "baseline"
+        if on_baseline and pane is not None and not pane.has_focus_within:
+            pane.focus()
 
     def baseline_pane(self) -> BaselinePane | None:
         """The VM baseline pane, when it is there (and not being removed)."""
