@@ -9,7 +9,6 @@ measured profile, and leaves the three idling until `stop`.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import threading
 import time
 import uuid
@@ -18,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
-import psutil
 
 from tui.baseline import qemu as vm
+from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
 from tui.baseline.units import (
     ContainerUnit,
     Timings,
@@ -35,8 +34,6 @@ from tui.errors import LabError
 from tui.paths import LabPaths
 
 UNIT_KINDS = ("container", "gvisor", "vm")
-LESSON_LABEL = "org.container-lab.lesson"
-OWNER_LABEL = "org.container-lab.lesson.owner"  # pid-start time of the process running it
 RUNTIMES = {"container": "runc", "gvisor": RUNSC}
 IDLE_WINDOW_SECONDS = 3.0
 MIB = 1024 * 1024
@@ -136,7 +133,7 @@ class Lesson:
         self.paths = paths
         self.image = image
         self.run_id = uuid.uuid4().hex[:12]
-        self.labels = {**(labels or {}), LESSON_LABEL: self.run_id, OWNER_LABEL: _owner()}
+        self.labels = {**(labels or {}), LESSON_LABEL: self.run_id, OWNER_LABEL: owner()}
         self.on_phase = on_phase
         self.vm_memory_mib = vm_memory_mib
         self.timeout = timeout
@@ -309,7 +306,7 @@ class Lesson:
             if self._stopped.is_set():
                 return
             self._phase("vm", "booting", f"QEMU {accel.upper()}")
-            name = f"{self.run_id}-{_owner()}"  # the owner lets cleanup_leftovers spot orphans
+            name = f"{self.run_id}-{owner()}"  # the owner lets cleanup_leftovers spot orphans
             qemu = vm.start_vm(accel, disk, self.vm_memory_mib, name, kernel=kernel)
             unit = VmUnit(qemu, accel, self.vm_memory_mib)
             timings = Timings(time.monotonic())
@@ -373,47 +370,13 @@ class Lesson:
                 container.remove(force=True)
 
 
-def _owner() -> str:
-    me = psutil.Process()
-    return f"{me.pid}-{int(me.create_time())}"
-
-
-def _owner_alive(value: str) -> bool:
-    """Whether the process that ran a lesson (pid-start time) still runs (not a reused pid)."""
-    pid, _, started = value.partition("-")
-    try:
-        return int(psutil.Process(int(pid)).create_time()) == int(started)
-    except (ValueError, psutil.Error):
-        return False
-
-
-def _orphaned(cmdline: list[str]) -> bool:
-    """A QEMU of ours whose lesson's process is gone (its -name ends with the owner)."""
-    name = next((v for f, v in itertools.pairwise(cmdline) if f == "-name"), "")
-    head, _, started = name.rpartition("-")
-    pid = head.rpartition("-")[2]
-    return not _owner_alive(f"{pid}-{started}")
-
-
-def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None = None) -> int:
-    """Remove containers of earlier lessons and kill orphaned QEMUs of ours; return how many.
-
-    A lesson whose process still runs (another dashboard, a test) is not a leftover and is left
-    alone. With `labels`, only lesson containers that also carry these labels are removed.
-    """
-    count = 0
-    wanted = [LESSON_LABEL, *(f"{k}={v}" for k, v in (labels or {}).items())]
-    for container in client.containers.list(all=True, filters={"label": wanted}):
-        if _owner_alive(container.labels.get(OWNER_LABEL, "")):
-            continue
-        with contextlib.suppress(docker.errors.DockerException):
-            container.remove(force=True)
-            count += 1
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        ours = any(arg.startswith(vm.QEMU_TAG) for arg in cmdline)
-        if ours and cmdline and cmdline[0].endswith(vm.QEMU_BINARY) and _orphaned(cmdline):
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-                count += 1
-    return count
+__all__ = [
+    "LESSON_LABEL",
+    "OWNER_LABEL",
+    "UNIT_KINDS",
+    "Lesson",
+    "LessonResult",
+    "UnitResult",
+    "UnitSample",
+    "cleanup_leftovers",
+]
