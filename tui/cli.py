@@ -97,9 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=_cmd_verify)
 
     baseline = sub.add_parser("baseline", help="the VM baseline").add_subparsers(metavar="ACTION")
-    measure = baseline.add_parser("measure", help="boot a QEMU VM and record a profile")
-    measure.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for boot")
-    measure.add_argument("--memory", type=int, default=512, help="VM memory in MiB")
+    measure = baseline.add_parser(
+        "measure", help="the lesson: one image as a container, a gVisor sandbox and a QEMU VM"
+    )
+    measure.add_argument("--image", default="debian:bookworm-slim", help="the image all three run")
+    measure.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run")
+    measure.add_argument("--memory", type=int, default=256, help="VM memory in MiB")
     measure.set_defaults(func=_cmd_baseline_measure)
     show = baseline.add_parser("show", help="list the VM profiles and their sources")
     show.set_defaults(func=_cmd_baseline_show)

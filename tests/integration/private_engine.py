@@ -20,8 +20,12 @@ class PrivateEngine:
     docker0, breaking the shared engine. Inside its namespace it makes and removes its own.
     """
 
-    def __init__(self) -> None:
-        """Choose short paths (unix socket paths are limited to about 100 bytes)."""
+    def __init__(self, config_file: Path | None = None) -> None:
+        """Choose short paths (unix socket paths are limited to about 100 bytes).
+
+        `config_file` replaces /etc/docker/daemon.json (e.g. an engine without runsc).
+        """
+        self.config_file = config_file
         self.root = Path(tempfile.mkdtemp(prefix="cl-eng-", dir="/var/tmp"))
         self.netns = f"cl-{self.root.name[-8:]}"
         self.socket = Path(tempfile.mkdtemp(prefix="cl-", dir="/tmp")) / "d.sock"
@@ -47,6 +51,7 @@ class PrivateEngine:
                     f"--pidfile={self.root / 'docker.pid'}",
                     "--iptables=false",
                     "--ip-masq=false",
+                    *([f"--config-file={self.config_file}"] if self.config_file else []),
                 ],
                 stdout=log,
                 stderr=log,

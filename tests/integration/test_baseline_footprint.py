@@ -24,6 +24,9 @@ def test_fresh_container_start_memory_and_image(docker_client, test_labels, base
     fp = measure_fresh_container(docker_client, TEST_IMAGE, test_labels, timeout=30)
     assert fp.start_seconds is not None and 0 < fp.start_seconds < 30
     assert fp.memory_bytes is not None and 0 < fp.memory_bytes < 512 * 1024 * 1024
+    # Its containerd shim, found by the container id on its command line, costs the host too.
+    assert fp.shim_rss_bytes is not None and 1024 * 1024 < fp.shim_rss_bytes < 256 * 1024 * 1024
+    assert fp.host_cost_bytes == fp.memory_bytes + fp.shim_rss_bytes
     # Layer sizes add up to the image size the engine reports.
     assert fp.image_bytes == base_image.attrs["Size"]
     assert not docker_client.containers.list(all=True, filters={"id": fp.id})  # removed

@@ -57,5 +57,7 @@ def test_logs_screen(snap_compare):
 def test_no_engine_banner(snap_compare):
     async def ready(pilot):
         await until(pilot, lambda: pilot.app.query_one("#banner").display)
+        pilot.app.refresh_containers()  # as the 1 s timer would: the shot must not race it
+        await pilot.pause()
 
     assert snap_compare(app(up=False), terminal_size=SIZE, run_before=ready)

@@ -15,7 +15,7 @@ from tui.baseline.compare import (
     vm_memory_bytes,
     vm_start_seconds,
 )
-from tui.baseline.profiles import Profile, parse_profiles
+from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
 from tui.engine.footprint import ContainerFootprint
 
 GIB = 1024 * MIB
@@ -44,8 +44,9 @@ def fp(name: str, mem_mib: float | None, start: float | None, layers=()) -> Cont
 
 def test_vm_memory_adds_guest_os_and_vmm_with_a_floor():
     profile = make_profile(guest_os_mib=200, vmm_overhead_mib=5, guest_memory_mib=256)
-    assert vm_memory_bytes(10 * MIB, profile) == 256 * MIB  # floor: the guest's own RAM
-    assert vm_memory_bytes(100 * MIB, profile) == 305 * MIB  # 100 + 200 + 5
+    # The guest's RAM is at least what it is given; QEMU's own overhead comes on top.
+    assert vm_memory_bytes(10 * MIB, profile) == 261 * MIB  # max(10 + 200, 256) + 5
+    assert vm_memory_bytes(100 * MIB, profile) == 305 * MIB  # max(100 + 200, 256) + 5
 
 
 def test_vm_memory_unknown_without_memory_figures():
@@ -113,8 +114,8 @@ def test_compare_all_sums_memory_shares_layers_and_averages_start():
 def test_missing_figures_say_how_to_get_them():
     profile = make_profile(guest_memory_mib=256)
     got = {c.metric: c for c in compare_one(fp("x", 10, 0.1), profile, 8 * GIB)}
-    assert got["start"].vm is None
-    assert "baseline measure" in got["start"].note
+    assert got["start"].vm is None and got["start"].provenance == ""
+    assert "cites no boot time" in got["start"].note
     assert got["disk"].vm is None and got["disk"].ratio is None
 
 
@@ -136,3 +137,35 @@ def test_no_containers_gives_unknowns():
 )
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+def test_container_cost_includes_its_shim_and_density_uses_it():
+    one = ContainerFootprint("c", "c", "img", 10 * MIB, 0.1, (), shim_rss_bytes=6 * MIB)
+    assert one.host_cost_bytes == 16 * MIB
+    profile = make_profile(guest_memory_mib=256, vmm_overhead_mib=200)
+    got = {c.metric: c for c in compare_one(one, profile, host_bytes=4 * GIB)}
+    assert got["memory"].container == 16 * MIB  # working set + shim
+    assert got["memory"].vm == (256 + 200) * MIB  # the guest is given 256 MiB, QEMU adds 200
+    assert got["density"].container == (4 * GIB) // (16 * MIB)
+    assert got["density"].vm == (4 * GIB) // (456 * MIB)
+    unsampled = ContainerFootprint("d", "d", "img", None, None, (), shim_rss_bytes=6 * MIB)
+    assert unsampled.host_cost_bytes is None
+
+
+def test_each_vm_figure_says_whether_it_is_measured_or_cited():
+    cited = make_profile(boot_seconds=1.0, guest_memory_mib=256, disk_mib=5)
+    got = compare_one(fp("x", 10, 0.1, [("sha256:a", MIB)]), cited, 8 * GIB)
+    assert {c.provenance for c in got} == {"cited"}
+    measured = Profile("m", "measured", "measured", cited.figures, {"accelerator": "tcg"})
+    got = compare_one(fp("x", 10, 0.1, [("sha256:a", MIB)]), measured, 8 * GIB)
+    assert {c.provenance for c in got} == {"measured"}
+
+
+def test_every_shipped_profile_without_a_sourced_boot_time_gives_no_start():
+    for profile in load_reference_profiles():
+        start = {c.metric: c for c in compare_one(fp("x", 10, 0.1), profile, 8 * GIB)}["start"]
+        if profile.has("boot_seconds"):
+            assert start.vm is not None and start.provenance == "cited"
+            assert profile.figures["boot_seconds"].source.url.startswith("https://")
+        else:
+            assert start.vm is None and start.provenance == "" and "no VM start" in start.note

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.baseline.measure import measured_document
+from tui.baseline.lesson import LessonResult, UnitResult
+from tui.baseline.measure import lesson_result, save_lesson
 from tui.baseline.profiles import (
     FIGURE_UNITS,
     SOURCE_FIELDS,
@@ -18,9 +19,10 @@ from tui.baseline.profiles import (
     measured_profile_path,
     parse_profiles,
 )
-from tui.baseline.qemu import BootResult
 from tui.errors import LabError
 from tui.paths import LabPaths
+
+MIB = 1024 * 1024
 
 
 def raw_reference() -> dict:
@@ -86,18 +88,66 @@ def test_unknown_figures_and_bad_values_are_refused():
         parse_profiles(_doc({"boot_seconds": {"value": "fast", "source": "s"}}))
 
 
-def test_measured_document_round_trips_through_the_same_checks(tmp_path: Path):
-    boot = BootResult("tcg", 4.2, 200 * 1024 * 1024, 4.0, 512, 28000, 1.5, "QEMU 7.2")
-    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    doc = measured_document(boot, 9_000_000, Path("/boot/vmlinuz-x"), when=when, host="h")
+def _lesson_result() -> LessonResult:
+    def unit(kind: str, **kw: object) -> UnitResult:
+        base = dict(
+            kind=kind,
+            available=True,
+            note="",
+            ready_seconds=0.5,
+            host_memory_bytes=14 * MIB,
+            guest_memory_bytes=None,
+            idle_cpu_percent=0.0,
+            disk_bytes=100 * MIB,
+            workload_seconds=2.0,
+            kernel="6.1.0",
+            emulated=False,
+            cost_bytes=14 * MIB,
+        )
+        return UnitResult(**{**base, **kw})  # type: ignore[arg-type]
+
+    return LessonResult(
+        image="debian:bookworm-slim",
+        accelerator="tcg",
+        host="h",
+        date="2026-01-02T03:04:05+00:00",
+        versions={"qemu": "QEMU 7.2"},
+        host_memory_bytes=1024 * MIB,
+        units={
+            "container": unit("container"),
+            "gvisor": unit(
+                "gvisor", host_memory_bytes=64 * MIB, cost_bytes=64 * MIB, kernel="4.4.0"
+            ),
+            "vm": unit(
+                "vm",
+                ready_seconds=40.0,
+                host_memory_bytes=480 * MIB,
+                guest_memory_bytes=256 * MIB,
+                disk_bytes=250 * MIB,
+                workload_seconds=8.0,
+                emulated=True,
+                cost_bytes=470 * MIB,
+            ),
+        },
+    )
+
+
+def test_measured_lesson_round_trips_through_the_same_checks(tmp_path: Path):
     paths = LabPaths(tmp_path)
-    path = measured_profile_path(paths)
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(doc))
+    result = _lesson_result()
+    saved, path = save_lesson(paths, result)
+    assert path == measured_profile_path(paths)
     profiles = load_all_profiles(paths)
     measured = profiles[0]
-    assert measured.measured
-    assert measured.value("boot_seconds") == pytest.approx(4.2)
-    assert measured.value("guest_os_mib") == pytest.approx(200)
+    assert measured.measured and saved.id == measured.id
+    assert measured.value("boot_seconds") == pytest.approx(40.0)
+    assert measured.value("guest_memory_mib") == pytest.approx(256)
+    assert measured.value("vmm_overhead_mib") == pytest.approx(470 - 256)
+    assert measured.value("disk_mib") == pytest.approx(150)
+    assert measured.value("workload_factor") == pytest.approx(4.0)
     assert measured.provenance() == "measured on this host (h, QEMU tcg, 2026-01-02)"
     assert len(profiles) == 1 + len(load_reference_profiles())
+    assert lesson_result(measured) == result
+    assert result.fit_count("container") == 1024 // 14
+    assert result.fit_count("vm") == 2
+    assert lesson_result(profiles[1]) is None  # a cited profile carries no lesson

@@ -4,64 +4,94 @@ from __future__ import annotations
 
 import argparse
 
-import docker
-
 from tui.baseline.compare import MIB, format_value
-from tui.baseline.measure import run_measure
-from tui.baseline.profiles import Profile, Source, load_all_profiles
+from tui.baseline.lesson import UNIT_KINDS, Lesson, LessonResult, UnitResult
+from tui.baseline.profiles import Profile, Source, load_all_profiles, measured_profile_path
 from tui.baseline.qemu import find_qemu
-from tui.engine.footprint import ContainerFootprint, measure_fresh_container
 from tui.errors import LabError
 from tui.paths import lab_paths
 
 BASE_IMAGE = "debian:bookworm-slim"
-BASELINE_LABEL = "org.container-lab.baseline"
+MIN_VM_MIB = 128  # Debian's kernel and initrd do not reach userspace in much less
+TITLES = {"container": "container (runc)", "gvisor": "gVisor (runsc)", "vm": "VM (QEMU)"}
 
 
-def _measure_container(host: str | None, image: str) -> tuple[ContainerFootprint | None, str]:
-    """The container side, when an engine answers and has the image; else a note why not."""
-    from tui.engine.client import connect
+def _cell(unit: UnitResult, value: float | None, kind: str) -> str:
+    return format_value(value, kind) if unit.available and value is not None else "-"
 
-    try:
-        client = connect(host, timeout=30)
-    except LabError as exc:
-        return None, f"container side skipped: {exc}"
-    try:
-        client.images.get(image)
-        return measure_fresh_container(client, image, {BASELINE_LABEL: "1"}, timeout=30), ""
-    except docker.errors.ImageNotFound:
-        return None, f"container side skipped: no local image {image} (`container-lab engine up`)"
-    except docker.errors.DockerException as exc:
-        return None, f"container side skipped: {' '.join(str(exc).split())}"
-    finally:
-        client.close()
+
+def result_table(result: LessonResult) -> list[str]:
+    """The lesson's figures as a compact text table, one column per unit."""
+    units = [result.units[k] for k in UNIT_KINDS]
+    rows: list[tuple[str, list[str]]] = [
+        ("ready", [_cell(u, u.ready_seconds, "s") for u in units]),
+        ("workload", [_cell(u, u.workload_seconds, "s") for u in units]),
+        ("host memory", [_cell(u, u.host_memory_bytes, "bytes") for u in units]),
+        ("guest memory", [_cell(u, u.guest_memory_bytes, "bytes") for u in units]),
+        (
+            "idle CPU",
+            [
+                f"{u.idle_cpu_percent:.1f}%" if u.idle_cpu_percent is not None else "-"
+                for u in units
+            ],
+        ),
+        ("disk", [_cell(u, u.disk_bytes, "bytes") for u in units]),
+        ("fit in host", [str(result.fit_count(u.kind) or "-") for u in units]),
+        ("kernel inside", [u.kernel or "-" for u in units]),
+    ]
+    accel = result.accelerator.upper()
+    vm_title = f"VM ({accel}{', emulated' if result.units['vm'].emulated else ''})"
+    titles = [TITLES["container"], TITLES["gvisor"], vm_title]
+    widths = [max(len(t), *(len(r[1][i]) for r in rows)) for i, t in enumerate(titles)]
+    lines = ["".ljust(14) + "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True))]
+    for name, cells in rows:
+        lines.append(
+            name.ljust(14) + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+        )
+    for unit in units:
+        if unit.note:
+            lines.append(f"  {unit.kind}: {unit.note}")
+    return lines
 
 
 def measure_from_cli(args: argparse.Namespace) -> int:
-    """Boot a QEMU VM, measure it (and a container), save the profile under .lab/."""
+    """Run the three-way lesson from the shell, print its table, stop everything, save."""
+    from tui.engine.client import connect
+
+    if args.memory < MIN_VM_MIB:
+        raise LabError(
+            f"--memory {args.memory} is too small: Debian's kernel needs {MIN_VM_MIB} MiB or more."
+        )
+    if args.timeout <= 0:
+        raise LabError(f"--timeout {args.timeout:g} must be a positive number of seconds.")
     find_qemu()  # a missing QEMU is the first thing to say, before any container runs
     paths = lab_paths()
     image = getattr(args, "image", None) or BASE_IMAGE
-    container, note = _measure_container(getattr(args, "host", None), image)
-    print(f"Booting a VM with QEMU (up to {args.timeout:.0f} s; KVM first, else TCG)...")
-    profile, path = run_measure(
-        paths, memory_mib=args.memory, timeout=args.timeout, container=container
+    client = connect(getattr(args, "host", None), timeout=60)
+    print(
+        f"The lesson: {image} as a container, a gVisor sandbox and a QEMU VM "
+        f"(up to {args.timeout:.0f} s; KVM first, else TCG)..."
     )
-    m = profile.measurement
-    for line in m.get("notes") or []:
-        print(f"  note: {line}")
-    print(f"VM ({m['accelerator']}): boot {format_value(m['boot_seconds'], 's')} to the marker,")
-    print(f"  QEMU resident {format_value(m['qemu_rss_bytes'], 'bytes')},", end=" ")
-    print(f"CPU {m['qemu_cpu_seconds']:.2f} s ({m['qemu_cpu_percent']:.0f}% of a core),", end=" ")
-    print(f"disk {format_value(m['disk_bytes'], 'bytes')} (kernel + initramfs)")
-    if container is not None:
-        start = format_value(container.start_seconds, "s")
-        memory = format_value(container.memory_bytes, "bytes")
-        print(f"Container ({image}): start {start} to first log line, memory {memory},", end=" ")
-        print(f"image {format_value(container.image_bytes, 'bytes')}")
-    elif note:
-        print(note)
-    print(f"Saved {path}")
+
+    def said(kind: str, phase: str, note: str) -> None:
+        print(f"  {kind:<9} {phase}{': ' + note if note else ''}", flush=True)
+
+    lesson = Lesson(
+        client, paths, image, on_phase=said, vm_memory_mib=args.memory, timeout=args.timeout
+    )
+    try:
+        result = lesson.run()
+    finally:
+        lesson.stop()
+        client.close()
+    print("\n".join(result_table(result)))
+    print(
+        f"host memory {format_value(result.host_memory_bytes, 'bytes')}; "
+        f"accelerator {result.accelerator.upper()}"
+    )
+    if lesson.saved_path is None:
+        raise LabError(f"The VM did not run, so {measured_profile_path(paths)} was left as it was.")
+    print(f"Saved {lesson.saved_path}")
     return 0
 
 

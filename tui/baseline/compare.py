@@ -1,9 +1,12 @@
 """The container-vs-VM arithmetic: pure functions of container figures and a VM profile.
 
 The rules, stated once so an instructor can defend them:
-- memory: a VM runs the same workload plus its guest OS and its VMM, and never gets less RAM
-  than the guest is given: max(workload + guest_os + vmm_overhead, guest_memory).
-- start: a VM boots its guest, then starts the same workload: boot + container start.
+- memory: what each really costs the host. A container: its working set + its containerd shim.
+  A VM: its guest RAM, which holds the same workload and the guest OS and is never less than
+  what the guest is given, plus the VMM's own overhead:
+  max(workload + guest_os, guest_memory) + vmm_overhead.
+- start: a VM boots its guest, then starts the same workload: boot + container start. Only a
+  profile with a sourced boot time gives one; otherwise there is no VM start figure.
 - disk: a VM's disk holds the guest OS and the workload's files, at least the guest's minimum
   install: max(image + disk, min_disk). Containers share image layers (each counted once);
   VMs do not share disks.
@@ -30,6 +33,7 @@ class Comparison:
     vm: float | None
     unit: str  # "bytes", "s" or "count"
     note: str = ""
+    provenance: str = ""  # of the VM figure: "measured" (this host), "cited" (a source), or ""
 
     @property
     def ratio(self) -> float | None:
@@ -50,8 +54,11 @@ def vm_memory_bytes(workload_bytes: float, profile: Profile) -> float | None:
     keys = ("guest_os_mib", "vmm_overhead_mib", "guest_memory_mib")
     if not any(profile.has(k) for k in keys):
         return None
-    extra = (profile.value("guest_os_mib") + profile.value("vmm_overhead_mib")) * MIB
-    return max(workload_bytes + extra, profile.value("guest_memory_mib") * MIB)
+    guest = max(
+        workload_bytes + profile.value("guest_os_mib") * MIB,
+        profile.value("guest_memory_mib") * MIB,
+    )
+    return guest + profile.value("vmm_overhead_mib") * MIB
 
 
 def vm_start_seconds(container_seconds: float, profile: Profile) -> float | None:
@@ -88,6 +95,11 @@ def _missing(profile: Profile, what: str) -> str:
     return f"{profile.name} cites no {what}: run `container-lab baseline measure`"
 
 
+def provenance(profile: Profile) -> str:
+    """'measured' for this host's profile, 'cited' for a sourced reference one."""
+    return "measured" if profile.measured else "cited"
+
+
 def compare_one(fp: ContainerFootprint, profile: Profile, host_bytes: int) -> list[Comparison]:
     """Memory, start, disk and density of one container against a VM of `profile`."""
     return compare_all([fp], profile, host_bytes)
@@ -97,12 +109,15 @@ def compare_all(
     fps: Sequence[ContainerFootprint], profile: Profile, host_bytes: int
 ) -> list[Comparison]:
     """The four comparisons for a set of containers (one VM per container)."""
-    mem = [fp.memory_bytes for fp in fps if fp.memory_bytes is not None]
-    vm_mem = [vm_memory_bytes(m, profile) for m in mem]
+    sampled = [fp for fp in fps if fp.memory_bytes is not None]
+    mem = [fp.host_cost_bytes or 0 for fp in sampled]  # what the host pays: working set + shim
+    vm_mem = [vm_memory_bytes(fp.memory_bytes or 0, profile) for fp in sampled]
     known_vm_mem = [v for v in vm_mem if v is not None]
     mem_total = float(sum(mem)) if mem else None
     vm_mem_total = float(sum(known_vm_mem)) if mem and len(known_vm_mem) == len(mem) else None
-    mem_note = "" if vm_mem_total is not None or not mem else _missing(profile, "guest memory")
+    mem_note = "container: working set + shim" if mem else ""
+    if mem and vm_mem_total is None:
+        mem_note = _missing(profile, "guest memory")
 
     starts = [fp.start_seconds for fp in fps if fp.start_seconds is not None]
     start = sum(starts) / len(starts) if starts else None
@@ -110,7 +125,7 @@ def compare_all(
     if start is None:
         start_note = "no start measured (nothing logged yet)"
     elif vm_start is None:
-        start_note = _missing(profile, "boot time")
+        start_note = f"{profile.name} cites no boot time: no VM start to compare"
     else:
         start_note = f"mean of {len(starts)} containers" if len(starts) > 1 else ""
 
@@ -124,17 +139,24 @@ def compare_all(
 
     each = mem_total / len(mem) if mem_total is not None and mem else None
     vm_each = vm_mem_total / len(mem) if vm_mem_total is not None and mem else None
-    density_note = f"host memory {host_bytes / MIB / 1024:.1f} GiB"
+    density_note = f"host memory {host_bytes / MIB / 1024:.1f} GiB / what each costs the host"
+    vm_density = _as_float(fit_count(host_bytes, vm_each))
+    source = provenance(profile)
+
+    def said(vm_value: float | None) -> str:
+        return source if vm_value is not None else ""
+
     return [
-        Comparison("memory", mem_total, vm_mem_total, "bytes", mem_note),
-        Comparison("start", start, vm_start, "s", start_note),
-        Comparison("disk", disk, vm_disk, "bytes", disk_note),
+        Comparison("memory", mem_total, vm_mem_total, "bytes", mem_note, said(vm_mem_total)),
+        Comparison("start", start, vm_start, "s", start_note, said(vm_start)),
+        Comparison("disk", disk, vm_disk, "bytes", disk_note, said(vm_disk)),
         Comparison(
             "density",
             _as_float(fit_count(host_bytes, each)),
-            _as_float(fit_count(host_bytes, vm_each)),
+            vm_density,
             "count",
             density_note,
+            said(vm_density),
         ),
     ]
 

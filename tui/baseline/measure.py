@@ -1,80 +1,192 @@
-"""`baseline measure`: boot a VM, optionally start a container the same way, save a profile."""
+"""The lesson's figures: built from a finished run, saved as this host's measured VM profile.
+
+The profile (.lab/baseline/measured-profile.json) has the same format and checks as the cited
+ones, so the dashboard's profile selector offers it; its `measurement` holds the three-way
+figures (container, gVisor, VM) of the run, which `lesson_result` reads back.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import platform
 import socket
-import tempfile
+import subprocess
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.baseline.initramfs import build_initramfs
+import docker
+import psutil
+
+from tui.baseline import qemu as vm
 from tui.baseline.profiles import MEASURED_SOURCE, Profile, load_profiles, measured_profile_path
-from tui.baseline.qemu import BootResult, find_kernel, find_qemu, measure_boot
-from tui.engine.footprint import ContainerFootprint
+from tui.engine.footprint import image_layers
+from tui.engine.runtimes import RUNSC_PATH
 from tui.paths import LabPaths
+
+if TYPE_CHECKING:
+    from tui.baseline.lesson import Lesson, LessonResult, UnitResult
 
 MIB = 1024 * 1024
 
 
-def measured_document(
-    boot: BootResult,
-    disk_bytes: int,
-    kernel: Path,
-    *,
-    container: ContainerFootprint | None = None,
-    when: datetime | None = None,
-    host: str | None = None,
-) -> dict[str, Any]:
-    """The measured profile as a profiles document (same format and checks as the cited one)."""
-    when = when or datetime.now(UTC)
-    host = host or socket.gethostname()
+def runsc_version() -> str:
+    """The first line of `runsc --version` ('' when runsc is missing)."""
+    try:
+        out = subprocess.run([RUNSC_PATH, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.splitlines()[0].strip() if out.stdout else ""
+
+
+def versions(client: docker.DockerClient) -> dict[str, str]:
+    """QEMU, runsc, Docker and the host kernel, as they were for this run."""
+    try:
+        docker_version = str(client.version().get("Version", ""))
+    except docker.errors.DockerException:
+        docker_version = ""
+    qemu = ""
+    with contextlib.suppress(Exception):
+        qemu = vm.qemu_version(vm.find_qemu())
+    return {
+        "qemu": qemu,
+        "runsc": runsc_version(),
+        "docker": docker_version,
+        "host_kernel": platform.release(),
+    }
+
+
+def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonResult:
+    """The LessonResult of a finished run (units still idling)."""
+    from tui.baseline.lesson import UNIT_KINDS, LessonResult, UnitResult, unavailable
+
+    layers = image_layers(lesson.client, lesson.image)
+    image_bytes = sum(size for _, size in layers) or None
+    units: dict[str, UnitResult] = {}
+    for kind in UNIT_KINDS:
+        state = lesson.state(kind)
+        t, running = state.timings, state.unit
+        gone = running is None or t is None or t.ready is None or t.idle is None
+        if gone or state.error or state.phase == "unavailable" or t is None or running is None:
+            note = state.error or state.note or "did not start"
+            units[kind] = unavailable(kind, note, disk=image_bytes if kind != "vm" else None)
+            continue
+        memory = running.host_memory()
+        workload = (
+            t.workload_done - t.workload_start
+            if t.workload_done is not None and t.workload_start is not None
+            else None
+        )
+        guest = disk = cost = None
+        emulated = False
+        note = state.error
+        if kind == "vm":
+            guest = lesson.vm_memory_mib * MIB
+            parts = [state.extra.get("disk"), state.extra.get("kernel")]
+            files = [Path(str(p)) for p in parts if p] + [vm.find_initrd(Path(str(parts[1])))]
+            disk = sum(f.stat().st_size for f in files)
+            emulated = lesson.accelerator != "kvm"
+            overhead = vmm_overhead(memory, guest, state.memfree_kb)
+            cost = guest + overhead if overhead is not None else max(guest, memory or 0)
+            extra_notes = list(state.extra.get("notes") or [])  # type: ignore[call-overload]
+            note = "; ".join([*extra_notes, note] if note else extra_notes)
+        else:
+            disk, cost = image_bytes, memory
+        units[kind] = UnitResult(
+            kind=kind,
+            available=True,
+            note=note,
+            ready_seconds=(t.ready or t.began) - t.began,
+            host_memory_bytes=memory,
+            guest_memory_bytes=guest,
+            idle_cpu_percent=idle_cpu.get(kind),
+            disk_bytes=disk,
+            workload_seconds=workload,
+            kernel=t.kernel,
+            emulated=emulated,
+            cost_bytes=cost,
+            debian=t.debian,
+        )
+    return LessonResult(
+        image=lesson.image,
+        accelerator=lesson.accelerator or "none",
+        host=socket.gethostname(),
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=versions(lesson.client),
+        host_memory_bytes=psutil.virtual_memory().total,
+        units=units,
+        run_id=lesson.run_id,
+    )
+
+
+def vmm_overhead(rss: int | None, guest_bytes: int, memfree_kb: int | None) -> int | None:
+    """QEMU's memory beyond the guest RAM it backs: RSS minus the guest pages ever touched.
+
+    The guest's untouched RAM is about its MemFree (a fresh guest never wrote those pages).
+    """
+    if rss is None or memfree_kb is None:
+        return None
+    touched = max(0, guest_bytes - memfree_kb * 1024)
+    return max(0, rss - touched)
+
+
+def lesson_document(result: LessonResult, path: Path | None = None) -> dict[str, Any]:
+    """The measured profile document: VM figures with a source, and the three-way measurement."""
+    machine = result.units["vm"]
     source = {
-        "title": f"Measured on this host by `container-lab baseline measure` ({boot.accelerator})",
+        "title": f"Measured on this host by the lesson ({result.accelerator})",
         "authors": "container-lab",
-        "publisher": f"host {host}, {boot.qemu_version or 'QEMU'}",
-        "year": when.year,
-        "url": f"file://{kernel}",
+        "publisher": f"host {result.host}, {result.versions.get('qemu') or 'QEMU'}",
+        "year": int(result.date[:4]),
+        "url": f"file://{path or Path('.lab/baseline/measured-profile.json').resolve()}",
     }
 
     def fig(value: float, note: str) -> dict[str, Any]:
         return {"value": round(value, 4), "source": MEASURED_SOURCE, "note": note}
 
-    measurement: dict[str, Any] = {
-        "accelerator": boot.accelerator,
-        "date": when.isoformat(timespec="seconds"),
-        "host": host,
-        "qemu_version": boot.qemu_version,
-        "kernel": str(kernel),
-        "boot_seconds": round(boot.boot_seconds, 4),
-        "qemu_rss_bytes": boot.rss_bytes,
-        "qemu_cpu_seconds": round(boot.cpu_seconds, 3),
-        "qemu_cpu_percent": round(boot.cpu_percent, 1),
-        "guest_memory_mib": boot.memory_mib,
-        "guest_used_kb": boot.guest_used_kb,
-        "guest_uptime_seconds": boot.guest_uptime_seconds,
-        "disk_bytes": disk_bytes,
-        "notes": boot.notes,
-    }
-    if container is not None:
-        measurement["container"] = {
-            "image": container.image,
-            "start_seconds": container.start_seconds,
-            "memory_bytes": container.memory_bytes,
-            "image_bytes": container.image_bytes,
-        }
-    figures = {
-        "boot_seconds": fig(boot.boot_seconds, "QEMU start to the guest's marker on ttyS0"),
-        "guest_os_mib": fig(
-            boot.rss_bytes / MIB,
-            "QEMU resident memory at the marker: guest kernel, initramfs and the VMM together",
-        ),
-        "disk_mib": fig(disk_bytes / MIB, "kernel + initramfs that were booted"),
+    figures: dict[str, Any] = {}
+    if machine.available:
+        container = result.units["container"]
+        tag = " (emulated: TCG)" if machine.emulated else ""
+        if machine.ready_seconds is not None:
+            figures["boot_seconds"] = fig(
+                machine.ready_seconds, f"QEMU start to the image's script ready, as init{tag}"
+            )
+        guest = machine.guest_memory_bytes or 0
+        figures["guest_memory_mib"] = fig(guest / MIB, "RAM given to the guest")
+        if machine.cost_bytes is not None:
+            figures["vmm_overhead_mib"] = fig(
+                max(0, machine.cost_bytes - guest) / MIB,
+                f"QEMU's memory beyond guest RAM: RSS minus the guest pages touched{tag}",
+            )
+        if machine.disk_bytes is not None and container.disk_bytes is not None:
+            figures["disk_mib"] = fig(
+                max(0, machine.disk_bytes - container.disk_bytes) / MIB,
+                "ext4 disk + kernel + initrd, beyond the image's own files",
+            )
+        if machine.workload_seconds and container.workload_seconds:
+            figures["workload_factor"] = fig(
+                machine.workload_seconds / container.workload_seconds,
+                f"the lesson's workload in the VM / in a container{tag}",
+            )
+    measurement = {
+        "accelerator": result.accelerator,
+        "date": result.date,
+        "host": result.host,
+        "image": result.image,
+        "run_id": result.run_id,
+        "versions": result.versions,
+        "qemu_version": result.versions.get("qemu", ""),
+        "host_memory_bytes": result.host_memory_bytes,
+        "units": {kind: asdict(unit) for kind, unit in result.units.items()},
+        "fit": {kind: result.fit_count(kind) for kind in result.units},
     }
     profile = {
         "id": "measured-qemu",
-        "name": f"QEMU/{boot.accelerator.upper()} guest measured on {host}",
+        "name": f"QEMU/{result.accelerator.upper()} guest of {result.image} on {result.host}",
         "kind": "measured",
         "figures": figures,
         "measurement": measurement,
@@ -82,24 +194,34 @@ def measured_document(
     return {"sources": {MEASURED_SOURCE: source}, "profiles": [profile]}
 
 
-def run_measure(
-    paths: LabPaths,
-    *,
-    memory_mib: int = 512,
-    timeout: float = 240.0,
-    container: ContainerFootprint | None = None,
-) -> tuple[Profile, Path]:
-    """Boot the VM, save the measured profile under the lab folder, return it and its path."""
-    find_qemu()  # fail first, and clearly, when QEMU is missing
-    kernel = find_kernel()
-    with tempfile.TemporaryDirectory(prefix="container-lab-vm-") as folder:
-        initrd = build_initramfs(Path(folder))
-        boot = measure_boot(initrd, memory_mib=memory_mib, timeout=timeout, kernel=kernel)
-        disk_bytes = kernel.stat().st_size + initrd.stat().st_size
-    document = measured_document(boot, disk_bytes, kernel, container=container)
+def save_lesson(paths: LabPaths, result: LessonResult) -> tuple[Profile, Path]:
+    """Write the measured profile atomically; return it as loaded back (checked) and its path."""
     path = measured_profile_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(lesson_document(result, path), indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
     return load_profiles(path)[0], path
+
+
+def lesson_result(profile: Profile) -> LessonResult | None:
+    """The three-way result a measured profile carries (None for cited or older profiles)."""
+    from tui.baseline.lesson import LessonResult, UnitResult
+
+    m = profile.measurement
+    units = m.get("units")
+    if not profile.measured or not isinstance(units, dict):
+        return None
+    try:
+        return LessonResult(
+            image=str(m["image"]),
+            accelerator=str(m["accelerator"]),
+            host=str(m["host"]),
+            date=str(m["date"]),
+            versions=dict(m.get("versions") or {}),
+            host_memory_bytes=int(m["host_memory_bytes"]),
+            units={kind: UnitResult(**raw) for kind, raw in units.items()},
+            run_id=str(m.get("run_id", "")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

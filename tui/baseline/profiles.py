@@ -26,6 +26,7 @@ FIGURE_UNITS: dict[str, str] = {
     "disk_mib": "MiB",  # guest OS disk (kernel, root) the workload's files sit on
     "min_disk_mib": "MiB",  # smallest disk image the guest OS installs on
     "cpu_factor": "x native",
+    "workload_factor": "x container",  # the lesson's workload time in the VM / in a container
     "random_read_iops_factor": "x native",
     "tcp_round_trip_extra_us": "us",
 }

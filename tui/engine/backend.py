@@ -228,12 +228,16 @@ class DockerBackend:
             return None
         return CgroupCollector()
 
-    def footprints(self) -> list[ContainerFootprint]:
-        """Memory, start time and image size of every running container (VM baseline)."""
+    def docker_client(self) -> docker.DockerClient:
+        """The high-level client (the lesson drives the engine through it)."""
         client = self._client
         if client is None:
             raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
-        return running_footprints(client)
+        return client
+
+    def footprints(self) -> list[ContainerFootprint]:
+        """Memory, start time and image size of every running container (VM baseline)."""
+        return running_footprints(self.docker_client())
 
     def shell_argv(self, container_id: str) -> list[str]:
         """`docker exec -it <id> sh` against the same engine (bash when the image has it)."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import docker
+import psutil
 from docker.models.containers import Container
 
 from tui.engine.stats import memory_usage
@@ -31,11 +33,49 @@ class ContainerFootprint:
     memory_bytes: int | None  # working set: usage minus inactive file cache
     start_seconds: float | None  # container start to its first log line
     layers: tuple[tuple[str, int], ...] = ()  # (chain id, bytes), base layer first
+    shim_rss_bytes: int | None = None  # its containerd shim's resident memory, on the host
 
     @property
     def image_bytes(self) -> int:
         """The image's size on disk, all its layers."""
         return sum(size for _, size in self.layers)
+
+    @property
+    def host_cost_bytes(self) -> int | None:
+        """What the host pays for it: working set + its shim (None when not sampled)."""
+        if self.memory_bytes is None:
+            return None
+        return self.memory_bytes + (self.shim_rss_bytes or 0)
+
+
+def shim_index() -> dict[str, psutil.Process]:
+    """Every containerd shim on this host, by the container id after its `-id` argument."""
+    shims: dict[str, psutil.Process] = {}
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if "shim" not in (proc.info["name"] or ""):
+                continue
+            args = proc.info["cmdline"] or []
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        for flag, value in itertools.pairwise(args):
+            if flag == "-id":
+                shims[value] = proc
+    return shims
+
+
+def shim_of(container_id: str) -> psutil.Process | None:
+    """The containerd shim serving this container (its id is on the shim's command line)."""
+    return shim_index().get(container_id) if container_id else None
+
+
+def shim_rss(container_id: str, shims: dict[str, psutil.Process] | None = None) -> int | None:
+    """The shim's resident memory (None when it is not on this host, e.g. a remote engine)."""
+    shim = (shims if shims is not None else shim_index()).get(container_id)
+    try:
+        return shim.memory_info().rss if shim is not None else None
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
 
 
 def chain_ids(diff_ids: list[str]) -> list[str]:
@@ -116,8 +156,12 @@ def logged_start_seconds(container: Container) -> float | None:
     return max(0.0, (stamp - started).total_seconds()) if stamp else None
 
 
-def footprint(client: docker.DockerClient, container: Container) -> ContainerFootprint:
-    """Measure one running container."""
+def footprint(
+    client: docker.DockerClient,
+    container: Container,
+    shims: dict[str, psutil.Process] | None = None,
+) -> ContainerFootprint:
+    """Measure one running container (`shims` from shim_index, to look processes up once)."""
     image = container.attrs.get("Image", "")
     return ContainerFootprint(
         id=container.id or "",
@@ -126,12 +170,14 @@ def footprint(client: docker.DockerClient, container: Container) -> ContainerFoo
         memory_bytes=container_memory(container),
         start_seconds=logged_start_seconds(container),
         layers=image_layers(client, image),
+        shim_rss_bytes=shim_rss(container.id or "", shims),
     )
 
 
 def running_footprints(client: docker.DockerClient) -> list[ContainerFootprint]:
     """Footprints of every running container (one stats sample each)."""
-    return [footprint(client, c) for c in client.containers.list()]
+    shims = shim_index()
+    return [footprint(client, c, shims) for c in client.containers.list()]
 
 
 def measure_fresh_container(
@@ -160,6 +206,7 @@ def measure_fresh_container(
             memory_bytes=container_memory(container),
             start_seconds=elapsed,
             layers=image_layers(client, image),
+            shim_rss_bytes=shim_rss(container.id or ""),
         )
     finally:
         container.remove(force=True)

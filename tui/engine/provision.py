@@ -16,6 +16,7 @@ import docker
 from docker.errors import DockerException, ImageNotFound
 
 from tui.engine.client import DEFAULT_SOCKET, engine_address
+from tui.engine.runtimes import RUNSC_PATH, ensure_runsc_config, register_runsc
 from tui.errors import LabError
 
 DOCKERD_LOG = Path("/var/log/container-lab-dockerd.log")
@@ -64,10 +65,16 @@ def _apt_install(packages: list[str]) -> None:
 
 
 def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) -> str:
-    """Make sure a Docker engine answers; start dockerd (installing it as root) when none does."""
+    """Make sure a Docker engine answers; start dockerd (installing it as root) when none does.
+
+    A local engine run by root also gets gVisor's runsc registered (the lesson's third row).
+    """
     address = engine_address()
     if _ping(address.url):
-        return f"engine: already running at {address.url}"
+        said = f"engine: already running at {address.url}"
+        if address.url == DEFAULT_SOCKET and os.geteuid() == 0:
+            said += "\n" + register_runsc(address.url)
+        return said
     if address.url != DEFAULT_SOCKET:
         raise LabError(
             f"No engine answers at {address.url} (from {address.source}); start it there, "
@@ -89,6 +96,10 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
             "No engine is running and starting dockerd needs root: "
             "run `sudo container-lab engine up`."
         )
+    runsc_note = ""
+    if RUNSC_PATH.is_file():
+        ensure_runsc_config()  # written before dockerd starts, so it comes up with runsc
+        runsc_note = "\ngVisor: runsc registered in /etc/docker/daemon.json"
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with DOCKERD_LOG.open("ab") as log:
         process = subprocess.Popen(
@@ -99,7 +110,7 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
         if process.poll() is not None:
             raise LabError(f"dockerd exited with status {process.returncode}: see {DOCKERD_LOG}.")
         if _ping(address.url):
-            return f"engine: started dockerd (pid {process.pid}), log in {DOCKERD_LOG}"
+            return f"engine: started dockerd (pid {process.pid}), log in {DOCKERD_LOG}{runsc_note}"
         time.sleep(0.2)  # a bounded wait for the socket: dockerd offers no readiness signal
     raise LabError(f"dockerd did not answer within {wait:.0f} s: see {DOCKERD_LOG}.")
 

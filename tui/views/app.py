@@ -26,8 +26,8 @@ from tui.lab.session import DockerLab, LabSession
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
-from tui.views.feeds import EngineApp
 from tui.views.images_pane import ImagesPane
+from tui.views.lesson_feed import LessonApp
 from tui.views.lifecycle import being_removed, only_while
 from tui.views.logs_screen import LogsScreen
 from tui.views.messages import (
@@ -60,7 +60,7 @@ HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 while_open = only_while(lambda app: app.dashboard_open())
 
 
-class ContainerLabApp(EngineApp):
+class ContainerLabApp(LessonApp):
     """The dashboard. Hand it a backend; it never blocks on the engine itself."""
 
     CSS_PATH = "app.tcss"
@@ -399,20 +399,31 @@ class ContainerLabApp(EngineApp):
             )
 
     def action_tab(self, tab: str) -> None:
-        """Switch to a tab and focus its table."""
+        """Switch to a tab and focus the widget that takes its keys.
+
+        Every tab moves the focus: a focused widget left behind on a hidden tab hands it to a
+        still-visible sibling (the images table to the layers table), and a focused widget
+        pulls its tab forward again (`4` from Images stayed on Images).
+        """
         tabs = self.main_screen.query_one(TabbedContent)
-        if tabs.query(f"#{tab}"):
-            tabs.active = tab
-            if tab == "containers":
-                self.containers.table.focus()
-            elif tab == "images":
-                self.images.table.focus()
-            elif tab == "baseline":
-                self.refresh_baseline()
-            elif tab == "training":
-                self.main_screen.query_one(TrainingPane).focus()
-            elif tab in ("volumes", "networks"):
-                self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
+        if not tabs.query(f"#{tab}"):
+            return
+        tabs.active = tab
+        if tab == "containers":
+            self.containers.table.focus()
+        elif tab == "images":
+            self.images.table.focus()
+        elif tab == "training":
+            self.main_screen.query_one(TrainingPane).focus()
+        elif tab == "baseline":
+            pane = self.main_screen.query_one("#baseline-pane")
+            if pane.can_focus:
+                pane.focus()
+            else:  # the "unavailable" placeholder
+                self.main_screen.set_focus(None)
+            self.refresh_baseline()
+        elif tab in ("volumes", "networks"):
+            self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:
         """The prune preview: what each prune would free, then prune the ticked ones."""

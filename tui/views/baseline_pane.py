@@ -1,8 +1,10 @@
-"""BaselinePane: each container against the VM it would be, with numbers and bars.
+"""BaselinePane: the lesson (container vs gVisor vs VM, measured here) and the running containers
+against a VM profile (cited, or measured here), on one screen.
 
 Self-contained: construct it with plain data (VM profiles and container footprints) and feed it
-with `update_figures(...)`; it never talks to Docker itself. Switching profile posts
-`BaselinePane.ProfileChanged`.
+with `update_figures(...)`; it never talks to Docker itself. The lesson's figures come through
+its `lesson` panel. Switching profile posts `BaselinePane.ProfileChanged`. `m` and `x` ask the
+app to run and stop the lesson; `c` shows or hides the full citations.
 """
 
 from __future__ import annotations
@@ -11,66 +13,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
-from tui.baseline.compare import Comparison, compare_all, format_value
+from tui.baseline.compare import compare_all
 from tui.baseline.profiles import Profile
 from tui.engine.footprint import ContainerFootprint
+from tui.views.lesson_panel import FigureGrid, LessonPanel
+from tui.views.lesson_text import citations_full, citations_short, compare_table
 
-BAR_WIDTH = 28
-METRIC_LABELS = {
-    "memory": "Memory",
-    "start": "Start",
-    "disk": "Disk",
-    "density": "Fit in host",
-}
+SELECT = "baseline-profile"
+ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
+COMPARE_KINDS = ("container", "vm", "container", "vm")  # the colours of the compare columns
 
 
-def bar(value: float | None, scale: float, width: int = BAR_WIDTH) -> str:
-    """A bar of block characters, `value` out of `scale`; at least one block for any value > 0."""
-    if value is None or scale <= 0:
-        return ""
-    cells = round(width * value / scale)
-    return "█" * max(1 if value > 0 else 0, min(width, cells))
-
-
-def comparison_table(comparisons: Sequence[Comparison]) -> Table:
-    """One row per comparison: plain numbers, the ratio, and a container bar over a VM bar."""
-    table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
-    table.add_column("", style="bold", no_wrap=True)
-    table.add_column("container", justify="right", no_wrap=True)
-    table.add_column("VM", justify="right", no_wrap=True)
-    table.add_column("", justify="right", no_wrap=True)
-    table.add_column("", ratio=1)
-    for c in comparisons:
-        scale = max(c.container or 0.0, c.vm or 0.0)
-        bars = Text()
-        bars.append(bar(c.container, scale) or "·", style="green")
-        bars.append("\n")
-        bars.append(bar(c.vm, scale) or "·", style="red")
-        if c.note:
-            bars.append(f"\n{c.note}", style="dim italic")
-        ratio = c.ratio
-        times = "" if ratio is None else f"{ratio:.1f}x"
-        table.add_row(
-            METRIC_LABELS.get(c.metric, c.metric),
-            format_value(c.container, c.unit),
-            format_value(c.vm, c.unit),
-            times,
-            bars,
-        )
-    return table
-
-
-class BaselinePane(Vertical):
-    """Containers vs. VMs for the selected container and for all running ones."""
+class BaselinePane(VerticalScroll):
+    """The lesson's three-way comparison, then the running containers against a VM profile."""
 
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [  # noqa: RUF012
+        Binding("m", "app.run_lesson", "Run the lesson"),
+        Binding("x", "app.stop_lesson", "Stop the lesson"),
+        Binding("c", "toggle_citations", "Citations"),
+    ]
+    can_focus = True
 
     class ProfileChanged(Message):
         """The user picked another VM profile."""
@@ -99,6 +69,7 @@ class BaselinePane(Vertical):
         self._selected = selected
         self._profile_id = profile_id or self._profiles[0].id
         self._host_bytes = host_memory_bytes or psutil.virtual_memory().total
+        self.citations_shown = False
         self._ready = False  # set once the children exist
 
     @property
@@ -107,8 +78,13 @@ class BaselinePane(Vertical):
         return next((p for p in self._profiles if p.id == self._profile_id), self._profiles[0])
 
     @property
+    def lesson(self) -> LessonPanel:
+        """The lesson's panel (cards, live rows, results)."""
+        return self.query_one(LessonPanel)
+
+    @property
     def selected_container(self) -> ContainerFootprint | None:
-        """The container shown in the first section (by id or name; else the first one)."""
+        """The container shown in the first columns (by id or name; else the first one)."""
         for fp in self._containers:
             if self._selected in (fp.id, fp.name) or (
                 self._selected and fp.id.startswith(self._selected)
@@ -117,19 +93,21 @@ class BaselinePane(Vertical):
         return self._containers[0] if self._containers else None
 
     def compose(self) -> ComposeResult:
+        yield LessonPanel(id="lesson")
         options = [(p.name, p.id) for p in self._profiles]
         with Horizontal(id="baseline-header"):
-            yield Label("Compared with", id="baseline-profile-label")
-            yield Select(options, value=self.profile.id, allow_blank=False, id="baseline-profile")
+            yield Label("Running containers, each as a VM of", id="baseline-profile-label")
+            yield Select(options, value=self.profile.id, allow_blank=False, compact=True, id=SELECT)
+        yield FigureGrid(by="column", id="baseline-compare")
         yield Static(id="baseline-source")
-        legend = Text.assemble(("█ container", "green"), "   ", ("█ virtual machine", "red"))
-        yield Static(legend, id="baseline-legend")
-        yield Static(id="baseline-selected", classes="baseline-section")
-        yield Static(id="baseline-all", classes="baseline-section")
 
     def on_mount(self) -> None:
         self._ready = True
         self.refresh_figures()
+
+    def on_resize(self) -> None:
+        """A projector's large screen has room for bars too."""
+        self.lesson.set_class(self.size.height >= ROOMY_ROWS, "roomy")
 
     def update_figures(
         self,
@@ -147,19 +125,19 @@ class BaselinePane(Vertical):
         self.refresh_figures()
 
     def update_profiles(self, profiles: Sequence[Profile], profile_id: str | None = None) -> None:
-        """Replace the profile list (e.g. after `baseline measure`) and refresh."""
+        """Replace the profile list (e.g. after the lesson measured one) and refresh."""
         if not profiles:
             return
         self._profiles = list(profiles)
         self._profile_id = profile_id or self.profile.id
         if self._ready:
-            select = self.query_one("#baseline-profile", Select)
+            select = self.query_one(f"#{SELECT}", Select)
             select.set_options([(p.name, p.id) for p in self._profiles])
             select.value = self.profile.id
         self.refresh_figures()
 
     def show_container(self, container: str) -> None:
-        """Show `container` (id, id prefix or name) in the first section."""
+        """Show `container` (id, id prefix or name) in the first columns."""
         self._selected = container
         self.refresh_figures()
 
@@ -169,7 +147,7 @@ class BaselinePane(Vertical):
             return
         self._profile_id = profile_id
         if self._ready:
-            self.query_one("#baseline-profile", Select).value = profile_id
+            self.query_one(f"#{SELECT}", Select).value = profile_id
         self.post_message(self.ProfileChanged(profile_id))
         self.refresh_figures()
 
@@ -178,29 +156,46 @@ class BaselinePane(Vertical):
         if isinstance(event.value, str):
             self.set_profile(event.value)
 
+    def action_toggle_citations(self) -> None:
+        """Show the full citations, or one line of them."""
+        self.citations_shown = not self.citations_shown
+        self.refresh_sources()
+
     def refresh_figures(self) -> None:
-        """Recompute the comparisons and redraw both sections."""
+        """Recompute the comparison and redraw its table and sources."""
         if not self._ready:
             return
         profile = self.profile
-        self.query_one("#baseline-source", Static).update(self._source_text(profile))
+        self.refresh_sources()
         chosen = self.selected_container
-        selected = self.query_one("#baseline-selected", Static)
-        everyone = self.query_one("#baseline-all", Static)
+        grid = self.query_one("#baseline-compare", FigureGrid)
+        grid.set_class(chosen is None, "empty")
         if chosen is None:
-            selected.update(Text("No running container to compare.", style="dim"))
-            everyone.update("")
+            grid.show([["No running container to compare."]])
             return
-        selected.border_title = f"{chosen.name} ({chosen.image})"
-        selected.update(comparison_table(compare_all([chosen], profile, self._host_bytes)))
-        everyone.border_title = f"All running containers ({len(self._containers)})"
-        everyone.update(comparison_table(compare_all(self._containers, profile, self._host_bytes)))
+        mine = compare_all([chosen], profile, self._host_bytes)
+        everyone = compare_all(self._containers, profile, self._host_bytes)
+        name = f"{chosen.name} ({chosen.image})"
+        rows = compare_table(name, mine, everyone, len(self._containers), profile)
+        grid.show(rows, COMPARE_KINDS)
 
-    @staticmethod
-    def _source_text(profile: Profile) -> Text:
-        text = Text("Source: ", style="bold")
-        if profile.measured:
-            text.append(profile.provenance(), style="")
-            return text
-        text.append("; ".join(s.citation() for s in profile.sources()))
-        return text
+    def refresh_sources(self) -> None:
+        """The sources line: one line, or every citation after `c`."""
+        if not self._ready:
+            return
+        profile = self.profile
+        measured = self.lesson.sources_text()
+        text = Text("Sources: ", style="bold")
+        if self.citations_shown:
+            lines = citations_full(profile)
+            text.append(f"{profile.name}:\n")
+            text.append("\n".join(f"  {line}" for line in lines))
+            if measured:
+                text.append(f"\nThe lesson, measured here: {measured}")
+            text.append("\nc hides these", style="dim")
+        else:
+            text.append(citations_short(profile))
+            text.append("   c: full citations", style="dim")
+        source = self.query_one("#baseline-source", Static)
+        source.set_class(self.citations_shown, "full")
+        source.update(text)

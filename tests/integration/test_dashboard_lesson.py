@@ -1,0 +1,242 @@
+"""The lesson from the dashboard, for real: the engine (runc, runsc) and QEMU on this machine.
+
+One test drives the app with Pilot and a real DockerBackend: `m` runs the lesson, its three
+units appear as live rows with CPU and memory, the figures come, `x` stops everything. Another
+runs the app in a pseudo-terminal, starts the lesson and ends the app with SIGTERM or `q`:
+nothing of that run may outlive the app. The last one checks what the app removes at start.
+TCG boots in 10-20 s here; the bounds are generous (300 s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import docker
+import psutil
+import pytest
+from textual.pilot import Pilot
+
+from tests.integration.test_shell_in_terminal import Terminal
+from tui.baseline import qemu as vm
+from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL
+from tui.engine.backend import DockerBackend
+from tui.paths import PROJECT_ENV
+from tui.views.app import create_app
+from tui.views.baseline_pane import BaselinePane
+from tui.views.lesson_panel import FigureGrid
+
+LESSON_SECONDS = 300.0
+KINDS = {"container", "gVisor", "VM"}
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Pause the pilot until `condition()` holds; fail saying `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {seconds:.0f} s: {what}")
+        await pilot.pause(0.2)
+
+
+def grid_rows(grid: FigureGrid) -> list[list[str]]:
+    cells = [str(label.content) for label in grid.labels()]
+    columns = grid.styles.grid_size_columns or 1
+    return [cells[i : i + columns] for i in range(0, len(cells), columns)]
+
+
+def live_rows(pane: BaselinePane) -> dict[str, list[str]]:
+    """The live rows shown, by kind ({} when the live table is hidden)."""
+    grid = pane.query_one("#lesson-live", FigureGrid)
+    return {row[0]: row for row in grid_rows(grid)} if grid.display else {}
+
+
+def measured_live(pane: BaselinePane) -> bool:
+    """All three units shown live, each with a CPU and a memory figure."""
+    rows = live_rows(pane)
+    return set(rows) == KINDS and all(
+        row[2].endswith("CPU") and row[3].endswith("on the host") for row in rows.values()
+    )
+
+
+def lesson_processes(run_id: str, container_ids: list[str]) -> list[str]:
+    """The QEMU of this run and the runsc and shim processes of its containers."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        if f"{vm.QEMU_TAG}-{run_id}" in line or any(cid in line for cid in container_ids):
+            found.append(line[:160])
+    return found
+
+
+@pytest.mark.slow
+async def test_m_runs_the_lesson_live_and_x_stops_all_three(
+    docker_client: docker.DockerClient,
+    test_labels: dict[str, str],
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the measured profile lands in tmp_path
+    app = create_app(DockerBackend())
+    app.lesson_labels = dict(test_labels)
+    run_id = ""
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.engine_up, 60, "the engine never answered")
+            await pilot.press("4")
+            await pilot.press("m")
+            assert app.lesson is not None, "m did not start the lesson"
+            run_id = app.lesson.run_id
+            assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
+            pane = app.query_one(BaselinePane)
+            await wait_for(
+                pilot,
+                lambda: measured_live(pane),
+                LESSON_SECONDS,
+                f"no live CPU and memory for all three: {live_rows(pane)}",
+            )
+            containers = docker_client.containers.list(
+                filters={"label": f"{LESSON_LABEL}={run_id}"}
+            )
+            assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
+            await wait_for(
+                pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "no result came"
+            )
+            result = pane.lesson.result
+            assert result is not None and all(u.available for u in result.units.values())
+            rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
+            emulated = result.units["vm"].emulated
+            assert rows[0][3] == ("VM (emulated)" if emulated else "VM"), rows
+            ready = next(row for row in rows if row[0] == "ready time")
+            assert all(cell.endswith(" measured") for cell in ready[1:]), ready
+            assert measured_live(pane)  # the three stay up, idle, sampled every second
+            # the running containers are now compared with the VM just measured here
+            assert pane.profile.measured, pane.profile
+            compare = grid_rows(pane.query_one("#baseline-compare", FigureGrid))
+            assert compare[0][2] == "as a VM, measured", compare
+
+            await pilot.press("x")
+            await wait_for(pilot, lambda: not live_rows(pane), 120, "the live rows stayed")
+            assert app.lesson is None
+            left = docker_client.containers.list(
+                all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+            )
+            assert not left, [c.name for c in left]
+            ids = [c.id for c in containers]
+            assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+    finally:
+        if run_id:  # whatever failed above, leave nothing of this run behind
+            for c in docker_client.containers.list(
+                all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+            ):
+                c.remove(force=True)
+
+
+LAUNCH = """
+import json, sys
+from tui.engine.backend import DockerBackend
+from tui.views.app import create_app
+app = create_app(DockerBackend())
+app.lesson_labels = json.loads(sys.argv[1])
+app.run()
+sys.exit(app.return_code or 0)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ending", ["SIGTERM", "q"])
+def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
+    docker_client: docker.DockerClient,
+    test_labels: dict[str, str],
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    ending: str,
+) -> None:
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # inherited by the app in the terminal
+    terminal = Terminal([sys.executable, "-c", LAUNCH, json.dumps(test_labels)], 30, 100)
+    mine = {"label": [f"{k}={v}" for k, v in test_labels.items()] + [LESSON_LABEL]}
+    run_id = ""
+    try:
+        terminal.expect("VM baseline")
+        terminal.send("2")
+        terminal.expect("debian")  # the image list came: the engine answers
+        terminal.send("4")
+        terminal.expect("m Run the lesson")
+        terminal.send("m")
+        deadline = time.monotonic() + LESSON_SECONDS
+        qemu: list[str] = []
+        while time.monotonic() < deadline:  # both containers up and QEMU booting
+            containers = docker_client.containers.list(filters=mine)
+            run_id = containers[0].labels[LESSON_LABEL] if containers else ""
+            qemu = [p for p in lesson_processes(run_id, []) if vm.QEMU_BINARY in p]
+            if len(containers) == 2 and qemu:
+                break
+            time.sleep(0.5)
+        assert run_id and qemu, terminal.text()[-1500:]
+        ids = [c.id for c in docker_client.containers.list(filters=mine)]
+        assert lesson_processes(run_id, ids)
+
+        if ending == "q":
+            terminal.send("q")
+        else:
+            psutil.Process(terminal.pid).send_signal(signal.SIGTERM)
+        status = terminal.wait(120)
+        expected = 0 if ending == "q" else 128 + signal.SIGTERM
+        assert status == expected, (status, terminal.text()[-1500:])
+        assert not docker_client.containers.list(
+            all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+        )
+        # QEMU was killed and the containers removed before the app ended; give the kernel a
+        # moment to reap what was already dying.
+        deadline = time.monotonic() + 20
+        while lesson_processes(run_id, ids) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+    finally:
+        terminal.kill()
+        for c in docker_client.containers.list(all=True, filters=mine):
+            c.remove(force=True)
+
+
+def owner_id(process: psutil.Process) -> str:
+    """A process as the owner of a lesson: pid and start time (tui.baseline.lesson's format)."""
+    return f"{process.pid}-{int(process.create_time())}"
+
+
+async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    gone = subprocess.Popen(["sleep", "60"])
+    dead_owner = owner_id(psutil.Process(gone.pid))
+    gone.kill()
+    gone.wait()
+    made = {}
+    try:
+        # Real containers labelled as lessons: one of an app that is gone, one of this process.
+        for name, owner in [("dead", dead_owner), ("alive", owner_id(psutil.Process()))]:
+            labels = {**test_labels, LESSON_LABEL: f"test-{name}", OWNER_LABEL: owner}
+            made[name] = docker_client.containers.run(
+                "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels
+            )
+        app = create_app(DockerBackend())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.engine_up, 60, "the engine never answered")
+            await wait_for(
+                pilot,
+                lambda: app.cleanup_worker is not None and app.cleanup_worker.is_finished,
+                60,
+                "the cleanup never finished",
+            )
+            assert app.cleanup_worker.error is None
+        remaining = {c.id for c in docker_client.containers.list(all=True)}
+        assert made["dead"].id not in remaining
+        assert made["alive"].id in remaining
+    finally:
+        for container in made.values():
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)

@@ -1,0 +1,85 @@
+"""The VM baseline tab's keys in the whole dashboard, on fixed data (FixedBackend).
+
+Running the lesson for real needs the engine, runsc and QEMU: that is
+tests/integration/test_dashboard_lesson.py. Here: the tab keys, `c`, and what `m` and `x` say
+when there is no engine to run the lesson on.
+"""
+
+from __future__ import annotations
+
+from dashboard_helpers import settled, until
+from fixed_backend import FixedBackend, fixed_clock
+from textual.widgets import Static, TabbedContent
+
+from tui.views.app import create_app
+from tui.views.baseline_pane import BaselinePane
+
+TABS = {"1": "containers", "2": "images", "3": "training", "4": "baseline"}
+
+
+def notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_every_tab_key_works_from_every_tab():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, 4)
+        tabs = app.query_one(TabbedContent)
+        for start_key, start in TABS.items():
+            for key, tab in TABS.items():
+                await pilot.press(start_key)
+                await until(pilot, lambda start=start: tabs.active == start)
+                await pilot.press(key)
+                await pilot.pause(0.2)  # long enough for a focus change to pull a tab back
+                assert tabs.active == tab, f"{key} from {start} stayed on {tabs.active}"
+
+
+async def test_c_toggles_the_full_citations_on_the_baseline_tab():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        pane = app.query_one(BaselinePane)
+        await until(pilot, lambda: app.focused is pane)
+        source = pane.query_one("#baseline-source", Static)
+        assert "c: full citations" in str(source.content)
+        await pilot.press("c")
+        assert pane.citations_shown and "c hides these" in str(source.content)
+        assert "http" in str(source.content)  # a full citation has its address
+        await pilot.press("c")
+        assert not pane.citations_shown and "http" not in str(source.content)
+
+
+async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running():
+    # FixedBackend has fixed data and no docker client: the lesson cannot run on it.
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        await pilot.press("m")
+        await until(pilot, lambda: any("cannot run the lesson" in n for n in notices(app)))
+        assert app.lesson is None
+        assert not [w for w in app.workers if w.group == "lesson"]
+        await pilot.press("x")
+        await until(pilot, lambda: "no lesson is running" in notices(app))
+
+
+async def test_the_palette_offers_the_lesson():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Run the lesson: container vs gVisor vs VM" in titles
+        assert "Stop the lesson" in titles
+
+
+async def test_a_click_on_the_baseline_tab_gives_its_keys_the_focus():
+    app = create_app(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.click("#--content-tab-baseline")
+        pane = app.query_one(BaselinePane)
+        await until(pilot, lambda: app.focused is pane)
+        await pilot.press("c")
+        assert pane.citations_shown

@@ -1,0 +1,113 @@
+"""The VM's root disk: the container image's own files, exported and written to an ext4 image.
+
+`docker export` of a created (never started) container gives the image's root filesystem; the
+lesson's init script is added, and `mkfs.ext4 -d` builds the disk from the folder (no loop mount,
+no root needed for the image itself). Disks are cached under .lab/baseline/ by image id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import docker
+from docker.errors import DockerException, ImageNotFound
+
+from tui.baseline.workload import VM_INIT, VM_INIT_PATH
+from tui.errors import LabError
+from tui.paths import LabPaths
+
+MIB = 1024 * 1024
+HEADROOM_BYTES = 32 * MIB  # free space for the guest's own writes (logs, /tmp)
+EXPORT_LABEL = "org.container-lab.export"
+E2FS_APT_HINT = "apt-get install e2fsprogs"
+
+
+def disk_cache_dir(paths: LabPaths) -> Path:
+    """Where built disks are kept."""
+    return paths.lab / "baseline" / "disks"
+
+
+def disk_path_for(paths: LabPaths, image_id: str) -> Path:
+    """The cached disk of one image: by its id (a rebuilt tag gets a new disk) and the init."""
+    script = hashlib.sha256(VM_INIT.encode()).hexdigest()[:8]
+    return disk_cache_dir(paths) / f"{image_id.removeprefix('sha256:')[:16]}-{script}.ext4"
+
+
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            total += path.stat().st_size
+    return total
+
+
+def export_rootfs(client: docker.DockerClient, image: str, dest: Path) -> None:
+    """Unpack the image's root filesystem into `dest`, via a created (not started) container."""
+    try:
+        container = client.containers.create(
+            image, ["true"], labels={"org.container-lab.export": "1"}
+        )
+    except ImageNotFound as exc:
+        raise LabError(f"No local image {image}: pull or build it first.") from exc
+    except DockerException as exc:
+        raise LabError(f"Cannot create a container from {image}: {exc}") from exc
+    try:
+        with tempfile.TemporaryFile(dir=dest.parent) as tar:
+            for chunk in container.export():
+                tar.write(chunk)
+            tar.seek(0)
+            with tarfile.open(fileobj=tar, mode="r:") as archive:
+                archive.extractall(dest, numeric_owner=True, filter="fully_trusted")
+    finally:
+        container.remove(force=True)
+
+
+def build_disk(client: docker.DockerClient, image: str, paths: LabPaths) -> Path:
+    """The ext4 disk of `image` with the lesson's init, built once per image id."""
+    mkfs = shutil.which("mkfs.ext4") or shutil.which("mke2fs")
+    if mkfs is None:
+        raise LabError(f"mkfs.ext4 is not installed: {E2FS_APT_HINT}.")
+    try:
+        image_id = client.images.get(image).id
+    except ImageNotFound as exc:
+        raise LabError(f"No local image {image}: pull or build it first.") from exc
+    path = disk_path_for(paths, image_id)
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rootfs-", dir=path.parent) as work:
+        root = Path(work) / "root"
+        root.mkdir()
+        export_rootfs(client, image, root)
+        init = root / VM_INIT_PATH.lstrip("/")
+        init.write_text(VM_INIT, encoding="utf-8")
+        init.chmod(0o755)
+        size_mib = (int(_tree_bytes(root) * 1.1) + HEADROOM_BYTES) // MIB + 1
+        tmp = Path(work) / "disk.ext4"
+        result = subprocess.run(
+            [
+                mkfs,
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-L",
+                "lab-root",
+                "-d",
+                str(root),
+                str(tmp),
+                f"{size_mib}M",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise LabError(f"mkfs.ext4 failed: {(result.stderr or result.stdout).strip()[-300:]}")
+        tmp.replace(path)
+    return path
