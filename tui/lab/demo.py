@@ -155,11 +155,12 @@ def _run_plain(client: docker.DockerClient, name: str, args: dict[str, Any], dem
 
 def _compose(demo: DemoSet, host: str | None, *args: str) -> None:
     """Run compose on the shipped file plus an override with this set's labels and names."""
+    names = {service: f"{demo.prefix}compose-{service}" for service in COMPOSE_SERVICES}
     override: dict[str, Any] = {
         "version": "2.4",
         "services": {
-            service: {"container_name": f"{demo.prefix}compose-{service}", "labels": demo.all_labels}
-            for service in COMPOSE_SERVICES
+            service: {"container_name": name, "labels": demo.all_labels}
+            for service, name in names.items()
         },
         "networks": {"default": {"labels": demo.all_labels}},
     }
