@@ -48,6 +48,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tui.lab.demo import demo_from_cli
 
+    if args.action is None:
+        raise LabError("say what to do with the demo containers: `demo up` or `demo down`.")
     return demo_from_cli(args.action, host=args.host)
 
 
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=_cmd_verify)
 
     demo = sub.add_parser("demo", help="sample containers to look at (local images only)")
+    demo.set_defaults(func=_cmd_demo, action=None)
     demo_actions = demo.add_subparsers(metavar="ACTION")
     demo_up = demo_actions.add_parser("up", help="start the demo containers (idempotent)")
     demo_up.set_defaults(func=_cmd_demo, action="up")
