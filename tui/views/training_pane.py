@@ -76,7 +76,7 @@ class TrainingPane(Vertical, can_focus=True):
         self.lab = lab
         self.current_run: TrainingRun | None = None
         self.running = False
-        self.phase = "idle"  # idle, building, training, verifying, done
+        self.phase = "idle"  # idle, keys, building, training, verifying, done
         self.tarball: Path | None = None
         self.build = BuildProgress()  # where the image build is, from its output
 
