@@ -45,6 +45,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return verify_from_cli(Path(args.path), host=args.host)
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tui.lab.demo import demo_from_cli
+
+    if args.action is None:
+        raise LabError("say what to do with the demo containers: `demo up` or `demo down`.")
+    return demo_from_cli(args.action, host=args.host)
+
+
 def _cmd_baseline_measure(args: argparse.Namespace) -> int:
     from tui.baseline.cli import measure_from_cli
 
@@ -95,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
     verify.add_argument("path", help="the model tarball")
     verify.set_defaults(func=_cmd_verify)
+
+    demo = sub.add_parser("demo", help="sample containers to look at (local images only)")
+    demo.set_defaults(func=_cmd_demo, action=None)
+    demo_actions = demo.add_subparsers(metavar="ACTION")
+    demo_up = demo_actions.add_parser("up", help="start the demo containers (idempotent)")
+    demo_up.set_defaults(func=_cmd_demo, action="up")
+    demo_down = demo_actions.add_parser("down", help="remove the demo containers, nothing else")
+    demo_down.set_defaults(func=_cmd_demo, action="down")
 
     baseline = sub.add_parser("baseline", help="the VM baseline").add_subparsers(metavar="ACTION")
     measure = baseline.add_parser(

@@ -13,6 +13,7 @@ from docker.errors import APIError, DockerException
 from tui.errors import LabError
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+CACHE_LINE = "---> Using cache"
 
 
 @dataclass
@@ -43,6 +44,50 @@ class BuildResult:
         return next(step for step in self.steps if fragment in step.instruction)
 
 
+@dataclass
+class BuildProgress:
+    """Where a classic-builder build is, from its output lines: step n of N, cached so far.
+
+    The builder prints `Step 3/20 : RUN …` as it starts a step and ` ---> Using cache` when the
+    step came from the cache; steps before the current one are done.
+    """
+
+    step: int = 0
+    total: int = 0
+    cached: int = 0
+    instruction: str = ""
+    current_cached: bool = False
+
+    def feed(self, line: str) -> bool:
+        """Take one output line; True when it moved the build on (a step or a cache hit)."""
+        match = _STEP.match(line.strip())
+        if match:
+            number, total, instruction = match.groups()
+            self.step, self.total, self.instruction = int(number), int(total), instruction
+            self.current_cached = False
+            return True
+        if line.strip() == CACHE_LINE and self.step and not self.current_cached:
+            self.current_cached = True
+            self.cached += 1
+            return True
+        return False
+
+    @property
+    def fraction(self) -> float:
+        """Steps done out of all steps (a cached step counts as done), 0 before the first."""
+        if not self.total:
+            return 0.0
+        done = self.step if self.current_cached else self.step - 1
+        return max(0.0, min(1.0, done / self.total))
+
+    def describe(self) -> str:
+        """`step 3 of 20 (2 cached): RUN …`."""
+        if not self.total:
+            return "sending the build context"
+        cached = f" ({self.cached} cached)" if self.cached else ""
+        return f"step {self.step} of {self.total}{cached}: {self.instruction}"
+
+
 def stream_build(
     client: docker.DockerClient,
     context: Path,
@@ -58,6 +103,7 @@ def stream_build(
     Raises LabError naming the failing step.
     """
     result = result if result is not None else BuildResult()
+    progress = BuildProgress()
     try:
         chunks = client.api.build(
             path=str(context),
@@ -81,12 +127,13 @@ def stream_build(
                 line = line.rstrip()
                 if not line:
                     continue
-                match = _STEP.match(line)
-                if match:
-                    number, total, instruction = match.groups()
-                    result.steps.append(BuildStep(int(number), int(total), instruction))
-                elif line.strip() == "---> Using cache" and result.steps:
-                    result.steps[-1].cached = True
+                if progress.feed(line):
+                    if progress.current_cached:
+                        result.steps[-1].cached = True
+                    else:
+                        result.steps.append(
+                            BuildStep(progress.step, progress.total, progress.instruction)
+                        )
                 result.lines.append(line)
                 yield line
     except APIError as exc:

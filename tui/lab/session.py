@@ -10,7 +10,10 @@ from typing import Protocol
 import docker
 
 from tui.engine.client import connect
+from tui.errors import LabError
+from tui.lab.demo import DemoSet, demo_down, demo_up
 from tui.lab.image import TRAINING_IMAGE
+from tui.lab.keys import init_keys, load_keys
 from tui.lab.run import RunEvent, TrainingRun
 from tui.lab.verify import Verdict, verify_tarball
 from tui.paths import LabPaths, lab_paths
@@ -28,6 +31,18 @@ class LabSession(Protocol):
         """A new run (not started) that reports through `on_event`."""
         ...
 
+    def has_keys(self) -> bool:
+        """Whether the demo signing key is there (a quick look at files)."""
+        ...
+
+    def create_keys(self) -> str:
+        """Make the demo signing key; say where it went."""
+        ...
+
+    def demo(self, action: str) -> list[str]:
+        """`up` or `down` the demo containers; one line per container."""
+        ...
+
     def verify(self, tarball: Path) -> Verdict:
         """The training image's verdict on a tarball."""
         ...
@@ -43,12 +58,14 @@ class DockerLab:
         *,
         image: str = TRAINING_IMAGE,
         labels: dict[str, str] | None = None,
+        demo_set: DemoSet | None = None,
     ) -> None:
         """Remember where things are; nothing talks to the engine yet."""
         self.host = host
         self._paths = paths or lab_paths()
         self.image = image
         self.labels = labels or {}
+        self.demo_set = demo_set or DemoSet()
         self._client: docker.DockerClient | None = None
         self._lock = threading.Lock()
 
@@ -74,3 +91,21 @@ class DockerLab:
         return verify_tarball(
             self._engine(), tarball, self._paths, image=self.image, labels=self.labels
         )
+
+    def has_keys(self) -> bool:
+        """Whether `keys init` has been run for this lab."""
+        try:
+            load_keys(self._paths)
+        except LabError:
+            return False
+        return True
+
+    def create_keys(self) -> str:
+        """`keys init` for this lab."""
+        return init_keys(self._paths).describe()
+
+    def demo(self, action: str) -> list[str]:
+        """Start or remove this lab's demo set."""
+        if action == "up":
+            return demo_up(self._engine(), self.demo_set, host=self.host)
+        return demo_down(self._engine(), self.demo_set)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -398,6 +398,28 @@ class ContainerLabApp(LessonApp):
                 ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
             )
 
+    def action_demo_up(self) -> None:
+        """Start the demo containers (local images only; what runs already is kept)."""
+        self.run_demo("up")
+
+    def action_demo_down(self) -> None:
+        """Remove the demo containers (by their label) and nothing else."""
+        self.run_demo("down")
+
+    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    def run_demo(self, action: str) -> None:
+        """The demo's Docker and Compose calls block: run them off the event loop."""
+        if self.lab is None:
+            self.post_message(ActionDone(f"demo {action}", "", "no lab configured"))
+            return
+        try:
+            lines = self.lab.demo(action)
+        except Exception as exc:  # LabError says what to do; anything else must not kill the app
+            self.post_message(ActionDone(f"demo {action}", "failed", str(exc)))
+            return
+        done = "started: see the Containers tab" if action == "up" else f"removed ({len(lines)})"
+        self.post_message(ActionDone("demo containers", done))
+
     def action_tab(self, tab: str) -> None:
         """Switch to a tab and focus the widget that takes its keys.
 
@@ -472,6 +494,14 @@ class ContainerLabApp(LessonApp):
         )
         yield SystemCommand(
             "Cancel training", "Stop the training container", training.action_cancel
+        )
+        yield SystemCommand(
+            "Start demo containers",
+            "A few labelled sample containers to look at (./lab demo up)",
+            self.action_demo_up,
+        )
+        yield SystemCommand(
+            "Remove demo containers", "Only those (./lab demo down)", self.action_demo_down
         )
         for tab in ("containers", "images", "training", "baseline", "volumes", "networks"):
             yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(self.action_tab, tab))

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Sparkline
+from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
@@ -45,6 +45,11 @@ STATE_STYLES = {
     "dead": "bold red",
     "removing": "magenta",
 }
+EMPTY_HINT = (
+    "No containers on this engine yet. For a few labelled samples to look at, run "
+    "[b]./lab demo up[/b] or pick [b]Start demo containers[/b] in the palette ([b]ctrl+p[/b]); "
+    "[b]./lab demo down[/b] removes them again."
+)
 STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
 COLUMNS = [
     ("name", "Name"),
@@ -105,10 +110,12 @@ class ContainersPane(Vertical):
         self.fresh: set[str] = set()  # containers with a sample not drawn yet
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
+        self.loaded = False  # a list came from the engine (an empty one shows the hint)
 
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
         yield Input(placeholder="filter: name, image, id or state", id="container-filter")
+        yield Static(EMPTY_HINT, id="containers-empty")
         table = KeyedTable(unique_column="name", id="containers-table")
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=STATS_WIDTHS.get(key))
@@ -136,6 +143,7 @@ class ContainersPane(Vertical):
     def set_containers(self, infos: list[ContainerInfo]) -> None:
         """Replace the whole list (after a load or a reconnect)."""
         self.infos = {info.id: info for info in infos}
+        self.loaded = True
         for gone in set(self.samples) - self.infos.keys():
             self.forget(gone)
         self.refresh_rows()
@@ -250,6 +258,9 @@ class ContainersPane(Vertical):
         with self.app.batch_update():
             self.table.sync(rows, self.rank, self.sort_reverse)
             self._label_sorted_column()
+        self.query_one("#containers-empty", Static).set_class(
+            self.loaded and not self.infos, "shown"
+        )
         self.show_stats()
 
     def _label_sorted_column(self) -> None:

@@ -15,13 +15,31 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Log, ProgressBar, Static
 
+from tui.engine.build import BuildProgress
 from tui.errors import LabError
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
 from tui.lab.session import LabSession
 from tui.lab.verify import Verdict
+from tui.views.confirm import ConfirmScreen
 
 MAX_LOG_LINES = 2000
 IDLE_TEXT = "Press [b]s[/b] to build the image and train a signed model; [b]c[/b] cancels."
+BUILD_SHARE = 0.3  # of the progress bar: the image build, then the training's own progress
+KEY_QUESTION = (
+    "No signing key yet. Create the demo key (RSA-3072, made here with gpg, kept in the "
+    "git-ignored .lab/) and train?"
+)
+DECLINED_TEXT = (
+    "No key was created. Press [b]s[/b] again to be asked again, or run [b]./lab keys init[/b]."
+)
+
+
+class KeyCreated(Message):
+    """The worker made the demo signing key."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__()
+        self.description = description
 
 
 class TrainingEvent(Message):
@@ -58,8 +76,9 @@ class TrainingPane(Vertical, can_focus=True):
         self.lab = lab
         self.current_run: TrainingRun | None = None
         self.running = False
-        self.phase = "idle"  # idle, building, training, verifying, done
+        self.phase = "idle"  # idle, keys, building, training, verifying, done
         self.tarball: Path | None = None
+        self.build = BuildProgress()  # where the image build is, from its output
 
     def compose(self) -> ComposeResult:
         """Status, progress bar, the result, then the build and container output."""
@@ -71,19 +90,39 @@ class TrainingPane(Vertical, can_focus=True):
     def _status(self, text: str) -> None:
         self.query_one("#training-status", Static).update(text)
 
+    def _bar(self, fraction: float) -> None:
+        self.query_one("#training-progress", ProgressBar).update(progress=fraction * 100)
+
     def action_start(self) -> None:
-        """Start a run unless one is going."""
+        """Start a run unless one is going; without a key, offer to create the demo key first."""
         if self.lab is None or self.running:
             self.app.notify("a training run is already going" if self.running else "no lab")
+            return
+        if not self.lab.has_keys():
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.begin(create_key=True)
+                else:
+                    self._status(DECLINED_TEXT)
+
+            self.app.push_screen(ConfirmScreen(KEY_QUESTION), answered)
+            return
+        self.begin()
+
+    def begin(self, *, create_key: bool = False) -> None:
+        """Clear the last run's output and start the worker."""
+        if self.lab is None or self.running:
             return
         self.running = True
         self.tarball = None
         self.query_one("#training-log", Log).clear()
         self.query_one("#training-result", Static).update("")
-        self.query_one("#training-progress", ProgressBar).update(progress=0)
-        self.phase = "building"
-        self._status("building the training image…")
-        self.train()
+        self._bar(0)
+        self.build = BuildProgress()
+        self.phase = "keys" if create_key else "building"
+        self._status("creating the demo signing key…" if create_key else "building the image…")
+        self.train(create_key)
 
     def action_cancel(self) -> None:
         """Stop the container; the run ends with no tarball."""
@@ -98,10 +137,12 @@ class TrainingPane(Vertical, can_focus=True):
             self.current_run.cancel()
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def train(self) -> None:
-        """Run, then verify the tarball in the training image; post everything back."""
+    def train(self, create_key: bool = False) -> None:
+        """(Make the key,) run, verify the tarball in the training image; post everything back."""
         assert self.lab is not None
         try:
+            if create_key:
+                self.post_message(KeyCreated(self.lab.create_keys()))
             run = self.lab.training_run(self._post_event)
             self.current_run = run
             outcome = run.run()
@@ -122,18 +163,21 @@ class TrainingPane(Vertical, can_focus=True):
         event = message.event
         log = self.query_one("#training-log", Log)
         if event.kind == "build":
-            if event.text.strip() == "---> Using cache":
+            if not self.build.feed(event.text):
+                return
+            if self.build.current_cached:
                 log.write_line("  (cached)")
-            elif event.text.startswith("Step "):
+            else:
                 log.write_line(f"build {event.text}")
+            self._bar(BUILD_SHARE * self.build.fraction)
+            self._status(escape(f"building the image: {self.build.describe()}"))
         elif event.kind == "start":
             self.phase = "training"
+            self._bar(BUILD_SHARE)
             self._status(f"training in container {escape(event.text)}…")
         elif event.kind == "progress" and event.progress is not None:
             progress = event.progress
-            self.query_one("#training-progress", ProgressBar).update(
-                progress=progress.progress * 100
-            )
+            self._bar(BUILD_SHARE + (1 - BUILD_SHARE) * progress.progress)
             self._status(escape(f"{progress.stage}: {progress.message}"))
             log.write_line(f"{progress.stage:>9} {progress.message}")
         elif event.kind == "log":
@@ -142,6 +186,12 @@ class TrainingPane(Vertical, can_focus=True):
             self.tarball = Path(event.text)
             self.phase = "verifying"
             self._status(escape(f"tarball appeared: {self.tarball.name}; verifying…"))
+
+    def on_key_created(self, message: KeyCreated) -> None:
+        """Say where the key went; the build starts next."""
+        self.phase = "building"
+        self.query_one("#training-log", Log).write_lines(message.description.splitlines())
+        self._status("demo signing key created; building the image…")
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         """Show the model and its verdict, or why there is none."""
@@ -156,7 +206,7 @@ class TrainingPane(Vertical, can_focus=True):
             self._status(f"[red]{escape(describe_failure(outcome))}[/red]")
             result.update(escape("\n".join(outcome.last_lines[-5:])))
             return
-        self.query_one("#training-progress", ProgressBar).update(progress=100)
+        self._bar(1)
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
         size = outcome.tarball.stat().st_size / 1024 if outcome.tarball.exists() else 0
         signature = (

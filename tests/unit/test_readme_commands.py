@@ -1,0 +1,103 @@
+"""README's commands are the ones a newcomer can type: `./lab …`, `docker …` or `docker-compose …`.
+
+Every command in README's ```bash blocks is classified here: the safe ones run for real through
+`./lab` (so uv and the venv need not be on PATH); the others are listed with why they are not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+README = PROJECT / "README.md"
+PREFIXES = ("./lab", "docker", "docker-compose")
+# Each runs for real; what the test then checks about its output.
+RUN = {
+    "./lab --help": "demo",
+    "./lab baseline show": "source",
+    "./lab keys init": "signing key",  # in a temporary project, see below
+}
+NOT_RUN = {
+    "./lab dashboard": "opens the interactive dashboard (tests/tui and tests/integration drive it)",
+    "./lab test": "runs this very suite",
+    "./lab demo up": "starts the machine's shared demo set; test_demo.py runs an isolated set",
+    "./lab train": "builds the image and trains a model (test_training_lab.py does, labelled)",
+    "./lab verify models/sports-classifier-*.tar.gz": "needs a trained model (test_tampering.py)",
+    "docker compose up --build training": "builds and trains (test_runtime_settings.py)",
+    "./lab baseline measure": "boots a QEMU VM for about a minute (test_baseline_measure.py)",
+}
+
+
+def readme_commands() -> list[str]:
+    """Every command line of README's bash blocks, without its trailing comment."""
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    commands = []
+    for block in blocks:
+        for line in block.splitlines():
+            command = line.split(" # ")[0].strip()
+            if command and not command.startswith("#"):
+                commands.append(command)
+    return commands
+
+
+def newcomer_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without the venv and without ~/.local/bin (where `pip install --user`
+    puts uv) on PATH: ./lab has to find both itself."""
+    drop = {str(Path.home() / ".local" / "bin")}
+    path = [p for p in os.environ["PATH"].split(":") if p not in drop and "/.venv/" not in p + "/"]
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    return {**env, "PATH": ":".join(path), **(extra or {})}
+
+
+def lab(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["./lab", *args],
+        cwd=PROJECT,
+        env=newcomer_env(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_readme_has_commands_and_every_one_starts_with_lab_or_docker():
+    commands = readme_commands()
+    assert len(commands) >= 10
+    wrong = [c for c in commands if c.split()[0] not in PREFIXES]
+    assert not wrong, f"README commands a newcomer cannot run as written: {wrong}"
+
+
+def test_every_readme_command_is_either_run_here_or_listed_with_a_reason():
+    unclassified = set(readme_commands()) - RUN.keys() - NOT_RUN.keys()
+    assert not unclassified, f"classify these README commands in this test: {unclassified}"
+
+
+@pytest.mark.parametrize("command", ["./lab --help", "./lab baseline show"])
+def test_safe_readme_commands_run(command: str):
+    result = lab(*command.split()[1:])
+    assert result.returncode == 0, result.stderr
+    assert RUN[command] in result.stdout.lower()
+
+
+def test_keys_init_makes_a_key_in_the_project_it_is_pointed_at(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services: {}\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    result = lab("keys", "init", env={"CONTAINER_LAB_PROJECT": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert RUN["./lab keys init"] in result.stdout
+    assert (tmp_path / ".lab" / "keys" / "signing-key.asc").is_file()
+    assert (tmp_path / ".lab" / "trusted-keys" / "keyname-to-fingerprint.json").is_file()
+
+
+@pytest.mark.parametrize("args", [[], ["nonsense"], ["--frobnicate"]])
+def test_unknown_or_missing_commands_get_one_line_and_status_2(args):
+    result = lab(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "./lab --help" in result.stderr
