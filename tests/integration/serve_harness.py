@@ -38,10 +38,7 @@ class Served:
     port: int
     token: str
     output: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    base: str  # the printed URL without the token: http://127.0.0.1:<port> by default
 
     @property
     def token_url(self) -> str:
@@ -83,17 +80,17 @@ def served(*flags: str) -> Iterator[Served]:
                 assert process.poll() is None, f"the server exited: {output.read_text()}"
                 assert time.monotonic() < deadline, f"no token URL printed: {output.read_text()}"
                 time.sleep(0.1)
-            assert found.group(1) == f"http://127.0.0.1:{port}", found.group(0)
-            _wait_listening(port, deadline)
-            yield Served(process, port, found.group(2), output)
+            assert found.group(1).endswith(f":{port}"), found.group(0)
+            _wait_listening(found.group(1).split("//")[1].rsplit(":", 1)[0], port, deadline)
+            yield Served(process, port, found.group(2), output, found.group(1))
         finally:
             _stop_group(process)
 
 
-def _wait_listening(port: int, deadline: float) -> None:
+def _wait_listening(address: str, port: int, deadline: float) -> None:
     while True:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            socket.create_connection((address.strip("[]"), port), timeout=5).close()
             return
         except OSError:
             assert time.monotonic() < deadline, "the server never listened"

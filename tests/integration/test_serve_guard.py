@@ -8,12 +8,15 @@ pass a request through on the old, unguarded server.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 
 import aiohttp
 import pytest
+from aiohttp import web
 
-from tests.integration.serve_harness import Served, served
+from tests.integration.serve_harness import SCRIPT, Served, served
 from tests.second_user import run_as, second_user
+from tui.views.serve import GuardedServer
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +36,11 @@ async def ws_status(url: str, **headers: str) -> int:
 
 
 async def get(url: str, **kwargs: object) -> tuple[int, str, aiohttp.ClientResponse]:
-    async with aiohttp.ClientSession() as session, session.get(url, **kwargs) as response:  # type: ignore[arg-type]
+    jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of IP-address hosts, as browsers do
+    async with (
+        aiohttp.ClientSession(cookie_jar=jar) as session,
+        session.get(url, **kwargs) as response,  # type: ignore[arg-type]
+    ):
         return response.status, await response.text(), response
 
 
@@ -158,3 +165,48 @@ def test_another_local_user_cannot_open_the_dashboard_websocket() -> None:
         # nor can it read the token from any command line on the machine
         processes = run_as(attacker, ["ps", "-eo", "args"])
         assert processes.returncode == 0 and server.token not in processes.stdout
+
+
+def test_bind_serves_its_own_name_and_still_wants_the_token() -> None:
+    """--bind 127.0.0.2 (another loopback address, standing in for a classroom LAN address)."""
+    with served("--bind", "127.0.0.2") as server:
+        assert server.base == f"http://127.0.0.2:{server.port}"
+
+        async def probe() -> None:
+            status, _, _ = await get(server.base + "/")
+            assert status == 403
+            status, page, _ = await get(server.token_url)
+            assert status == 200 and f"ws://127.0.0.2:{server.port}/ws" in page
+            ws = f"ws://127.0.0.2:{server.port}/ws?token={server.token}"
+            assert await ws_status(ws, Origin=server.base) == 101
+            assert await ws_status(ws, Origin=f"http://localhost:{server.port}") == 403
+
+        asyncio.run(probe())
+
+
+async def test_a_shared_bind_prints_that_the_token_grants_the_dashboard(capsys) -> None:
+    # Only the printed lines are checked: nothing listens on the documentation address.
+    await GuardedServer("true", bind="192.0.2.10", port=8123).on_startup(web.Application())
+    printed = capsys.readouterr().out
+    assert "http://192.0.2.10:8123/?token=" in printed
+    assert "warning:" in printed and "token" in printed and "--read-only" in printed
+    await GuardedServer("true", port=8123).on_startup(web.Application())
+    assert "warning" not in capsys.readouterr().out
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--bind", "0.0.0.0"], "bind to the address your students will type"),
+        (["--bind", "::"], "bind to the address your students will type"),
+        (["--max-sessions", "0"], "give at least 1"),
+        (["--port", "70000"], "not a TCP port"),
+    ],
+)
+def test_bad_serve_flags_get_one_line_and_status_2(flags: list[str], says: str) -> None:
+    result = subprocess.run(
+        [str(SCRIPT), "--serve", *flags], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and says in result.stderr, result.stderr

@@ -101,7 +101,12 @@ class GuardedServer(Server):
     @property
     def shared(self) -> bool:
         """True when the bind address is reachable from other machines."""
-        return self.host not in ("127.0.0.1", "localhost", "::1")
+        if self.host == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(self.host).is_loopback
+        except ValueError:  # a host name: other machines may resolve it
+            return True
 
     async def _make_app(self) -> web.Application:
         # The one private method used (hence textual-serve's upper bound in pyproject):
