@@ -73,6 +73,7 @@ def served(*flags: str) -> Iterator[Served]:
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its log is read while it runs
             )
         try:
             deadline = time.monotonic() + 60

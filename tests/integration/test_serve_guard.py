@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
 
 import aiohttp
 import pytest
@@ -84,6 +85,11 @@ def test_the_token_url_sets_a_strict_httponly_cookie_and_redirects_to_the_clean_
             assert f"ws://localhost:{server.port}/ws" in page
 
         asyncio.run(probe())
+        deadline = time.monotonic() + 60  # the access log shows the request, not the token
+        while '"GET /?token=' not in server.printed():
+            assert time.monotonic() < deadline, server.printed()
+            time.sleep(0.1)
+        assert server.printed().count(server.token) == 1, server.printed()  # the startup line
 
 
 def test_a_websocket_from_another_origin_is_refused_even_with_the_cookie() -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
+import re
 import secrets
 import shlex
 import sys
@@ -28,6 +30,7 @@ from tui.errors import LabError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
 PAGE = (
     "<!DOCTYPE html><html><head><title>Container Lab</title></head>"
     "<body style='font-family: monospace'><h1>{title}</h1><p>{text}</p></body></html>"
@@ -57,6 +60,19 @@ def check_bind(bind: str) -> str:
             "address: bind to the address your students will type (e.g. 192.168.1.10)"
         )
     return str(address)
+
+
+class _HideToken(logging.Filter):
+    """Access log lines show `token=…` instead of the token itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_IN_URL.sub(r"\1…", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                TOKEN_IN_URL.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 def _page(status: int, title: str, text: str) -> web.Response:
@@ -107,6 +123,11 @@ class GuardedServer(Server):
             return not ipaddress.ip_address(self.host).is_loopback
         except ValueError:  # a host name: other machines may resolve it
             return True
+
+    def initialize_logging(self) -> None:
+        """textual-serve's logging, with the token kept out of the access log."""
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").addFilter(_HideToken())
 
     async def _make_app(self) -> web.Application:
         # The one private method used (hence textual-serve's upper bound in pyproject):
