@@ -13,7 +13,15 @@ from tui.errors import LabError
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.views.app import run_app
 
-    return run_app(host=args.host, serve=args.serve, port=args.port, stats=args.stats)
+    return run_app(
+        host=args.host,
+        serve=args.serve,
+        port=args.port,
+        stats=args.stats,
+        bind=args.bind,
+        read_only=args.read_only,
+        max_sessions=args.max_sessions,
+    )
 
 
 def _cmd_engine_up(args: argparse.Namespace) -> int:
@@ -73,7 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", help="Docker engine address (default: $DOCKER_HOST or socket)")
     parser.add_argument("--serve", action="store_true", help="serve the dashboard in a browser")
-    parser.add_argument("--port", type=int, default=8000, help="port for --serve (localhost)")
+    parser.add_argument("--port", type=int, default=8000, help="port for --serve")
+    parser.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address for --serve (default 127.0.0.1; the printed token URL is still required)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=4,
+        metavar="N",
+        help="browser sessions --serve runs at once (one dashboard process each; default 4)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="watch only: no start, stop, kill, remove, shell or training (also with --serve)",
+    )
     parser.add_argument(
         "--stats",
         choices=("auto", "api", "cgroup"),

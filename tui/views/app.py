@@ -1,7 +1,7 @@
 """The Container Lab app: tabs for containers, images, training and the VM baseline.
 
 `create_app(backend)` is the one factory used by the CLI and the tests; `run_app` runs it in
-the terminal or serves it to a browser with textual-serve (bound to localhost).
+the terminal or serves it to browsers (tui/views/serve.py: a token, localhost by default).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import shlex
 import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -45,6 +44,7 @@ from tui.views.messages import (
     StatsWaiting,
 )
 from tui.views.prune_screen import PruneScreen
+from tui.views.read_only import APP_CHANGES, CONTAINER_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
 
@@ -94,11 +94,17 @@ class ContainerLabApp(LessonApp):
                     yield self.baseline_widget()
             with TabPane("Volumes [5]", id="volumes"):
                 yield VolumesPane(
-                    self.backend.volumes, self.backend.remove_volume, id="volumes-pane"
+                    self.backend.volumes,
+                    self.backend.remove_volume,
+                    self.allowed,
+                    id="volumes-pane",
                 )
             with TabPane("Networks [6]", id="networks"):
                 yield NetworksPane(
-                    self.backend.networks, self.backend.remove_network, id="networks-pane"
+                    self.backend.networks,
+                    self.backend.remove_network,
+                    self.allowed,
+                    id="networks-pane",
                 )
         yield Footer()
 
@@ -107,10 +113,14 @@ class ContainerLabApp(LessonApp):
         backend: DashboardBackend,
         clock: Callable[[], datetime] | None = None,
         lab: LabSession | None = None,
+        read_only: bool = False,
     ) -> None:
         """Hand it the engine's backend and, for the Training tab, the lab."""
         super().__init__(backend, clock=clock)
         self.lab = lab
+        self.read_only = read_only  # see allowed()
+        if read_only:
+            self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
 
     def training_widget(self) -> TrainingPane:
@@ -127,6 +137,21 @@ class ContainerLabApp(LessonApp):
             return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")  # type: ignore[return-value]
         except Exception as exc:  # the pane is someone else's; never let it stop the app
             return Static(f"VM baseline unavailable: {exc}", id="baseline-pane")
+
+    def allowed(self, what: str) -> bool:
+        """False, with a notice, when `what` would change something in read-only mode.
+
+        Every entry point that changes anything (container and image actions, the shell,
+        training) calls it first; guard a new action with `if not self.allowed("..."): return`.
+        """
+        if self.read_only:
+            self.notify(f"read-only: {what} is disabled", severity="warning")
+            return False
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the app's changing actions (APP_CHANGES) in read-only mode."""
+        return not (self.read_only and action in APP_CHANGES)
 
     @property
     def main_screen(self) -> Screen[None]:
@@ -342,7 +367,7 @@ class ContainerLabApp(LessonApp):
     def container_request(self, action: str, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
         info = self.containers.infos.get(container_id)
-        if info is None:
+        if info is None or (action in CONTAINER_CHANGES and not self.allowed(action)):
             return
         if action == "detail":
             self.push_screen(DetailScreen(info, self.clock, self.backend.processes))
@@ -372,6 +397,8 @@ class ContainerLabApp(LessonApp):
     def open_shell(self, container_id: str) -> None:
         """Suspend the app and run `docker exec -it … sh` in a running container."""
         info = self.containers.infos.get(container_id)
+        if not self.allowed("shell"):
+            return
         if info is None or info.state != "running":
             self.notify("a shell needs a running container", severity="warning")
             return
@@ -388,7 +415,7 @@ class ContainerLabApp(LessonApp):
         image = self.images.images.get(message.image_id)
         if message.action == "history":
             self.load_history(message.image_id)
-        elif message.action == "remove" and image is not None:
+        elif message.action == "remove" and image is not None and self.allowed("image removal"):
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -400,11 +427,13 @@ class ContainerLabApp(LessonApp):
 
     def action_demo_up(self) -> None:
         """Start the demo containers (local images only; what runs already is kept)."""
-        self.run_demo("up")
+        if self.allowed("demo"):
+            self.run_demo("up")
 
     def action_demo_down(self) -> None:
         """Remove the demo containers (by their label) and nothing else."""
-        self.run_demo("down")
+        if self.allowed("demo"):
+            self.run_demo("down")
 
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def run_demo(self, action: str) -> None:
@@ -449,7 +478,7 @@ class ContainerLabApp(LessonApp):
 
     def action_prune(self) -> None:
         """The prune preview: what each prune would free, then prune the ticked ones."""
-        if self.engine_up:
+        if self.engine_up and self.allowed("pruning"):
             self.push_screen(PruneScreen(self.backend.prune_plans, self.backend.prune))
 
     def action_toggle_help(self) -> None:
@@ -515,22 +544,34 @@ def create_app(
     backend: DashboardBackend,
     clock: Callable[[], datetime] | None = None,
     lab: LabSession | None = None,
+    read_only: bool = False,
 ) -> ContainerLabApp:
     """The dashboard, handed its backend (a real engine, or fixed data in tests) and its lab."""
-    return ContainerLabApp(backend, clock=clock, lab=lab)
+    return ContainerLabApp(backend, clock=clock, lab=lab, read_only=read_only)
 
 
 def run_app(
-    host: str | None = None, serve: bool = False, port: int = 8000, stats: str = "auto"
+    host: str | None = None,
+    serve: bool = False,
+    port: int = 8000,
+    stats: str = "auto",
+    *,
+    bind: str = "127.0.0.1",
+    read_only: bool = False,
+    max_sessions: int = 4,
 ) -> int:
-    """Run the dashboard in this terminal, or serve it on localhost with textual-serve."""
+    """Run the dashboard in this terminal, or serve it to browsers (tui/views/serve.py)."""
     if serve:
-        from textual_serve.server import Server
+        from tui.views.serve import serve_dashboard
 
-        command = [sys.executable, "-m", "tui.cli", "--stats", stats]
-        command += ["--host", host] if host else []
-        Server(shlex.join(command), host="localhost", port=port, title="Container Lab").serve()
-        return 0
-    app = create_app(DockerBackend(host, stats=stats), lab=DockerLab(host))
+        return serve_dashboard(
+            engine_host=host,
+            stats=stats,
+            bind=bind,
+            port=port,
+            max_sessions=max_sessions,
+            read_only=read_only,
+        )
+    app = create_app(DockerBackend(host, stats=stats), lab=DockerLab(host), read_only=read_only)
     app.run()
     return app.return_code or 0

@@ -21,6 +21,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
+from tui.views.read_only import CONTAINER_CHANGES, is_read_only
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
 # New samples are drawn this soon after they arrive, so that samples arriving together (API
@@ -346,6 +347,11 @@ class ContainersPane(Vertical):
         """Reverse the sort order."""
         self.sort_reverse = not self.sort_reverse
         self.refresh_rows()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that change a container in read-only mode."""
+        changes = action == "request" and bool(parameters) and parameters[0] in CONTAINER_CHANGES
+        return not (changes and is_read_only(self))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` on the selected container."""

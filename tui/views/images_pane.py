@@ -18,6 +18,7 @@ from tui.engine.containers import human_duration
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.stats import human_size
 from tui.views.keyed_table import KeyedTable
+from tui.views.read_only import is_read_only
 
 
 class ImagesPane(Vertical):
@@ -129,6 +130,10 @@ class ImagesPane(Vertical):
         self.sort_by = self.SORTS[(self.SORTS.index(self.sort_by) + 1) % len(self.SORTS)]
         self.notify(f"images sorted by {self.sort_by}")
         self.table.order(self.rank)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the image removal key in read-only mode."""
+        return not (action == "request" and parameters == ("remove",) and is_read_only(self))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` on the selected image."""

@@ -24,6 +24,7 @@ from textual.worker import Worker
 
 from tui.views.feeds import EngineApp
 from tui.views.lifecycle import being_removed
+from tui.views.read_only import allowed, is_read_only
 
 if TYPE_CHECKING:
     from tui.baseline.lesson import Lesson, LessonResult, UnitSample
@@ -125,7 +126,8 @@ class LessonApp(EngineApp):
 
     def on_engine_up(self) -> None:
         """Once per app: remove what an earlier, killed lesson left behind."""
-        if self.cleanup_worker is None:
+        # A read-only app (a class watching) changes nothing, an earlier lesson's leftovers included.
+        if self.cleanup_worker is None and not is_read_only(self):
             self.cleanup_worker = self.clean_lesson_leftovers()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -165,6 +167,8 @@ class LessonApp(EngineApp):
 
     def action_run_lesson(self) -> None:
         """Run the lesson in a worker, its phases and live figures on the VM baseline tab."""
+        if not allowed(self, "the lesson"):
+            return
         pane = self.baseline_pane()
         if pane is None:
             self.notify("the VM baseline tab is not available", severity="error")
@@ -203,6 +207,8 @@ class LessonApp(EngineApp):
 
     def action_stop_lesson(self) -> None:
         """Stop the lesson's container, sandbox and VM (in a worker: it takes a moment)."""
+        if not allowed(self, "stopping the lesson"):
+            return
         lesson = self.lesson
         if lesson is None:
             self.notify("no lesson is running")

@@ -21,6 +21,7 @@ from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
 from tui.lab.session import LabSession
 from tui.lab.verify import Verdict
 from tui.views.confirm import ConfirmScreen
+from tui.views.read_only import allowed, is_read_only
 
 MAX_LOG_LINES = 2000
 IDLE_TEXT = "Press [b]s[/b] to build the image and train a signed model; [b]c[/b] cancels."
@@ -93,8 +94,14 @@ class TrainingPane(Vertical, can_focus=True):
     def _bar(self, fraction: float) -> None:
         self.query_one("#training-progress", ProgressBar).update(progress=fraction * 100)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide Train and Cancel in read-only mode."""
+        return not (action in ("start", "cancel") and is_read_only(self))
+
     def action_start(self) -> None:
         """Start a run unless one is going; without a key, offer to create the demo key first."""
+        if not allowed(self, "training"):
+            return
         if self.lab is None or self.running:
             self.app.notify("a training run is already going" if self.running else "no lab")
             return
@@ -126,6 +133,8 @@ class TrainingPane(Vertical, can_focus=True):
 
     def action_cancel(self) -> None:
         """Stop the container; the run ends with no tarball."""
+        if not allowed(self, "cancelling training"):
+            return
         if self.running and self.current_run is not None:
             self._status("cancelling…")
             self.cancel_run()

@@ -1,0 +1,93 @@
+"""`--read-only`: every action that changes something is hidden and refused, looking still works.
+
+Pilot tests on fixed data (FixedBackend records every action it is asked for, so "nothing
+changed" is an empty list); the real engine and browser are in
+tests/integration/test_serve_guard.py.
+"""
+
+from dashboard_helpers import settled, until
+from fixed_backend import FixedBackend, fixed_clock
+
+from tui.views.app import create_app
+from tui.views.confirm import ConfirmScreen
+from tui.views.detail_screen import DetailScreen
+from tui.views.training_pane import TrainingPane
+
+CHANGING_KEYS = {
+    "u": "start",
+    "t": "stop",
+    "r": "restart",
+    "K": "kill",
+    "p": "pause",
+    "D": "remove",
+}
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def shown_keys(app) -> set[str]:
+    bindings = app.screen.active_bindings.values()
+    return {binding.key for _, binding, enabled, _ in bindings if enabled}
+
+
+async def test_read_only_hides_and_refuses_the_container_keys():
+    backend = FixedBackend()
+    app = create_app(backend, clock=fixed_clock, read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        assert app.sub_title == "read-only"
+        keys = shown_keys(app)
+        assert not {"u", "t", "r", "K", "p", "e", "D", "delete"} & keys, keys
+        assert "l" in keys and "enter" in keys  # looking is still allowed
+        for key in [*CHANGING_KEYS, "e", "y"]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmScreen), key
+        assert backend.actions == []
+        await pilot.press("enter")  # the detail view still opens
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+
+
+async def test_read_only_refuses_every_entry_point_with_a_notice():
+    backend = FixedBackend()
+    app = create_app(backend, clock=fixed_clock, read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        target = app.containers.table.cursor_key
+        for action in [*CHANGING_KEYS.values(), "shell"]:
+            app.container_request(action, target)  # what keys and the palette both reach
+        app.open_shell(target)
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        for title in ("Stop container", "Kill container", "Remove container", "Remove image"):
+            commands[title]()
+        app.images.table.move_cursor(row=0)
+        app.images.action_request("remove")
+        training = app.main_screen.query_one(TrainingPane)
+        training.action_start()
+        training.action_cancel()
+        await pilot.pause()
+        await until(pilot, lambda: len(notes(app)) >= 10)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert backend.actions == []
+        said = notes(app)
+        for what in ("stop", "kill", "remove", "shell", "image removal", "training"):
+            assert f"read-only: {what} is disabled" in said, said
+        assert "read-only: cancelling training is disabled" in said
+        assert not app.allowed("demo")
+        assert app.check_action("run_lesson", ()) is False
+
+
+async def test_without_read_only_the_keys_are_there_and_work():
+    backend = FixedBackend()
+    app = create_app(backend, clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        assert {"u", "t", "K", "e"} <= shown_keys(app)
+        assert app.allowed("stop") and app.check_action("run_lesson", ()) is True
+        target = app.containers.table.cursor_key
+        await pilot.press("t")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: backend.actions == [("stop", target)])

@@ -1,0 +1,27 @@
+"""Read-only mode (`--read-only`): what counts as a change, and the check the panes ask the app.
+
+The app decides (`ContainerLabApp.allowed`); every entry point that changes something asks it
+first, and `check_action` hides the keys of those actions from the footer and the key map.
+"""
+
+from __future__ import annotations
+
+from textual.dom import DOMNode
+
+# Container requests that change something; "detail" and "logs" only look.
+CONTAINER_CHANGES = frozenset(
+    {"start", "stop", "restart", "kill", "pause", "unpause", "remove", "shell"}
+)
+# The app's own actions that change something (hidden in read-only mode); add new ones here.
+APP_CHANGES = frozenset({"demo_up", "demo_down", "run_lesson", "stop_lesson", "prune"})
+
+
+def is_read_only(node: DOMNode) -> bool:
+    """True when the node's app runs read-only."""
+    return bool(getattr(node.app, "read_only", False))
+
+
+def allowed(node: DOMNode, what: str) -> bool:
+    """Ask the node's app whether `what` may run; it says why not in read-only mode."""
+    check = getattr(node.app, "allowed", None)
+    return True if check is None else bool(check(what))
