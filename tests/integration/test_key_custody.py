@@ -21,10 +21,11 @@ from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import copy_lab
 from tests.second_user import SecondUser, run_as, second_user
+from tui.errors import LabError
 from tui.lab.identity import LabIdentity, ensure_identity, free_identity, load_identity
 from tui.lab.keys import load_keys
 from tui.lab.run import RunOutcome, TrainingRun, describe_failure
-from tui.lab.run_secrets import runs_dir
+from tui.lab.run_secrets import run_secrets, runs_dir
 from tui.lab.verify import verify_tarball
 from tui.paths import LabPaths
 
@@ -135,3 +136,15 @@ def test_user_id_is_honoured(docker_client: docker.DockerClient, root_lab: LabPa
         chosen.gid,
     )
     assert load_keys(root_lab).secret_key.stat().st_uid == os.geteuid()
+
+
+def test_a_planted_runs_folder_is_refused(root_lab: LabPaths, tmp_path: Path) -> None:
+    """A `.lab/run` someone else made (or a link to their folder) never receives a key copy."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    runs_dir(root_lab).symlink_to(elsewhere)
+    identity = load_identity(root_lab.env_file)
+    copy = run_secrets(root_lab, load_keys(root_lab), identity)
+    with pytest.raises(LabError, match="not a folder of yours"), copy:
+        pass
+    assert not list(elsewhere.iterdir())

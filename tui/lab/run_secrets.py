@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,11 @@ def run_secrets(paths: LabPaths, keys: LabKeys, identity: LabIdentity) -> Iterat
     check_handable(identity)
     parent = runs_dir(paths)
     parent.mkdir(mode=0o700, exist_ok=True)
+    info = parent.lstat()
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+        raise LabError(
+            f"{parent} is not a folder of yours (owner uid {info.st_uid}): remove it and retry."
+        )
     parent.chmod(0o700)
     folder = Path(tempfile.mkdtemp(prefix="", dir=parent))  # 700, a name nobody can guess
     try:
