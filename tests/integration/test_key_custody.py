@@ -148,3 +148,27 @@ def test_a_planted_runs_folder_is_refused(root_lab: LabPaths, tmp_path: Path) ->
     with pytest.raises(LabError, match="not a folder of yours"), copy:
         pass
     assert not list(elsewhere.iterdir())
+
+
+def test_a_run_copy_is_the_container_uids_alone_and_goes_away(root_lab: LabPaths) -> None:
+    """The copy: 700 folder, 400 files, owned by the container's uid; a killed run's is swept."""
+    left = runs_dir(root_lab) / "left-by-a-killed-run"
+    left.mkdir(parents=True)
+    os.utime(left, (0, 0))
+    identity = load_identity(root_lab.env_file)
+    with run_secrets(root_lab, load_keys(root_lab), identity) as copy:
+        assert not left.exists()
+        for path, mode in (
+            (copy.folder, 0o700),
+            (copy.secret_key, 0o400),
+            (copy.passphrase, 0o400),
+        ):
+            info = path.stat()
+            assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (
+                identity.uid,
+                identity.gid,
+                mode,
+            )
+        assert copy.secret_key.read_bytes() == load_keys(root_lab).secret_key.read_bytes()
+    assert not copy.folder.exists()
+    assert stat.S_IMODE(runs_dir(root_lab).stat().st_mode) == 0o700

@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from tui.errors import LabError
 from tui.lab.identity import LabIdentity, hand_over
 from tui.lab.keys import PASSPHRASE_FILE, SECRET_KEY_FILE, LabKeys
 from tui.paths import LabPaths
+
+STALE_SECONDS = 24 * 3600  # no run holds its copy this long
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ def run_secrets(paths: LabPaths, keys: LabKeys, identity: LabIdentity) -> Iterat
             f"{parent} is not a folder of yours (owner uid {info.st_uid}): remove it and retry."
         )
     parent.chmod(0o700)
+    for stale in parent.iterdir():  # copies a killed run could not remove
+        if time.time() - stale.lstat().st_mtime > STALE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="", dir=parent))  # 700, a name nobody can guess
     try:
         for source in (keys.secret_key, keys.passphrase):
