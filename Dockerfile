@@ -3,7 +3,7 @@
 # so a code-only change rebuilds only the last layers. The classic builder builds it (docker-py
 # has no BuildKit), so nothing here needs BuildKit syntax.
 ARG BASE_IMAGE=debian:bookworm-slim
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS system-packages
 
 LABEL org.opencontainers.image.title="container-lab-training" \
       org.opencontainers.image.description="Trains the sports classifier and signs it with special_k" \
@@ -13,18 +13,19 @@ LABEL org.opencontainers.image.title="container-lab-training" \
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # Debian's python3-gpg supplies the GnuPG bindings special_k needs (PyPI's gpg does not build).
+# The versions are pinned in training/debian-packages.lock; when a Debian point release has
+# dropped a pinned version from the archive, the build installs the candidate and says so
+# (`debian-pins:` on the build log) instead of failing. What was installed is recorded in
+# /usr/share/container-lab/debian-packages.lock, which a test compares with the lock.
+# DEBIAN_PIN_OVERRIDES="name=version ..." replaces pins for one build.
 ARG DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-        ca-certificates=20250419~deb12u2 \
-        gpg=2.2.40-1.1+deb12u2 \
-        gpg-agent=2.2.40-1.1+deb12u2 \
-        python3=3.11.2-1+b1 \
-        python3-gpg=1.18.0-3+deb12u1 \
-        python3-venv=3.11.2-1+b1 \
- && apt-get clean \
- && rm -rf /var/lib/apt/lists/*
+ARG DEBIAN_PIN_OVERRIDES=""
+COPY training/debian-packages.lock training/install-debian-packages.sh /tmp/debian/
+RUN /tmp/debian/install-debian-packages.sh /tmp/debian/debian-packages.lock \
+        /usr/share/container-lab/debian-packages.lock \
+ && rm -r /tmp/debian
 
+FROM system-packages
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -42,9 +42,13 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from tui.lab.identity import parse_user_id
     from tui.lab.run import train_from_cli
 
-    return train_from_cli(host=args.host, rebuild=args.rebuild, compose=args.compose)
+    identity = parse_user_id(args.user_id) if args.user_id else None
+    return train_from_cli(
+        host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
+    )
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -124,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="build the image and train a signed model")
     train.add_argument("--rebuild", action="store_true", help="build without the layer cache")
     train.add_argument("--compose", action="store_true", help="run through docker compose")
+    train.add_argument(
+        "--user-id",
+        metavar="UID[:GID]",
+        help="run the container as (and give models/ to) these ids instead of .env's",
+    )
     train.set_defaults(func=_cmd_train)
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")

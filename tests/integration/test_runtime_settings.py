@@ -17,10 +17,11 @@ from tui.lab.container_spec import training_config
 from tui.lab.identity import ensure_identity
 from tui.lab.keys import load_keys
 from tui.lab.run import prepare_models_dir
+from tui.lab.run_secrets import RunSecrets, run_secrets
 from tui.paths import LabPaths
 
 
-def assert_hardened(attrs: dict[str, Any], uid: int, gid: int) -> None:
+def assert_hardened(attrs: dict[str, Any], uid: int, gid: int, secrets: RunSecrets) -> None:
     """The settings both ways of starting the service must give the container."""
     host = attrs["HostConfig"]
     assert attrs["Config"]["User"] == f"{uid}:{gid}"
@@ -41,6 +42,9 @@ def assert_hardened(attrs: dict[str, Any], uid: int, gid: int) -> None:
     assert mounts["/trusted-keys"]["RW"] is False
     assert mounts["/run/secrets/signing_key"]["RW"] is False
     assert mounts["/run/secrets/signing_passphrase"]["RW"] is False
+    # The key comes from the run's own copy, never from .lab/keys itself.
+    assert mounts["/run/secrets/signing_key"]["Source"] == str(secrets.secret_key)
+    assert mounts["/run/secrets/signing_passphrase"]["Source"] == str(secrets.passphrase)
     assert not any("docker.sock" in m["Source"] for m in attrs["Mounts"])
 
 
@@ -49,12 +53,16 @@ def test_sdk_container_is_hardened(
 ) -> None:
     identity = ensure_identity(lab.env_file)
     prepare_models_dir(lab.models, identity)
-    config = training_config(TEST_IMAGE_TAG, lab.data, lab.models, load_keys(lab), identity, LABELS)
-    container = docker_client.containers.create(**config)
-    try:
-        assert_hardened(container.attrs, identity.uid, identity.gid)
-    finally:
-        container.remove(force=True)
+    keys = load_keys(lab)
+    with run_secrets(lab, keys, identity) as secrets:
+        config = training_config(
+            TEST_IMAGE_TAG, lab.data, lab.models, keys, secrets, identity, LABELS
+        )
+        container = docker_client.containers.create(**config)
+        try:
+            assert_hardened(container.attrs, identity.uid, identity.gid, secrets)
+        finally:
+            container.remove(force=True)
 
 
 @pytest.mark.slow
@@ -70,18 +78,20 @@ def test_compose_service_is_hardened_and_trains(
     before = set(lab.models.glob("*.tar.gz")) if lab.models.exists() else set()
     env = {"LAB_IMAGE": TEST_IMAGE_TAG}
     try:
-        subprocess.run(
-            compose_args(lab, "-p", project, "up", "--no-start", "training"),
-            cwd=lab.project,
-            check=True,
-            capture_output=True,
-            env=_env(env),
-        )
-        created = docker_client.containers.list(
-            all=True, filters={"label": f"com.docker.compose.project={project}"}
-        )
-        assert len(created) == 1
-        assert_hardened(created[0].attrs, identity.uid, identity.gid)
+        with run_secrets(lab, load_keys(lab), identity) as secrets:
+            subprocess.run(
+                compose_args(lab, "-p", project, "up", "--no-start", "training"),
+                cwd=lab.project,
+                check=True,
+                capture_output=True,
+                env=_env({**env, "LAB_SECRETS_DIR": str(secrets.folder)}),
+            )
+            created = docker_client.containers.list(
+                all=True, filters={"label": f"com.docker.compose.project={project}"}
+            )
+            assert len(created) == 1
+            assert_hardened(created[0].attrs, identity.uid, identity.gid, secrets)
+            created[0].remove(force=True)
         assert compose_train(lab, project_name=project, extra_env=env) == 0
     finally:
         subprocess.run(

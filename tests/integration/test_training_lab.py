@@ -182,7 +182,7 @@ def test_a_code_only_change_reuses_the_dependency_layers(
         buildargs=buildargs,
         labels=LABELS,
     )
-    assert result.step_for("apt-get install").cached
+    assert result.step_for("install-debian-packages.sh").cached
     assert result.step_for("pip install").cached
     assert result.step_for("useradd").cached
     assert not result.step_for("COPY training/ /app/training/").cached

@@ -30,6 +30,10 @@ NOT_RUN = {
     "./lab verify models/sports-classifier-*.tar.gz": "needs a trained model (test_tampering.py)",
     "docker compose up --build training": "builds and trains (test_runtime_settings.py)",
     "./lab baseline measure": "boots a QEMU VM for about a minute (test_baseline_measure.py)",
+    "./lab baseline measure --image container-lab/training:latest": (
+        "the same lesson on the training image, which a newcomer builds first with ./lab train"
+    ),
+    "./lab train --compose": "builds and trains through Compose (test_runtime_settings.py)",
 }
 
 

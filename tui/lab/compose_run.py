@@ -6,9 +6,10 @@ import os
 import subprocess
 
 from tui.engine.compose import compose_command
-from tui.lab.identity import ensure_identity
+from tui.lab.identity import LabIdentity, ensure_identity
 from tui.lab.keys import load_keys
 from tui.lab.run import prepare_models_dir
+from tui.lab.run_secrets import check_handable, run_secrets
 from tui.paths import LabPaths
 
 
@@ -25,25 +26,40 @@ def compose_args(paths: LabPaths, *extra: str) -> list[str]:
 
 
 def compose_train(
-    paths: LabPaths, project_name: str | None = None, extra_env: dict[str, str] | None = None
+    paths: LabPaths,
+    project_name: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    identity: LabIdentity | None = None,
 ) -> int:
-    """`up --build` the training service and return its exit code, then remove the container."""
-    load_keys(paths)
-    identity = ensure_identity(paths.env_file)
+    """`up --build` the training service and return its exit code, then remove the container.
+
+    The service gets the run's copy of the key (LAB_SECRETS_DIR), as `container-lab train` does,
+    and `identity` (`--user-id`) through USER_ID and GROUP_ID, which win over .env.
+    """
+    keys = load_keys(paths)
+    identity = ensure_identity(paths.env_file, identity)
+    check_handable(identity)
     prepare_models_dir(paths.models, identity)
     name = ["-p", project_name] if project_name else []
-    env = {**os.environ, **(extra_env or {})}
-    up = subprocess.run(
-        compose_args(paths, *name, "up", "--build", "--exit-code-from", "training", "training"),
-        cwd=paths.project,
-        env=env,
-        check=False,
-    )
-    subprocess.run(
-        compose_args(paths, *name, "down"),
-        cwd=paths.project,
-        env=env,
-        check=False,
-        capture_output=True,
-    )
+    with run_secrets(paths, keys, identity) as secrets:
+        env = {
+            **os.environ,
+            "USER_ID": str(identity.uid),
+            "GROUP_ID": str(identity.gid),
+            **(extra_env or {}),
+            "LAB_SECRETS_DIR": str(secrets.folder),
+        }
+        up = subprocess.run(
+            compose_args(paths, *name, "up", "--build", "--exit-code-from", "training", "training"),
+            cwd=paths.project,
+            env=env,
+            check=False,
+        )
+        subprocess.run(
+            compose_args(paths, *name, "down"),
+            cwd=paths.project,
+            env=env,
+            check=False,
+            capture_output=True,
+        )
     return up.returncode

@@ -12,6 +12,7 @@ from docker.types import Mount
 
 from tui.lab.identity import LabIdentity
 from tui.lab.keys import LabKeys
+from tui.lab.run_secrets import RunSecrets
 
 MEMORY_LIMIT = "1g"
 NANO_CPUS = 1_500_000_000  # 1.5 CPUs
@@ -42,16 +43,25 @@ def training_config(
     data: Path,
     models: Path,
     keys: LabKeys,
+    secrets: RunSecrets,
     identity: LabIdentity,
     labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for `containers.create` that train into `models`."""
+    """Keyword arguments for `containers.create` that train into `models`.
+
+    The private key comes from the run's own copy (`secrets`), never from .lab/keys itself.
+    """
     mounts = [
         Mount("/data", str(data), type="bind", read_only=True),
         Mount("/models", str(models), type="bind", read_only=False),
         Mount("/trusted-keys", str(keys.trusted_dir), type="bind", read_only=True),
-        Mount("/run/secrets/signing_key", str(keys.secret_key), type="bind", read_only=True),
-        Mount("/run/secrets/signing_passphrase", str(keys.passphrase), type="bind", read_only=True),
+        Mount("/run/secrets/signing_key", str(secrets.secret_key), type="bind", read_only=True),
+        Mount(
+            "/run/secrets/signing_passphrase",
+            str(secrets.passphrase),
+            type="bind",
+            read_only=True,
+        ),
     ]
     return {
         "image": image,

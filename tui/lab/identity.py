@@ -1,20 +1,27 @@
 """Who the lab's files belong to: USER_ID and GROUP_ID, kept in the project's .env.
 
 The container never runs as root. When the caller is not root, the ids are the caller's; when the
-caller is root (sudo, CI), they are $SUDO_UID/$SUDO_GID, else the project folder's owner, else
-1000, and the lab hands its folders to that user.
+caller is root (sudo, CI), they are $SUDO_UID/$SUDO_GID, else the project folder's owner when that
+is not root, else an id no account on this machine has (the first free one from 20000): no file of
+the lab is ever handed to an account that did not run it. `--user-id UID[:GID]` or USER_ID and
+GROUP_ID in .env name another one. Only models/ (and a run's copy of the key) go to that user.
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tui.errors import LabError
 
-FALLBACK_ID = 1000
+# Where an unused id is looked for: above what useradd hands out on most machines; every
+# candidate is checked against passwd and group all the same.
+FREE_ID_START = 20000
+FREE_ID_END = 60000
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -31,18 +38,69 @@ class LabIdentity:
         return f"{self.uid}:{self.gid}"
 
 
+def _known_uid(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def _known_gid(gid: int) -> bool:
+    try:
+        grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return True
+
+
+def free_identity() -> LabIdentity:
+    """The first id from FREE_ID_START that is neither a user's nor a group's on this machine."""
+    for candidate in range(FREE_ID_START, FREE_ID_END):
+        if not _known_uid(candidate) and not _known_gid(candidate):
+            return LabIdentity(candidate, candidate)
+    raise LabError(
+        f"no free uid between {FREE_ID_START} and {FREE_ID_END}: "
+        "name one with `--user-id UID[:GID]` or USER_ID/GROUP_ID in .env."
+    )
+
+
 def default_identity(project: Path) -> LabIdentity:
-    """The caller's ids, or a non-root stand-in when the caller is root."""
+    """The caller's ids; as root, the sudo caller's, the folder owner's or an unused id."""
     uid, gid = os.getuid(), os.getgid()
     if uid != 0:
         return LabIdentity(uid, gid)
     sudo_uid, sudo_gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
-    if sudo_uid.isdigit() and sudo_gid.isdigit() and int(sudo_uid) != 0:
+    if sudo_uid.isdigit() and sudo_gid.isdigit() and int(sudo_uid) != 0 and int(sudo_gid) != 0:
         return LabIdentity(int(sudo_uid), int(sudo_gid))
     owner = project.stat()
-    if owner.st_uid != 0 and owner.st_gid != 0:
-        return LabIdentity(owner.st_uid, owner.st_gid)
-    return LabIdentity(FALLBACK_ID, FALLBACK_ID)
+    if owner.st_uid != 0:
+        if owner.st_gid != 0:
+            return LabIdentity(owner.st_uid, owner.st_gid)
+        with_group = _primary_gid(owner.st_uid)
+        if with_group:
+            return LabIdentity(owner.st_uid, with_group)
+    return free_identity()
+
+
+def _primary_gid(uid: int) -> int:
+    """The account's primary group, 0 when it has none (or it is root's)."""
+    try:
+        return pwd.getpwuid(uid).pw_gid
+    except KeyError:
+        return 0
+
+
+def parse_user_id(text: str) -> LabIdentity:
+    """`UID[:GID]` as `--user-id` takes it; GID defaults to the account's group, else to UID."""
+    uid_text, _, gid_text = text.partition(":")
+    if not uid_text.isdigit() or (gid_text and not gid_text.isdigit()):
+        raise LabError(f"--user-id {text!r} is not UID[:GID]: give numbers, e.g. `--user-id 1500`.")
+    uid = int(uid_text)
+    gid = int(gid_text) if gid_text else (_primary_gid(uid) or uid)
+    if not (0 < uid < 2**31 and 0 < gid < 2**31):
+        raise LabError(f"--user-id {text!r} names root or an id out of range: give ids from 1.")
+    return LabIdentity(uid, gid)
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
@@ -81,17 +139,21 @@ def load_identity(env_file: Path) -> LabIdentity:
     )
 
 
-def ensure_identity(env_file: Path) -> LabIdentity:
-    """Load the ids from .env, creating it with the default ids when it is missing."""
+def ensure_identity(env_file: Path, override: LabIdentity | None = None) -> LabIdentity:
+    """The ids from `override`, else from .env, writing .env when it is missing.
+
+    `override` (`--user-id`) wins for this run and is what a missing .env gets; an existing
+    .env is left alone.
+    """
     if not env_file.exists():
-        identity = default_identity(env_file.parent)
+        identity = override or default_identity(env_file.parent)
         env_file.write_text(
             "# Written by container-lab: the training container runs as this user and group,\n"
             "# so the models it writes belong to them.\n"
             f"USER_ID={identity.uid}\nGROUP_ID={identity.gid}\n"
         )
         return identity
-    return load_identity(env_file)
+    return override or load_identity(env_file)
 
 
 def hand_over(path: Path, identity: LabIdentity) -> None:

@@ -1,14 +1,17 @@
 """The demo signing key: made fresh with gpg in batch mode, kept in the git-ignored lab folder.
 
-.lab/keys/           signing-key.asc (armoured, passphrase-protected) and passphrase: private,
-                     reach the container only at run time, read-only
-.lab/trusted-keys/   special_k's SERIALIZATION_TRUSTED_KEYS_DIR: container-lab.pub.asc,
-                     trustdb.txt, keyname-to-fingerprint.json
+.lab/                700, owned by whoever ran `keys init` (never handed to the container's uid)
+.lab/keys/           700: signing-key.asc (armoured, passphrase-protected) and passphrase, 600;
+                     a run gets a copy of them (tui.lab.run_secrets), never these files
+.lab/trusted-keys/   755, files 644, writable by its owner only: special_k's
+                     SERIALIZATION_TRUSTED_KEYS_DIR (container-lab.pub.asc, trustdb.txt,
+                     keyname-to-fingerprint.json)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.errors import LabError
-from tui.lab.identity import LabIdentity, ensure_identity, hand_over
+from tui.lab.identity import ensure_identity
 from tui.paths import LabPaths
 
 SECRET_KEY_FILE = "signing-key.asc"
@@ -66,7 +69,10 @@ def load_keys(paths: LabPaths) -> LabKeys:
     mapping_file = paths.trusted_keys / "keyname-to-fingerprint.json"
     for required in (secret, passphrase, mapping_file, paths.trusted_keys / "trustdb.txt"):
         if not required.is_file():
+            _refuse_unreachable(paths, required)
             raise LabError(f"missing {required}: run `container-lab keys init`.")
+    for private in (paths.keys, secret, passphrase):
+        _check_private(private)
     try:
         mapping = json.loads(mapping_file.read_text())
         fingerprint = mapping[PUBLIC_KEY_FILE]
@@ -77,11 +83,31 @@ def load_keys(paths: LabPaths) -> LabKeys:
     return LabKeys(fingerprint, secret, passphrase, paths.trusted_keys)
 
 
+def _refuse_unreachable(paths: LabPaths, required: Path) -> None:
+    """A clear line when the file may exist but belongs to someone else's lab folder."""
+    for folder in (paths.lab, required.parent):
+        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+            raise LabError(
+                f"{folder} belongs to uid {folder.stat().st_uid}, not to you: run the lab as "
+                f"that user, or remove {paths.lab} and run `container-lab keys init`."
+            )
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a key that others may read or that someone else could have replaced."""
+    info = path.stat()
+    if info.st_mode & 0o077 or info.st_uid != os.geteuid():
+        raise LabError(
+            f"{path} is not private to you (owner uid {info.st_uid}, mode "
+            f"{info.st_mode & 0o777:o}): run `container-lab keys init --force` to make new keys."
+        )
+
+
 def init_keys(paths: LabPaths, *, force: bool = False) -> LabKeys:
     """Make a fresh passphrase-protected signing key and the trusted-keys folder."""
     if (paths.keys / SECRET_KEY_FILE).exists() and not force:
         return load_keys(paths)
-    identity = ensure_identity(paths.env_file)
+    ensure_identity(paths.env_file)  # Compose reads USER_ID and GROUP_ID from .env
     passphrase = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="container-lab-gnupg-") as tmp:
         home = Path(tmp)
@@ -103,33 +129,47 @@ def init_keys(paths: LabPaths, *, force: bool = False) -> LabKeys:
                 capture_output=True,
                 check=False,
             )
-    _write_private(paths, identity, secret, passphrase)
-    _write_trusted(paths, identity, fingerprint, public)
+    _write_private(paths, secret, passphrase)
+    _write_trusted(paths, fingerprint, public)
     return load_keys(paths)
 
 
-def _write_private(paths: LabPaths, identity: LabIdentity, secret: str, passphrase: str) -> None:
+def _own_folder(folder: Path, mode: int) -> None:
+    """Create `folder` (or take back one an older lab handed away) for the caller, at `mode`."""
+    folder.mkdir(mode=mode, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(folder, os.geteuid(), os.getegid(), follow_symlinks=False)
+    try:
+        folder.chmod(mode)
+    except PermissionError as exc:
+        raise LabError(
+            f"{folder} belongs to uid {folder.stat().st_uid}: run as that user or remove it."
+        ) from exc
+
+
+def _write_private(paths: LabPaths, secret: str, passphrase: str) -> None:
     for folder in (paths.lab, paths.keys):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        folder.chmod(0o700)
-        hand_over(folder, identity)
+        _own_folder(folder, 0o700)
     for name, content in ((SECRET_KEY_FILE, secret), (PASSPHRASE_FILE, passphrase + "\n")):
         target = paths.keys / name
         target.unlink(missing_ok=True)
-        target.touch(mode=0o600)
-        target.write_text(content)
-        hand_over(target, identity)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(content)
 
 
-def _write_trusted(paths: LabPaths, identity: LabIdentity, fingerprint: str, public: str) -> None:
+def _write_trusted(paths: LabPaths, fingerprint: str, public: str) -> None:
     folder = paths.trusted_keys
-    if folder.exists():
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
         shutil.rmtree(folder)  # keys of an earlier init are no longer trusted
     folder.mkdir(mode=0o755)
+    folder.chmod(0o755)  # whatever the umask: the container's uid reads, only the owner writes
     (folder / PUBLIC_KEY_FILE).write_text(public)
     (folder / "trustdb.txt").write_text(f"{fingerprint}:6:\n")
     (folder / "keyname-to-fingerprint.json").write_text(
         json.dumps({PUBLIC_KEY_FILE: fingerprint}, indent=2) + "\n"
     )
-    for entry in (folder, *folder.iterdir()):
-        hand_over(entry, identity)
+    for entry in folder.iterdir():
+        entry.chmod(0o644)

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import docker
 from docker.errors import APIError, DockerException, NotFound
@@ -28,6 +28,7 @@ from tui.lab.identity import LabIdentity, ensure_identity, hand_over
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
 from tui.lab.progress import Progress, parse_progress
+from tui.lab.run_secrets import check_handable, run_secrets
 from tui.lab.watch import TarballWatcher
 from tui.paths import LabPaths, lab_paths
 
@@ -86,14 +87,19 @@ class TrainingRun:
         image: str = TRAINING_IMAGE,
         labels: dict[str, str] | None = None,
         on_event: Callable[[RunEvent], None] | None = None,
+        identity: LabIdentity | None = None,
     ) -> None:
-        """Prepare a run; nothing touches the engine until run()."""
+        """Prepare a run; nothing touches the engine until run().
+
+        `identity` (`--user-id`) overrides USER_ID and GROUP_ID from .env for this run.
+        """
         self.client = client
         self.paths = paths
         self.rebuild = rebuild
         self.image = image
         self.labels = labels or {}
         self.on_event = on_event or (lambda event: None)
+        self.identity = identity
         self.container_id: str | None = None
         self._cancelled = threading.Event()
         self._watcher: TarballWatcher | None = None
@@ -106,7 +112,8 @@ class TrainingRun:
         """Build if needed, train, and return once the tarball is in place or the run failed."""
         started = time.monotonic()
         keys = load_keys(self.paths)
-        identity = ensure_identity(self.paths.env_file)
+        identity = ensure_identity(self.paths.env_file, self.identity)
+        check_handable(identity)
         prepare_models_dir(self.paths.models, identity)
         if not self.paths.data.is_dir():
             raise LabError(f"no corpus at {self.paths.data}: run from the project folder.")
@@ -121,10 +128,18 @@ class TrainingRun:
         )
         if self._cancelled.is_set():
             return RunOutcome(cancelled=True, seconds=time.monotonic() - started)
-        config = training_config(
-            self.image, self.paths.data, self.paths.models, keys, identity, self.labels
-        )
         outcome = RunOutcome()
+        with run_secrets(self.paths, keys, identity) as secrets:
+            config = training_config(
+                self.image, self.paths.data, self.paths.models, keys, secrets, identity, self.labels
+            )
+            self._train(config, outcome)
+        outcome.seconds = time.monotonic() - started
+        outcome.cancelled = self._cancelled.is_set()
+        return outcome
+
+    def _train(self, config: dict[str, Any], outcome: RunOutcome) -> None:
+        """Create and start the container, follow it until the tarball or its end, remove it."""
         with TarballWatcher(self.paths.models) as watcher:
             self._watcher = watcher
             try:
@@ -146,9 +161,6 @@ class TrainingRun:
                 streamer.join(timeout=EXIT_GRACE_SECONDS if tarball else None)
             finally:
                 self._finish(container, outcome)
-        outcome.seconds = time.monotonic() - started
-        outcome.cancelled = self._cancelled.is_set()
-        return outcome
 
     def _follow(
         self,
@@ -214,13 +226,18 @@ def describe_failure(outcome: RunOutcome) -> str:
     return f"training failed with exit code {outcome.exit_code}: {reason}"
 
 
-def train_from_cli(host: str | None = None, rebuild: bool = False, compose: bool = False) -> int:
+def train_from_cli(
+    host: str | None = None,
+    rebuild: bool = False,
+    compose: bool = False,
+    identity: LabIdentity | None = None,
+) -> int:
     """`container-lab train`: print progress as it comes, end with the tarball or a reason."""
     paths = lab_paths()
     if compose:
         from tui.lab.compose_run import compose_train
 
-        return compose_train(paths)
+        return compose_train(paths, identity=identity)
     client = connect(host)
 
     def show(event: RunEvent) -> None:
@@ -231,7 +248,7 @@ def train_from_cli(host: str | None = None, rebuild: bool = False, compose: bool
         elif event.kind == "log":
             print(f"{event.stream:<6} {event.text}", flush=True)
 
-    run = TrainingRun(client, paths, rebuild=rebuild, on_event=show)
+    run = TrainingRun(client, paths, rebuild=rebuild, on_event=show, identity=identity)
     outcome = run.run()
     if outcome.tarball is None or outcome.exit_code != 0:
         print(f"container-lab: {describe_failure(outcome)}", file=sys.stderr)

@@ -126,7 +126,7 @@ class LessonApp(EngineApp):
 
     def on_engine_up(self) -> None:
         """Once per app: remove what an earlier, killed lesson left behind."""
-        # A read-only app (a class watching) changes nothing, an earlier lesson's leftovers included.
+        # A read-only app (a class watching) changes nothing, not even an old lesson's leftovers.
         if self.cleanup_worker is None and not is_read_only(self):
             self.cleanup_worker = self.clean_lesson_leftovers()
 
