@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import docker
 import pytest
@@ -39,18 +39,53 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.longrepr = f"skip forbidden by LAB_REQUIRE_DOCKER=1: {report.longrepr}"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print how many bad inputs were tried and faults survived (passed tests with those marks)."""
-    counts = {"bad_input": 0, "fault": 0}
-    for report in terminalreporter.stats.get("passed", []):
-        if report.when != "call":
+ROBUSTNESS_KINDS = ("bad_input", "fault")
+
+
+def _recorder(request: pytest.FixtureRequest, kind: str) -> Callable[[str], None]:
+    def record(name: str) -> None:
+        request.node.user_properties.append((kind, name))
+
+    return record
+
+
+@pytest.fixture()
+def bad_input(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Call with the name of each bad input the test tried, after asserting it was refused."""
+    return _recorder(request, "bad_input")
+
+
+@pytest.fixture()
+def fault(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Call with the name of each fault the test survived, after asserting it was survived."""
+    return _recorder(request, "fault")
+
+
+def robustness_counts(reports: list[pytest.TestReport]) -> dict[str, tuple[int, int]]:
+    """Per kind: (inputs counted, tests). Only passed tests count.
+
+    A test counts every distinct input it recorded; a marked test that records none counts as
+    one input (itself).
+    """
+    totals = {kind: [0, 0] for kind in ROBUSTNESS_KINDS}
+    for report in reports:
+        if report.when != "call" or not report.passed:
             continue
-        for mark in counts:
-            if mark in report.keywords:
-                counts[mark] += 1
+        for kind in ROBUSTNESS_KINDS:
+            recorded = {str(name) for key, name in report.user_properties if key == kind}
+            if recorded or kind in report.keywords:
+                totals[kind][0] += len(recorded) or 1
+                totals[kind][1] += 1
+    return {kind: (inputs, tests) for kind, (inputs, tests) in totals.items()}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many bad inputs were refused and faults survived, counted per input, in passed tests."""
+    counts = robustness_counts(terminalreporter.stats.get("passed", []))
+    (bad, bad_tests), (faults, fault_tests) = counts["bad_input"], counts["fault"]
     terminalreporter.write_line(
-        f"robustness: {counts['bad_input']} bad inputs refused cleanly, "
-        f"{counts['fault']} faults survived"
+        f"robustness: {bad} bad inputs refused cleanly (in {bad_tests} tests), "
+        f"{faults} faults survived (in {fault_tests} tests)"
     )
 
 

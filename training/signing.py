@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -84,3 +86,88 @@ def describe_gpg_error(exc: BaseException) -> str:
     if "no secret key" in lowered or type(exc).__name__ == "KeyNotFound":
         return "the signing key is not in the keyring: run `container-lab keys init`"
     return f"gpg failed: {text}"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who made a valid signature: the primary key's fingerprint, key id and first user id."""
+
+    fingerprint: str
+    user_id: str
+
+    @property
+    def key_id(self) -> str:
+        """The long key id (last 16 hex digits of the fingerprint)."""
+        return self.fingerprint[-16:]
+
+    def describe(self) -> str:
+        """`key <id> (<user id>)`, as gpg shows a signer."""
+        return f"key {self.key_id} ({self.user_id})"
+
+
+def trusted_key_map(folder: Path) -> dict[str, str]:
+    """keyname-to-fingerprint.json of the trusted keys: key file name to fingerprint."""
+    mapping_file = folder / "keyname-to-fingerprint.json"
+    try:
+        mapping = json.loads(mapping_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SigningError(f"no readable {mapping_file}: run `container-lab keys init`") from exc
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise SigningError(f"{mapping_file} is malformed: run `container-lab keys init --force`")
+    return {name: fingerprint.upper() for name, fingerprint in mapping.items()}
+
+
+def key_name_for(folder: Path, fingerprint: str) -> str:
+    """The name keyname-to-fingerprint.json gives the key with `fingerprint`."""
+    for name, known in trusted_key_map(folder).items():
+        if known == fingerprint.upper():
+            return name
+    raise SigningError(
+        f"the signing key {fingerprint[-16:]} is not in {folder}: run `container-lab keys init`"
+    )
+
+
+def signature_signer(signed: bytes) -> tuple[Signer, bytes]:
+    """Check the clearsigned `signed` against the trusted keys: who signed it, and the message.
+
+    The keyring is built exactly as special_k builds it (every key file the fingerprint map
+    names, and the trustdb), and a signature counts only with special_k's own criteria (full
+    validity, green summary, a strong hash). Which key that was is for the caller to judge.
+    """
+    import gpg
+    from special_k.signing import TRUSTED_HASH_ALGORITHMS, add_trusted_keys_to_gpg_home_dir
+
+    with private_gnupg_home() as home:
+        try:
+            add_trusted_keys_to_gpg_home_dir(str(home))
+        except (OSError, ValueError, TypeError, subprocess.CalledProcessError) as exc:
+            raise SigningError(f"the trusted keys cannot be loaded: {exc}") from exc
+        with gpg.Context(home_dir=str(home), armor=True, offline=True) as ctx:
+            try:
+                message, result = ctx.verify(signed)
+            except gpg.errors.BadSignatures as exc:
+                fingerprints = [s.fpr for s in exc.result.signatures]
+                raise SigningError(
+                    "the signature is not valid or its key is not among the trusted keys "
+                    f"(key {', '.join(fingerprints) or 'unknown'})"
+                ) from exc
+            except gpg.errors.GPGMEError as exc:
+                raise SigningError(f"the metadata is not properly signed: {exc}") from exc
+            signatures = result.signatures
+            if len(signatures) != 1:
+                raise SigningError(f"the metadata carries {len(signatures)} signatures, not one")
+            signature = signatures[0]
+            good = (
+                signature.validity == gpg.constants.validity.FULL
+                and signature.summary == (gpg.constants.sigsum.VALID | gpg.constants.sigsum.GREEN)
+                and not signature.wrong_key_usage
+                and signature.hash_algo in TRUSTED_HASH_ALGORITHMS
+            )
+            key = ctx.get_key(signature.fpr)
+            uids = [uid.uid for uid in key.uids]
+            signer = Signer(key.fpr.upper(), uids[0] if uids else "no user id")
+            if not good:
+                raise SigningError(f"the signature by {signer.describe()} is not fully trusted")
+            return signer, message

@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from training.corpus import CorpusError, corpus_digest, load_corpus, split
 from training.metrics import accuracy, macro_f1
@@ -24,14 +25,19 @@ from training.signing import (
     SigningError,
     describe_gpg_error,
     import_signing_key,
+    key_name_for,
     private_gnupg_home,
     read_passphrase,
 )
+
+if TYPE_CHECKING:
+    from training.model import SportsClassifier
 
 DATA_DIR = Path(os.environ.get("LAB_DATA_DIR", "/data"))
 SECRETS_DIR = Path(os.environ.get("LAB_SECRETS_DIR", "/run/secrets"))
 SIGNING_KEY = SECRETS_DIR / "signing_key"
 PASSPHRASE_FILE = SECRETS_DIR / "signing_passphrase"
+TRUSTED_KEYS_DIR = Path(os.environ.get("SERIALIZATION_TRUSTED_KEYS_DIR", "/trusted-keys"))
 READY_MARKER = Path(os.environ.get("LAB_READY_MARKER", "/tmp/container-lab-ready"))
 
 EXIT_BAD_INPUT = 2
@@ -132,13 +138,15 @@ def train(models_dir: Path) -> Path:
     return final
 
 
-def _sign_and_check(model: object, partial: Path, passphrase: str) -> None:
+def _sign_and_check(model: SportsClassifier, partial: Path, passphrase: str) -> None:
     """Serialize and sign into `partial`, then load it back through special_k's trust path."""
     import special_k
 
     with private_gnupg_home() as home:
         fingerprint = import_signing_key(home, SIGNING_KEY)
         emit("sign", 0.7, f"signing with key {fingerprint[-16:]}", fingerprint=fingerprint)
+        # Recorded in the signed model, so verify can require the key the map names for it.
+        model.metadata["signing_key"] = key_name_for(TRUSTED_KEYS_DIR, fingerprint)
         try:
             special_k.save_model_to_tarball(model, str(partial), str(home), fingerprint, passphrase)
         except (SigningError, SystemExit):

@@ -1,9 +1,19 @@
-"""Verify a model tarball: structure, signature by a trusted key, and model validation.
+"""Verify a model tarball: its headers, its signer, its members, and model validation.
 
 Usage: python -m training.verify TARBALL
 
-Prints one JSON line: {"ok": true, "model": ..., "metrics": ..., "signature": ...} or
-{"ok": false, "reason": "..."}; exits 0 or 1. Trust comes only from SERIALIZATION_TRUSTED_KEYS_DIR.
+In this order, so nothing is unpacked or unpickled before it has to be:
+1. the tar headers (training.tarball): one flat model folder, safe names, size caps;
+2. the signature of meta.json.asc: valid, and made by the key whose fingerprint
+   keyname-to-fingerprint.json names (a key merely imported, or trusted in trustdb.txt, is not
+   enough);
+3. every member is one the signed metadata covers;
+4. special_k's own load (HMACs, unpickling) and the model's validation;
+5. the key name the model's signed metadata records maps to that same fingerprint.
+
+Prints one JSON line: {"ok": true, "model": ..., "signer": {...}, ...} or {"ok": false, "reason":
+"..."}; exits 0 (verified), 1 (refused) or 2 (usage). Trust comes only from
+SERIALIZATION_TRUSTED_KEYS_DIR.
 """
 
 from __future__ import annotations
@@ -13,37 +23,27 @@ import os
 import sys
 import tarfile
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
+
+from training.signing import Signer, SigningError, signature_signer, trusted_key_map
+from training.tarball import BadTarball, TarballLayout, scan
+
+METADATA_FILE = "meta.json.asc"
+VERSION_FILE = "meta.version"
+SIGNING_KEY_FIELD = "signing_key"  # the key file name train.py records in the model's metadata
 
 
 class RefusedModel(Exception):
     """The tarball is not a valid, trusted, working model; the message says why in one line."""
 
 
-def check_structure(path: Path) -> None:
-    """Refuse what is not a complete gzip tarball of one model folder with safe member names."""
-    if not path.is_file():
-        raise RefusedModel(f"{path.name} is not a file")
-    if path.stat().st_size == 0:
-        raise RefusedModel(f"{path.name} is empty")
+def check_structure(path: Path) -> TarballLayout:
+    """Refuse what is not a complete gzip tarball of one model folder within the caps."""
     try:
-        with tarfile.open(path, "r:gz") as archive:
-            members = archive.getmembers()
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise RefusedModel(f"{path.name} is not a complete gzip tarball ({exc})") from exc
-    if not members:
-        raise RefusedModel(f"{path.name} holds no files")
-    tops = set()
-    for member in members:
-        name = PurePosixPath(member.name)
-        if name.is_absolute() or ".." in name.parts:
-            raise RefusedModel(f"{path.name} has an unsafe member path: {member.name}")
-        if member.issym() or member.islnk() or member.isdev():
-            raise RefusedModel(f"{path.name} has a link or device member: {member.name}")
-        tops.add(name.parts[0])
-    if len(tops) != 1:
-        raise RefusedModel(f"{path.name} must hold exactly one model folder, found {len(tops)}")
+        return scan(path)
+    except BadTarball as exc:
+        raise RefusedModel(str(exc)) from exc
 
 
 def trusted_fingerprints() -> dict[str, str]:
@@ -52,12 +52,51 @@ def trusted_fingerprints() -> dict[str, str]:
     if not folder:
         raise RefusedModel("SERIALIZATION_TRUSTED_KEYS_DIR is not set: mount the trusted keys")
     try:
-        mapping: dict[str, str] = json.loads(
-            (Path(folder) / "keyname-to-fingerprint.json").read_text()
+        return trusted_key_map(Path(folder))
+    except SigningError as exc:
+        raise RefusedModel(f"no usable trusted keys in {folder}: {exc}") from exc
+
+
+def _signed_metadata(path: Path, layout: TarballLayout) -> bytes:
+    if METADATA_FILE not in layout.files:
+        raise RefusedModel(f"not a special_k model: {path.name} has no {METADATA_FILE}")
+    with tarfile.open(path, "r:gz") as archive:
+        handle = archive.extractfile(f"{layout.folder}/{METADATA_FILE}")
+        assert handle is not None
+        return handle.read()
+
+
+def check_signer(path: Path, layout: TarballLayout, trusted: dict[str, str]) -> tuple[Signer, Any]:
+    """The signer of the metadata, refused unless keyname-to-fingerprint.json names its key."""
+    signed = _signed_metadata(path, layout)
+    try:
+        signer, message = signature_signer(signed)
+    except SigningError as exc:
+        raise RefusedModel(f"signature refused: {exc}") from exc
+    if signer.fingerprint not in trusted.values():
+        raise RefusedModel(
+            f"signed by {signer.describe()}, fingerprint {signer.fingerprint}, which "
+            "keyname-to-fingerprint.json does not name: a key only added to the trusted keys "
+            "is not trusted"
         )
-    except (OSError, ValueError) as exc:
-        raise RefusedModel(f"no readable trusted keys in {folder}: run keys init") from exc
-    return mapping
+    try:
+        return signer, json.loads(message.decode("utf-8"))
+    except ValueError as exc:
+        raise RefusedModel(f"not a special_k model: signed metadata is not JSON ({exc})") from exc
+
+
+def check_coverage(path: Path, layout: TarballLayout, metadata: Any) -> None:
+    """Refuse members the signed metadata does not name, naming them."""
+    try:
+        streams = [metadata["model"], *dict(metadata.get("attributes") or {}).values()]
+        covered = {METADATA_FILE, VERSION_FILE, *(str(s["filename"]) for s in streams)}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise RefusedModel(f"model metadata is malformed: {exc!r}") from exc
+    extra = sorted(set(layout.files) - covered)
+    if extra:
+        raise RefusedModel(
+            f"{path.name} holds members the signed metadata does not cover: {', '.join(extra)}"
+        )
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -88,10 +127,25 @@ def describe_failure(exc: BaseException) -> str:
     return f"{kind.__name__}: {text}"
 
 
+def check_key_name(metadata: dict[str, Any], signer: Signer, trusted: dict[str, str]) -> str:
+    """The key name the model records must map to the signer's fingerprint."""
+    name = metadata.get(SIGNING_KEY_FIELD)
+    if not isinstance(name, str) or not name:
+        raise RefusedModel("the model's metadata names no signing key: retrain it")
+    if trusted.get(name) != signer.fingerprint:
+        raise RefusedModel(
+            f"signed by {signer.describe()}, but the model names key {name}, whose fingerprint "
+            f"in keyname-to-fingerprint.json is {trusted.get(name, 'absent')}"
+        )
+    return name
+
+
 def verify(path: Path) -> dict[str, Any]:
-    """Load the tarball through special_k's trust path and return what a user wants to see."""
-    check_structure(path)
+    """Check the tarball step by step and return what a user wants to see."""
+    layout = check_structure(path)
     trusted = trusted_fingerprints()
+    signer, signed_metadata = check_signer(path, layout, trusted)
+    check_coverage(path, layout, signed_metadata)
     import special_k
 
     try:
@@ -99,6 +153,7 @@ def verify(path: Path) -> dict[str, Any]:
     except Exception as exc:
         raise RefusedModel(describe_failure(exc)) from exc
     metadata = dict(model.metadata or {})
+    key_name = check_key_name(metadata, signer, trusted)
     return {
         "ok": True,
         "path": str(path),
@@ -107,8 +162,14 @@ def verify(path: Path) -> dict[str, Any]:
         "metrics": metadata.get("metrics", {}),
         "labels": metadata.get("labels", []),
         "trained_at": metadata.get("trained_at"),
-        "signature": "valid, by a trusted key",
-        "trusted_keys": sorted(trusted.values()),
+        "signature": f"valid, by {signer.describe()}",
+        "signer": {
+            "key_id": signer.key_id,
+            "fingerprint": signer.fingerprint,
+            "user_id": signer.user_id,
+            "key_name": key_name,
+        },
+        "members": sorted(layout.files),
         "validation": "passed",
     }
 

@@ -54,7 +54,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from tui.lab.verify import verify_from_cli
 
-    return verify_from_cli(Path(args.path), host=args.host)
+    return verify_from_cli(Path(args.path), host=args.host, timeout=args.timeout)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
     verify.add_argument("path", help="the model tarball")
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds the verification may take (exit 4 when exceeded; default 300)",
+    )
     verify.set_defaults(func=_cmd_verify)
 
     demo = sub.add_parser("demo", help="sample containers to look at (local images only)")

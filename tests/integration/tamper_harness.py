@@ -2,8 +2,10 @@
 
 Usage: python tamper_harness.py GOOD.tar.gz FOREIGN.tar.gz FLIPS
 
-A child that crashes (killed by a signal) or loads a model whose content was changed is a
-failure. Prints one JSON summary line. This file is test code mounted read-only into the
+A child is refused only when verify raises RefusedModel with a one-line reason (exit 1); one
+that loads a model whose content was changed (exit 0), raises anything else (a traceback, exit
+3), gives a multi-line reason (exit 5) or is killed by a signal is a failure. Prints one JSON
+summary line. This file is test code mounted read-only into the
 container; it is not part of the image.
 """
 
@@ -16,6 +18,7 @@ import multiprocessing
 import random
 import sys
 import tarfile
+import traceback
 from pathlib import Path
 
 CASE = Path("/tmp/case.tar.gz")
@@ -28,8 +31,12 @@ def _child(path: str) -> None:
 
     try:
         verify(Path(path))
-    except RefusedModel:
-        sys.exit(1)
+    except RefusedModel as exc:
+        reason = str(exc)
+        sys.exit(1 if reason and "\n" not in reason else 5)
+    except BaseException:
+        traceback.print_exc()
+        sys.exit(3)
     sys.exit(0)
 
 
@@ -85,6 +92,29 @@ def extra_folder(source: bytes) -> bytes:
     return _rebuild(source, edit)
 
 
+def extra_member(source: bytes, name: str, size: int, data: io.RawIOBase) -> bytes:
+    """A copy with one more member in the model folder."""
+
+    def edit(old: tarfile.TarFile, new: tarfile.TarFile) -> None:
+        folder = next(m.name for m in old.getmembers() if m.isdir())
+        for member in old.getmembers():
+            new.addfile(member, old.extractfile(member) if member.isfile() else None)
+        info = tarfile.TarInfo(f"{folder}/{name}")
+        info.size = size
+        new.addfile(info, data)
+
+    return _rebuild(source, edit)
+
+
+class _Zeros(io.RawIOBase):
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        buffer[:] = bytes(len(buffer))
+        return len(buffer)
+
+
 def main() -> int:
     """Try every kind of tampering; print a JSON summary; exit 1 on any load or crash."""
     # Import once here so each forked child only verifies (no gpgme context exists before fork).
@@ -125,6 +155,10 @@ def main() -> int:
     for fraction in (0.1, 0.5, 0.9, 0.99):
         record("truncation", good[: int(len(good) * fraction)])
     record("extra top-level folder", extra_folder(good))
+    code = b"import os\n"
+    record("extra .py member", extra_member(good, "evil.py", len(code), io.BytesIO(code)))  # type: ignore[arg-type]
+    record("1.5 GiB member of zeros", extra_member(good, "zeros.bin", 3 << 29, _Zeros()))
+    record("doubled", good + good)
     record("signed by an untrusted key", foreign)
     record("empty", b"")
     record("not a tarball", b"just some text\n" * 10)

@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tests.integration.verify_checks import assert_no_verifier_left, assert_one_line, snapshot
 from tui.engine.build import BuildResult
 from tui.errors import LabError
 from tui.lab.run import RunOutcome, TrainingRun, describe_failure
@@ -51,6 +52,21 @@ def _symlink_tar() -> bytes:
     return out.getvalue()
 
 
+def _duplicate(good: bytes) -> bytes:
+    """The model with its pickle added a second time (tar readers take the last copy)."""
+    out = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(good), mode="r:gz") as old,
+        tarfile.open(fileobj=out, mode="w:gz") as new,
+    ):
+        members = old.getmembers()
+        for member in members:
+            new.addfile(member, old.extractfile(member) if member.isfile() else None)
+        pickle = next(m for m in members if m.name.endswith("THEMODEL.pickle"))
+        new.addfile(pickle, io.BytesIO(b"\0" * pickle.size))
+    return out.getvalue()
+
+
 BAD_MODEL_FILES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "empty": (lambda good: b"", "is empty"),
     "text": (lambda good: b"hello\n" * 50, "not a complete gzip tarball"),
@@ -66,7 +82,11 @@ BAD_MODEL_FILES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "empty-folder": (lambda good: _tar({"model": None}), "not a special_k model"),
     "no-metadata": (lambda good: _tar({"model": None, "model/x": b"1"}), "not a special_k model"),
     "png-bytes": (lambda good: b"\x89PNG\r\n\x1a\n" + os.urandom(300), "not a complete"),
-    "doubled": (lambda good: good + good, "verified-or-refused"),
+    # Decided: refused. Two gzip members concatenated decompress to the tar twice; a tar reader
+    # stops at the first end marker, but `tar --ignore-zeros` reads on, so bytes after the end
+    # are unsigned content another tool would unpack (here a copy, next time anything).
+    "doubled": (lambda good: good + good, "data after the end of its archive"),
+    "duplicate-member": (_duplicate, "twice"),
 }
 
 
@@ -76,32 +96,36 @@ def test_bad_model_files_are_refused_in_one_line(
     lab: LabPaths,
     model_tarball: Path,
     tmp_path: Path,
+    bad_input: Callable[[str], None],
     case: str,
 ) -> None:
     make, fragment = BAD_MODEL_FILES[case]
     original = model_tarball.read_bytes()
+    models_before = snapshot(lab.models)
     path = tmp_path / f"{case}.tar.gz"
     path.write_bytes(make(original))
     verdict = verify_tarball(docker_client, path, lab, image=TEST_IMAGE_TAG, labels=LABELS)
-    assert "\n" not in verdict.reason
-    if fragment == "verified-or-refused":
-        # Two gzip members concatenated decompress to the tar twice: tar stops at the first end.
-        assert verdict.ok or verdict.reason
-    else:
-        assert not verdict.ok
-        assert fragment in verdict.reason, verdict.reason
+    assert not verdict.ok
+    assert_one_line(verdict.reason)
+    assert fragment in verdict.reason, verdict.reason
     assert model_tarball.read_bytes() == original, "verification changed the original"
+    assert snapshot(lab.models) == models_before, "verification wrote into models/"
+    assert_no_verifier_left(docker_client)
+    bad_input(f"model file: {case}")
 
 
 def test_missing_and_directory_paths_are_refused(
-    lab: LabPaths, docker_client: docker.DockerClient
+    lab: LabPaths, docker_client: docker.DockerClient, bad_input: Callable[[str], None]
 ) -> None:
     for path, fragment in (
         (lab.project / "nope.tar.gz", "no file at"),
         (lab.project, "not a regular file"),
     ):
-        with pytest.raises(LabError, match=fragment):
+        with pytest.raises(LabError, match=fragment) as caught:
             verify_tarball(docker_client, path, lab, image=TEST_IMAGE_TAG, labels=LABELS)
+        assert_one_line(str(caught.value))
+        assert_no_verifier_left(docker_client)
+        bad_input(f"verify path: {fragment}")
 
 
 def _run(client: docker.DockerClient, lab: LabPaths) -> RunOutcome:
@@ -161,7 +185,11 @@ RUN_FAILURES: dict[str, tuple[Callable[[LabPaths], None], int, str]] = {
 
 @pytest.mark.parametrize("case", sorted(RUN_FAILURES))
 def test_failed_runs_give_exit_code_and_reason_and_leave_nothing(
-    docker_client: docker.DockerClient, training_image: BuildResult, tmp_path: Path, case: str
+    docker_client: docker.DockerClient,
+    training_image: BuildResult,
+    tmp_path: Path,
+    bad_input: Callable[[str], None],
+    case: str,
 ) -> None:
     lab = copy_lab(tmp_path / "lab")
     breaker, exit_code, fragment = RUN_FAILURES[case]
@@ -174,6 +202,7 @@ def test_failed_runs_give_exit_code_and_reason_and_leave_nothing(
     assert outcome.last_lines, "the last lines must be shown"
     lab.models.chmod(0o755)
     _assert_nothing_written(lab)
+    bad_input(f"training run: {case}")
 
 
 def _no_keys(lab: LabPaths) -> None:
@@ -213,7 +242,11 @@ REFUSED_BEFORE_RUN: dict[str, tuple[Callable[[LabPaths], None], str]] = {
 
 @pytest.mark.parametrize("case", sorted(REFUSED_BEFORE_RUN))
 def test_bad_setups_are_refused_before_any_container_starts(
-    docker_client: docker.DockerClient, training_image: BuildResult, tmp_path: Path, case: str
+    docker_client: docker.DockerClient,
+    training_image: BuildResult,
+    tmp_path: Path,
+    bad_input: Callable[[str], None],
+    case: str,
 ) -> None:
     lab = copy_lab(tmp_path / "lab")
     breaker, fragment = REFUSED_BEFORE_RUN[case]
@@ -224,12 +257,18 @@ def test_bad_setups_are_refused_before_any_container_starts(
     assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
     if lab.models.is_dir():
         _assert_nothing_written(lab)
+    bad_input(f"setup: {case}")
 
 
 @pytest.mark.parametrize("image", ["UPPER/Case:bad", "no spaces allowed:x", ":"])
 def test_wrong_image_names_are_refused(
-    docker_client: docker.DockerClient, lab: LabPaths, image: str
+    docker_client: docker.DockerClient,
+    lab: LabPaths,
+    bad_input: Callable[[str], None],
+    image: str,
 ) -> None:
     with pytest.raises(LabError) as caught:
         TrainingRun(docker_client, lab, image=image, labels=LABELS).run()
-    assert "image build failed" in str(caught.value) and "\n" not in str(caught.value)
+    assert "image build failed" in str(caught.value)
+    assert_one_line(str(caught.value))
+    bad_input(f"image name {image!r}")

@@ -1,14 +1,16 @@
 """special_k tampering: every kind of damage, each verified in its own (forked) process.
 
 The harness runs inside the training image with only the public key: a flipped byte in each
-member, truncations, an extra top-level folder, a model signed by an untrusted key, and 1,000
-random byte flips. None may load and none may crash the process that verifies it.
+member, truncations, an extra top-level folder, an extra .py member, a 1.5 GiB member of zeros,
+a doubled file, a model signed by an untrusted key, and 1,000 random byte flips. None may load
+and none may crash the process that verifies it; each refused input counts in the summary.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
@@ -32,6 +34,7 @@ def test_no_tampered_model_loads_and_none_crashes(
     lab: LabPaths,
     model_tarball: Path,
     tmp_path: Path,
+    bad_input: Callable[[str], None],
 ) -> None:
     foreign_lab = copy_lab(tmp_path / "foreign")
     foreign = TrainingRun(docker_client, foreign_lab, image=TEST_IMAGE_TAG, labels=LABELS).run()
@@ -76,3 +79,8 @@ def test_no_tampered_model_loads_and_none_crashes(
     assert results["signed by an untrusted key"]["refused"] == 1
     assert results["extra top-level folder"]["refused"] == 1
     assert {"flip:meta.json.asc", "flip:THEMODEL.pickle", "flip:meta.version"} <= set(results)
+    for kind in ("extra .py member", "1.5 GiB member of zeros", "doubled"):
+        assert results[kind]["refused"] == 1, (kind, results[kind])
+    for kind, bucket in sorted(results.items()):
+        for number in range(bucket["refused"]):
+            bad_input(f"tampered model: {kind} #{number + 1}")

@@ -8,8 +8,10 @@ not the engine, is under test. Both were seen: a stats message in the stats benc
 one-second refresh in CI.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from dashboard_helpers import settled
 from fixed_backend import FixedBackend, fixed_clock
 
@@ -18,8 +20,9 @@ from tui.views.containers_pane import ContainersPane
 from tui.views.messages import ImagesLoaded, StatsStalledMessage, StatsWaiting
 
 
+@pytest.mark.fault
 async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
-    monkeypatch: Any,
+    monkeypatch: Any, fault: Callable[[str], None]
 ) -> None:
     posted: list[bool] = []
     ticked: list[str] = []
@@ -38,3 +41,5 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
     assert posted == [True, True, True], "the app took the late messages"
     assert ticked == ["flush_stats", "refresh_rows", "refresh_containers"]
     assert app._exception is None, app._exception
+    for survived in ("StatsWaiting", "StatsStalledMessage", "ImagesLoaded", *ticked):
+        fault(f"during shutdown: {survived}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import requests
 from docker.errors import APIError, DockerException
 
 from tui.engine.client import connect
@@ -20,9 +21,16 @@ from tui.lab.container_spec import verify_config
 from tui.lab.identity import ensure_identity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
+from tui.lab.trusted_dir import check_trusted_dir
 from tui.paths import LabPaths, lab_paths
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+DEFAULT_TIMEOUT = 300.0  # seconds the verifier container may take
+EXIT_VERIFIED, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_TIMED_OUT = 0, 1, 2, 4
+
+
+class VerifyTimedOut(LabError):
+    """The verifier did not finish in time; its container was removed."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,18 @@ def verify_tarball(
     *,
     image: str = TRAINING_IMAGE,
     labels: dict[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Verdict:
-    """Run training.verify on a read-only copy of `path` in a container with no network."""
+    """Run training.verify on a read-only copy of `path` in a container with no network.
+
+    Raises VerifyTimedOut when the container has not finished after `timeout` seconds.
+    """
+    if not timeout > 0:
+        raise LabError(f"--timeout must be a positive number of seconds, not {timeout}.")
     source = _checked_source(path)
     keys = load_keys(paths)
     identity = ensure_identity(paths.env_file)
+    trusted_dir = check_trusted_dir(keys.trusted_dir)
     ensure_training_image(client, paths, identity, tag=image, labels=labels, only_if_missing=True)
     name = source.name if _SAFE_NAME.match(source.name) else "model.tar.gz"
     # A private copy the container's user can read, whoever owns the original.
@@ -67,14 +82,14 @@ def verify_tarball(
         folder.chmod(0o755)
         shutil.copyfile(source, folder / name)
         (folder / name).chmod(0o644)
-        config = verify_config(image, folder, name, keys.trusted_dir, identity, labels)
+        config = verify_config(image, folder, name, trusted_dir, identity, labels)
         try:
             container = client.containers.create(**config)
         except (APIError, DockerException) as exc:
             raise LabError(f"cannot start the verifier: {exc}") from exc
         try:
             container.start()
-            status = container.wait(timeout=300)
+            status = _wait(container, timeout, source.name)
             output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
             errors = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
         finally:
@@ -88,16 +103,43 @@ def verify_tarball(
     return Verdict(ok, str(verdict.get("reason", "verified")), verdict)
 
 
-def verify_from_cli(path: Path, host: str | None = None) -> int:
-    """Print the verdict; 0 when verified, 1 when refused (with the reason on one line)."""
-    verdict = verify_tarball(connect(host), path, lab_paths())
+def _wait(container: Any, timeout: float, name: str) -> dict[str, Any]:
+    # docker-py gives the wait's HTTP read timeout to requests: it ends as ReadTimeout, or as a
+    # ConnectionError wrapping urllib3's ReadTimeoutError, depending on the transport.
+    try:
+        return dict(container.wait(timeout=timeout))
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+        raise VerifyTimedOut(
+            f"verifying {name} did not finish within {timeout:g} s (stopped, nothing kept): "
+            "try again with a larger --timeout."
+        ) from exc
+
+
+def verify_from_cli(
+    path: Path,
+    host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    image: str = TRAINING_IMAGE,
+    labels: dict[str, str] | None = None,
+) -> int:
+    """Print the verdict: 0 verified, 1 refused, 4 timed out (2, bad input, is the caller's)."""
+    try:
+        verdict = verify_tarball(
+            connect(host), path, lab_paths(), image=image, labels=labels, timeout=timeout
+        )
+    except VerifyTimedOut as exc:
+        print(f"container-lab: {exc}", file=sys.stderr)
+        return EXIT_TIMED_OUT
     if not verdict.ok:
         print(f"container-lab: refused {path.name}: {verdict.reason}", file=sys.stderr)
-        return 1
+        return EXIT_REFUSED
     details = verdict.details
+    signer = details.get("signer", {})
     metrics = ", ".join(f"{k} {v}" for k, v in sorted(details.get("metrics", {}).items()))
     print(
         f"verified {path.name}: model {details.get('model')}, {details.get('size')} bytes, "
-        f"{metrics}; signature {details.get('signature')}; validation {details.get('validation')}"
+        f"{metrics}; signed by key {signer.get('key_id')} ({signer.get('user_id')}), "
+        f"trusted as {signer.get('key_name')}; validation {details.get('validation')}"
     )
-    return 0
+    return EXIT_VERIFIED
