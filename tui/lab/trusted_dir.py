@@ -3,8 +3,9 @@
 Whoever can write the folder or a file in it can add a key of their own and a trustdb line for
 it. So, as ssh does with authorized_keys, verify refuses a folder (or a file in it) that is
 group- or other-writable, owned by another uid than the runner or root (the lab never hands
-keys to the container's user), or that holds links; and a folder above it that others may write without the sticky bit (they could
-swap the folder). Checked on the host, before any container runs.
+keys to the container's user), or that holds links; and a folder above it that others may
+write without the sticky bit (they could swap the folder). Checked on the host, before any
+container runs.
 """
 
 from __future__ import annotations
