@@ -110,8 +110,12 @@ def test_shell_key_runs_a_shell_inside_the_container_and_comes_back(
     terminal = Terminal([str(SCRIPT)])
     try:
         terminal.expect(name)
-        terminal.send("/" + name + "\r")  # filter down to it; enter goes back to the table
-        time.sleep(0.5)
+        terminal.send("/")
+        terminal.expect("filter: name, image")  # the box has the focus: the footer shows only "/"
+        terminal.send(name)  # filter down to it
+        focused = terminal.mark()
+        terminal.send("\r")  # enter gives the focus back to the table...
+        terminal.expect("Shell", focused)  # ...whose keys the footer shows again: "e Shell"
         before_shell = terminal.mark()
         terminal.send("e")
         terminal.expect("exit the shell to come back", before_shell)
