@@ -26,7 +26,7 @@ import psutil
 from bench import stats_ways as ways
 from bench.engine_side import EngineProcesses, shared_dockerd
 from bench.machine import write_results
-from tests.integration.private_engine import PrivateEngine
+from bench.private_engine import PrivateEngine
 
 RUN = uuid.uuid4().hex[:8]
 LABELS = {"org.container-lab.test": f"bench-{RUN}", "org.container-lab.bench": "stats"}

@@ -32,6 +32,13 @@ def _scan_blob(where: str, blob: bytes, canaries: dict[str, bytes]) -> list[str]
     return [f"{name} in {where}" for name, needle in canaries.items() if needle in blob]
 
 
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """The bytes of a regular-file member."""
+    file = archive.extractfile(member)
+    assert file is not None, member.name
+    return file.read()
+
+
 def scan_image(client: docker.DockerClient, tag: str, canaries: dict[str, bytes]) -> list[str]:
     """Every place in `docker save TAG` where a canary occurs (empty when clean)."""
     saved = b"".join(client.images.get(tag).save(named=True))
@@ -40,12 +47,12 @@ def scan_image(client: docker.DockerClient, tag: str, canaries: dict[str, bytes]
         for member in outer.getmembers():
             if not member.isfile():
                 continue
-            data = outer.extractfile(member).read()
+            data = _read(outer, member)
             if member.name.endswith("layer.tar"):
                 with tarfile.open(fileobj=io.BytesIO(data)) as layer:
                     for entry in layer.getmembers():
                         if entry.isfile():
-                            content = layer.extractfile(entry).read()
+                            content = _read(layer, entry)
                             where = f"{member.name}:{entry.name}"
                             hits += _scan_blob(where, content, canaries)
                             hits += _scan_blob(where, entry.name.encode(), canaries)

@@ -19,6 +19,7 @@ import random
 import sys
 import tarfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 CASE = Path("/tmp/case.tar.gz")
@@ -53,7 +54,14 @@ def run_case(data: bytes) -> int:
     return child.exitcode if child.exitcode is not None else -998
 
 
-def _rebuild(source: bytes, edit: callable) -> bytes:  # type: ignore[valid-type]
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """The bytes of a regular-file member."""
+    file = archive.extractfile(member)
+    assert file is not None, member.name
+    return file.read()
+
+
+def _rebuild(source: bytes, edit: Callable[[tarfile.TarFile, tarfile.TarFile], None]) -> bytes:
     out = io.BytesIO()
     with (
         tarfile.open(fileobj=io.BytesIO(source), mode="r:gz") as old,
@@ -68,7 +76,7 @@ def flip_member(source: bytes, name_suffix: str, offset: int) -> bytes:
 
     def edit(old: tarfile.TarFile, new: tarfile.TarFile) -> None:
         for member in old.getmembers():
-            data = old.extractfile(member).read() if member.isfile() else None
+            data = _read(old, member) if member.isfile() else None
             if data and member.name.endswith(name_suffix):
                 payload = bytearray(data)
                 payload[offset % len(payload)] ^= 0x20
@@ -83,7 +91,7 @@ def extra_folder(source: bytes) -> bytes:
 
     def edit(old: tarfile.TarFile, new: tarfile.TarFile) -> None:
         for member in old.getmembers():
-            data = old.extractfile(member).read() if member.isfile() else None
+            data = _read(old, member) if member.isfile() else None
             new.addfile(member, io.BytesIO(data) if data is not None else None)
         extra = tarfile.TarInfo("extra")
         extra.type = tarfile.DIRTYPE

@@ -11,6 +11,7 @@ import shutil
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import docker
 import pytest
@@ -28,7 +29,7 @@ from tui.paths import LabPaths
 pytestmark = [pytest.mark.bad_input, pytest.mark.slow]
 
 
-def _tar(members: dict[str, bytes | None], mode: str = "w:gz") -> bytes:
+def _tar(members: dict[str, bytes | None], mode: Literal["w", "w:gz"] = "w:gz") -> bytes:
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode=mode) as archive:
         for name, data in members.items():

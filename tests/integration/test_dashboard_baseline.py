@@ -49,6 +49,7 @@ async def test_the_baseline_tab_shows_running_containers(
             rows = compare_rows(pane)
             assert rows[0][1] == f"{mine.name} ({mine.image})", rows
             memory = next(row for row in rows if row[0] == "Memory")
+            assert mine.host_cost_bytes is not None, mine
             assert memory[1] == f"{mine.host_cost_bytes / 2**20:.1f} MiB", rows
             assert {"Fit in host", "Disk", "Start"} <= {row[0] for row in rows}, rows
     finally:

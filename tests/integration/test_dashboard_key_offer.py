@@ -10,7 +10,7 @@ import time
 
 import docker
 import pytest
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Log, ProgressBar, Static
 
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
@@ -80,7 +80,7 @@ async def test_y_creates_the_key_then_builds_with_step_progress_and_trains(
         assert build.cached >= training_image.cached_steps
         assert build.cached > 0
         assert pane.query_one("#training-progress", ProgressBar).progress >= 30
-        log_text = "\n".join(str(line) for line in pane.query_one("#training-log").lines)
+        log_text = "\n".join(str(line) for line in pane.query_one("#training-log", Log).lines)
         assert "signing key" in log_text and "(cached)" in log_text
         await pilot.press("c")
         while pane.running:

@@ -232,7 +232,8 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
                 60,
                 "the cleanup never finished",
             )
-            assert app.cleanup_worker.error is None
+            worker = app.cleanup_worker
+            assert worker is not None and worker.error is None
         remaining = {c.id for c in docker_client.containers.list(all=True)}
         assert made["dead"].id not in remaining
         assert made["alive"].id in remaining

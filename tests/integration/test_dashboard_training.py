@@ -6,7 +6,7 @@ import time
 
 import docker
 import pytest
-from textual.widgets import Static
+from textual.widgets import Log, Static
 
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
@@ -49,7 +49,7 @@ async def test_one_key_trains_to_a_verified_tarball(
             pane, "#training-status"
         )
         assert "accuracy" in result
-        log_text = "\n".join(str(line) for line in pane.query_one("#training-log").lines)
+        log_text = "\n".join(str(line) for line in pane.query_one("#training-log", Log).lines)
         assert "(cached)" in log_text, "cached build steps are marked"
         assert "evaluate" in log_text
     new = set(lab.models.glob("*.tar.gz")) - before

@@ -1,6 +1,6 @@
 """The engine stops and starts while the dashboard runs: the outage shows, then everything resumes.
 
-A private dockerd (tests/integration/private_engine.py) plays the engine, so the shared one
+A private dockerd (bench/private_engine.py) plays the engine, so the shared one
 that other tests use is never stopped.
 """
 
@@ -14,8 +14,8 @@ import pytest
 import requests
 from docker.models.containers import Container
 
+from bench.private_engine import PrivateEngine
 from tests.conftest import TEST_IMAGE
-from tests.integration.private_engine import PrivateEngine
 from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import open_stats
 from tui.engine.stats import STALL_SECONDS, StatsStream

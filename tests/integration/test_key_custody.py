@@ -86,6 +86,7 @@ def test_another_account_cannot_read_the_keys_or_plant_a_trusted_key(
     identity = load_identity(root_lab.env_file)
     outcome = train(docker_client, root_lab, session_tag("-custody"))
     # The run signed, so the container read its copy of the key; the copy is gone afterwards.
+    assert outcome.tarball is not None, outcome
     verdict = verify_tarball(
         docker_client, outcome.tarball, root_lab, image=session_tag("-custody"), labels=LABELS
     )

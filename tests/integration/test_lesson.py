@@ -12,7 +12,7 @@ import docker
 import psutil
 import pytest
 
-from tests.integration.private_engine import PrivateEngine
+from bench.private_engine import PrivateEngine
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import (
     LESSON_LABEL,

@@ -85,7 +85,8 @@ def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int
     """Copy a model tarball, flipping one byte inside the member whose name ends so."""
     with tarfile.open(source, "r:gz") as original, tarfile.open(target, "w:gz") as copy:
         for member in original.getmembers():
-            data = original.extractfile(member).read() if member.isfile() else None
+            file = original.extractfile(member) if member.isfile() else None
+            data = file.read() if file is not None else None
             if data is not None and member.name.endswith(member_suffix):
                 payload = bytearray(data)
                 payload[flip_at % len(payload)] ^= 0x01

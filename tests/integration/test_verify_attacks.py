@@ -89,7 +89,7 @@ def test_an_extra_py_member_is_refused_by_name(
     code = b"import os\nos.system('id')\n"
     path = repack(
         model_tarball, tmp_path / "extra.tar.gz", [(_info("evil.py", len(code)), io.BytesIO(code))]
-    )  # type: ignore[list-item]
+    )
     _refused(docker_client, path, lab, model_tarball, "does not cover", "evil.py")
     bad_input("signed tarball with an extra .py member")
 

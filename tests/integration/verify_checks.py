@@ -40,7 +40,9 @@ def assert_no_verifier_left(client: docker.DockerClient) -> None:
 
 
 def repack(
-    good: Path, target: Path, extra: Iterable[tuple[tarfile.TarInfo, io.RawIOBase | None]]
+    good: Path,
+    target: Path,
+    extra: Iterable[tuple[tarfile.TarInfo, io.BytesIO | io.RawIOBase | None]],
 ) -> Path:
     """A copy of the tarball `good` with `extra` members added in its model folder."""
     with tarfile.open(good, "r:gz") as old, tarfile.open(target, "w:gz") as new:

@@ -8,16 +8,20 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from tui.engine.backend import DashboardBackend
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
+from tui.engine.footprint import ContainerFootprint
 from tui.engine.images import ImageInfo, Layer, image_from_summary, layers_from_history
 from tui.engine.logs import STDERR, STDOUT, LogLine
 from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
 from tui.engine.stats import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
+
+T = TypeVar("T")
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 RAW_STATS = json.loads(
@@ -72,7 +76,7 @@ def fixed_containers() -> list[ContainerInfo]:
 
 
 def fixed_images() -> list[ImageInfo]:
-    summaries = [
+    summaries: list[tuple[dict[str, Any], int]] = [
         (
             {
                 "Id": "sha256:" + "1" * 64,
@@ -132,16 +136,16 @@ HISTORY = [
 ]
 
 
-class FixedStream:
+class FixedStream(Generic[T]):
     """Yields fixed items, then waits for close() when `hold` (like a live stream)."""
 
-    def __init__(self, items: list[Any], hold: bool = False) -> None:
+    def __init__(self, items: list[T], hold: bool = False) -> None:
         self.items = items
         self.hold = hold
         self.closed = threading.Event()
-        self.queue: queue.Queue[Any] = queue.Queue()
+        self.queue: queue.Queue[T] = queue.Queue()
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[T]:
         yield from self.items
         while self.hold and not self.closed.is_set():
             try:
@@ -160,7 +164,7 @@ class FixedBackend:
         self.up = up
         self.infos = {info.id: info for info in fixed_containers()}
         self.actions: list[tuple[str, str]] = []
-        self.event_streams: list[FixedStream] = []
+        self.event_streams: list[FixedStream[EngineEvent]] = []
 
     @property
     def description(self) -> str:
@@ -200,10 +204,12 @@ class FixedBackend:
     def history(self, image_id: str) -> list[Layer]:
         return layers_from_history(HISTORY)
 
-    def stats(self, container_id: str) -> FixedStream:
+    def stats(self, container_id: str) -> FixedStream[StatsSample]:
         return FixedStream([StatsSample.from_raw(container_id, RAW_STATS)], hold=True)
 
-    def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> FixedStream:
+    def logs(
+        self, container_id: str, *, follow: bool, tail: int, tty: bool
+    ) -> FixedStream[LogLine]:
         lines = [
             LogLine(
                 STDOUT if i % 3 else STDERR,
@@ -214,8 +220,8 @@ class FixedBackend:
         ]
         return FixedStream(lines)
 
-    def events(self) -> FixedStream:
-        stream = FixedStream([], hold=True)
+    def events(self) -> FixedStream[EngineEvent]:
+        stream: FixedStream[EngineEvent] = FixedStream([], hold=True)
         self.event_streams.append(stream)
         return stream
 
@@ -234,7 +240,7 @@ class FixedBackend:
         """Fixed data comes through stats(), never from cgroup files."""
         return None
 
-    def footprints(self) -> list:
+    def footprints(self) -> list[ContainerFootprint]:
         """No footprints: the baseline pane keeps its fixed data in these tests."""
         return []
 
@@ -271,3 +277,7 @@ class FixedBackend:
 
     def prune(self, plan: PrunePlan) -> PruneResult:
         return PruneResult(plan.kind, [c.name for c in plan.candidates], plan.reclaimable)
+
+
+# mypy fails here when FixedBackend drifts from the protocol the app is handed.
+_CONFORMS: type[DashboardBackend] = FixedBackend

@@ -15,7 +15,7 @@ import pytest
 from dashboard_helpers import settled
 from fixed_backend import FixedBackend, fixed_clock
 
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp, create_app
 from tui.views.containers_pane import ContainersPane
 from tui.views.messages import ImagesLoaded, StatsStalledMessage, StatsWaiting
 
@@ -28,9 +28,11 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
     ticked: list[str] = []
 
     def late_worker_and_timers(pane: ContainersPane) -> None:
+        app = pane.app
+        assert isinstance(app, ContainerLabApp)
         for message in (StatsWaiting(), StatsStalledMessage("gone", "stalled"), ImagesLoaded([])):
-            posted.append(pane.app.post_message(message))
-        for tick in (pane.flush_stats, pane.refresh_rows, pane.app.refresh_containers):
+            posted.append(app.post_message(message))
+        for tick in (pane.flush_stats, pane.refresh_rows, app.refresh_containers):
             tick()
             ticked.append(tick.__name__)
 

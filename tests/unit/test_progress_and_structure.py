@@ -22,7 +22,8 @@ def test_progress_lines_are_parsed_and_plain_text_is_not() -> None:
     assert parse_progress("gpg: key imported") is None
     assert parse_progress("{not json") is None
     assert parse_progress('{"no": "stage"}') is None
-    assert parse_progress('{"stage": "x", "progress": "bad"}').progress == 0.0
+    bad_progress = parse_progress('{"stage": "x", "progress": "bad"}')
+    assert bad_progress is not None and bad_progress.progress == 0.0
 
 
 def _tarball(path: Path, members: dict[str, bytes], *, kind: bytes = tarfile.REGTYPE) -> Path:
