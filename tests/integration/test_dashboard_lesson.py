@@ -22,6 +22,7 @@ import psutil
 import pytest
 from textual.pilot import Pilot
 
+from tests.integration.lesson_checks import lesson_processes
 from tests.integration.test_shell_in_terminal import Terminal
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL
@@ -62,16 +63,6 @@ def measured_live(pane: BaselinePane) -> bool:
     return set(rows) == KINDS and all(
         row[2].endswith("CPU") and row[3].endswith("on the host") for row in rows.values()
     )
-
-
-def lesson_processes(run_id: str, container_ids: list[str]) -> list[str]:
-    """The QEMU of this run and the runsc and shim processes of its containers."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        line = " ".join(proc.info["cmdline"] or [])
-        if f"{vm.QEMU_TAG}-{run_id}" in line or any(cid in line for cid in container_ids):
-            found.append(line[:160])
-    return found
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from bench.private_engine import PrivateEngine
+from tests.integration.lesson_checks import lesson_processes
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import (
     LESSON_LABEL,
@@ -29,16 +30,6 @@ from tui.errors import LabError
 from tui.paths import LabPaths
 
 BASE_IMAGE = "debian:bookworm-slim"
-
-
-def _lesson_processes(run_id: str, container_ids: list[str]) -> list[str]:
-    """Command lines of QEMUs of this run and runsc/shim processes of its containers."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        line = " ".join(proc.info["cmdline"] or [])
-        if f"{vm.QEMU_TAG}-{run_id}" in line or any(cid in line for cid in container_ids):
-            found.append(line[:160])
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -127,13 +118,13 @@ def test_samples_then_stop_leaves_nothing_behind(ran, docker_client):
         for c in docker_client.containers.list(filters={"label": f"{LESSON_LABEL}={lesson.run_id}"})
     ]
     assert len(ids) == 2
-    assert _lesson_processes(lesson.run_id, ids)  # QEMU, shims, runsc are there before stop
+    assert lesson_processes(lesson.run_id, ids)  # QEMU, shims, runsc are there before stop
     lesson.stop()
     lesson.stop()  # idempotent
     deadline = time.monotonic() + 60
-    while _lesson_processes(lesson.run_id, ids) and time.monotonic() < deadline:
+    while lesson_processes(lesson.run_id, ids) and time.monotonic() < deadline:
         time.sleep(0.5)  # the shims exit shortly after their containers are removed
-    assert _lesson_processes(lesson.run_id, ids) == []
+    assert lesson_processes(lesson.run_id, ids) == []
     assert (
         docker_client.containers.list(
             all=True, filters={"label": f"{LESSON_LABEL}={lesson.run_id}"}
@@ -240,9 +231,9 @@ def test_stop_during_the_run_saves_nothing_and_leaves_nothing(docker_client, tes
         lesson.run()
     assert lesson.saved_path is None and not (paths.lab / "baseline/measured-profile.json").exists()
     deadline = time.monotonic() + 60
-    while _lesson_processes(lesson.run_id, []) and time.monotonic() < deadline:
+    while lesson_processes(lesson.run_id, []) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _lesson_processes(lesson.run_id, []) == []
+    assert lesson_processes(lesson.run_id, []) == []
     mine = {"label": f"{LESSON_LABEL}={lesson.run_id}"}
     assert docker_client.containers.list(all=True, filters=mine) == []
     assert {s.phase for s in lesson.samples()} <= {"stopped", "failed", "unavailable"}
