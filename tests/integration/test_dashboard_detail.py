@@ -12,6 +12,7 @@ from dashboard_helpers import until
 from rich.console import Console
 from textual.widgets import Static
 
+from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.containers import ProcessList
 from tui.views.app import create_app
@@ -46,7 +47,7 @@ async def test_detail_shows_the_processes(docker_client, test_labels) -> None:
         app = create_app(DockerBackend())
         async with app.run_test(size=(140, 60)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos, tries=200)
-            app.container_request("detail", container.id)
+            app.container_request(ContainerAction.DETAIL, container.id)
             await until(pilot, lambda: isinstance(app.screen, DetailScreen))
             screen = app.screen
             assert isinstance(screen, DetailScreen)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
@@ -230,7 +231,7 @@ class FixedBackend:
         for stream in self.event_streams:
             stream.queue.put(event)
 
-    def container_action(self, container_id: str, action: str) -> None:
+    def container_action(self, container_id: str, action: ContainerAction) -> None:
         self.actions.append((action, container_id))
 
     def remove_image(self, image_id: str, force: bool = False) -> None:

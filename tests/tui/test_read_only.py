@@ -8,6 +8,7 @@ tests/integration/test_serve_guard.py.
 from dashboard_helpers import settled, until
 from fixed_backend import FixedBackend, fixed_clock
 
+from tui.engine.actions import ContainerAction
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen
 from tui.views.detail_screen import DetailScreen
@@ -57,7 +58,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
         for action in [*CHANGING_KEYS.values(), "shell"]:
-            app.container_request(action, target)  # what keys and the palette both reach
+            app.container_request(ContainerAction(action), target)  # keys and palette reach it
         app.open_shell(target)
         commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
         for title in ("Stop container", "Kill container", "Remove container", "Remove image"):

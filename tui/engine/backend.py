@@ -15,6 +15,7 @@ import docker
 
 from tui.engine import containers as _containers
 from tui.engine import images as _images
+from tui.engine.actions import ContainerAction
 from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
 from tui.engine.containers import ContainerInfo, ProcessList
@@ -91,7 +92,7 @@ class DashboardBackend(Protocol):
         """The engine's events from now on."""
         ...
 
-    def container_action(self, container_id: str, action: str) -> None:
+    def container_action(self, container_id: str, action: ContainerAction) -> None:
         """start, stop, restart, kill, pause, unpause or remove a container."""
 
     def remove_image(self, image_id: str, force: bool = False) -> None:
@@ -212,7 +213,7 @@ class DockerBackend:
         """The engine's container and image events from now on."""
         return EventStream(self.api)
 
-    def container_action(self, container_id: str, action: str) -> None:
+    def container_action(self, container_id: str, action: ContainerAction) -> None:
         """start, stop, restart, kill, pause, unpause or remove a container."""
         _containers.container_action(self.api, container_id, action)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
+
+from tui.engine.actions import ContainerAction
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -181,28 +183,21 @@ def list_containers(api: docker.APIClient) -> list[ContainerInfo]:
     return infos
 
 
-ACTIONS = ("start", "stop", "restart", "kill", "pause", "unpause", "remove")
-DESTRUCTIVE = frozenset({"stop", "restart", "kill", "remove"})
-
-
-def container_action(api: docker.APIClient, container_id: str, action: str) -> None:
-    """Run one lifecycle action (see ACTIONS) on a container."""
-    if action == "start":
-        api.start(container_id)
-    elif action == "stop":
-        api.stop(container_id, timeout=10)
-    elif action == "restart":
-        api.restart(container_id, timeout=10)
-    elif action == "kill":
-        api.kill(container_id)
-    elif action == "pause":
-        api.pause(container_id)
-    elif action == "unpause":
-        api.unpause(container_id)
-    elif action == "remove":
-        api.remove_container(container_id, force=True)
-    else:
-        raise ValueError(f"unknown container action {action!r}")
+def container_action(api: docker.APIClient, container_id: str, action: ContainerAction) -> None:
+    """Run one lifecycle action (start … remove) on a container."""
+    calls: dict[ContainerAction, Callable[[], object]] = {
+        ContainerAction.START: lambda: api.start(container_id),
+        ContainerAction.STOP: lambda: api.stop(container_id, timeout=10),
+        ContainerAction.RESTART: lambda: api.restart(container_id, timeout=10),
+        ContainerAction.KILL: lambda: api.kill(container_id),
+        ContainerAction.PAUSE: lambda: api.pause(container_id),
+        ContainerAction.UNPAUSE: lambda: api.unpause(container_id),
+        ContainerAction.REMOVE: lambda: api.remove_container(container_id, force=True),
+    }
+    call = calls.get(action)
+    if call is None:
+        raise ValueError(f"{action!r} is not a lifecycle action")
+    call()
 
 
 @dataclass(frozen=True)

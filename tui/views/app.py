@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, DockerBackend
-from tui.engine.containers import DESTRUCTIVE
 from tui.engine.stats import StatsSample
 from tui.lab.session import DockerLab, LabSession
 from tui.views.confirm import ConfirmScreen
@@ -44,7 +44,7 @@ from tui.views.messages import (
     StatsWaiting,
 )
 from tui.views.prune_screen import PruneScreen
-from tui.views.read_only import APP_CHANGES, CONTAINER_CHANGES
+from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
 
@@ -364,18 +364,18 @@ class ContainerLabApp(LessonApp):
     def _container_requested(self, message: ContainersPane.Requested) -> None:
         self.container_request(message.action, message.container_id)
 
-    def container_request(self, action: str, container_id: str) -> None:
+    def container_request(self, action: ContainerAction, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
         info = self.containers.infos.get(container_id)
-        if info is None or (action in CONTAINER_CHANGES and not self.allowed(action)):
+        if info is None or (action.changes and not self.allowed(action)):
             return
-        if action == "detail":
+        if action is ContainerAction.DETAIL:
             self.push_screen(DetailScreen(info, self.clock, self.backend.processes))
-        elif action == "logs":
+        elif action is ContainerAction.LOGS:
             self.action_open_logs(container_id)
-        elif action == "shell":
+        elif action is ContainerAction.SHELL:
             self.open_shell(container_id)
-        elif action in DESTRUCTIVE:
+        elif action.is_destructive:
             question = f"{action.capitalize()} container {info.name}?"
 
             def answered(yes: bool | None) -> None:
@@ -384,8 +384,8 @@ class ContainerLabApp(LessonApp):
 
             self.push_screen(ConfirmScreen(question), answered)
         else:
-            if action == "pause" and info.state == "paused":
-                action = "unpause"
+            if action is ContainerAction.PAUSE and info.state == "paused":
+                action = ContainerAction.UNPAUSE
             self.container_action(container_id, action, info.name)
 
     def action_open_logs(self, container_id: str) -> None:
@@ -493,18 +493,18 @@ class ContainerLabApp(LessonApp):
         yield from super().get_system_commands(screen)
         pane = self.containers
         for key, title in [
-            ("detail", "Container detail"),
-            ("logs", "Container logs"),
-            ("shell", "Open a shell in the container"),
-            ("start", "Start container"),
-            ("stop", "Stop container"),
-            ("restart", "Restart container"),
-            ("kill", "Kill container"),
-            ("pause", "Pause or unpause container"),
-            ("remove", "Remove container"),
+            (ContainerAction.DETAIL, "Container detail"),
+            (ContainerAction.LOGS, "Container logs"),
+            (ContainerAction.SHELL, "Open a shell in the container"),
+            (ContainerAction.START, "Start container"),
+            (ContainerAction.STOP, "Stop container"),
+            (ContainerAction.RESTART, "Restart container"),
+            (ContainerAction.KILL, "Kill container"),
+            (ContainerAction.PAUSE, "Pause or unpause container"),
+            (ContainerAction.REMOVE, "Remove container"),
         ]:
             yield SystemCommand(
-                title, f"{title} (the selected one)", _bind(pane.action_request, key)
+                title, f"{title} (the selected one)", _bind(pane.action_request, key.value)
             )
         yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
         yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)

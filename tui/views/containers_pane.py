@@ -17,11 +17,12 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
+from tui.engine.actions import ContainerAction, parse_action
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
-from tui.views.read_only import CONTAINER_CHANGES, is_read_only
+from tui.views.read_only import is_read_only
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
 # New samples are drawn this soon after they arrive, so that samples arriving together (API
@@ -87,7 +88,7 @@ class ContainersPane(Vertical):
     class Requested(Message):
         """The user asked for `action` on a container."""
 
-        def __init__(self, action: str, container_id: str) -> None:
+        def __init__(self, action: ContainerAction, container_id: str) -> None:
             super().__init__()
             self.action = action
             self.container_id = container_id
@@ -350,16 +351,18 @@ class ContainersPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the keys that change a container in read-only mode."""
-        changes = action == "request" and bool(parameters) and parameters[0] in CONTAINER_CHANGES
+        changes = (
+            action == "request" and bool(parameters) and parse_action(str(parameters[0])).changes
+        )
         return not (changes and is_read_only(self))
 
     def action_request(self, action: str) -> None:
-        """Ask the app to run `action` on the selected container."""
+        """Ask the app to run `action` (a binding's name of a ContainerAction) on the selection."""
         cid = self.selected_id
         if cid is None:
             self.notify("no container selected", severity="warning")
             return
-        self.post_message(self.Requested(action, cid))
+        self.post_message(self.Requested(parse_action(action), cid))
 
 
 def _set_label(label: Label, text: str) -> None:

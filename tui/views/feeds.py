@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, Stream
 from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.engine.stats import StatsSample, StatsStalled
@@ -238,7 +239,7 @@ class EngineApp(App[int]):
     # Actions -----------------------------------------------------------------------------
 
     @work(thread=True, group="actions", exit_on_error=False)
-    def container_action(self, container_id: str, action: str, name: str) -> None:
+    def container_action(self, container_id: str, action: ContainerAction, name: str) -> None:
         """Run a lifecycle action and post how it went."""
         try:
             self.backend.container_action(container_id, action)

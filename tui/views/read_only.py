@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from textual.dom import DOMNode
 
-# Container requests that change something; "detail" and "logs" only look.
-CONTAINER_CHANGES = frozenset(
-    {"start", "stop", "restart", "kill", "pause", "unpause", "remove", "shell"}
-)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
 APP_CHANGES = frozenset({"demo_up", "demo_down", "run_lesson", "stop_lesson", "prune"})
 
