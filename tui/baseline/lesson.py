@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docker
-
 from tui.baseline import qemu as vm
 from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
 from tui.baseline.units import (
@@ -29,6 +27,10 @@ from tui.baseline.units import (
 )
 from tui.baseline.vmdisk import build_disk
 from tui.baseline.workload import SCRIPT, parse_memfree_kb
+from tui.engine.client import EngineClient
+from tui.engine.errors import EngineError, NotFoundError
+from tui.engine.handles import create_container, labelled_containers
+from tui.engine.images import image_id
 from tui.engine.runtimes import RUNSC, has_runsc, how_to_add_runsc
 from tui.errors import LabError
 from tui.paths import LabPaths
@@ -90,7 +92,7 @@ class LessonResult:
         return int(self.host_memory_bytes // cost) if cost else None
 
 
-def gvisor_status(client: docker.DockerClient) -> tuple[bool, str]:
+def gvisor_status(client: EngineClient) -> tuple[bool, str]:
     """Whether this engine can run the gVisor row, and if not, one line on how to add it."""
     if has_runsc(client):
         return True, ""
@@ -119,7 +121,7 @@ class Lesson:
 
     def __init__(
         self,
-        client: docker.DockerClient,
+        client: EngineClient,
         paths: LabPaths,
         image: str = "debian:bookworm-slim",
         *,
@@ -180,10 +182,8 @@ class Lesson:
         gvisor_ok, why = gvisor_status(self.client)
         if not gvisor_ok:
             self._phase("gvisor", "unavailable", why)
-        try:
-            self.client.images.get(self.image)
-        except docker.errors.ImageNotFound as exc:
-            raise LabError(f"No local image {self.image}: pull or build it first.") from exc
+        if image_id(self.client, self.image) is None:
+            raise LabError(f"No local image {self.image}: pull or build it first.")
         deadline = time.monotonic() + self.timeout
         threads = [
             threading.Thread(target=self._guard, args=("vm", self._run_vm, deadline), daemon=True),
@@ -214,7 +214,7 @@ class Lesson:
     def _guard(self, kind: str, body: Callable[..., None], *args: object) -> None:
         try:
             body(*args)
-        except docker.errors.NotFound:
+        except NotFoundError:
             message = "its container was removed from outside the lesson"
         except Exception as exc:  # the unit fails, the lesson carries on
             message = " ".join(str(exc).split()) or type(exc).__name__
@@ -261,9 +261,10 @@ class Lesson:
     def _run_container(self, kind: str, deadline: float) -> None:
         runtime = RUNTIMES[kind]
         self._phase(kind, "starting", f"{runtime}")
-        container = self.client.containers.create(
-            self.image,
-            ["sh", "-c", SCRIPT],
+        container = create_container(
+            self.client,
+            image=self.image,
+            command=["sh", "-c", SCRIPT],
             name=f"container-lab-lesson-{self.run_id}-{kind}",
             labels={**self.labels, f"{LESSON_LABEL}.unit": kind},
             runtime=runtime,
@@ -360,14 +361,12 @@ class Lesson:
                 self._phase(kind, "stopped")
         # A container created but not yet registered when stop came is found by its label.
         try:
-            leftovers = self.client.containers.list(
-                all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
-            )
-        except docker.errors.DockerException:
+            leftovers = labelled_containers(self.client, f"{LESSON_LABEL}={self.run_id}")
+        except EngineError:
             leftovers = []  # the engine is gone, and its containers with it
         for container in leftovers:
-            with contextlib.suppress(docker.errors.DockerException):
-                container.remove(force=True)
+            with contextlib.suppress(EngineError):
+                container.remove()
 
 
 __all__ = [

@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import docker
 import psutil
 
 from tui.baseline import qemu as vm
 from tui.baseline.profiles import MEASURED_SOURCE, Profile, load_profiles, measured_profile_path
+from tui.engine.client import EngineClient
 from tui.engine.footprint import image_layers
-from tui.engine.runtimes import RUNSC_PATH
+from tui.engine.runtimes import RUNSC_PATH, engine_version
 from tui.paths import LabPaths
 
 if TYPE_CHECKING:
@@ -42,19 +42,15 @@ def runsc_version() -> str:
     return out.stdout.splitlines()[0].strip() if out.stdout else ""
 
 
-def versions(client: docker.DockerClient) -> dict[str, str]:
+def versions(client: EngineClient) -> dict[str, str]:
     """QEMU, runsc, Docker and the host kernel, as they were for this run."""
-    try:
-        docker_version = str(client.version().get("Version", ""))
-    except docker.errors.DockerException:
-        docker_version = ""
     qemu = ""
     with contextlib.suppress(Exception):
         qemu = vm.qemu_version(vm.find_qemu())
     return {
         "qemu": qemu,
         "runsc": runsc_version(),
-        "docker": docker_version,
+        "docker": engine_version(client),
         "host_kernel": platform.release(),
     }
 
