@@ -223,3 +223,17 @@ class VmUnit:
     def stop(self) -> None:
         """Kill QEMU (idempotent)."""
         self.qemu.kill()
+
+
+@dataclass
+class UnitState:
+    """What the lesson knows of one unit while it runs."""
+
+    phase: str = "waiting"
+    note: str = ""
+    unit: ContainerUnit | VmUnit | None = None
+    timings: Timings | None = None
+    memfree_kb: int | None = None
+    last_cpu: tuple[float, float] | None = None  # (monotonic time, cpu seconds) of last sample
+    error: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
