@@ -16,8 +16,8 @@ from tui.lab.compose_run import compose_args
 from tui.lab.container_spec import training_config
 from tui.lab.identity import ensure_identity
 from tui.lab.keys import load_keys
-from tui.lab.run import prepare_models_dir
 from tui.lab.run_secrets import RunSecrets, run_secrets
+from tui.lab.run_setup import prepare_models_dir
 from tui.paths import LabPaths
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 
-import docker
 import psutil
 
 from tui.baseline import qemu as vm
+from tui.engine.client import EngineClient
+from tui.engine.errors import EngineError
+from tui.engine.handles import labelled_containers
 
 LESSON_LABEL = "org.container-lab.lesson"
 OWNER_LABEL = "org.container-lab.lesson.owner"  # pid-start time of the process running it
@@ -41,7 +43,7 @@ def _orphaned(cmdline: list[str]) -> bool:
     return not owner_alive(f"{pid}-{started}")
 
 
-def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None = None) -> int:
+def cleanup_leftovers(client: EngineClient, labels: dict[str, str] | None = None) -> int:
     """Remove containers of earlier lessons and kill orphaned QEMUs of ours; return how many.
 
     A lesson whose process still runs (another dashboard, a test) is not a leftover and is left
@@ -49,11 +51,11 @@ def cleanup_leftovers(client: docker.DockerClient, labels: dict[str, str] | None
     """
     count = 0
     wanted = [LESSON_LABEL, *(f"{k}={v}" for k, v in (labels or {}).items())]
-    for container in client.containers.list(all=True, filters={"label": wanted}):
+    for container in labelled_containers(client, wanted):
         if owner_alive(container.labels.get(OWNER_LABEL, "")):
             continue
-        with contextlib.suppress(docker.errors.DockerException):
-            container.remove(force=True)
+        with contextlib.suppress(EngineError):
+            container.remove()
             count += 1
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []

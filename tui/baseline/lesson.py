@@ -13,105 +13,40 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import docker
 
 from tui.baseline import qemu as vm
 from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
+from tui.baseline.measure import build_result, save_lesson
+from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, UnitSample, unavailable
 from tui.baseline.units import (
     ContainerUnit,
     Timings,
+    UnitState,
     VmUnit,
     cpu_seconds_of,
     follow,
 )
 from tui.baseline.vmdisk import build_disk
 from tui.baseline.workload import SCRIPT, parse_memfree_kb
+from tui.engine.client import EngineClient
+from tui.engine.errors import EngineError, NotFoundError
+from tui.engine.handles import create_container, labelled_containers
+from tui.engine.images import image_id
 from tui.engine.runtimes import RUNSC, has_runsc, how_to_add_runsc
 from tui.errors import LabError
 from tui.paths import LabPaths
 
-UNIT_KINDS = ("container", "gvisor", "vm")
 RUNTIMES = {"container": "runc", "gvisor": RUNSC}
 IDLE_WINDOW_SECONDS = 3.0
-MIB = 1024 * 1024
 PhaseCallback = Callable[[str, str, str], None]
 
 
-@dataclass(frozen=True)
-class UnitSample:
-    """A live reading of one unit, cheap to take."""
-
-    kind: str
-    phase: str  # waiting, starting, booting, ready, workload, idle, stopped, unavailable, failed
-    cpu_percent: float | None
-    host_memory_bytes: int | None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class UnitResult:
-    """What the lesson measured for one unit."""
-
-    kind: str
-    available: bool
-    note: str
-    ready_seconds: float | None  # start (container) or QEMU launch (VM) to the ready marker
-    host_memory_bytes: int | None  # what the host pays now, idle (see units.py)
-    guest_memory_bytes: int | None  # VM only: RAM given to the guest
-    idle_cpu_percent: float | None  # % of one core over a few idle seconds
-    disk_bytes: int | None  # image layers (containers) or ext4 disk + kernel + initrd (VM)
-    workload_seconds: float | None  # between the workload's markers, on the host's clock
-    kernel: str  # `uname -r` inside
-    emulated: bool  # VM under TCG: every figure is of an emulated machine
-    cost_bytes: int | None = None  # host memory one more of these needs (for density)
-    debian: str = ""  # /etc/debian_version inside
-
-
-@dataclass(frozen=True)
-class LessonResult:
-    """The three units of one lesson, on one host."""
-
-    image: str
-    accelerator: str
-    host: str
-    date: str
-    versions: dict[str, str]
-    host_memory_bytes: int
-    units: dict[str, UnitResult]
-    run_id: str = ""  # the value of the lesson label its containers carried
-
-    def fit_count(self, kind: str) -> int | None:
-        """How many of this unit fit in the host's memory, at what each really costs."""
-        unit = self.units.get(kind)
-        cost = unit.cost_bytes if unit is not None else None
-        return int(self.host_memory_bytes // cost) if cost else None
-
-
-def gvisor_status(client: docker.DockerClient) -> tuple[bool, str]:
+def gvisor_status(client: EngineClient) -> tuple[bool, str]:
     """Whether this engine can run the gVisor row, and if not, one line on how to add it."""
     if has_runsc(client):
         return True, ""
     return False, f"this engine has no runsc runtime: {how_to_add_runsc()}"
-
-
-def unavailable(kind: str, note: str, *, disk: int | None = None) -> UnitResult:
-    """A unit that could not run, with the reason."""
-    return UnitResult(kind, False, note, None, None, None, None, disk, None, "", False)
-
-
-@dataclass
-class _State:
-    phase: str = "waiting"
-    note: str = ""
-    unit: ContainerUnit | VmUnit | None = None
-    timings: Timings | None = None
-    memfree_kb: int | None = None
-    last_cpu: tuple[float, float] | None = None  # (monotonic time, cpu seconds) of last sample
-    error: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Lesson:
@@ -119,7 +54,7 @@ class Lesson:
 
     def __init__(
         self,
-        client: docker.DockerClient,
+        client: EngineClient,
         paths: LabPaths,
         image: str = "debian:bookworm-slim",
         *,
@@ -139,7 +74,7 @@ class Lesson:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._states = {kind: _State() for kind in UNIT_KINDS}
+        self._states = {kind: UnitState() for kind in UNIT_KINDS}
         self.accelerator = ""
         self.saved_path: Path | None = None  # the measured profile, once `run` saved it
 
@@ -180,10 +115,8 @@ class Lesson:
         gvisor_ok, why = gvisor_status(self.client)
         if not gvisor_ok:
             self._phase("gvisor", "unavailable", why)
-        try:
-            self.client.images.get(self.image)
-        except docker.errors.ImageNotFound as exc:
-            raise LabError(f"No local image {self.image}: pull or build it first.") from exc
+        if image_id(self.client, self.image) is None:
+            raise LabError(f"No local image {self.image}: pull or build it first.")
         deadline = time.monotonic() + self.timeout
         threads = [
             threading.Thread(target=self._guard, args=("vm", self._run_vm, deadline), daemon=True),
@@ -202,8 +135,6 @@ class Lesson:
         for kind in UNIT_KINDS:
             self._guard(kind, self._workload, kind, deadline)
         idle_cpu = self._idle_cpu()
-        from tui.baseline.measure import build_result, save_lesson
-
         if self._stopped.is_set():
             raise LabError("The lesson was stopped before it finished; nothing was saved.")
         result = build_result(self, idle_cpu)
@@ -214,7 +145,7 @@ class Lesson:
     def _guard(self, kind: str, body: Callable[..., None], *args: object) -> None:
         try:
             body(*args)
-        except docker.errors.NotFound:
+        except NotFoundError:
             message = "its container was removed from outside the lesson"
         except Exception as exc:  # the unit fails, the lesson carries on
             message = " ".join(str(exc).split()) or type(exc).__name__
@@ -261,9 +192,10 @@ class Lesson:
     def _run_container(self, kind: str, deadline: float) -> None:
         runtime = RUNTIMES[kind]
         self._phase(kind, "starting", f"{runtime}")
-        container = self.client.containers.create(
-            self.image,
-            ["sh", "-c", SCRIPT],
+        container = create_container(
+            self.client,
+            image=self.image,
+            command=["sh", "-c", SCRIPT],
             name=f"container-lab-lesson-{self.run_id}-{kind}",
             labels={**self.labels, f"{LESSON_LABEL}.unit": kind},
             runtime=runtime,
@@ -344,7 +276,7 @@ class Lesson:
             out[kind] = 100.0 * (cpu_seconds_of(unit.processes()) - used) / (now - began)
         return out
 
-    def state(self, kind: str) -> _State:
+    def state(self, kind: str) -> UnitState:
         """The internal record of one unit (for building the result)."""
         return self._states[kind]
 
@@ -360,14 +292,12 @@ class Lesson:
                 self._phase(kind, "stopped")
         # A container created but not yet registered when stop came is found by its label.
         try:
-            leftovers = self.client.containers.list(
-                all=True, filters={"label": f"{LESSON_LABEL}={self.run_id}"}
-            )
-        except docker.errors.DockerException:
+            leftovers = labelled_containers(self.client, f"{LESSON_LABEL}={self.run_id}")
+        except EngineError:
             leftovers = []  # the engine is gone, and its containers with it
         for container in leftovers:
-            with contextlib.suppress(docker.errors.DockerException):
-                container.remove(force=True)
+            with contextlib.suppress(EngineError):
+                container.remove()
 
 
 __all__ = [
@@ -379,4 +309,5 @@ __all__ = [
     "UnitResult",
     "UnitSample",
     "cleanup_leftovers",
+    "unavailable",
 ]

@@ -16,21 +16,34 @@ import subprocess
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import docker
 import psutil
 
 from tui.baseline import qemu as vm
 from tui.baseline.profiles import MEASURED_SOURCE, Profile, load_profiles, measured_profile_path
+from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, unavailable
+from tui.baseline.units import UnitState
+from tui.engine.client import EngineClient
 from tui.engine.footprint import image_layers
-from tui.engine.runtimes import RUNSC_PATH
+from tui.engine.runtimes import RUNSC_PATH, engine_version
 from tui.paths import LabPaths
 
-if TYPE_CHECKING:
-    from tui.baseline.lesson import Lesson, LessonResult, UnitResult
-
 MIB = 1024 * 1024
+
+
+class FinishedLesson(Protocol):
+    """What `build_result` reads of a lesson (tui.baseline.lesson.Lesson) that has run."""
+
+    client: EngineClient
+    image: str
+    run_id: str
+    accelerator: str
+    vm_memory_mib: int
+
+    def state(self, kind: str) -> UnitState:
+        """The record of one unit."""
+        ...
 
 
 def runsc_version() -> str:
@@ -42,27 +55,21 @@ def runsc_version() -> str:
     return out.stdout.splitlines()[0].strip() if out.stdout else ""
 
 
-def versions(client: docker.DockerClient) -> dict[str, str]:
+def versions(client: EngineClient) -> dict[str, str]:
     """QEMU, runsc, Docker and the host kernel, as they were for this run."""
-    try:
-        docker_version = str(client.version().get("Version", ""))
-    except docker.errors.DockerException:
-        docker_version = ""
     qemu = ""
     with contextlib.suppress(Exception):
         qemu = vm.qemu_version(vm.find_qemu())
     return {
         "qemu": qemu,
         "runsc": runsc_version(),
-        "docker": docker_version,
+        "docker": engine_version(client),
         "host_kernel": platform.release(),
     }
 
 
-def build_result(lesson: Lesson, idle_cpu: dict[str, float | None]) -> LessonResult:
+def build_result(lesson: FinishedLesson, idle_cpu: dict[str, float | None]) -> LessonResult:
     """The LessonResult of a finished run (units still idling)."""
-    from tui.baseline.lesson import UNIT_KINDS, LessonResult, UnitResult, unavailable
-
     layers = image_layers(lesson.client, lesson.image)
     image_bytes = sum(size for _, size in layers) or None
     units: dict[str, UnitResult] = {}
@@ -206,8 +213,6 @@ def save_lesson(paths: LabPaths, result: LessonResult) -> tuple[Profile, Path]:
 
 def lesson_result(profile: Profile) -> LessonResult | None:
     """The three-way result a measured profile carries (None for cited or older profiles)."""
-    from tui.baseline.lesson import LessonResult, UnitResult
-
     m = profile.measurement
     units = m.get("units")
     if not profile.measured or not isinstance(units, dict):

@@ -7,21 +7,21 @@ three. Host cost comes from the processes behind each unit, found with psutil.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import docker
 import psutil
-from docker.models.containers import Container
 
 from tui.baseline.qemu import QemuProcess
 from tui.baseline.workload import GO, IDLE, READY, WORKLOAD_DONE, WORKLOAD_START, parse_ready
 from tui.engine.cgroup_stats import CgroupPaths, read_counters
-from tui.engine.footprint import container_memory, shim_of
+from tui.engine.errors import EngineError
+from tui.engine.footprint import shim_of
+from tui.engine.handles import ContainerHandle
 
 Lines = queue.Queue[str | None]
 
@@ -137,7 +137,7 @@ def cpu_seconds_of(procs: list[psutil.Process]) -> float:
 class ContainerUnit:
     """A container (runc) or a gVisor sandbox (runsc) running the lesson's script."""
 
-    def __init__(self, container: Container, runtime: str) -> None:
+    def __init__(self, container: ContainerHandle, runtime: str) -> None:
         """Wrap a created (not yet started) container."""
         self.container = container
         self.runtime = runtime
@@ -147,7 +147,7 @@ class ContainerUnit:
 
     def start(self) -> float:
         """Attach (so the first line cannot be missed), start, return the host time of start."""
-        stream = self.container.attach(stdout=True, stderr=True, stream=True, logs=True)
+        stream = self.container.attach_output()
         threading.Thread(target=pump_attach, args=(stream, self.lines), daemon=True).start()
         began = time.monotonic()
         self.container.start()
@@ -155,23 +155,16 @@ class ContainerUnit:
 
     def go(self) -> None:
         """Let the script past its readiness marker: a line on the container's stdin."""
-        sock = self.container.client.api.attach_socket(
-            self.container.id, params={"stdin": 1, "stream": 1}
-        )
-        try:
-            os.write(sock.fileno(), GO)  # the attach socket's own descriptor: no wrapper's buffer
-        finally:
-            sock.close()
+        self.container.send_stdin(GO)
 
     def locate(self) -> None:
         """Find the shim (and, for runc, the cgroup) once the container runs."""
-        cid = self.container.id or ""
+        cid = self.container.id
         self.shim = shim_of(cid)
         if self.runtime == "runc":
             try:
-                self.container.reload()
-                pid = int(self.container.attrs["State"]["Pid"])
-            except (docker.errors.DockerException, KeyError, ValueError):
+                pid = self.container.host_pid()
+            except (EngineError, KeyError, ValueError):
                 return
             self._cgroup = CgroupPaths.of_process(cid, pid) if pid else None
 
@@ -192,17 +185,13 @@ class ContainerUnit:
             except OSError:
                 working_set = None
         if working_set is None:
-            working_set = container_memory(self.container)
+            working_set = self.container.memory()
         return working_set + shim_rss if working_set is not None else None
 
     def stop(self) -> None:
         """Force-remove the container (idempotent)."""
-        try:
-            self.container.remove(force=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.DockerException:
-            pass
+        with contextlib.suppress(EngineError):  # gone already, or the engine with it
+            self.container.remove()
 
 
 class VmUnit:
@@ -234,3 +223,17 @@ class VmUnit:
     def stop(self) -> None:
         """Kill QEMU (idempotent)."""
         self.qemu.kill()
+
+
+@dataclass
+class UnitState:
+    """What the lesson knows of one unit while it runs."""
+
+    phase: str = "waiting"
+    note: str = ""
+    unit: ContainerUnit | VmUnit | None = None
+    timings: Timings | None = None
+    memfree_kb: int | None = None
+    last_cpu: tuple[float, float] | None = None  # (monotonic time, cpu seconds) of last sample
+    error: str = ""
+    extra: dict[str, object] = field(default_factory=dict)

@@ -14,10 +14,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import docker
-from docker.errors import DockerException, ImageNotFound
-
 from tui.baseline.workload import VM_INIT, VM_INIT_PATH
+from tui.engine.client import EngineClient
+from tui.engine.errors import EngineError, ImageMissing
+from tui.engine.handles import create_container
+from tui.engine.images import image_id
 from tui.errors import LabError
 from tui.paths import LabPaths
 
@@ -46,15 +47,15 @@ def _tree_bytes(root: Path) -> int:
     return total
 
 
-def export_rootfs(client: docker.DockerClient, image: str, dest: Path) -> None:
+def export_rootfs(client: EngineClient, image: str, dest: Path) -> None:
     """Unpack the image's root filesystem into `dest`, via a created (not started) container."""
     try:
-        container = client.containers.create(
-            image, ["true"], labels={"org.container-lab.export": "1"}
+        container = create_container(
+            client, image=image, command=["true"], labels={"org.container-lab.export": "1"}
         )
-    except ImageNotFound as exc:
+    except ImageMissing as exc:
         raise LabError(f"No local image {image}: pull or build it first.") from exc
-    except DockerException as exc:
+    except EngineError as exc:
         raise LabError(f"Cannot create a container from {image}: {exc}") from exc
     try:
         with tempfile.TemporaryFile(dir=dest.parent) as tar:
@@ -64,19 +65,18 @@ def export_rootfs(client: docker.DockerClient, image: str, dest: Path) -> None:
             with tarfile.open(fileobj=tar, mode="r:") as archive:
                 archive.extractall(dest, numeric_owner=True, filter="fully_trusted")
     finally:
-        container.remove(force=True)
+        container.remove()
 
 
-def build_disk(client: docker.DockerClient, image: str, paths: LabPaths) -> Path:
+def build_disk(client: EngineClient, image: str, paths: LabPaths) -> Path:
     """The ext4 disk of `image` with the lesson's init, built once per image id."""
     mkfs = shutil.which("mkfs.ext4") or shutil.which("mke2fs")
     if mkfs is None:
         raise LabError(f"mkfs.ext4 is not installed: {E2FS_APT_HINT}.")
-    try:
-        image_id = client.images.get(image).id
-    except ImageNotFound as exc:
-        raise LabError(f"No local image {image}: pull or build it first.") from exc
-    path = disk_path_for(paths, image_id)
+    found = image_id(client, image)
+    if found is None:
+        raise LabError(f"No local image {image}: pull or build it first.")
+    path = disk_path_for(paths, found)
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,9 @@ from typing import Any
 
 import docker
 
+from tui.engine.client import EngineClient
+from tui.engine.errors import ImageMissing, engine_errors
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -117,3 +120,21 @@ def image_history(api: docker.APIClient, image_id: str) -> list[Layer]:
 def remove_image(api: docker.APIClient, image_id: str, force: bool = False) -> None:
     """Remove an image (the engine refuses one a container uses unless forced)."""
     api.remove_image(image_id, force=force)
+
+
+def image_id(client: EngineClient, ref: str) -> str | None:
+    """The id of the local image `ref` (a tag or an id); None when the engine has none."""
+    try:
+        with engine_errors():
+            return str(client.images.get(ref).id)
+    except ImageMissing:
+        return None
+
+
+def image_labels(client: EngineClient, ref: str) -> dict[str, str] | None:
+    """The labels of the local image `ref`; None when the engine has no such image."""
+    try:
+        with engine_errors():
+            return dict(client.images.get(ref).labels or {})
+    except ImageMissing:
+        return None

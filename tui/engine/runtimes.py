@@ -100,6 +100,14 @@ def engine_runtimes(client: docker.DockerClient) -> set[str]:
         return set()
 
 
+def engine_version(client: docker.DockerClient) -> str:
+    """The engine's version, as `docker version` shows it ('' when it does not answer)."""
+    try:
+        return str(client.version().get("Version", ""))
+    except DockerException:
+        return ""
+
+
 def has_runsc(client: docker.DockerClient) -> bool:
     """True when the engine can run containers with runsc."""
     return RUNSC in engine_runtimes(client)

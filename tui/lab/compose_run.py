@@ -6,10 +6,9 @@ import os
 import subprocess
 
 from tui.engine.compose import compose_command
-from tui.lab.identity import LabIdentity, ensure_identity
-from tui.lab.keys import load_keys
-from tui.lab.run import prepare_models_dir
-from tui.lab.run_secrets import check_handable, run_secrets
+from tui.lab.identity import LabIdentity
+from tui.lab.run_secrets import run_secrets
+from tui.lab.run_setup import prepare_run
 from tui.paths import LabPaths
 
 
@@ -36,10 +35,7 @@ def compose_train(
     The service gets the run's copy of the key (LAB_SECRETS_DIR), as `container-lab train` does,
     and `identity` (`--user-id`) through USER_ID and GROUP_ID, which win over .env.
     """
-    keys = load_keys(paths)
-    identity = ensure_identity(paths.env_file, identity)
-    check_handable(identity)
-    prepare_models_dir(paths.models, identity)
+    keys, identity = prepare_run(paths, identity)
     name = ["-p", project_name] if project_name else []
     with run_secrets(paths, keys, identity) as secrets:
         env = {

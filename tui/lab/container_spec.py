@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from docker.types import Mount
-
+from tui.engine.handles import bind_mount
 from tui.lab.identity import LabIdentity
 from tui.lab.keys import LabKeys
 from tui.lab.run_secrets import RunSecrets
@@ -52,16 +51,11 @@ def training_config(
     The private key comes from the run's own copy (`secrets`), never from .lab/keys itself.
     """
     mounts = [
-        Mount("/data", str(data), type="bind", read_only=True),
-        Mount("/models", str(models), type="bind", read_only=False),
-        Mount("/trusted-keys", str(keys.trusted_dir), type="bind", read_only=True),
-        Mount("/run/secrets/signing_key", str(secrets.secret_key), type="bind", read_only=True),
-        Mount(
-            "/run/secrets/signing_passphrase",
-            str(secrets.passphrase),
-            type="bind",
-            read_only=True,
-        ),
+        bind_mount("/data", str(data), read_only=True),
+        bind_mount("/models", str(models), read_only=False),
+        bind_mount("/trusted-keys", str(keys.trusted_dir), read_only=True),
+        bind_mount("/run/secrets/signing_key", str(secrets.secret_key), read_only=True),
+        bind_mount("/run/secrets/signing_passphrase", str(secrets.passphrase), read_only=True),
     ]
     return {
         "image": image,
@@ -85,8 +79,8 @@ def verify_config(
         "entrypoint": ["python", "-m", "training.verify"],
         "command": [f"/input/{tarball_name}"],
         "mounts": [
-            Mount("/input", str(tarball_dir), type="bind", read_only=True),
-            Mount("/trusted-keys", str(trusted_dir), type="bind", read_only=True),
+            bind_mount("/input", str(tarball_dir), read_only=True),
+            bind_mount("/trusted-keys", str(trusted_dir), read_only=True),
         ],
         **hardened(identity, {ROLE_LABEL: "verify", **(labels or {})}),
     }

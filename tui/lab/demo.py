@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docker
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-
+from tui.engine.client import EngineClient
 from tui.engine.compose import compose_command
+from tui.engine.errors import EngineError, NotFoundError
+from tui.engine.handles import (
+    ContainerHandle,
+    find_container,
+    labelled_containers,
+    labelled_networks,
+    run_container,
+)
+from tui.engine.images import image_id
 from tui.errors import LabError
 
 DEMO_LABEL = "org.container-lab.demo"
@@ -103,26 +110,24 @@ def plain_containers(demo: DemoSet) -> dict[str, dict[str, Any]]:
     }
 
 
-def demo_containers(client: docker.DockerClient, demo: DemoSet) -> list[Any]:
+def demo_containers(client: EngineClient, demo: DemoSet) -> list[ContainerHandle]:
     """This set's containers, running or not."""
-    return client.containers.list(all=True, filters={"label": demo.label_filter})
+    return labelled_containers(client, demo.label_filter)
 
 
 def demo_up(
-    client: docker.DockerClient, demo: DemoSet | None = None, host: str | None = None
+    client: EngineClient, demo: DemoSet | None = None, host: str | None = None
 ) -> list[str]:
     """Start the set (what runs already is kept); one line per container.
 
     `host` is the engine's address for Compose (None: $DOCKER_HOST or the local socket).
     """
     demo = demo or DemoSet()
-    try:
-        client.images.get(demo.image)
-    except ImageNotFound:
+    if image_id(client, demo.image) is None:
         raise LabError(
             f"the demo uses only local images and {demo.image} is missing: "
             "run `./lab engine up` (it bootstraps the base image)."
-        ) from None
+        )
     lines = [_run_plain(client, name, args, demo) for name, args in plain_containers(demo).items()]
     _compose(demo, host, "up", "-d", "--no-build")
     for container in demo_containers(client, demo):
@@ -131,21 +136,18 @@ def demo_up(
     return lines
 
 
-def _run_plain(client: docker.DockerClient, name: str, args: dict[str, Any], demo: DemoSet) -> str:
-    try:
-        existing = client.containers.get(name)
-    except NotFound:
-        existing = None
+def _run_plain(client: EngineClient, name: str, args: dict[str, Any], demo: DemoSet) -> str:
+    existing = find_container(client, name)
     try:
         if existing is not None:
             if existing.labels.get(DEMO_LABEL) != "1":
                 raise LabError(f"a container named {name} exists and is not a demo: rename it.")
             if existing.status == "running":
                 return f"{name}: already running"
-            existing.remove(force=True)
-        container = client.containers.run(name=name, labels=demo.all_labels, **args)
-    except (APIError, DockerException) as exc:
-        message = getattr(exc, "explanation", None) or str(exc)
+            existing.remove()
+        container = run_container(client, name=name, labels=demo.all_labels, **args)
+    except EngineError as exc:
+        message = exc.explanation or str(exc)
         raise LabError(f"cannot start {name}: {message}") from exc
     container.reload()
     ports = container.ports.get("8080/tcp") or []
@@ -180,25 +182,25 @@ def _compose(demo: DemoSet, host: str | None, *args: str) -> None:
         raise LabError(f"compose {args[0]} of the demo project failed: {reason}")
 
 
-def demo_down(client: docker.DockerClient, demo: DemoSet | None = None) -> list[str]:
+def demo_down(client: EngineClient, demo: DemoSet | None = None) -> list[str]:
     """Remove this set's containers and network (by label), nothing else; one line each."""
     demo = demo or DemoSet()
     lines = []
     for container in demo_containers(client, demo):
         try:
-            container.remove(force=True)
+            container.remove()
             lines.append(f"{container.name}: removed")
-        except NotFound:
+        except NotFoundError:
             continue
-        except (APIError, DockerException) as exc:
+        except EngineError as exc:
             raise LabError(f"cannot remove {container.name}: {exc}") from exc
-    for network in client.networks.list(filters={"label": demo.label_filter}):
+    for network in labelled_networks(client, demo.label_filter):
         try:
             network.remove()
             lines.append(f"network {network.name}: removed")
-        except NotFound:
+        except NotFoundError:
             continue
-        except (APIError, DockerException) as exc:
+        except EngineError as exc:
             raise LabError(f"cannot remove network {network.name}: {exc}") from exc
     return lines
 

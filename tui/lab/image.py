@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import docker
-from docker.errors import ImageNotFound
-
 from tui.engine.build import BuildResult, build_image
+from tui.engine.client import EngineClient
+from tui.engine.images import image_labels
 from tui.lab.identity import LabIdentity
 from tui.paths import LabPaths
 
@@ -16,11 +15,10 @@ USER_LABEL = "org.container-lab.user-id"
 GROUP_LABEL = "org.container-lab.group-id"
 
 
-def image_matches(client: docker.DockerClient, tag: str, identity: LabIdentity) -> bool:
+def image_matches(client: EngineClient, tag: str, identity: LabIdentity) -> bool:
     """Whether `tag` exists and was built for these ids."""
-    try:
-        labels = client.images.get(tag).labels or {}
-    except ImageNotFound:
+    labels = image_labels(client, tag)
+    if labels is None:
         return False
     return labels.get(USER_LABEL) == str(identity.uid) and labels.get(GROUP_LABEL) == str(
         identity.gid
@@ -28,7 +26,7 @@ def image_matches(client: docker.DockerClient, tag: str, identity: LabIdentity) 
 
 
 def ensure_training_image(
-    client: docker.DockerClient,
+    client: EngineClient,
     paths: LabPaths,
     identity: LabIdentity,
     *,

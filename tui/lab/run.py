@@ -7,7 +7,6 @@ both see the same events through `on_event`.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import threading
 import time
@@ -17,18 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import docker
-from docker.errors import APIError, DockerException, NotFound
-
-from tui.engine.client import connect
-from tui.engine.logs import LogStream
+from tui.engine.client import EngineClient, connect
+from tui.engine.errors import EngineError, NotFoundError
+from tui.engine.handles import ContainerHandle, create_container
 from tui.errors import LabError
+from tui.lab.compose_run import compose_train
 from tui.lab.container_spec import training_config
-from tui.lab.identity import LabIdentity, ensure_identity, hand_over
+from tui.lab.identity import LabIdentity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
-from tui.lab.keys import load_keys
 from tui.lab.progress import Progress, parse_progress
-from tui.lab.run_secrets import check_handable, run_secrets
+from tui.lab.run_secrets import run_secrets
+from tui.lab.run_setup import prepare_run
 from tui.lab.watch import TarballWatcher
 from tui.paths import LabPaths, lab_paths
 
@@ -59,28 +57,12 @@ class RunOutcome:
     cancelled: bool = False
 
 
-def prepare_models_dir(models: Path, identity: LabIdentity) -> None:
-    """Create models/ for the lab user; refuse one the container could not write to."""
-    if models.exists() and not models.is_dir():
-        raise LabError(f"{models} is not a folder: move it away so models/ can be created.")
-    models.mkdir(exist_ok=True)
-    hand_over(models, identity)
-    if os.geteuid() != 0 and not os.access(models, os.W_OK | os.X_OK):
-        raise LabError(f"{models} is not writable by you: `chmod u+w {models}` or fix its owner.")
-    mode = models.stat()
-    if mode.st_uid != identity.uid and not mode.st_mode & 0o002:
-        raise LabError(
-            f"{models} belongs to uid {mode.st_uid}, not to USER_ID={identity.uid} from .env: "
-            f"`chown {identity.uid}:{identity.gid} {models}` or fix .env."
-        )
-
-
 class TrainingRun:
     """A cancellable training run against one engine."""
 
     def __init__(
         self,
-        client: docker.DockerClient,
+        client: EngineClient,
         paths: LabPaths,
         *,
         rebuild: bool = False,
@@ -101,9 +83,9 @@ class TrainingRun:
         self.on_event = on_event or (lambda event: None)
         self.identity = identity
         self.container_id: str | None = None
+        self._container: ContainerHandle | None = None
         self._cancelled = threading.Event()
         self._watcher: TarballWatcher | None = None
-        self._log_stream: LogStream | None = None
 
     def _emit(self, event: RunEvent) -> None:
         self.on_event(event)
@@ -111,10 +93,7 @@ class TrainingRun:
     def run(self) -> RunOutcome:
         """Build if needed, train, and return once the tarball is in place or the run failed."""
         started = time.monotonic()
-        keys = load_keys(self.paths)
-        identity = ensure_identity(self.paths.env_file, self.identity)
-        check_handable(identity)
-        prepare_models_dir(self.paths.models, identity)
+        keys, identity = prepare_run(self.paths, self.identity)
         if not self.paths.data.is_dir():
             raise LabError(f"no corpus at {self.paths.data}: run from the project folder.")
         ensure_training_image(
@@ -143,10 +122,10 @@ class TrainingRun:
         with TarballWatcher(self.paths.models) as watcher:
             self._watcher = watcher
             try:
-                container = self.client.containers.create(**config)
-            except (APIError, DockerException) as exc:
+                container = create_container(self.client, **config)
+            except EngineError as exc:
                 raise LabError(f"cannot create the training container: {exc}") from exc
-            self.container_id = container.id
+            self.container_id, self._container = container.id, container
             try:
                 container.start()
                 self._emit(RunEvent("start", container.short_id))
@@ -163,16 +142,12 @@ class TrainingRun:
                 self._finish(container, outcome)
 
     def _follow(
-        self,
-        container: docker.models.containers.Container,
-        outcome: RunOutcome,
-        watcher: TarballWatcher,
+        self, container: ContainerHandle, outcome: RunOutcome, watcher: TarballWatcher
     ) -> None:
         """Stream the logs until the container ends, then record its exit code."""
         last: deque[str] = deque(maxlen=LAST_LINES)
         try:
-            self._log_stream = LogStream(self.client.api, container.id, follow=True, tail="all")
-            for line in self._log_stream:
+            for line in container.follow_logs():
                 last.append(line.text)
                 progress = parse_progress(line.text)
                 if progress is not None:
@@ -180,27 +155,26 @@ class TrainingRun:
                     self._emit(RunEvent("progress", line.text, progress, line.stream))
                 else:
                     self._emit(RunEvent("log", line.text, None, line.stream))
-            status = container.wait(timeout=60)
-            outcome.exit_code = int(status.get("StatusCode", -1))
-        except (APIError, DockerException, OSError) as exc:
+            outcome.exit_code = container.wait(timeout=60)
+        except (EngineError, OSError) as exc:
             last.append(f"log stream ended: {exc}")
         finally:
             outcome.last_lines = list(last)
             self._emit(RunEvent("exit", str(outcome.exit_code)))
             watcher.wake()
 
-    def _finish(self, container: docker.models.containers.Container, outcome: RunOutcome) -> None:
+    def _finish(self, container: ContainerHandle, outcome: RunOutcome) -> None:
         """Stop and remove the container and any partial file a killed run left behind."""
         try:
             container.reload()
             if container.status == "running":
                 container.stop(timeout=10)
             if outcome.exit_code is None:
-                outcome.exit_code = int(container.wait(timeout=30).get("StatusCode", -1))
-            container.remove(force=True)
-        except NotFound:
+                outcome.exit_code = container.wait(timeout=30)
+            container.remove()
+        except NotFoundError:
             pass
-        except (APIError, DockerException) as exc:
+        except EngineError as exc:
             outcome.last_lines.append(f"cleanup: {exc}")
         for partial in self.paths.models.glob(".*.tar.gz.partial"):
             partial.unlink(missing_ok=True)
@@ -208,9 +182,9 @@ class TrainingRun:
     def cancel(self) -> None:
         """Stop the container (from any thread); the run returns with no tarball."""
         self._cancelled.set()
-        if self.container_id:
-            with contextlib.suppress(APIError, DockerException):
-                self.client.api.stop(self.container_id, timeout=10)
+        if self._container is not None:
+            with contextlib.suppress(EngineError):
+                self._container.stop(timeout=10)
         if self._watcher is not None:
             self._watcher.wake()
 
@@ -235,8 +209,6 @@ def train_from_cli(
     """`container-lab train`: print progress as it comes, end with the tarball or a reason."""
     paths = lab_paths()
     if compose:
-        from tui.lab.compose_run import compose_train
-
         return compose_train(paths, identity=identity)
     client = connect(host)
 

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-import docker
-
-from tui.engine.client import connect
+from tui.engine.client import EngineClient, connect
 from tui.errors import LabError
 from tui.lab.demo import DemoSet, demo_down, demo_up
 from tui.lab.image import TRAINING_IMAGE
@@ -66,7 +64,7 @@ class DockerLab:
         self.image = image
         self.labels = labels or {}
         self.demo_set = demo_set or DemoSet()
-        self._client: docker.DockerClient | None = None
+        self._client: EngineClient | None = None
         self._lock = threading.Lock()
 
     @property
@@ -74,7 +72,7 @@ class DockerLab:
         """The lab's folders."""
         return self._paths
 
-    def _engine(self) -> docker.DockerClient:
+    def _engine(self) -> EngineClient:
         with self._lock:
             if self._client is None:
                 self._client = connect(self.host, pool_size=16, timeout=600)

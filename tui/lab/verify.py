@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker
-import requests
-from docker.errors import APIError, DockerException
-
-from tui.engine.client import connect
+from tui.engine.client import EngineClient, connect
+from tui.engine.errors import EngineError, WaitTimedOut
+from tui.engine.handles import ContainerHandle, create_container
 from tui.errors import LabError
 from tui.lab.container_spec import verify_config
 from tui.lab.identity import ensure_identity
@@ -56,7 +54,7 @@ def _checked_source(path: Path) -> Path:
 
 
 def verify_tarball(
-    client: docker.DockerClient,
+    client: EngineClient,
     path: Path,
     paths: LabPaths,
     *,
@@ -84,31 +82,29 @@ def verify_tarball(
         (folder / name).chmod(0o644)
         config = verify_config(image, folder, name, trusted_dir, identity, labels)
         try:
-            container = client.containers.create(**config)
-        except (APIError, DockerException) as exc:
+            container = create_container(client, **config)
+        except EngineError as exc:
             raise LabError(f"cannot start the verifier: {exc}") from exc
         try:
             container.start()
             status = _wait(container, timeout, source.name)
-            output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
-            errors = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
+            output = container.output(stdout=True, stderr=False)
+            errors = container.output(stdout=False, stderr=True)
         finally:
-            container.remove(force=True)
+            container.remove()
     lines = [line for line in output.splitlines() if line.startswith("{")]
     if not lines:
-        tail = (errors.strip().splitlines() or [f"exit code {status.get('StatusCode')}"])[-1]
+        tail = (errors.strip().splitlines() or [f"exit code {status}"])[-1]
         return Verdict(False, f"the verifier crashed: {tail}", {})
     verdict = json.loads(lines[-1])
-    ok = bool(verdict.get("ok")) and status.get("StatusCode") == 0
+    ok = bool(verdict.get("ok")) and status == 0
     return Verdict(ok, str(verdict.get("reason", "verified")), verdict)
 
 
-def _wait(container: Any, timeout: float, name: str) -> dict[str, Any]:
-    # docker-py gives the wait's HTTP read timeout to requests: it ends as ReadTimeout, or as a
-    # ConnectionError wrapping urllib3's ReadTimeoutError, depending on the transport.
+def _wait(container: ContainerHandle, timeout: float, name: str) -> int:
     try:
-        return dict(container.wait(timeout=timeout))
-    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+        return container.wait(timeout)
+    except WaitTimedOut as exc:
         raise VerifyTimedOut(
             f"verifying {name} did not finish within {timeout:g} s (stopped, nothing kept): "
             "try again with a larger --timeout."
