@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tui.cli import main
 from tui.engine.client import cli_engine_args, engine_address, tls_config
 from tui.engine.contexts import DEFAULT_SOCKET, current_context, resolve_engines
 from tui.errors import LabError
@@ -219,3 +221,42 @@ def test_bad_engine_input_is_one_line_saying_what_to_do(
         assert "\n" not in message and len(message) < 300, name
         bad_input(name)
         (config / "config.json").unlink(missing_ok=True)
+
+
+@pytest.mark.bad_input
+def test_the_cli_refuses_bad_engines_in_one_line_before_starting(
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    bad_input: Callable[[str], None],
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    cases = {
+        "host that is no URL": (["--host", "10.0.0.1:2375"], "is not an engine address"),
+        "unknown context": (["--context", "nowhere"], "no docker context named 'nowhere'"),
+        "two engines for one": (
+            ["--host", "unix:///a.sock", "--host", "unix:///b.sock"],
+            "2 engines given (a, b)",
+        ),
+    }
+    for name, (argv, expected) in cases.items():
+        assert main(argv) == 2, name
+        err = capsys.readouterr().err
+        assert expected in err and len(err.strip().splitlines()) == 1, (name, err)
+        bad_input(name)
+
+
+def test_a_context_given_to_the_cli_is_passed_on_as_docker_context(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_context(config, "lab", "ssh://root@10.7.7.7")
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.setenv("DOCKER_HOST", "unix:///ignored.sock")
+    monkeypatch.setenv("DOCKER_CONTEXT", "")  # so that the undo removes what main() sets
+    # `demo` without an action stops right after the engine is resolved, touching nothing.
+    assert main(["--context", "lab", "demo"]) == 2
+    assert "say what to do" in capsys.readouterr().err
+    assert os.environ["DOCKER_CONTEXT"] == "lab" and "DOCKER_HOST" not in os.environ
+    assert engine_address().url == "ssh://root@10.7.7.7"
