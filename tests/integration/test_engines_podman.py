@@ -83,6 +83,9 @@ def test_stop_and_remove_arrive_as_events_the_lists_act_on(podman: DockerBackend
     assert podman.container(cid) is not None
     stopped = podman.container(cid)
     assert stopped is not None and stopped.state == "exited"
+    assert podman.processes(cid).rows == ()  # libpod's top answers a stopped one with nothing
+    plans = {plan.kind: plan for plan in podman.prune_plans()}  # Podman knows no "dead" filter
+    assert cid in {c.id for c in plans["containers"].candidates}
     podman.container_action(cid, "remove")
     assert podman.container(cid) is None
     assert cid not in {c.id for c in podman.containers()}

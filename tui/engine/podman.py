@@ -7,6 +7,8 @@ What Podman 4.3 (Debian 12) does differently, found against the real service:
 - the compatible `top` answers 200 with an empty body: the libpod endpoint answers instead;
 - events say "remove" where Docker says "destroy" (containers) or "delete" (images), and add
   "init" and "cleanup";
+- a "status=dead" filter is refused ("unknown container state"), so prune previews filter the
+  container list themselves; `top` of a stopped container answers 200 with an empty body;
 - its containers' cgroups are not Docker's, so stats come from the API only.
 """
 
@@ -44,6 +46,8 @@ def container_processes(api: docker.APIClient, container_id: str) -> ProcessList
         if isinstance(error, NotFound) or error.status_code == 409:
             return ProcessList()
         raise error from exc
+    if not response.content.strip():
+        return ProcessList()  # a stopped container: 200 with an empty body
     top = response.json() or {}
     titles = tuple(str(title) for title in top.get("Titles") or ())
     rows = tuple(tuple(str(cell) for cell in row) for row in top.get("Processes") or ())
