@@ -57,6 +57,11 @@ class DashboardBackend(Protocol):
     """Everything the dashboard needs from an engine (blocking calls, run them in workers)."""
 
     @property
+    def name(self) -> str:
+        """The engine's short unique name (a Host column's entry)."""
+        ...
+
+    @property
     def description(self) -> str:
         """Where the engine is expected, and where that came from."""
         ...
