@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -32,11 +33,68 @@ class PrivateEngine:
         self.url = f"unix://{self.socket}"
         self.log = self.root / "dockerd.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.tls_files: tuple[Path, Path, Path] | None = None
+        self.tcp_ip = ""
+        self.tcp_url = ""
+
+    def pick_tcp_address(self) -> str:
+        """Choose the IP the engine will listen on for TLS (in its namespace); call first.
+
+        A /30 in 10.199.0.0/16 that no interface here uses: .1 on the host's end of a veth
+        pair, .2 on the namespace's end.
+        """
+        used = subprocess.run(
+            ["ip", "-o", "-4", "addr"], capture_output=True, text=True, check=True
+        ).stdout
+        while True:
+            base = f"10.199.{random.randrange(256)}.{random.randrange(0, 256, 4)}"
+            prefix = base.rsplit(".", 1)[0]
+            last = int(base.rsplit(".", 1)[1])
+            self.tcp_ip = f"{prefix}.{last + 2}"
+            if f" {prefix}.{last + 1}/" not in used and f" {self.tcp_ip}/" not in used:
+                self._host_ip = f"{prefix}.{last + 1}"
+                return self.tcp_ip
+
+    def listen_tls(self, ca: Path, cert: Path, key: Path) -> str:
+        """Also listen on tcp://<tcp_ip>:2376 with --tlsverify (before start); the URL."""
+        if not self.tcp_ip:
+            self.pick_tcp_address()
+        self.tls_files = (ca, cert, key)
+        self.tcp_url = f"tcp://{self.tcp_ip}:2376"
+        return self.tcp_url
+
+    def _link_namespace(self) -> None:
+        """A veth pair from the host into the engine's namespace, so a client here reaches it."""
+        host_end, ns_end = f"clh{self.netns[-8:]}", f"cln{self.netns[-8:]}"
+        for command in (
+            ["ip", "link", "add", host_end, "type", "veth", "peer", "name", ns_end],
+            ["ip", "link", "set", ns_end, "netns", self.netns],
+            ["ip", "addr", "add", f"{self._host_ip}/30", "dev", host_end],
+            ["ip", "link", "set", host_end, "up"],
+            ["ip", "-n", self.netns, "addr", "add", f"{self.tcp_ip}/30", "dev", ns_end],
+            ["ip", "-n", self.netns, "link", "set", ns_end, "up"],
+            ["ip", "-n", self.netns, "link", "set", "lo", "up"],
+        ):
+            subprocess.run(command, check=True, capture_output=True)
+
+    def _tls_args(self) -> list[str]:
+        if self.tls_files is None:
+            return []
+        ca, cert, key = self.tls_files
+        return [
+            f"--host={self.tcp_url}",
+            "--tlsverify",
+            f"--tlscacert={ca}",
+            f"--tlscert={cert}",
+            f"--tlskey={key}",
+        ]
 
     def start(self, wait: float = 60.0) -> None:
         """Start dockerd and wait (bounded) until it answers."""
         if not Path(f"/run/netns/{self.netns}").exists():
             subprocess.run(["ip", "netns", "add", self.netns], check=True)
+            if self.tls_files is not None:
+                self._link_namespace()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -46,6 +104,7 @@ class PrivateEngine:
                     f"--net=/run/netns/{self.netns}",
                     "dockerd",
                     f"--host={self.url}",
+                    *self._tls_args(),
                     f"--data-root={self.root / 'data'}",
                     f"--exec-root={self.root / 'exec'}",
                     f"--pidfile={self.root / 'docker.pid'}",
@@ -116,6 +175,7 @@ class PrivateEngine:
                 pass
             self.stop()
         subprocess.run(["umount", "-R", str(self.root / "exec")], capture_output=True, check=False)
+        # Deleting the namespace deletes its end of the veth pair, and with it the host's end.
         subprocess.run(["ip", "netns", "delete", self.netns], capture_output=True, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.socket.parent, ignore_errors=True)

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui.errors import LabError
+
+
+def _one_engine(args: argparse.Namespace) -> str | None:
+    """The --host to pass on, after resolving every --host and --context (LabError if bad).
+
+    The commands (and, so far, the dashboard) talk to one engine. A --context is passed on as
+    $DOCKER_CONTEXT, which every later resolution (and the docker CLI a shell runs) honours.
+    """
+    from tui.engine.contexts import resolve_engines
+
+    hosts: list[str] = args.host or []
+    contexts: list[str] = args.context or []
+    engines = resolve_engines(hosts, contexts)
+    if len(engines) > 1:
+        names = ", ".join(spec.name for spec in engines)
+        raise LabError(
+            f"{len(engines)} engines given ({names}): this command talks to one at a time; "
+            "give one --host or --context."
+        )
+    context = engines[0].context
+    if context is not None and contexts:
+        os.environ["DOCKER_CONTEXT"] = context
+        os.environ.pop("DOCKER_HOST", None)  # --context wins over $DOCKER_HOST, as in the CLI
+    return hosts[0] if hosts else None
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
@@ -83,7 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="container-lab",
         description="A terminal dashboard for Docker container labs in machine learning.",
     )
-    parser.add_argument("--host", help="Docker engine address (default: $DOCKER_HOST or socket)")
+    parser.add_argument(
+        "--host",
+        action="append",
+        metavar="URL",
+        help="engine address: unix://, ssh://[USER@]HOST[:PORT] or tcp:// (TLS from "
+        "$DOCKER_TLS_VERIFY/$DOCKER_CERT_PATH); default: $DOCKER_HOST, the docker context, "
+        "the local socket",
+    )
+    parser.add_argument(
+        "--context",
+        action="append",
+        metavar="NAME",
+        help="a docker CLI context (`docker context ls`) instead of --host",
+    )
     parser.add_argument("--serve", action="store_true", help="serve the dashboard in a browser")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve")
     parser.add_argument(
@@ -171,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        args.host = _one_engine(args)
         return func(args)
     except LabError as exc:
         print(f"container-lab: {exc}", file=sys.stderr)

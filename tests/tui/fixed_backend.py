@@ -168,6 +168,10 @@ class FixedBackend:
         self.event_streams: list[FixedStream[EngineEvent]] = []
 
     @property
+    def name(self) -> str:
+        return "fixed"
+
+    @property
     def description(self) -> str:
         return "unix:///fixed.sock (from --host)"
 

@@ -35,6 +35,15 @@ NOT_RUN = {
         "the same lesson on the training image, which a newcomer builds first with ./lab train"
     ),
     "./lab train --compose": "builds and trains through Compose (test_runtime_settings.py)",
+    "docker context create build-box --docker host=ssh://me@build-box": (
+        "needs a remote host; tests/unit/test_contexts.py reads contexts laid out as it writes them"
+    ),
+    "./lab dashboard --context build-box": (
+        "opens the dashboard on a remote host (test_engines_ssh.py drives ssh:// for real)"
+    ),
+    "./lab dashboard --host ssh://me@build-box:2222": (
+        "opens the dashboard on a remote host (test_engines_ssh.py drives ssh:// for real)"
+    ),
 }
 
 

@@ -15,10 +15,18 @@ import docker
 
 from tui.engine import containers as _containers
 from tui.engine import images as _images
+from tui.engine import podman as _podman
 from tui.engine.actions import ContainerAction
 from tui.engine.cgroup_stats import CgroupCollector
-from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
+from tui.engine.client import (
+    DEFAULT_POOL_SIZE,
+    START_HINT,
+    cli_engine_args,
+    connect,
+    engine_address,
+)
 from tui.engine.containers import ContainerInfo, ProcessList
+from tui.engine.contexts import EngineSpec
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
@@ -48,6 +56,11 @@ class Stream(Protocol[T_co]):
 
 class DashboardBackend(Protocol):
     """Everything the dashboard needs from an engine (blocking calls, run them in workers)."""
+
+    @property
+    def name(self) -> str:
+        """The engine's short unique name (a Host column's entry)."""
+        ...
 
     @property
     def description(self) -> str:
@@ -138,25 +151,42 @@ class EngineDown(LabError):
 
 
 class DockerBackend:
-    """The dashboard's backend on a real engine, through docker-py's low-level API."""
+    """The dashboard's backend on a real engine (Docker, or Podman's compatible API)."""
 
     def __init__(
-        self, host: str | None = None, pool_size: int = DEFAULT_POOL_SIZE, stats: str = "auto"
+        self,
+        host: str | EngineSpec | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        stats: str = "auto",
     ) -> None:
-        """`stats` is "auto" (cgroup files for a local engine, else the API), "api" or "cgroup"."""
+        """`host`: an EngineSpec, a URL, or None (what the docker CLI would use).
+
+        `stats` is "auto" (cgroup files for a local engine, else the API), "api" or "cgroup".
+        """
         if stats not in ("auto", "api", "cgroup"):
             raise LabError(f"unknown stats source {stats!r}: use auto, api or cgroup.")
         self.stats_source = stats
-        self.host = host
+        self.spec = host if isinstance(host, EngineSpec) else engine_address(host)
+        self.host = self.spec.url if isinstance(host, EngineSpec) else host
         self.pool_size = pool_size
-        self._address = engine_address(host)
         self._client: docker.DockerClient | None = None
+        self._podman = False
         self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The engine's short unique name (a context's name, or the URL's host)."""
+        return self.spec.name
 
     @property
     def description(self) -> str:
         """Where the engine is expected, and where that came from."""
-        return f"{self._address.url} (from {self._address.source})"
+        return f"{self.spec.url} (from {self.spec.source})"
+
+    @property
+    def is_podman(self) -> bool:
+        """Whether the engine connected to is Podman (known after connect())."""
+        return self._podman
 
     @property
     def api(self) -> docker.APIClient:
@@ -168,9 +198,14 @@ class DockerBackend:
 
     def connect(self) -> None:
         """Connect (again); raise LabError saying what was tried and how to start an engine."""
-        client = connect(self.host, pool_size=self.pool_size)
+        client = connect(self.spec, pool_size=self.pool_size)
+        try:
+            podman = _podman.is_podman(client.version())
+        except Exception as exc:
+            client.close()
+            raise EngineDown(f"The engine at {self.description} stopped answering.") from exc
         with self._lock:
-            old, self._client = self._client, client
+            old, self._client, self._podman = self._client, client, podman
         if old is not None:
             old.close()
 
@@ -191,6 +226,8 @@ class DockerBackend:
 
     def processes(self, container_id: str) -> ProcessList:
         """The processes running in a container (`docker top`)."""
+        if self._podman:
+            return _podman.container_processes(self.api, container_id)
         return _containers.container_processes(self.api, container_id)
 
     def images(self) -> list[ImageInfo]:
@@ -202,7 +239,9 @@ class DockerBackend:
         return _images.image_history(self.api, image_id)
 
     def stats(self, container_id: str) -> StatsStream:
-        """A live stats stream of one container."""
+        """A live stats stream of one container (Podman samples less often: a longer stall)."""
+        if self._podman:
+            return StatsStream(self.api, container_id, _podman.STATS_STALL_SECONDS)
         return StatsStream(self.api, container_id)
 
     def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> LogStream:
@@ -222,10 +261,12 @@ class DockerBackend:
         _images.remove_image(self.api, image_id, force=force)
 
     def cgroup_collector(self) -> CgroupCollector | None:
-        """The cgroup collector unless told to use the API, or the engine is not local."""
-        if self.stats_source == "api" or (
-            self.stats_source == "auto" and not self._address.is_local
-        ):
+        """The cgroup collector, unless told to use the API or the engine is not a local Docker.
+
+        A remote engine's cgroups are not on this machine, and Podman's are laid out otherwise:
+        both use the API whatever `stats` says.
+        """
+        if self.stats_source == "api" or not self.spec.is_local or self._podman:
             return None
         return CgroupCollector()
 
@@ -243,7 +284,7 @@ class DockerBackend:
     def shell_argv(self, container_id: str) -> list[str]:
         """`docker exec -it <id> sh` against the same engine (bash when the image has it)."""
         docker_cli = shutil.which("docker") or "docker"
-        host = ["-H", self._address.url] if self._address.source != "default" else []
+        host = cli_engine_args(self.spec)
         shell = "if command -v bash >/dev/null; then exec bash; else exec sh; fi"
         return [docker_cli, *host, "exec", "-it", container_id, "sh", "-c", shell]
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
+import codecs
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
+import requests
+from docker.types.daemon import CancellableStream
+from docker.utils.json_stream import json_stream
+
+from tui.engine.client import close_response, open_engine_stream, read_some
 
 # Container actions that change what the list shows; exec_*, attach, resize, top... do not.
 CONTAINER_CHANGES = frozenset(
@@ -23,11 +29,13 @@ CONTAINER_CHANGES = frozenset(
         "rename",
         "update",
         "destroy",
+        "remove",  # Podman's word for destroy
         "oom",
         "health_status",
     }
 )
-IMAGE_CHANGES = frozenset({"pull", "tag", "untag", "delete", "import", "load", "build"})
+# Podman says "remove" where Docker says "delete" (image) or "destroy" (container).
+IMAGE_CHANGES = frozenset({"pull", "tag", "untag", "delete", "remove", "import", "load", "build"})
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,26 @@ class EngineEvent:
         """True when the image list (or its container counts) should reflect this event."""
         if self.type == "image":
             return self.action in IMAGE_CHANGES
-        return self.type == "container" and self.action in ("create", "destroy")
+        return self.type == "container" and self.action in ("create", "destroy", "remove")
+
+
+def _text(response: requests.Response) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    read = read_some(response)
+    while chunk := read(64 * 1024):
+        yield decoder.decode(chunk)
 
 
 class EventStream:
     """The live events stream (container and image events); `close()` ends it from any thread."""
 
     def __init__(self, api: docker.APIClient, since: int | None = None) -> None:
-        filters = {"type": ["container", "image"]}
-        self._stream = api.events(since=since, filters=filters, decode=True)
+        params: dict[str, object] = {"filters": json.dumps({"type": ["container", "image"]})}
+        if since is not None:
+            params["since"] = since
+        # No read timeout: an idle engine sends nothing for as long as nothing happens.
+        self._response = open_engine_stream(api, "/events", params, None)
+        self._stream = CancellableStream(json_stream(_text(self._response)), self._response)
 
     def __iter__(self) -> Iterator[EngineEvent]:
         for raw in self._stream:
@@ -81,5 +100,4 @@ class EventStream:
 
     def close(self) -> None:
         """Stop the stream."""
-        with contextlib.suppress(Exception):
-            self._stream.close()
+        close_response(self._response)

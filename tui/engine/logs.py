@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
 import re
 import struct
 from collections import deque
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 import docker
 from docker.types.daemon import CancellableStream
 
-from tui.engine.client import open_engine_stream
+from tui.engine.client import close_response, open_engine_stream, read_some
 
 STDOUT = "stdout"
 STDERR = "stderr"
@@ -146,7 +145,7 @@ class LogStream:
         # No read timeout: a followed log may stay silent for as long as the container does.
         response = open_engine_stream(api, f"/containers/{container_id}/logs", params, None)
         self._response = response
-        frames = read_frames(response.raw.read1, tty)
+        frames = read_frames(read_some(response), tty)
         self._stream = CancellableStream(decode_frames(frames, timestamps=True), response)
 
     def __iter__(self) -> Iterator[LogLine]:
@@ -154,5 +153,4 @@ class LogStream:
 
     def close(self) -> None:
         """Stop the stream from any thread."""
-        with contextlib.suppress(Exception):
-            self._stream.close()
+        close_response(self._response)

@@ -79,7 +79,12 @@ def plan_prunes(api: docker.APIClient, labels: Mapping[str, str] | None = None) 
     df = api.df()
     match = _label_filter(labels)
     containers = api.containers(all=True)
-    stopped = api.containers(all=True, filters={"status": ["exited", "created", "dead"], **match})
+    # Filtered here, not with a status filter: Podman refuses "dead" ("unknown container state").
+    stopped = [
+        c
+        for c in (api.containers(all=True, filters=match) if match else containers)
+        if c.get("State") in ("exited", "created", "dead")
+    ]
     sizes = {c["Id"]: int(c.get("SizeRw") or 0) for c in df.get("Containers") or []}
     plans = [
         PrunePlan(

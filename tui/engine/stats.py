@@ -6,7 +6,6 @@ shows what `docker stats` shows for the same raw sample.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import requests
 import urllib3
 from docker.types.daemon import CancellableStream
 
-from tui.engine.client import open_engine_stream
+from tui.engine.client import close_response, open_engine_stream
 from tui.errors import LabError
 
 Raw = Mapping[str, Any]
@@ -206,6 +205,7 @@ class StatsStream:
                 f"within {stall_seconds:.0f} s"
             ) from exc
         self._closed = False
+        self._response = response
         self._stream = CancellableStream(
             _json_lines(response, container_id, stall_seconds), response
         )
@@ -227,5 +227,4 @@ class StatsStream:
     def close(self) -> None:
         """Stop the stream (safe to call twice, or after it ended)."""
         self._closed = True
-        with contextlib.suppress(Exception):
-            self._stream.close()
+        close_response(self._response)
