@@ -26,6 +26,7 @@ from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
 from tui.views.images_pane import ImagesPane
+from tui.views.inspect_screen import InspectRequested, InspectScreen
 from tui.views.lesson_feed import LessonApp
 from tui.views.lifecycle import being_removed, only_while
 from tui.views.logs_screen import LogsScreen
@@ -388,6 +389,11 @@ class ContainerLabApp(LessonApp):
                 action = "unpause"
             self.container_action(container_id, action, info.name)
 
+    @on(InspectRequested)
+    def _inspect_requested(self, message: InspectRequested) -> None:
+        inspect = self.backend.inspect
+        self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
+
     def action_open_logs(self, container_id: str) -> None:
         """Open the logs of a container."""
         info = self.containers.infos.get(container_id)
@@ -506,6 +512,7 @@ class ContainerLabApp(LessonApp):
             yield SystemCommand(
                 title, f"{title} (the selected one)", _bind(pane.action_request, key)
             )
+        yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
         yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
         yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
         yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)

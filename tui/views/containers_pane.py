@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
+from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
 from tui.views.read_only import CONTAINER_CHANGES, is_read_only
@@ -74,6 +75,7 @@ class ContainersPane(Vertical):
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse", show=False),
         Binding("enter", "request('detail')", "Detail"),
+        Binding("i", "inspect", "Inspect"),
         Binding("l", "request('logs')", "Logs"),
         Binding("e", "request('shell')", "Shell"),
         Binding("u", "request('start')", "Start"),
@@ -352,6 +354,12 @@ class ContainersPane(Vertical):
         """Hide the keys that change a container in read-only mode."""
         changes = action == "request" and bool(parameters) and parameters[0] in CONTAINER_CHANGES
         return not (changes and is_read_only(self))
+
+    def action_inspect(self) -> None:
+        """Open the raw inspect view of the selected container."""
+        info = self.infos.get(self.selected_id or "")
+        if info is not None:
+            self.post_message(InspectRequested("container", info.id, info.name))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` on the selected container."""
