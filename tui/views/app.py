@@ -417,6 +417,7 @@ class ContainerLabApp(LessonApp):
             self.notify(f"cannot open a shell here: {exc}", severity="error")
 
     @on(ImagesPane.Requested)
+    @while_open  # the first list's history request can arrive as a quick quit removes the panes
     def _image_requested(self, message: ImagesPane.Requested) -> None:
         image = self.images.images.get(message.image_id)
         if message.action == "history":
