@@ -4,6 +4,7 @@ and the same view for an image, a volume and a network."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import uuid
@@ -11,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
+import docker
 from dashboard_helpers import until
 from rich.console import Console
 from textual.widgets import Label, Static
@@ -112,10 +114,13 @@ async def test_inspect_shows_searches_folds_and_masks_until_asked(docker_client,
             assert "visible-value" in labels(screen)
             await pilot.press("v")
             assert SECRET not in labels(screen)
-            await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, InspectScreen))
+            # the container goes: its inspect view closes with a notice, like its detail
+            container.remove(force=True)
+            await until(pilot, lambda: not isinstance(app.screen, InspectScreen), tries=400)
+            await until(pilot, lambda: any("its view was closed" in n for n in notes(app)))
     finally:
-        container.remove(force=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True)
 
 
 async def test_read_only_never_reveals_in_inspect_nor_in_the_detail(docker_client, test_labels):

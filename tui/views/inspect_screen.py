@@ -106,6 +106,8 @@ class InspectScreen(Screen[None]):
     def __init__(self, kind: str, ref: str, name: str, inspect: Inspect) -> None:
         super().__init__()
         self.kind, self.ref, self.object_name = kind, ref, name
+        # the app closes a container's views when it is removed (a volume's or image's stays)
+        self.container_id = ref if kind == "container" else None
         self._inspect = inspect
         self.document: dict[str, Any] | None = None
         self.nodes: list[TreeNode[Entry | None]] = []  # every key and item, in document order
