@@ -36,17 +36,47 @@ def _one_engine(args: argparse.Namespace) -> str | None:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from tui.preferences import config_path, load_preferences
     from tui.views.app import run_app
+    from tui.views.preferences_view import dashboard_choices
 
+    # A bad setting keeps its default and is shown as a notice: the dashboard always starts.
+    preferences = load_preferences(config_path(), dashboard_choices())
     return run_app(
         host=args.host,
         serve=args.serve,
         port=args.port,
-        stats=args.stats,
+        stats=args.stats or preferences.stats or "auto",
         bind=args.bind,
         read_only=args.read_only,
         max_sessions=args.max_sessions,
+        preferences=preferences,
     )
+
+
+def _cmd_config_missing(args: argparse.Namespace) -> int:
+    raise LabError("say what to do with the preferences: `config check` or `config path`.")
+
+
+def _cmd_config_path(args: argparse.Namespace) -> int:
+    from tui.preferences import config_path
+
+    print(config_path())
+    return 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from tui.preferences import config_path, describe, load_preferences
+    from tui.views.preferences_view import dashboard_choices
+
+    path = config_path()
+    preferences = load_preferences(path, dashboard_choices())
+    for error in preferences.errors:
+        print(f"container-lab: {error}", file=sys.stderr)
+    if preferences.errors:
+        return 2
+    print(describe(preferences))
+    return 0
 
 
 def _cmd_engine_up(args: argparse.Namespace) -> int:
@@ -145,8 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--stats",
         choices=("auto", "api", "cgroup"),
-        default="auto",
-        help="where live stats come from (auto: cgroup files for a local engine, else the API)",
+        default=None,
+        help="where live stats come from (auto: cgroup files for a local engine, else the API;"
+        " default: the preferences' stats, else auto)",
     )
     parser.set_defaults(func=_cmd_dashboard)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -190,6 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo_up.set_defaults(func=_cmd_demo, action="up")
     demo_down = demo_actions.add_parser("down", help="remove the demo containers, nothing else")
     demo_down.set_defaults(func=_cmd_demo, action="down")
+
+    config_parser = sub.add_parser("config", help="the preferences file")
+    config_parser.set_defaults(func=_cmd_config_missing)
+    config = config_parser.add_subparsers(metavar="ACTION")
+    config_check = config.add_parser(
+        "check", help="check the preferences file (each bad setting on one line, exit 2)"
+    )
+    config_check.set_defaults(func=_cmd_config_check)
+    config.add_parser("path", help="where the preferences file is read from").set_defaults(
+        func=_cmd_config_path
+    )
 
     baseline = sub.add_parser("baseline", help="the VM baseline").add_subparsers(metavar="ACTION")
     measure = baseline.add_parser(

@@ -283,6 +283,17 @@ class FixedBackend:
     def prune(self, plan: PrunePlan) -> PruneResult:
         return PruneResult(plan.kind, [c.name for c in plan.candidates], plan.reclaimable)
 
+    def inspect(self, kind: str, ref: str) -> dict[str, Any]:
+        if kind == "container" and ref in self.infos:
+            info = self.infos[ref]
+            return {
+                "Id": info.id,
+                "Name": "/" + info.name,
+                "Config": {"Image": info.image, "Env": list(info.env), "Labels": info.labels},
+                "State": {"Status": info.state},
+            }
+        raise LabError(f"{kind} {ref[:19]} no longer exists.")
+
 
 # mypy fails here when FixedBackend drifts from the protocol the app is handed.
 _CONFORMS: type[DashboardBackend] = FixedBackend

@@ -22,10 +22,12 @@ RUN = {
     "./lab baseline show": "source",
     "./lab check": "all 5 checks passed",
     "./lab keys init": "signing key",  # in a temporary project, see below
+    "./lab config path": "config.toml",
 }
 NOT_RUN = {
     "./lab dashboard": "opens the interactive dashboard (tests/tui and tests/integration drive it)",
     "./lab test": "runs this very suite",
+    "./lab config check": "reads your own preferences (test_preferences_cli.py checks temp files)",
     "./lab demo up": "starts the machine's shared demo set; test_demo.py runs an isolated set",
     "./lab train": "builds the image and trains a model (test_training_lab.py does, labelled)",
     "./lab verify models/sports-classifier-*.tar.gz": "needs a trained model (test_tampering.py)",
@@ -92,7 +94,9 @@ def test_every_readme_command_is_either_run_here_or_listed_with_a_reason():
     assert not unclassified, f"classify these README commands in this test: {unclassified}"
 
 
-@pytest.mark.parametrize("command", ["./lab --help", "./lab baseline show", "./lab check"])
+@pytest.mark.parametrize(
+    "command", ["./lab --help", "./lab baseline show", "./lab check", "./lab config path"]
+)
 def test_safe_readme_commands_run(command: str):
     result = lab(*command.split()[1:])
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import docker
 
@@ -30,6 +30,7 @@ from tui.engine.contexts import EngineSpec
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
+from tui.engine.inspect import inspect_object
 from tui.engine.logs import LogLine, LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
 from tui.engine.stats import StatsSample, StatsStream
@@ -143,6 +144,11 @@ class DashboardBackend(Protocol):
 
     def prune(self, plan: PrunePlan) -> PruneResult:
         """Remove exactly what `plan` lists."""
+        ...
+
+    def inspect(self, kind: str, ref: str) -> dict[str, Any]:
+        """The full `docker inspect` of a container, image, volume or network (LabError when
+        it is gone)."""
         ...
 
 
@@ -311,6 +317,10 @@ class DockerBackend:
     def prune(self, plan: PrunePlan) -> PruneResult:
         """Remove exactly what `plan` lists."""
         return run_prune(self.api, plan)
+
+    def inspect(self, kind: str, ref: str) -> dict[str, Any]:
+        """The engine's full inspect document (`docker inspect`)."""
+        return inspect_object(self.api, kind, ref)
 
     def close(self) -> None:
         """Close the client's connections."""

@@ -22,10 +22,12 @@ from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, DockerBackend
 from tui.engine.stats import StatsSample
 from tui.lab.session import DockerLab, LabSession
+from tui.preferences import Preferences
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
 from tui.views.detail_screen import DetailScreen
 from tui.views.images_pane import ImagesPane
+from tui.views.inspect_screen import InspectRequested, InspectScreen
 from tui.views.lesson_feed import LessonApp
 from tui.views.lifecycle import being_removed, only_while
 from tui.views.logs_screen import LogsScreen
@@ -43,6 +45,7 @@ from tui.views.messages import (
     StatsStalledMessage,
     StatsWaiting,
 )
+from tui.views.preferences_view import apply_preferences
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
@@ -52,6 +55,7 @@ REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown a
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
+DEFAULTS = Preferences()
 
 
 # A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
@@ -66,16 +70,16 @@ class ContainerLabApp(LessonApp):
     CSS_PATH = "app.tcss"
     TITLE = "Container Lab"
     BINDINGS = [  # noqa: RUF012
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "toggle_help", "Keys"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "toggle_help", "Keys", id="help"),
         Binding("1", "tab('containers')", "Containers", show=False),
         Binding("2", "tab('images')", "Images", show=False),
         Binding("3", "tab('training')", "Training", show=False),
         Binding("4", "tab('baseline')", "Baseline", show=False),
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
-        Binding("P", "prune", "Prune", show=False),
-        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("P", "prune", "Prune", show=False, id="prune"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -84,7 +88,12 @@ class ContainerLabApp(LessonApp):
         yield Static(id="banner")
         with TabbedContent(id="tabs", initial="containers"):
             with TabPane("Containers [1]", id="containers"):
-                yield ContainersPane(self.clock, self.take_samples, id="containers-pane")
+                yield ContainersPane(
+                    self.clock,
+                    self.take_samples,
+                    view=self.preferences.containers,
+                    id="containers-pane",
+                )
             with TabPane("Images [2]", id="images"):
                 yield ImagesPane(self.clock, id="images-pane")
             with TabPane("Training [3]", id="training"):
@@ -114,10 +123,13 @@ class ContainerLabApp(LessonApp):
         clock: Callable[[], datetime] | None = None,
         lab: LabSession | None = None,
         read_only: bool = False,
+        preferences: Preferences = DEFAULTS,
     ) -> None:
-        """Hand it the engine's backend and, for the Training tab, the lab."""
+        """Hand it the engine's backend, for the Training tab the lab, and the preferences
+        (tui/preferences.py; the CLI loads the file)."""
         super().__init__(backend, clock=clock)
         self.lab = lab
+        self.preferences = preferences
         self.read_only = read_only  # see allowed()
         if read_only:
             self.sub_title = "read-only"
@@ -178,6 +190,7 @@ class ContainerLabApp(LessonApp):
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
+        apply_preferences(self, self.preferences)
         self.containers.table.focus()
         self.set_interval(REFRESH_SECONDS, self.refresh_containers)
         self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
@@ -388,6 +401,11 @@ class ContainerLabApp(LessonApp):
                 action = ContainerAction.UNPAUSE
             self.container_action(container_id, action, info.name)
 
+    @on(InspectRequested)
+    def _inspect_requested(self, message: InspectRequested) -> None:
+        inspect = self.backend.inspect
+        self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
+
     def action_open_logs(self, container_id: str) -> None:
         """Open the logs of a container."""
         info = self.containers.infos.get(container_id)
@@ -411,6 +429,7 @@ class ContainerLabApp(LessonApp):
             self.notify(f"cannot open a shell here: {exc}", severity="error")
 
     @on(ImagesPane.Requested)
+    @while_open  # the first list's history request can arrive as a quick quit removes the panes
     def _image_requested(self, message: ImagesPane.Requested) -> None:
         image = self.images.images.get(message.image_id)
         if message.action == "history":
@@ -506,6 +525,7 @@ class ContainerLabApp(LessonApp):
             yield SystemCommand(
                 title, f"{title} (the selected one)", _bind(pane.action_request, key.value)
             )
+        yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
         yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
         yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
         yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
@@ -545,9 +565,12 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     lab: LabSession | None = None,
     read_only: bool = False,
+    preferences: Preferences = DEFAULTS,
 ) -> ContainerLabApp:
     """The dashboard, handed its backend (a real engine, or fixed data in tests) and its lab."""
-    return ContainerLabApp(backend, clock=clock, lab=lab, read_only=read_only)
+    return ContainerLabApp(
+        backend, clock=clock, lab=lab, read_only=read_only, preferences=preferences
+    )
 
 
 def run_app(
@@ -559,6 +582,7 @@ def run_app(
     bind: str = "127.0.0.1",
     read_only: bool = False,
     max_sessions: int = 4,
+    preferences: Preferences = DEFAULTS,
 ) -> int:
     """Run the dashboard in this terminal, or serve it to browsers (tui/views/serve.py)."""
     if serve:
@@ -572,6 +596,11 @@ def run_app(
             max_sessions=max_sessions,
             read_only=read_only,
         )
-    app = create_app(DockerBackend(host, stats=stats), lab=DockerLab(host), read_only=read_only)
+    app = create_app(
+        DockerBackend(host, stats=stats),
+        lab=DockerLab(host),
+        read_only=read_only,
+        preferences=preferences,
+    )
     app.run()
     return app.return_code or 0

@@ -20,6 +20,8 @@ from textual.widgets import DataTable, Input, Label, Sparkline, Static
 from tui.engine.actions import ContainerAction, parse_action
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
+from tui.preferences import ContainersView
+from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
 from tui.views.read_only import is_read_only
@@ -64,25 +66,27 @@ COLUMNS = [
     ("net", "Net I/O"),
     ("block", "Block I/O"),
 ]
+ALL_COLUMNS = [key for key, _ in COLUMNS]
 
 
 class ContainersPane(Vertical):
     """Every container, updated in place, with CPU and memory history of the selected one."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("slash", "filter", "Filter"),
-        Binding("a", "toggle_all", "All/running"),
-        Binding("o", "sort_next", "Sort"),
-        Binding("O", "sort_reverse", "Reverse", show=False),
-        Binding("enter", "request('detail')", "Detail"),
-        Binding("l", "request('logs')", "Logs"),
-        Binding("e", "request('shell')", "Shell"),
-        Binding("u", "request('start')", "Start"),
-        Binding("t", "request('stop')", "Stop"),
-        Binding("r", "request('restart')", "Restart"),
-        Binding("K", "request('kill')", "Kill"),
-        Binding("p", "request('pause')", "Pause/unpause", show=False),
-        Binding("D,delete", "request('remove')", "Remove"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("a", "toggle_all", "All/running", id="toggle_all"),
+        Binding("o", "sort_next", "Sort", id="sort"),
+        Binding("O", "sort_reverse", "Reverse", show=False, id="sort_reverse"),
+        Binding("enter", "request('detail')", "Detail", id="detail"),
+        Binding("i", "inspect", "Inspect", id="inspect"),
+        Binding("l", "request('logs')", "Logs", id="logs"),
+        Binding("e", "request('shell')", "Shell", id="shell"),
+        Binding("u", "request('start')", "Start", id="start"),
+        Binding("t", "request('stop')", "Stop", id="stop"),
+        Binding("r", "request('restart')", "Restart", id="restart"),
+        Binding("K", "request('kill')", "Kill", id="kill"),
+        Binding("p", "request('pause')", "Pause/unpause", show=False, id="pause"),
+        Binding("D,delete", "request('remove')", "Remove", id="remove"),
     ]
 
     class Requested(Message):
@@ -97,9 +101,16 @@ class ContainersPane(Vertical):
         self,
         clock: Callable[[], datetime],
         take_samples: Callable[[], Iterable[StatsSample]] = tuple,
+        view: ContainersView | None = None,
         **kwargs: Any,
     ) -> None:
+        """`view` (from the preferences) sets the columns shown and the first sort."""
         super().__init__(**kwargs)
+        view = view or ContainersView()
+        self.shown_columns = [
+            (k, label) for k, label in COLUMNS if k in (view.columns or ALL_COLUMNS)
+        ]
+        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
         self.clock = clock
         self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
         self.infos: dict[str, ContainerInfo] = {}
@@ -107,8 +118,8 @@ class ContainersPane(Vertical):
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
         self.show_all = True
         self.filter_text = ""
-        self.sort_column = "state"
-        self.sort_reverse = False
+        self.sort_column = view.sort
+        self.sort_reverse = view.reverse
         self.fresh: set[str] = set()  # containers with a sample not drawn yet
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
@@ -119,7 +130,7 @@ class ContainersPane(Vertical):
         yield Input(placeholder="filter: name, image, id or state", id="container-filter")
         yield Static(EMPTY_HINT, id="containers-empty")
         table = KeyedTable(unique_column="name", id="containers-table")
-        for key, label in COLUMNS:
+        for key, label in self.shown_columns:
             table.add_column(label, key=key, width=STATS_WIDTHS.get(key))
         yield table
         with Horizontal(id="stats-panel"):
@@ -216,7 +227,12 @@ class ContainersPane(Vertical):
         return not needle or any(needle in field.lower() for field in haystack)
 
     def cells(self, info: ContainerInfo) -> list[Any]:
-        """The row of one container."""
+        """The row of one container (the columns shown)."""
+        every = self.all_cells(info)
+        return [every[index] for index in self._cell_index]
+
+    def all_cells(self, info: ContainerInfo) -> list[Any]:
+        """Every column's cell of one container, in COLUMNS order."""
         sample = self.samples.get(info.id) if info.is_running else None
         state = Text(info.state, style=STATE_STYLES.get(info.state, ""))
         if info.health:
@@ -267,7 +283,7 @@ class ContainersPane(Vertical):
 
     def _label_sorted_column(self) -> None:
         changed = False
-        for key, label in COLUMNS:
+        for key, label in self.shown_columns:
             column = self.table.columns[key]  # type: ignore[index]
             arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
             if column.label.plain != label + arrow:
@@ -340,8 +356,9 @@ class ContainersPane(Vertical):
 
     def action_sort_next(self) -> None:
         """Sort by the next column."""
-        keys = [key for key, _ in COLUMNS]
-        self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        keys = [key for key, _ in self.shown_columns]
+        at = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_column = keys[(at + 1) % len(keys)]
         self.refresh_rows()
 
     def action_sort_reverse(self) -> None:
@@ -355,6 +372,12 @@ class ContainersPane(Vertical):
             action == "request" and bool(parameters) and parse_action(str(parameters[0])).changes
         )
         return not (changes and is_read_only(self))
+
+    def action_inspect(self) -> None:
+        """Open the raw inspect view of the selected container."""
+        info = self.infos.get(self.selected_id or "")
+        if info is not None:
+            self.post_message(InspectRequested("container", info.id, info.name))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` (a binding's name of a ContainerAction) on the selection."""

@@ -18,7 +18,9 @@ from textual.widgets import Footer, Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.stats import bytes_size
+from tui.views.inspect_screen import InspectRequested
 from tui.views.lifecycle import unless_removed
+from tui.views.read_only import allowed, is_read_only
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
 
@@ -42,6 +44,7 @@ def render_detail(
     show_env: bool,
     now: datetime | None = None,
     processes: ProcessList | None = None,
+    env_hint: str = "values hidden: press v to show",
 ) -> Table:
     """The detail of one container as a two-column table."""
     table = Table.grid(padding=(0, 2))
@@ -78,7 +81,7 @@ def render_detail(
         env = "\n".join(info.env) or "none"
     else:
         names = ", ".join(item.partition("=")[0] for item in info.env)
-        env = Text(f"{names or 'none'}  (values hidden: press v to show)", style="dim")
+        env = Text(f"{names or 'none'}  ({env_hint})", style="dim")
     add("Environment", env)
     add("Processes", render_processes(processes, info.is_running))
     return table
@@ -96,9 +99,10 @@ class DetailScreen(Screen[None]):
     """The detail of one container; follows its changes, closes when it is removed."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("v", "toggle_env", "Show/hide env values"),
-        Binding("l", "logs", "Logs"),
+        Binding("escape,q", "app.pop_screen", "Back", id="back"),
+        Binding("v", "toggle_env", "Show/hide env values", id="reveal"),
+        Binding("l", "logs", "Logs", id="logs"),
+        Binding("i", "inspect", "Inspect", id="inspect"),
     ]
 
     def __init__(
@@ -150,8 +154,11 @@ class DetailScreen(Screen[None]):
 
     def render_info(self) -> None:
         """Render the current info."""
+        hint = (
+            "values hidden: read-only" if is_read_only(self) else "values hidden: press v to show"
+        )
         self.query_one("#detail", Static).update(
-            render_detail(self.info, self.show_env, self.clock(), self.processes)
+            render_detail(self.info, self.show_env, self.clock(), self.processes, hint)
         )
 
     def update_info(self, info: ContainerInfo) -> None:
@@ -161,10 +168,20 @@ class DetailScreen(Screen[None]):
             self.processes = None
         self.render_info()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only mode never shows environment values: the key is hidden."""
+        return not (action == "toggle_env" and is_read_only(self))
+
     def action_toggle_env(self) -> None:
-        """Show or hide the environment's values."""
+        """Show or hide the environment's values (refused in read-only mode)."""
+        if not self.show_env and not allowed(self, "showing environment values"):
+            return
         self.show_env = not self.show_env
         self.render_info()
+
+    def action_inspect(self) -> None:
+        """Open this container's raw inspect view."""
+        self.post_message(InspectRequested("container", self.container_id, self.info.name))
 
     async def action_logs(self) -> None:
         """Open this container's logs."""

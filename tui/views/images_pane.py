@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Label
 from tui.engine.containers import human_duration
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.stats import human_size
+from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.read_only import is_read_only
 
@@ -25,8 +26,9 @@ class ImagesPane(Vertical):
     """The image list; the highlighted image's layers below it."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("D,delete", "request('remove')", "Remove image"),
-        Binding("o", "sort_next", "Sort"),
+        Binding("D,delete", "request('remove')", "Remove image", id="remove"),
+        Binding("o", "sort_next", "Sort", id="sort"),
+        Binding("i", "inspect", "Inspect", id="inspect"),
     ]
 
     class Requested(Message):
@@ -134,6 +136,12 @@ class ImagesPane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the image removal key in read-only mode."""
         return not (action == "request" and parameters == ("remove",) and is_read_only(self))
+
+    def action_inspect(self) -> None:
+        """Open the raw inspect view of the selected image."""
+        image = self.images.get(self.selected_id or "")
+        if image is not None:
+            self.post_message(InspectRequested("image", image.id, image.name))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` on the selected image."""

@@ -19,6 +19,7 @@ from textual.widgets import Label
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
 from tui.views.confirm import ConfirmScreen
+from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.presentation import network_cells, network_rank, volume_cells, volume_rank
 
@@ -29,9 +30,10 @@ class ResourcePane(Vertical, Generic[T]):
     """A keyed table of one kind of engine object, with reload, sort and remove."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("D,delete", "remove", "Remove"),
-        Binding("o", "sort_next", "Sort"),
-        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("D,delete", "remove", "Remove", id="remove"),
+        Binding("o", "sort_next", "Sort", id="sort"),
+        Binding("i", "inspect", "Inspect", id="inspect"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
     ]
     COLUMNS: Sequence[tuple[str, str]] = ()
     UNIQUE_COLUMN = "name"  # the column whose text identifies a row when sorting
@@ -116,6 +118,13 @@ class ResourcePane(Vertical, Generic[T]):
         self.sort_by = self.SORTS[(self.SORTS.index(self.sort_by) + 1) % len(self.SORTS)]
         self.table.order(self.rank)
         self.query_one(".resource-title", Label).update(self.title_text())
+
+    def action_inspect(self) -> None:
+        """Open the raw inspect view of the selected item."""
+        key = self.table.cursor_key
+        if key is not None and key in self.items:
+            name = str(getattr(self.items[key], "name", key))
+            self.post_message(InspectRequested(self.NOUN, key, name))
 
     def action_remove(self) -> None:
         """Ask, then remove the selected item (never one in use)."""
