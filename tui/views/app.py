@@ -45,7 +45,6 @@ from tui.views.messages import (
     StatsStalledMessage,
     StatsWaiting,
 )
-from tui.views.preferences_view import apply_preferences
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
@@ -53,6 +52,7 @@ from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
+NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 DEFAULTS = Preferences()
@@ -190,11 +190,20 @@ class ContainerLabApp(LessonApp):
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
-        apply_preferences(self, self.preferences)
+        self.apply_preferences()
         self.containers.table.focus()
         self.set_interval(REFRESH_SECONDS, self.refresh_containers)
         self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
         self.connect_engine()
+
+    def apply_preferences(self) -> None:
+        """Theme and keymap from the preferences file; each bad setting becomes a notice."""
+        if self.preferences.theme:
+            self.theme = self.preferences.theme
+        if self.preferences.keys:
+            self.set_keymap(dict(self.preferences.keys))
+        for error in self.preferences.errors:
+            self.notify(error, title="Preferences", severity="error", timeout=NOTICE_SECONDS)
 
     @while_open
     def refresh_containers(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.app import App
 from textual.binding import BindingsMap
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
@@ -17,9 +16,7 @@ from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 from textual.widgets import RichLog
 
-from tui.preferences import BoundKey, Choices, Preferences
-
-NOTICE_SECONDS = 30  # a bad setting stays on screen long enough to be read and fixed
+from tui.preferences import BoundKey, Choices
 
 
 def bound_keys(classes: Iterable[type[DOMNode]]) -> list[BoundKey]:
@@ -41,7 +38,6 @@ def bound_keys(classes: Iterable[type[DOMNode]]) -> list[BoundKey]:
 
 def dashboard_choices() -> Choices:
     """Every theme, the containers table's columns, and the bindings of each place of the app."""
-    # Imported here: the app imports this module for apply_preferences.
     from tui.views.app import ContainerLabApp
     from tui.views.containers_pane import COLUMNS, ContainersPane
     from tui.views.detail_screen import DetailScreen
@@ -82,13 +78,3 @@ def dashboard_choices() -> Choices:
         actions=dict(sorted(actions.items())),
         scopes=scopes,
     )
-
-
-def apply_preferences(app: App[int], preferences: Preferences) -> None:
-    """Theme and keymap at start-up; each bad setting becomes a notice."""
-    if preferences.theme:
-        app.theme = preferences.theme
-    if preferences.keys:
-        app.set_keymap(dict(preferences.keys))
-    for error in preferences.errors:
-        app.notify(error, title="Preferences", severity="error", timeout=NOTICE_SECONDS)
