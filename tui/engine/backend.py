@@ -17,6 +17,7 @@ from tui.engine import containers as _containers
 from tui.engine import images as _images
 from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import DEFAULT_POOL_SIZE, START_HINT, connect, engine_address
+from tui.engine.compose import ComposeProject, ProjectAction, run_project_action
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
@@ -107,6 +108,10 @@ class DashboardBackend(Protocol):
 
     def shell_argv(self, container_id: str) -> list[str]:
         """The command that opens an interactive shell in a running container."""
+        ...
+
+    def compose_project(self, project: ComposeProject, action: ProjectAction) -> str:
+        """Run a compose project action through the compose CLI (LabError saying why not)."""
         ...
 
     def volumes(self) -> list[VolumeInfo]:
@@ -245,6 +250,11 @@ class DockerBackend:
         host = ["-H", self._address.url] if self._address.source != "default" else []
         shell = "if command -v bash >/dev/null; then exec bash; else exec sh; fi"
         return [docker_cli, *host, "exec", "-it", container_id, "sh", "-c", shell]
+
+    def compose_project(self, project: ComposeProject, action: ProjectAction) -> str:
+        """The compose CLI on the same engine: up (recreate), down, restart, stop or start."""
+        host = self._address.url if self._address.source != "default" else None
+        return run_project_action(project, action, host=host)
 
     def volumes(self) -> list[VolumeInfo]:
         """Every volume, with its size (`system df`) and users."""
