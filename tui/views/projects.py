@@ -15,7 +15,7 @@ from tui.views.feeds import EngineApp
 from tui.views.messages import ActionDone
 from tui.views.presentation import project_question
 from tui.views.project_rows import ProjectRows
-from tui.views.read_only import allowed
+from tui.views.read_only import PROJECT_CHANGES, allowed
 
 
 def request_project_action(
@@ -23,7 +23,7 @@ def request_project_action(
 ) -> None:
     """Run `action` on project `name` as the pane knows it; destructive ones ask first."""
     project = pane.projects.get(name)
-    if project is None or not allowed(pane, f"project {action}"):
+    if project is None or (action in PROJECT_CHANGES and not allowed(pane, f"project {action}")):
         return
     why = missing_config(project)
     if why:
