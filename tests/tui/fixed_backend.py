@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend
+from tui.engine.compose import ComposeProject, ProjectAction
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
 from tui.engine.footprint import ContainerFootprint
@@ -49,7 +50,7 @@ def container(cid: str, name: str, state: str = "running", **extra: Any) -> Cont
             "Image": extra.pop("image", "debian:bookworm-slim"),
             "Cmd": ["sh", "-c", "sleep infinity"],
             "Env": ["PATH=/usr/bin", "API_TOKEN=s3cr3t"],
-            "Labels": {"org.container-lab.test": "1"},
+            "Labels": {"org.container-lab.test": "1", **extra.pop("labels", {})},
             "User": "1000:1000",
         },
         "HostConfig": {"Memory": 268435456, "NanoCpus": 1000000000, "PidsLimit": 64},
@@ -251,6 +252,10 @@ class FixedBackend:
 
     def shell_argv(self, container_id: str) -> list[str]:
         return ["true"]
+
+    def compose_project(self, project: ComposeProject, action: ProjectAction) -> str:
+        self.actions.append((f"project {action}", project.name))
+        return ""
 
     def volumes(self) -> list[VolumeInfo]:
         return [

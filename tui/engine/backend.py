@@ -25,6 +25,7 @@ from tui.engine.client import (
     connect,
     engine_address,
 )
+from tui.engine.compose import ComposeProject, ProjectAction, run_project_action
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.contexts import EngineSpec
 from tui.engine.events import EngineEvent, EventStream
@@ -122,6 +123,10 @@ class DashboardBackend(Protocol):
 
     def shell_argv(self, container_id: str) -> list[str]:
         """The command that opens an interactive shell in a running container."""
+        ...
+
+    def compose_project(self, project: ComposeProject, action: ProjectAction) -> str:
+        """Run a compose project action through the compose CLI (LabError saying why not)."""
         ...
 
     def volumes(self) -> list[VolumeInfo]:
@@ -293,6 +298,11 @@ class DockerBackend:
         host = cli_engine_args(self.spec)
         shell = "if command -v bash >/dev/null; then exec bash; else exec sh; fi"
         return [docker_cli, *host, "exec", "-it", container_id, "sh", "-c", shell]
+
+    def compose_project(self, project: ComposeProject, action: ProjectAction) -> str:
+        """The compose CLI on the same engine: up (recreate), down, restart, stop or start."""
+        host = self.spec.url if self.spec.source != "default" else None
+        return run_project_action(project, action, host=host)
 
     def volumes(self) -> list[VolumeInfo]:
         """Every volume, with its size (`system df`) and users."""

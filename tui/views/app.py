@@ -45,6 +45,7 @@ from tui.views.messages import (
     StatsStalledMessage,
     StatsWaiting,
 )
+from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
@@ -385,6 +386,10 @@ class ContainerLabApp(LessonApp):
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
         self.container_request(message.action, message.container_id)
+
+    @on(ContainersPane.ProjectRequested)
+    def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
+        request_project_action(self, self.containers, message.action, message.project)
 
     def container_request(self, action: ContainerAction, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""

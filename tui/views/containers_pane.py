@@ -18,12 +18,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
 from tui.engine.actions import ContainerAction, parse_action
+from tui.engine.compose import group_projects, project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.preferences import ContainersView
 from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
+from tui.views.presentation import grouped_order, project_key, project_of_key
+from tui.views.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.read_only import is_read_only
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
@@ -69,8 +72,11 @@ COLUMNS = [
 ALL_COLUMNS = [key for key, _ in COLUMNS]
 
 
-class ContainersPane(Vertical):
-    """Every container, updated in place, with CPU and memory history of the selected one."""
+class ContainersPane(ProjectRows):
+    """Every container, updated in place, with CPU and memory history of the selected one.
+
+    Compose projects are grouped under foldable header rows (see ProjectRows).
+    """
 
     BINDINGS = [  # noqa: RUF012
         Binding("slash", "filter", "Filter", id="filter"),
@@ -87,15 +93,20 @@ class ContainersPane(Vertical):
         Binding("K", "request('kill')", "Kill", id="kill"),
         Binding("p", "request('pause')", "Pause/unpause", show=False, id="pause"),
         Binding("D,delete", "request('remove')", "Remove", id="remove"),
+        Binding("U", "recreate", "Up/recreate", id="recreate"),  # on a project's rows only
+        Binding("z", "fold", "Fold project", show=False, id="fold"),
     ]
 
     class Requested(Message):
-        """The user asked for `action` on a container."""
+        """The user asked for `action` on a container (`container_ids`: a project's, for logs)."""
 
-        def __init__(self, action: ContainerAction, container_id: str) -> None:
+        def __init__(
+            self, action: ContainerAction, container_id: str, container_ids: tuple[str, ...] = ()
+        ) -> None:
             super().__init__()
             self.action = action
             self.container_id = container_id
+            self.container_ids = container_ids or (container_id,)
 
     def __init__(
         self,
@@ -113,8 +124,6 @@ class ContainersPane(Vertical):
         self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
         self.clock = clock
         self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
-        self.infos: dict[str, ContainerInfo] = {}
-        self.samples: dict[str, StatsSample] = {}
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
         self.show_all = True
         self.filter_text = ""
@@ -148,8 +157,9 @@ class ContainersPane(Vertical):
 
     @property
     def selected_id(self) -> str | None:
-        """The id of the container under the cursor."""
-        return self.table.cursor_key
+        """The id of the container under the cursor (None on a project's header row)."""
+        key = self.table.cursor_key
+        return None if project_of_key(key) is not None else key
 
     # Data in -----------------------------------------------------------------------------
 
@@ -204,13 +214,15 @@ class ContainersPane(Vertical):
         self.add_samples(self.take_samples())
         fresh, self.fresh = self.fresh, set()
         shown = self.table.row_keys()
-        rows = {cid: self.cells(self.infos[cid]) for cid in fresh & shown if cid in self.infos}
+        fresh = {cid for cid in fresh if cid in self.infos}
+        heads = {project_key(p) for cid in fresh if (p := self.project_of(cid)) is not None}
+        rows = {key: self.row_cells(key) for key in (fresh | heads) & shown}
         if not rows:
             return
         with self.app.batch_update():
-            changed = [self.table.upsert(cid, cells) for cid, cells in rows.items()]
+            changed = [self.table.upsert(key, cells) for key, cells in rows.items()]
             if self.sort_column in STATS_COLUMNS:
-                self.table.order(self.rank, self.sort_reverse)
+                self.table.order(self.place_of(self.order_rows()))
         if any(changed):
             self.last_redraw = time.monotonic()
         if self.selected_id in rows:
@@ -219,12 +231,23 @@ class ContainersPane(Vertical):
     # Rendering ---------------------------------------------------------------------------
 
     def passes_filter(self, info: ContainerInfo) -> bool:
-        """Whether the toggle and the filter let `info` through."""
+        """Whether the toggle and the filter let `info` through (its project's name matches too)."""
         if not self.show_all and not info.is_running:
             return False
         needle = self.filter_text.lower()
-        haystack = (info.name, info.image, info.id[: max(12, len(needle))], info.state)
+        project = project_name(info) or ""
+        haystack = (info.name, info.image, info.id[: max(12, len(needle))], info.state, project)
         return not needle or any(needle in field.lower() for field in haystack)
+
+    def order_rows(self) -> list[str]:
+        """The row keys to show, in order: projects grouped under their header rows."""
+        shown = [cid for cid, info in self.infos.items() if self.passes_filter(info)]
+        return grouped_order(shown, self.rank, self.sort_reverse, self.project_of, self.folded)
+
+    @staticmethod
+    def place_of(order: list[str]) -> Callable[[str], int]:
+        """A sort key that puts rows in `order` (the table sorts ascending by it)."""
+        return {key: place for place, key in enumerate(order)}.__getitem__
 
     def cells(self, info: ContainerInfo) -> list[Any]:
         """The row of one container (the columns shown)."""
@@ -270,11 +293,11 @@ class ContainersPane(Vertical):
     def refresh_rows(self) -> None:
         """Bring the table in line with the data, in place, cursor kept on its container."""
         self.fresh.clear()  # drawn here
-        rows = {
-            cid: self.cells(info) for cid, info in self.infos.items() if self.passes_filter(info)
-        }
+        self.projects = group_projects(self.infos.values())
+        order = self.order_rows()
+        rows = {key: self.row_cells(key) for key in order}
         with self.app.batch_update():
-            self.table.sync(rows, self.rank, self.sort_reverse)
+            self.table.sync(rows, self.place_of(order))
             self._label_sorted_column()
         self.query_one("#containers-empty", Static).set_class(
             self.loaded and not self.infos, "shown"
@@ -294,10 +317,11 @@ class ContainersPane(Vertical):
 
     def show_stats(self) -> None:
         """Show the selected container's CPU and memory history."""
+        self.offer_project_keys()
         cid = self.selected_id
         cpu, mem = self.history.get(cid or "", ((), ()))
         sample = self.samples.get(cid or "")
-        name = self.infos[cid].name if cid in self.infos else ""
+        name = self.infos[cid].name if cid in self.infos else self.selected_project or ""
         cpu_text = f"CPU {sample.cpu_text}" if sample else "CPU -"
         mem_text = (
             f"Memory {sample.memory_text} ({sample.memory_percent:.1f}%)" if sample else "Memory -"
@@ -367,7 +391,12 @@ class ContainersPane(Vertical):
         self.refresh_rows()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the keys that change a container in read-only mode."""
+        """Hide the keys that change a container in read-only mode, the project key away from
+        a compose project's rows, and the keys of one container on a project's header."""
+        if action == "recreate":
+            return self.on_project_row and not is_read_only(self)
+        if action == "request" and parameters and parameters[0] in ONE_CONTAINER_ONLY:
+            return not self.on_header_row and not is_read_only(self)
         changes = (
             action == "request" and bool(parameters) and parse_action(str(parameters[0])).changes
         )
@@ -380,12 +409,23 @@ class ContainersPane(Vertical):
             self.post_message(InspectRequested("container", info.id, info.name))
 
     def action_request(self, action: str) -> None:
-        """Ask the app to run `action` (a binding's name of a ContainerAction) on the selection."""
+        """Ask the app to run `action` on the selected container (or project, on its header)."""
+        project = self.selected_project
+        if project is not None:
+            self.project_request(action, project)
+            return
         cid = self.selected_id
         if cid is None:
             self.notify("no container selected", severity="warning")
             return
         self.post_message(self.Requested(parse_action(action), cid))
+
+    def request_project_logs(self, project: str) -> None:
+        """`l` on a project's header: the logs request, with every container of the project."""
+        found = self.projects.get(project)
+        ids = tuple(info.id for info in found.containers(self.infos)) if found else ()
+        if ids:
+            self.post_message(self.Requested(ContainerAction.LOGS, ids[0], container_ids=ids))
 
 
 def _set_label(label: Label, text: str) -> None:

@@ -6,11 +6,18 @@ pkg/gui/presentation does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Mapping
+
 from rich.text import Text
 
+from tui.engine.compose import ComposeProject, ProjectAction
+from tui.engine.containers import ContainerInfo
 from tui.engine.prune import PrunePlan, PruneResult
-from tui.engine.stats import human_size
+from tui.engine.stats import StatsSample, bytes_size, human_size
 from tui.engine.volumes import NetworkInfo, VolumeInfo
+
+PROJECT_KEY = "project:"  # row key prefix of a project's header (container ids are hex)
+MEMBER_INDENT = "  "  # a project's containers are indented under its header
 
 
 def _users(names: tuple[str, ...]) -> Text:
@@ -71,3 +78,119 @@ def prune_summary(results: list[PruneResult]) -> str:
         first = next(iter(failed.items()))
         line += f"; {len(failed)} could not be removed ({first[0]}: {first[1]})"
     return line
+
+
+# Compose projects in the containers table ------------------------------------------------
+
+
+def project_key(name: str) -> str:
+    """The row key of a project's header row."""
+    return PROJECT_KEY + name
+
+
+def project_of_key(key: str | None) -> str | None:
+    """The project whose header row has this key, or None for a container's row."""
+    if key is not None and key.startswith(PROJECT_KEY):
+        return key[len(PROJECT_KEY) :]
+    return None
+
+
+def grouped_order(
+    shown: Iterable[str],
+    rank: Callable[[str], Hashable],
+    reverse: bool,
+    project_of: Callable[[str], str | None],
+    folded: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
+    """Row keys in table order: containers sorted by `rank`, each project's header where its
+    first container would be and its containers under it (none when folded).
+
+    Containers without a project keep exactly the order a flat sort gives them.
+    """
+    flat = sorted(shown, key=rank, reverse=reverse)  # type: ignore[arg-type]
+    members: dict[str, list[str]] = {}
+    for key in flat:
+        project = project_of(key)
+        if project is not None:
+            members.setdefault(project, []).append(key)
+    order: list[str] = []
+    for key in flat:
+        project = project_of(key)
+        if project is None:
+            order.append(key)
+        elif project in members:
+            order.append(project_key(project))
+            if project not in folded:
+                order.extend(members[project])
+            del members[project]
+    return order
+
+
+def project_cells(
+    project: ComposeProject,
+    infos: Mapping[str, ContainerInfo],
+    samples: Mapping[str, StatsSample],
+    folded: bool,
+) -> list[str | Text]:
+    """A project's header row: fold mark and name, services, running/total, summed stats."""
+    members = project.containers(infos)
+    running = [info for info in members if info.is_running]
+    mark = "▶" if folded else "▼"
+    services = len(project.services)
+    style = "red" if not running else "bold green" if len(running) == len(members) else "yellow"
+    state = Text(f"{len(running)}/{len(members)} running", style=style)
+    live = [samples[info.id] for info in running if info.id in samples]
+    stats: list[str | Text] = ["-", "-", "-", "-"]
+    if live:
+        stats = [
+            f"{sum(s.cpu_percent for s in live):.2f}%",
+            bytes_size(sum(s.memory for s in live)),
+            f"{human_size(sum(s.net_rx for s in live))} / "
+            f"{human_size(sum(s.net_tx for s in live))}",
+            f"{human_size(sum(s.block_read for s in live))} / "
+            f"{human_size(sum(s.block_write for s in live))}",
+        ]
+    return [
+        Text(f"{mark} {project.name}", style="bold"),
+        Text(f"{services} service{'s' if services != 1 else ''}", style="dim"),
+        state,
+        Text("compose project", style="dim"),
+        "",
+        *stats,
+    ]
+
+
+def member_name(name: str) -> str:
+    """A project's container, indented under its header."""
+    return MEMBER_INDENT + name
+
+
+# What a project action does to the containers, said before it runs.
+_ACTION_WORDS = {
+    ProjectAction.UP: ("Recreate", "runs up -d --force-recreate, which replaces"),
+    ProjectAction.DOWN: ("Take down", "stops and removes, with the project's networks"),
+    ProjectAction.RESTART: ("Restart", "restarts"),
+    ProjectAction.STOP: ("Stop", "stops"),
+    ProjectAction.START: ("Start", "starts"),
+}
+
+
+def affected_containers(
+    action: ProjectAction, project: ComposeProject, infos: Mapping[str, ContainerInfo]
+) -> list[ContainerInfo]:
+    """The containers `action` touches: running ones for stop, stopped ones for start, else all."""
+    members = project.containers(infos)
+    if action == ProjectAction.STOP:
+        return [info for info in members if info.is_running]
+    if action == ProjectAction.START:
+        return [info for info in members if not info.is_running]
+    return members
+
+
+def project_question(
+    action: ProjectAction, project: ComposeProject, infos: Mapping[str, ContainerInfo]
+) -> str:
+    """The confirmation question of a project action, naming every container it touches."""
+    verb, does = _ACTION_WORDS[action]
+    names = ", ".join(info.name for info in affected_containers(action, project, infos))
+    return f"{verb} compose project {project.name}?\nIt {does}: {names or 'none'}"

@@ -1,0 +1,285 @@
+"""Compose projects in the Containers tab, driven by keys against the real engine and the
+compose CLI installed here (docker-compose v1 on this machine; `docker compose` v2 where present).
+
+Each test brings up its own project (a unique name, every container labelled with the session's
+labels) and takes it down at the end.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+
+from tests.conftest import SESSION_LABELS, TEST_IMAGE, TEST_LABEL
+from tui.engine.backend import DockerBackend
+from tui.engine.compose import PROJECT_LABEL, ProjectAction, compose_command
+from tui.views.app import ContainerLabApp, create_app
+from tui.views.confirm import ConfirmScreen
+from tui.views.containers_pane import ContainersPane
+from tui.views.presentation import project_key
+
+pytestmark = pytest.mark.docker
+SIZE = (160, 40)
+SERVICE = """\
+  {name}:
+    image: {image}
+    command: ["sleep", "infinity"]
+    init: true
+    labels:
+{labels}
+"""
+
+
+@dataclass
+class Project:
+    """A compose project of the test's own: two services, `web` and `worker`."""
+
+    name: str
+    file: Path
+    text: str
+    client: docker.DockerClient
+
+    def compose(self, *args: str) -> None:
+        argv = [*compose_command(), "-p", self.name, "-f", str(self.file), *args]
+        subprocess.run(argv, cwd=self.file.parent, check=True, capture_output=True, timeout=120)
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """The project's containers as the list call has them (no inspect: they may be going)."""
+        found = self.client.api.containers(
+            all=True, filters={"label": f"{PROJECT_LABEL}={self.name}"}
+        )
+        return sorted(found, key=lambda s: s["Names"][0])
+
+    def ids(self) -> set[str]:
+        return {s["Id"] for s in self.summaries()}
+
+    def names(self) -> list[str]:
+        return [s["Names"][0].lstrip("/") for s in self.summaries()]
+
+    def states(self) -> list[str]:
+        return [s["State"] for s in self.summaries()]
+
+    def started(self) -> dict[str, str]:
+        """When each container last started."""
+        return {
+            cid: self.client.api.inspect_container(cid)["State"]["StartedAt"] for cid in self.ids()
+        }
+
+
+@pytest.fixture()
+def project(
+    docker_client: docker.DockerClient, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Project]:
+    """Up a two-service project in a folder of its own; down (files restored) at the end."""
+    name = f"cltest-{SESSION_LABELS[TEST_LABEL]}-{uuid.uuid4().hex[:6]}"
+    labels = {**SESSION_LABELS, f"{TEST_LABEL}.name": request.node.name[:60]}
+    label_lines = "".join(f'      {key}: "{value}"\n' for key, value in labels.items())
+    services = "".join(
+        SERVICE.format(name=service, image=TEST_IMAGE, labels=label_lines)
+        for service in ("web", "worker")
+    )
+    text = f'version: "3.7"\nservices:\n{services}'
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    found = Project(name, folder / "compose.yaml", text, docker_client)
+    found.file.write_text(text)
+    found.compose("up", "-d")
+    try:
+        yield found
+    finally:
+        found.file.write_text(text)  # a test may have deleted it
+        found.compose("down", "-t", "1")
+
+
+async def until(
+    pilot: Pilot, condition: Callable[[], bool], what: str, seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.1)
+
+
+async def on_header(pilot: Pilot, app: ContainerLabApp, project: Project) -> ContainersPane:
+    """Wait for the project's rows, then put the cursor on its header."""
+    pane = app.containers
+    ids = project.ids()
+    await until(pilot, lambda: ids <= pane.table.row_keys(), "the project's rows")
+    pane.table.move_cursor(row=pane.table.get_row_index(project_key(project.name)))
+    await pilot.pause()
+    assert pane.selected_project == project.name
+    return pane
+
+
+def notes(app: ContainerLabApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def answer(pilot: Pilot, app: ContainerLabApp, key: str, reply: str) -> str:
+    """Press `key`, wait for the question, answer `reply`; the question's text."""
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), f"the question after {key}")
+    screen = app.screen
+    assert isinstance(screen, ConfirmScreen)
+    await pilot.press(reply)
+    await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the answer")
+    return screen.question
+
+
+async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
+    project: Project,
+) -> None:
+    app = create_app(DockerBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_header(pilot, app, project)
+        table, header = pane.table, project_key(project.name)
+        old = project.ids()
+        place = table.get_row_index(header)
+        below = {table.ordered_rows[place + n].key.value for n in (1, 2)}
+        assert below == old  # its containers right under its header
+        assert str(table.get_cell(header, "name")) == f"▼ {project.name}"
+        assert str(table.get_cell(header, "image")) == "2 services"
+        assert str(table.get_cell(header, "state")) == "2/2 running"
+        for cid in old:
+            assert str(table.get_cell(cid, "name")).startswith("  " + project.name)
+
+        await pilot.press("enter")  # folds
+        await until(pilot, lambda: not old & table.row_keys(), "the fold")
+        assert str(table.get_cell(header, "name")) == f"▶ {project.name}"
+        assert table.cursor_key == header
+        app.refresh_containers()  # as the 1 s timer does: the cursor stays on the folded row
+        await pilot.pause()
+        assert table.cursor_key == header
+        await pilot.press("z")  # unfolds
+        await until(pilot, lambda: old <= table.row_keys(), "the unfold")
+        assert table.cursor_key == header
+
+        question = await answer(pilot, app, "U", "y")
+        assert all(name in question for name in project.names())
+        await until(
+            pilot,
+            lambda: len(project.ids()) == 2 and not project.ids() & old,
+            "new containers",
+        )
+        await until(pilot, lambda: project.states() == ["running", "running"], "them running")
+        new = project.ids()
+        await until(pilot, lambda: new <= table.row_keys(), "the new rows")
+        await until(pilot, lambda: not old & table.row_keys(), "the old rows to go")
+        await until(pilot, lambda: "project up: " + project.name in notes(app), "the done notice")
+
+
+async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
+    app = create_app(DockerBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_header(pilot, app, project)
+        header = project_key(project.name)
+        question = await answer(pilot, app, "t", "y")
+        assert all(name in question for name in project.names())
+        await until(pilot, lambda: project.states() == ["exited", "exited"], "the stop")
+        await until(
+            pilot,
+            lambda: str(pane.table.get_cell(header, "state")) == "0/2 running",
+            "the header to say so",
+        )
+        assert pane.selected_project == project.name
+
+        await pilot.press("u")  # start asks nothing
+        await until(pilot, lambda: project.states() == ["running", "running"], "the start")
+        started = project.started()
+
+        await answer(pilot, app, "r", "y")
+        await until(
+            pilot,
+            lambda: (
+                project.states() == ["running", "running"]
+                and all(project.started()[cid] != when for cid, when in started.items())
+            ),
+            "the restart",
+        )
+        assert project.ids() == set(started)  # restarted, not replaced
+
+
+async def test_down_asks_first_and_no_changes_nothing(project: Project) -> None:
+    app = create_app(DockerBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_header(pilot, app, project)
+        before = project.ids()
+        question = await answer(pilot, app, "D", "n")
+        assert all(name in question for name in project.names())
+        await pilot.pause(0.5)  # nothing would run: let a wrongly started worker show up
+        assert project.ids() == before
+        assert project.states() == ["running", "running"]
+        assert not [w for w in app.workers if w.group == "compose"]
+
+        await answer(pilot, app, "D", "y")
+        await until(pilot, lambda: not project.ids(), "the containers to go")
+        await until(pilot, lambda: not before & pane.table.row_keys(), "their rows to go")
+        assert project_key(project.name) not in pane.table.row_keys()
+        network = f"{project.name}_default"
+        assert not project.client.networks.list(names=[network])
+
+
+async def test_a_project_whose_compose_file_is_gone_runs_nothing(
+    project: Project, bad_input: Callable[[str], None]
+) -> None:
+    project.file.unlink()
+    app = create_app(DockerBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await on_header(pilot, app, project)
+        before = project.ids()
+        for key in ("t", "D", "U", "r", "u"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, ConfirmScreen), key
+        said = f"project {project.name}: compose file {project.file} is gone; nothing was run"
+        await until(pilot, lambda: said in notes(app), "the notice")
+        assert project.ids() == before
+        assert project.states() == ["running", "running"]
+        bad_input("deleted compose file")
+
+
+async def test_read_only_refuses_every_project_action(project: Project) -> None:
+    app = create_app(DockerBackend(), read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_header(pilot, app, project)
+        before = project.ids()
+        for key in ("t", "D", "U", "r", "u", "y"):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, ConfirmScreen), key
+        for action in ("down", "stop", "restart", "up", "start"):  # what the palette could reach
+            pane.post_message(ContainersPane.ProjectRequested(ProjectAction(action), project.name))
+        await until(pilot, lambda: len(notes(app)) >= 5, "the notices")
+        for action in ("down", "stop", "restart", "up", "start"):
+            assert f"read-only: project {action} is disabled" in notes(app)
+        assert project.ids() == before
+        assert project.states() == ["running", "running"]
+
+
+async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
+    project: Project,
+) -> None:
+    asked: list[ContainersPane.Requested] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, ContainersPane.Requested):
+            asked.append(message)
+
+    app = create_app(DockerBackend())
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await on_header(pilot, app, project)
+        await pilot.press("l")
+        await until(pilot, lambda: bool(asked), "the logs request")
+        ids = [s["Id"] for s in project.summaries()]
+        assert asked[0].action == "logs"
+        assert asked[0].container_ids == tuple(ids)
