@@ -20,8 +20,8 @@ from textual import events
 from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import CgroupCollector, sample_all
+from tui.engine.feed import SampleInbox
 from tui.views.containers_pane import ContainersPane
-from tui.views.feeds import SampleInbox
 
 AGE_PERIOD = 0.25
 KEY_PRESSES = 20

@@ -14,7 +14,7 @@ from tui.errors import LabError
 def _one_engine(args: argparse.Namespace) -> str | None:
     """The --host to pass on, after resolving every --host and --context (LabError if bad).
 
-    The commands (and, so far, the dashboard) talk to one engine. A --context is passed on as
+    The commands talk to one engine (the dashboard to every one given). A --context is passed on as
     $DOCKER_CONTEXT, which every later resolution (and the docker CLI a shell runs) honours.
     """
     from tui.engine.contexts import resolve_engines
@@ -36,14 +36,20 @@ def _one_engine(args: argparse.Namespace) -> str | None:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from tui.engine.contexts import resolve_engines
     from tui.preferences import config_path, load_preferences
-    from tui.views.app import run_app
     from tui.views.preferences_view import dashboard_choices
+    from tui.wiring import run_dashboard
 
+    hosts: list[str] = args.host or []
+    contexts: list[str] = args.context or []
+    engines = resolve_engines(hosts, contexts)  # several: one feed each, a Host column
+    engine_args = [*(f"--host={h}" for h in hosts), *(f"--context={c}" for c in contexts)]
     # A bad setting keeps its default and is shown as a notice: the dashboard always starts.
     preferences = load_preferences(config_path(), dashboard_choices())
-    return run_app(
-        host=args.host,
+    return run_dashboard(
+        engines,
+        engine_args=engine_args,
         serve=args.serve,
         port=args.port,
         stats=args.stats or preferences.stats or "auto",
@@ -251,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        args.host = _one_engine(args)
+        if func is not _cmd_dashboard:  # the dashboard watches every engine given
+            args.host = _one_engine(args)
         return func(args)
     except LabError as exc:
         print(f"container-lab: {exc}", file=sys.stderr)

@@ -213,6 +213,9 @@ class FixedBackend:
     def stats(self, container_id: str) -> FixedStream[StatsSample]:
         return FixedStream([StatsSample.from_raw(container_id, RAW_STATS)], hold=True)
 
+    def stats_once(self, container_id: str) -> StatsSample | None:
+        return StatsSample.from_raw(container_id, RAW_STATS)
+
     def logs(
         self, container_id: str, *, follow: bool, tail: int, tty: bool
     ) -> FixedStream[LogLine]:

@@ -15,9 +15,10 @@ import pytest
 from dashboard_helpers import settled
 from fixed_backend import FixedBackend, fixed_clock
 
+from tui.engine import feed
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.containers_pane import ContainersPane
-from tui.views.messages import ImagesLoaded, StatsStalledMessage, StatsWaiting
+from tui.views.messages import FeedMessage
 
 
 @pytest.mark.fault
@@ -30,8 +31,12 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
     def late_worker_and_timers(pane: ContainersPane) -> None:
         app = pane.app
         assert isinstance(app, ContainerLabApp)
-        for message in (StatsWaiting(), StatsStalledMessage("gone", "stalled"), ImagesLoaded([])):
-            posted.append(app.post_message(message))
+        for event in (
+            feed.SamplesWaiting("fixed"),
+            feed.StatsStalledEvent("fixed", "gone", "stalled"),
+            feed.ImagesLoaded("fixed", []),
+        ):
+            posted.append(app.post_message(FeedMessage(event)))
         for tick in (pane.flush_stats, pane.refresh_rows, app.refresh_containers):
             tick()
             ticked.append(tick.__name__)
@@ -43,5 +48,5 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
     assert posted == [True, True, True], "the app took the late messages"
     assert ticked == ["flush_stats", "refresh_rows", "refresh_containers"]
     assert app._exception is None, app._exception
-    for survived in ("StatsWaiting", "StatsStalledMessage", "ImagesLoaded", *ticked):
+    for survived in ("SamplesWaiting", "StatsStalledEvent", "ImagesLoaded", *ticked):
         fault(f"during shutdown: {survived}")

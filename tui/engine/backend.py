@@ -34,7 +34,7 @@ from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
 from tui.engine.logs import LogLine, LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
-from tui.engine.stats import StatsSample, StatsStream
+from tui.engine.stats import StatsSample, StatsStream, stats_once
 from tui.engine.volumes import (
     NetworkInfo,
     VolumeInfo,
@@ -97,6 +97,10 @@ class DashboardBackend(Protocol):
 
     def stats(self, container_id: str) -> Stream[StatsSample]:
         """A live stats stream of one container."""
+        ...
+
+    def stats_once(self, container_id: str) -> StatsSample | None:
+        """One stats sample of a running container (None when it is not running)."""
         ...
 
     def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> Stream[LogLine]:
@@ -254,6 +258,10 @@ class DockerBackend:
         if self._podman:
             return StatsStream(self.api, container_id, _podman.STATS_STALL_SECONDS)
         return StatsStream(self.api, container_id)
+
+    def stats_once(self, container_id: str) -> StatsSample | None:
+        """One stats sample (the engine waits for its next collection to give a CPU figure)."""
+        return stats_once(self.api, container_id)
 
     def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> LogStream:
         """The logs of one container: the last `tail` lines, then live ones if following."""

@@ -95,6 +95,7 @@ class ContainerInfo:
     restart_policy: str = ""
     oom_killed: bool = False
     pid: int = 0  # the init process on the host (0 when not running)
+    engine: str = ""  # the name of the engine it runs on (set by its feed)
 
     @property
     def short_id(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import docker
 import requests
 import urllib3
+from docker.errors import NotFound
 from docker.types.daemon import CancellableStream
 
 from tui.engine.client import close_response, open_engine_stream
@@ -228,3 +229,14 @@ class StatsStream:
         """Stop the stream (safe to call twice, or after it ended)."""
         self._closed = True
         close_response(self._response)
+
+
+def stats_once(api: docker.APIClient, container_id: str) -> StatsSample | None:
+    """One sample without a stream; None when the container is gone or not running."""
+    try:
+        raw = api.stats(container_id, stream=False)
+    except NotFound:
+        return None
+    if not isinstance(raw, Mapping) or str(raw.get("read", "0001-")).startswith("0001-"):
+        return None
+    return StatsSample.from_raw(container_id, raw)

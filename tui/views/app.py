@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import shlex
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from textual import on, work
@@ -18,10 +18,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
-from tui.engine.backend import DashboardBackend, DockerBackend
+from tui.engine.backend import DashboardBackend
+from tui.engine.containers import ContainerInfo
+from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats import StatsSample
-from tui.lab.session import DockerLab, LabSession
+from tui.lab.session import LabSession
 from tui.preferences import Preferences
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
@@ -29,22 +32,9 @@ from tui.views.detail_screen import DetailScreen
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect_screen import InspectRequested, InspectScreen
 from tui.views.lesson_feed import LessonApp
-from tui.views.lifecycle import being_removed, only_while
+from tui.views.lifecycle import only_while
 from tui.views.logs_screen import LogsScreen
-from tui.views.messages import (
-    ActionDone,
-    ContainerChanged,
-    ContainersLoaded,
-    EngineDown,
-    EngineLost,
-    EventReceived,
-    EventsEnded,
-    FootprintsLoaded,
-    HistoryLoaded,
-    ImagesLoaded,
-    StatsStalledMessage,
-    StatsWaiting,
-)
+from tui.views.messages import ActionDone, FeedMessage
 from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
@@ -52,7 +42,6 @@ from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
-STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, open a new one this much later
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
@@ -80,6 +69,7 @@ class ContainerLabApp(LessonApp):
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
         Binding("P", "prune", "Prune", show=False, id="prune"),
+        Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
     ]
 
@@ -93,6 +83,8 @@ class ContainerLabApp(LessonApp):
                     self.clock,
                     self.take_samples,
                     view=self.preferences.containers,
+                    several_engines=self.several_engines,
+                    on_shown=self.containers_shown,
                     id="containers-pane",
                 )
             with TabPane("Images [2]", id="images"):
@@ -120,14 +112,14 @@ class ContainerLabApp(LessonApp):
 
     def __init__(
         self,
-        backend: DashboardBackend,
+        backend: DashboardBackend | Sequence[DashboardBackend],
         clock: Callable[[], datetime] | None = None,
         lab: LabSession | None = None,
         read_only: bool = False,
         preferences: Preferences = DEFAULTS,
     ) -> None:
-        """Hand it the engine's backend, for the Training tab the lab, and the preferences
-        (tui/preferences.py; the CLI loads the file)."""
+        """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
+        the images, volumes, networks and lesson tabs), the lab and the preferences."""
         super().__init__(backend, clock=clock)
         self.lab = lab
         self.preferences = preferences
@@ -135,6 +127,7 @@ class ContainerLabApp(LessonApp):
         if read_only:
             self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
+        self.down: dict[str, str] = {}  # engine -> why it does not answer (its banner line)
 
     def training_widget(self) -> TrainingPane:
         """The training run's pane."""
@@ -172,11 +165,8 @@ class ContainerLabApp(LessonApp):
         return self.screen_stack[0]
 
     def dashboard_open(self) -> bool:
-        """True until shutdown begins to remove the dashboard's panes."""
-        if not self.screen_stack:
-            return False
-        panes = self.main_screen.query(ContainersPane)
-        return bool(panes) and not being_removed(panes.first())
+        """True until shutdown begins (Textual stops running the app before it removes it)."""
+        return self.is_running and not self.closing and bool(self.screen_stack)
 
     @property
     def containers(self) -> ContainersPane:
@@ -193,9 +183,9 @@ class ContainerLabApp(LessonApp):
         self.main_screen.query_one("#banner", Static).display = False
         self.apply_preferences()
         self.containers.table.focus()
-        self.set_interval(REFRESH_SECONDS, self.refresh_containers)
-        self.set_interval(BASELINE_SECONDS, self.refresh_baseline)
-        self.connect_engine()
+        self.every(REFRESH_SECONDS, self.refresh_containers)
+        self.every(BASELINE_SECONDS, self.refresh_baseline)
+        self.start_feeds()
 
     def apply_preferences(self) -> None:
         """Theme and keymap from the preferences file; each bad setting becomes a notice."""
@@ -214,109 +204,72 @@ class ContainerLabApp(LessonApp):
     @while_open
     def refresh_baseline(self) -> None:
         """Sample footprints for the VM baseline when its tab is the one shown."""
-        if self.engine_up and self.main_screen.query_one(TabbedContent).active == "baseline":
-            self.load_footprints()
+        feed = self.feeds.get(self.backend.name)
+        if feed is not None and feed.up and self.active_tab == "baseline":
+            feed.load_footprints()
 
-    @while_open
-    def on_footprints_loaded(self, message: FootprintsLoaded) -> None:
-        """Feed the VM baseline pane, with the container selected in the list."""
-        if not HAS_BASELINE:
-            return
-        from tui.views.baseline_pane import BaselinePane
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab shown."""
+        return str(self.main_screen.query_one(TabbedContent).active)
 
-        for pane in self.main_screen.query(BaselinePane):
-            pane.update_figures(message.footprints, selected=self.containers.selected_id)
+    # Engines -----------------------------------------------------------------------------
 
-    def on_unmount(self) -> None:
-        """Close every stream so no worker thread outlives the app."""
-        self.stop_all_streams()
-
-    # Engine ------------------------------------------------------------------------------
-
-    def show_banner(self, text: str) -> None:
-        """Show (or hide, with "") the engine banner."""
+    def show_banner(self) -> None:
+        """One line per engine that does not answer (hidden when all do)."""
         banner = self.main_screen.query_one("#banner", Static)
+        text = "\n".join(self.down.values())
         banner.update(text)
         banner.display = bool(text)
 
     @while_open
-    def on_engine_down(self, message: EngineDown) -> None:
-        """No engine: say what was tried and how to start one; the worker keeps retrying."""
-        self.engine_up = False
-        self.show_banner(f"{message.reason}\nRetrying by itself every few seconds.")
-
-    @while_open
-    def on_engine_up(self) -> None:
-        """Connected: load the lists and follow the events."""
-        was_down = self.main_screen.query_one("#banner", Static).display
-        self.engine_up = True
-        self.collector = self.backend.cgroup_collector()
-        self.show_banner("")
-        if was_down:
-            self.notify(f"connected to the engine at {self.backend.description}")
-        self.watch_events()
-        self.load_containers()
-        self.load_images()
-        for screen in self.screen_stack:
-            if isinstance(screen, LogsScreen):
-                screen.resume()
-
-    @while_open
-    def on_engine_lost(self) -> None:
-        """The engine stopped answering: stop the streams, say so, reconnect."""
-        if not self.engine_up:
-            return
-        self.engine_up = False
-        self.stop_all_streams()
-        self.show_banner(f"The engine at {self.backend.description} stopped answering.")
-        self.connect_engine()
-
-    @while_open
-    def on_events_ended(self, message: EventsEnded) -> None:
-        """Events end quietly on a broken connection: reconnect or resubscribe."""
-        if message.engine_up:
-            self.watch_events()
-            self.load_containers()
-        else:
-            self.post_message(EngineLost())
-
-    @while_open
-    def on_event_received(self, message: EventReceived) -> None:
-        """Refresh exactly what the event changed."""
+    def on_feed_message(self, message: FeedMessage) -> None:
+        """A feed's report: update the views it concerns."""
         event = message.event
-        if event.changes_containers:
-            self.refresh_container(event.id)
-        if event.changes_images:
-            self.load_images()
+        match event:
+            case engine_feed.SamplesWaiting():
+                self.containers.samples_waiting()
+            case engine_feed.ContainerChanged(container_id=cid, info=info):
+                self.container_changed(cid, info)
+            case engine_feed.ContainersLoaded(engine=engine, containers=infos):
+                self.containers.set_containers(infos, engine=engine)
+            case engine_feed.ImagesLoaded(engine=engine, images=images):
+                if engine == self.backend.name:
+                    self.images.set_images(images)
+            case engine_feed.HistoryLoaded(image_id=image_id, layers=layers):
+                self.images.set_history(image_id, layers)
+            case engine_feed.StatsStalledEvent(container_id=cid, reason=reason):
+                if cid not in self.stalled:
+                    self.stalled.add(cid)
+                    self.notify(f"{reason}; retrying", severity="warning", timeout=6)
+                self.containers.samples.pop(cid, None)  # no stale figures; the history stays
+            case engine_feed.ActionDone(what=what, target=target, error=error):
+                self.say_done(what, target, error)
+            case engine_feed.FootprintsLoaded(footprints=footprints):
+                self.show_footprints(footprints)
+            case _:
+                self.engine_changed(event)
 
-    def action_reload(self) -> None:
-        """Reload both lists."""
-        if self.engine_up:
-            self.load_containers()
-            self.load_images()
+    def engine_changed(self, event: engine_feed.FeedEvent) -> None:
+        """An engine answered, is not there, or stopped answering: its banner line says so."""
+        engine = event.engine
+        label = f"{engine}: " if self.several_engines else ""
+        if isinstance(event, engine_feed.EngineDown):
+            self.down[engine] = f"{label}{event.reason} Retrying by itself every few seconds."
+        elif isinstance(event, engine_feed.EngineLost):
+            self.down[engine] = f"{label}The engine at {event.description} stopped answering."
+            self.containers.forget_engine(engine)
+        elif isinstance(event, engine_feed.EngineUp):
+            if self.down.pop(engine, None) is not None:
+                self.notify(f"connected to the engine at {event.description}")
+            for screen in self.screen_stack:
+                if isinstance(screen, LogsScreen) and screen.info.engine in ("", engine):
+                    screen.resume()
+        self.show_banner()
 
-    # Lists -------------------------------------------------------------------------------
-
-    @while_open
-    def on_containers_loaded(self, message: ContainersLoaded) -> None:
-        """Show the whole list; stream stats of the running containers only."""
-        self.containers.set_containers(message.containers)
-        running = {info.id for info in message.containers if info.is_running}
-        for container_id in set(self.stats_workers) - running:
-            self.stop_stats(container_id)
-        for info in message.containers:
-            if info.is_running:
-                self.start_stats(info.id, info.pid)
-
-    @while_open
-    def on_container_changed(self, message: ContainerChanged) -> None:
-        """Update one row, its stats stream and any view open on it."""
-        info, container_id = message.info, message.container_id
+    def container_changed(self, container_id: str, info: ContainerInfo | None) -> None:
+        """Update one row and any view open on it."""
         self.containers.set_container(container_id, info)
-        if info is not None and info.is_running:
-            self.start_stats(container_id, info.pid)
-        else:
-            self.stop_stats(container_id)
         for screen in list(self.screen_stack):
             if getattr(screen, "container_id", None) != container_id:
                 continue
@@ -334,54 +287,55 @@ class ContainerLabApp(LessonApp):
             self.pop_screen()
         self.notify(f"{name} {why}; its view was closed", severity="warning")
 
-    @while_open
-    def on_stats_waiting(self, _: StatsWaiting) -> None:
-        """Samples wait in the inbox: the containers pane takes and draws them shortly."""
-        self.containers.samples_waiting()
-
     def take_samples(self) -> list[StatsSample]:
-        """The samples in the inbox; a container that sends them again is no longer stalled."""
-        samples = self.stats_inbox.take()
+        """The samples the feeds have waiting; a container that sends them is no longer stalled."""
+        samples = super().take_samples()
         for sample in samples:
             self.stalled.discard(sample.container_id)
         return samples
 
-    @while_open
-    def on_stats_stalled_message(self, message: StatsStalledMessage) -> None:
-        """Say so once, drop the stale figures, and try the stream again after a pause."""
-        cid = message.container_id
-        if cid not in self.stalled:
-            self.stalled.add(cid)
-            self.notify(f"{message.reason}; retrying", severity="warning", timeout=6)
-        self.containers.samples.pop(cid, None)  # no stale figures; the history stays
-        self.stats_workers.pop(cid, None)
-        self.set_timer(STALL_RETRY_SECONDS, lambda: self._retry_stats(cid))
+    def containers_shown(self, container_ids: set[str]) -> None:
+        """The containers on screen: over the API, only their stats are streamed."""
+        for feed in self.feeds.values():
+            feed.show(container_ids)
 
-    @while_open
-    def _retry_stats(self, container_id: str) -> None:
-        info = self.containers.infos.get(container_id)
-        if self.engine_up and info is not None and info.is_running:
-            self.start_stats(container_id, info.pid)
+    def show_footprints(self, footprints: list[ContainerFootprint]) -> None:
+        """Feed the VM baseline pane, with the container selected in the list."""
+        if not HAS_BASELINE:
+            return
+        from tui.views.baseline_pane import BaselinePane
 
-    @while_open
-    def on_images_loaded(self, message: ImagesLoaded) -> None:
-        """Show the image list."""
-        self.images.set_images(message.images)
+        for pane in self.main_screen.query(BaselinePane):
+            pane.update_figures(footprints, selected=self.containers.selected_id)
 
-    @while_open
-    def on_history_loaded(self, message: HistoryLoaded) -> None:
-        """Show an image's layers."""
-        self.images.set_history(message.image_id, message.layers)
+    def say_done(self, what: str, target: str, error: str = "") -> None:
+        """Say how an action went."""
+        if error:
+            self.notify(f"{what} {target}: {error}", severity="error")
+        else:
+            self.notify(f"{what}: {target}")
 
     @while_open
     def on_action_done(self, message: ActionDone) -> None:
-        """Say how an action went."""
-        if message.error:
-            self.notify(f"{message.what} {message.target}: {message.error}", severity="error")
-        else:
-            self.notify(f"{message.what}: {message.target}")
+        """An action of the app's own workers (demo, compose projects) finished."""
+        self.say_done(message.what, message.target, message.error)
 
-    # Actions -----------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        """Reload every engine's lists."""
+        for feed in self.feeds.values():
+            if feed.up:
+                feed.reload()
+
+    def action_next_engine(self) -> None:
+        """Show the containers of all engines, then of each one in turn."""
+        if not self.several_engines:
+            self.notify("one engine only: --host or --context again adds another")
+            return
+        names = [None, *self.backends]
+        pane = self.containers
+        pane.engine_filter = names[(names.index(pane.engine_filter) + 1) % len(names)]
+        self.notify(f"showing {pane.engine_filter or 'every engine'}'s containers")
+        pane.refresh_rows()
 
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
@@ -397,7 +351,7 @@ class ContainerLabApp(LessonApp):
         if info is None or (action.changes and not self.allowed(action)):
             return
         if action is ContainerAction.DETAIL:
-            self.push_screen(DetailScreen(info, self.clock, self.backend.processes))
+            self.push_screen(DetailScreen(info, self.clock, self.backend_of(info).processes))
         elif action is ContainerAction.LOGS:
             self.action_open_logs(container_id)
         elif action is ContainerAction.SHELL:
@@ -407,13 +361,19 @@ class ContainerLabApp(LessonApp):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.container_action(container_id, action, info.name)
+                    self.container_lifecycle(info, action)
 
             self.push_screen(ConfirmScreen(question), answered)
         else:
             if action is ContainerAction.PAUSE and info.state == "paused":
                 action = ContainerAction.UNPAUSE
-            self.container_action(container_id, action, info.name)
+            self.container_lifecycle(info, action)
+
+    def container_lifecycle(self, info: ContainerInfo, action: ContainerAction) -> None:
+        """Hand a lifecycle action to the feed of the container's engine."""
+        feed = self.feed_of(info)
+        if feed is not None:
+            feed.run_action(info.id, action, info.name)
 
     @on(InspectRequested)
     def _inspect_requested(self, message: InspectRequested) -> None:
@@ -424,7 +384,7 @@ class ContainerLabApp(LessonApp):
         """Open the logs of a container."""
         info = self.containers.infos.get(container_id)
         if info is not None:
-            self.push_screen(LogsScreen(self.backend, info))
+            self.push_screen(LogsScreen(self.backend_of(info), info))
 
     def open_shell(self, container_id: str) -> None:
         """Suspend the app and run `docker exec -it … sh` in a running container."""
@@ -434,7 +394,7 @@ class ContainerLabApp(LessonApp):
         if info is None or info.state != "running":
             self.notify("a shell needs a running container", severity="warning")
             return
-        argv = self.backend.shell_argv(container_id)
+        argv = self.backend_of(info).shell_argv(container_id)
         try:
             with self.suspend():
                 print(f"$ {shlex.join(argv)}   (exit the shell to come back)", flush=True)
@@ -446,13 +406,16 @@ class ContainerLabApp(LessonApp):
     @while_open  # the first list's history request can arrive as a quick quit removes the panes
     def _image_requested(self, message: ImagesPane.Requested) -> None:
         image = self.images.images.get(message.image_id)
+        feed = self.feeds.get(self.backend.name)
+        if feed is None:
+            return
         if message.action == "history":
-            self.load_history(message.image_id)
+            feed.load_history(message.image_id)
         elif message.action == "remove" and image is not None and self.allowed("image removal"):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.image_removal(image.id, image.name)
+                    feed.remove_image(image.id, image.name)
 
             self.push_screen(
                 ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
@@ -575,7 +538,7 @@ def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
 
 
 def create_app(
-    backend: DashboardBackend,
+    backend: DashboardBackend | Sequence[DashboardBackend],
     clock: Callable[[], datetime] | None = None,
     lab: LabSession | None = None,
     read_only: bool = False,
@@ -587,34 +550,7 @@ def create_app(
     )
 
 
-def run_app(
-    host: str | None = None,
-    serve: bool = False,
-    port: int = 8000,
-    stats: str = "auto",
-    *,
-    bind: str = "127.0.0.1",
-    read_only: bool = False,
-    max_sessions: int = 4,
-    preferences: Preferences = DEFAULTS,
-) -> int:
-    """Run the dashboard in this terminal, or serve it to browsers (tui/views/serve.py)."""
-    if serve:
-        from tui.views.serve import serve_dashboard
-
-        return serve_dashboard(
-            engine_host=host,
-            stats=stats,
-            bind=bind,
-            port=port,
-            max_sessions=max_sessions,
-            read_only=read_only,
-        )
-    app = create_app(
-        DockerBackend(host, stats=stats),
-        lab=DockerLab(host),
-        read_only=read_only,
-        preferences=preferences,
-    )
+def run_app(app: ContainerLabApp) -> int:
+    """Run a wired dashboard (tui/wiring.py) in this terminal."""
     app.run()
     return app.return_code or 0

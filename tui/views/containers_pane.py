@@ -25,7 +25,14 @@ from tui.preferences import ContainersView
 from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.lifecycle import unless_removed
-from tui.views.presentation import grouped_order, project_key, project_of_key
+from tui.views.presentation import (
+    STATS_COLUMNS,
+    container_cells,
+    container_rank,
+    grouped_order,
+    project_key,
+    project_of_key,
+)
 from tui.views.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.read_only import is_read_only
 
@@ -37,28 +44,18 @@ STATS_FLUSH_SECONDS = 0.1
 # DataTable redraws all its visible rows, and 100 busy streams would otherwise redraw it
 # twenty times a second.
 STATS_REDRAW_GAP = 0.5
-STATS_COLUMNS = ("cpu", "mem", "net", "block")
 # Stats columns keep a fixed width, as `docker stats` and ctop do: the table does not shift
 # sideways as figures grow and shrink, and its layout no longer depends on when DataTable
 # remeasures. Enough for "1600.00%", "99.9MiB / 1.5GiB" and "12.3MB / 999kB"; a longer figure
 # is cut at the right.
 STATS_WIDTHS = {"cpu": 8, "mem": 17, "net": 13, "block": 13}
-STATE_STYLES = {
-    "running": "bold green",
-    "paused": "yellow",
-    "restarting": "bold yellow",
-    "created": "cyan",
-    "exited": "red",
-    "dead": "bold red",
-    "removing": "magenta",
-}
 EMPTY_HINT = (
     "No containers on this engine yet. For a few labelled samples to look at, run "
     "[b]./lab demo up[/b] or pick [b]Start demo containers[/b] in the palette ([b]ctrl+p[/b]); "
     "[b]./lab demo down[/b] removes them again."
 )
-STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
 COLUMNS = [
+    ("host", "Host"),  # shown only when the dashboard watches several engines
     ("name", "Name"),
     ("image", "Image"),
     ("state", "State"),
@@ -113,14 +110,17 @@ class ContainersPane(ProjectRows):
         clock: Callable[[], datetime],
         take_samples: Callable[[], Iterable[StatsSample]] = tuple,
         view: ContainersView | None = None,
+        *,
+        several_engines: bool = False,
+        on_shown: Callable[[set[str]], None] | None = None,
         **kwargs: Any,
     ) -> None:
-        """`view` (from the preferences) sets the columns shown and the first sort."""
+        """`view` (from the preferences) sets the columns shown and the first sort; with
+        `several_engines` a Host column shows; `on_shown` hears which containers are on screen."""
         super().__init__(**kwargs)
         view = view or ContainersView()
-        self.shown_columns = [
-            (k, label) for k, label in COLUMNS if k in (view.columns or ALL_COLUMNS)
-        ]
+        wanted = [*(view.columns or ALL_COLUMNS), *(["host"] if several_engines else [])]
+        self.shown_columns = [(k, label) for k, label in COLUMNS if k in wanted]
         self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
         self.clock = clock
         self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
@@ -133,6 +133,10 @@ class ContainersPane(ProjectRows):
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
         self.loaded = False  # a list came from the engine (an empty one shows the hint)
+        self.several_engines = several_engines
+        self.engine_filter: str | None = None  # one engine's containers only (`H` cycles)
+        self.on_shown = on_shown
+        self.last_shown: set[str] = set()
 
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
@@ -163,12 +167,24 @@ class ContainersPane(ProjectRows):
 
     # Data in -----------------------------------------------------------------------------
 
-    def set_containers(self, infos: list[ContainerInfo]) -> None:
-        """Replace the whole list (after a load or a reconnect)."""
-        self.infos = {info.id: info for info in infos}
+    def set_containers(self, infos: list[ContainerInfo], engine: str | None = None) -> None:
+        """Replace the whole list of one engine (every one when `engine` is None)."""
+        kept = {
+            cid: info
+            for cid, info in self.infos.items()
+            if engine is not None and info.engine not in (engine, "")
+        }
+        self.infos = {**kept, **{info.id: info for info in infos}}
         self.loaded = True
         for gone in set(self.samples) - self.infos.keys():
             self.forget(gone)
+        self.refresh_rows()
+
+    def forget_engine(self, engine: str) -> None:
+        """An engine went away: its rows go until it answers again."""
+        for cid in [cid for cid, info in self.infos.items() if info.engine == engine]:
+            self.infos.pop(cid)
+            self.forget(cid)
         self.refresh_rows()
 
     def set_container(self, container_id: str, info: ContainerInfo | None) -> None:
@@ -234,6 +250,8 @@ class ContainersPane(ProjectRows):
         """Whether the toggle and the filter let `info` through (its project's name matches too)."""
         if not self.show_all and not info.is_running:
             return False
+        if self.engine_filter is not None and info.engine != self.engine_filter:
+            return False
         needle = self.filter_text.lower()
         project = project_name(info) or ""
         haystack = (info.name, info.image, info.id[: max(12, len(needle))], info.state, project)
@@ -257,37 +275,12 @@ class ContainersPane(ProjectRows):
     def all_cells(self, info: ContainerInfo) -> list[Any]:
         """Every column's cell of one container, in COLUMNS order."""
         sample = self.samples.get(info.id) if info.is_running else None
-        state = Text(info.state, style=STATE_STYLES.get(info.state, ""))
-        if info.health:
-            state.append(f" ({info.health})", style="dim")
-        stats = (
-            [sample.cpu_text, sample.memory_text, sample.net_text, sample.block_text]
-            if sample
-            else ["-", "-", "-", "-"]
-        )
-        return [info.name, info.image, state, info.status_text(self.clock()), info.ports, *stats]
+        return container_cells(info, sample, self.clock())
 
     def rank(self, container_id: str) -> Any:
         """The sort key of a container for the current sort column."""
         info = self.infos[container_id]
-        sample = self.samples.get(container_id)
-        column = self.sort_column
-        if column == "state":
-            order = STATE_ORDER.index(info.state) if info.state in STATE_ORDER else 99
-            return (order, info.name)
-        if column == "status":
-            return (info.started_at or info.created or self.clock()).timestamp()
-        if column in STATS_COLUMNS:
-            if sample is None:
-                return (-1.0, info.name)
-            value = {
-                "cpu": sample.cpu_percent,
-                "mem": float(sample.memory),
-                "net": float(sample.net_rx + sample.net_tx),
-                "block": float(sample.block_read + sample.block_write),
-            }[column]
-            return (value, info.name)
-        return (str(getattr(info, column, "")).lower(), info.name)
+        return container_rank(info, self.samples.get(container_id), self.sort_column, self.clock())
 
     @unless_removed
     def refresh_rows(self) -> None:
@@ -303,6 +296,19 @@ class ContainersPane(ProjectRows):
             self.loaded and not self.infos, "shown"
         )
         self.show_stats()
+        self.report_shown()
+
+    def report_shown(self) -> None:
+        """Tell `on_shown` which containers are on screen (and the selected one) when it changes."""
+        table = self.table
+        first = int(table.scroll_y)
+        rows = table.ordered_rows[first : first + max(1, table.size.height)]
+        shown = {row.key.value for row in rows if row.key.value in self.infos}
+        if self.selected_id in self.infos:
+            shown.add(str(self.selected_id))
+        if shown != self.last_shown and self.on_shown is not None:
+            self.last_shown = shown
+            self.on_shown(shown)
 
     def _label_sorted_column(self) -> None:
         changed = False

@@ -11,15 +11,23 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from textual.dom import DOMNode
+from textual.dom import DOMNode, NoScreen
 
 Callback = TypeVar("Callback", bound=Callable[..., Any])
 
 
 def being_removed(node: DOMNode) -> bool:
-    """True once Textual began removing `node`, or it no longer runs."""
-    # Textual sets _pruning on the whole tree before removing any of it; it has no public name.
-    return bool(getattr(node, "_pruning", False)) or not node.is_running
+    """True once Textual began removing `node`: the app shuts down (it stops running before it
+    removes anything), the node's screen left the stack (popped screens go after that), or
+    the node itself no longer runs."""
+    app = node.app
+    if not (node.is_running and app.is_running):
+        return True
+    try:
+        screen = node.screen
+    except NoScreen:
+        return True
+    return screen not in app.screen_stack
 
 
 def only_while(is_open: Callable[[Any], bool]) -> Callable[[Callback], Callback]:

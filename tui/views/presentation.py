@@ -7,6 +7,7 @@ pkg/gui/presentation does.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import datetime
 
 from rich.text import Text
 
@@ -15,6 +16,53 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.prune import PrunePlan, PruneResult
 from tui.engine.stats import StatsSample, bytes_size, human_size
 from tui.engine.volumes import NetworkInfo, VolumeInfo
+
+STATS_COLUMNS = ("cpu", "mem", "net", "block")
+STATE_STYLES = {
+    "running": "bold green",
+    "paused": "yellow",
+    "restarting": "bold yellow",
+    "created": "cyan",
+    "exited": "red",
+    "dead": "bold red",
+    "removing": "magenta",
+}
+STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
+
+
+def container_cells(info: ContainerInfo, sample: StatsSample | None, now: datetime) -> list[object]:
+    """Host, name, image, state (and health), status, ports and the four stats figures."""
+    state = Text(info.state, style=STATE_STYLES.get(info.state, ""))
+    if info.health:
+        state.append(f" ({info.health})", style="dim")
+    stats: list[object] = (
+        [sample.cpu_text, sample.memory_text, sample.net_text, sample.block_text]
+        if sample
+        else ["-", "-", "-", "-"]
+    )
+    return [info.engine, info.name, info.image, state, info.status_text(now), info.ports, *stats]
+
+
+def container_rank(
+    info: ContainerInfo, sample: StatsSample | None, column: str, now: datetime
+) -> tuple[object, ...]:
+    """The sort key of a container by `column` (stats ascending; no figure sorts first)."""
+    if column == "state":
+        return (STATE_ORDER.index(info.state) if info.state in STATE_ORDER else 99, info.name)
+    if column == "status":
+        return ((info.started_at or info.created or now).timestamp(), info.name)
+    if column in STATS_COLUMNS:
+        if sample is None:
+            return (-1.0, info.name)
+        value = {
+            "cpu": sample.cpu_percent,
+            "mem": float(sample.memory),
+            "net": float(sample.net_rx + sample.net_tx),
+            "block": float(sample.block_read + sample.block_write),
+        }[column]
+        return (value, info.name)
+    return (str(getattr(info, column if column != "host" else "engine", "")).lower(), info.name)
+
 
 PROJECT_KEY = "project:"  # row key prefix of a project's header (container ids are hex)
 MEMBER_INDENT = "  "  # a project's containers are indented under its header

@@ -203,7 +203,7 @@ class GuardedServer(Server):
 
 def serve_dashboard(
     *,
-    engine_host: str | None,
+    engine_args: list[str],
     stats: str,
     bind: str,
     port: int,
@@ -212,7 +212,7 @@ def serve_dashboard(
 ) -> int:
     """Serve the dashboard (with the same engine, stats and read-only flags) until Ctrl+C."""
     command = [sys.executable, "-m", "tui.cli", "--stats", stats]
-    command += ["--host", engine_host] if engine_host else []
+    command += engine_args  # --host/--context as given: each session watches the same engines
     command += ["--read-only"] if read_only else []
     server = GuardedServer(shlex.join(command), bind=bind, port=port, max_sessions=max_sessions)
     try:
