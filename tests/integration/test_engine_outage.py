@@ -172,4 +172,5 @@ def test_the_same_backend_resumes_after_an_engine_restart(
         if len(lines) == 3:
             break
     logs.close()
+    assert len(lines) == 3, f"the log stream ended early: {lines}"
     assert all(text.startswith("tick") for text in lines), lines
