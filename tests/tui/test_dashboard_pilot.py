@@ -4,7 +4,7 @@ import dataclasses
 import time
 
 import pytest
-from dashboard_helpers import settled, until
+from dashboard_helpers import record_notices, settled, until
 from fixed_backend import FixedBackend, fixed_clock
 
 from tui.engine.events import EngineEvent
@@ -93,11 +93,12 @@ async def test_destructive_action_asks_first():
 async def test_removed_container_closes_its_view_with_a_notice():
     backend = FixedBackend()
     app = create_app(backend, clock=fixed_clock)
+    notes = record_notices(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
         await pilot.press("enter")
-        assert isinstance(app.screen, DetailScreen)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail")
         await pilot.press("l")
         await pilot.pause()
         del backend.infos[target]
@@ -106,9 +107,8 @@ async def test_removed_container_closes_its_view_with_a_notice():
             pilot,
             lambda: not isinstance(app.screen, DetailScreen) and app.screen is app.screen_stack[0],
         )
-        await pilot.pause()  # the notice is a message too
-        notes = [str(n.message) for n in app._notifications]
-        assert any("was removed" in note for note in notes), (notes, app.screen_stack)
+        # the notice is a message too
+        await until(pilot, lambda: any("was removed" in note for note in notes), what="notice")
 
 
 async def test_help_and_palette_list_the_actions():
@@ -119,8 +119,7 @@ async def test_help_and_palette_list_the_actions():
         for wanted in ("Stop container", "Container logs", "Remove image", "Filter containers"):
             assert wanted in titles
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        await until(pilot, lambda: bool(app.screen.query("HelpPanel")), what="the help panel")
 
 
 async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
