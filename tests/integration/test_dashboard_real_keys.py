@@ -239,7 +239,8 @@ async def test_a_toggles_exited_containers_out_and_back(make: Make) -> None:
         shown = pane.table.row_keys()
         assert running.id in shown
         # nobody's stopped container is shown: running (or paused, restarting) ones only
-        stopped = {cid: pane.infos[cid].state for cid in shown if not pane.infos[cid].is_running}
+        infos = [pane.infos[key] for key in shown if key in pane.infos]  # not project headers
+        stopped = {info.name: info.state for info in infos if not info.is_running}
         assert not stopped, stopped
         await pilot.press("a")
         await until(pilot, lambda: done.id in pane.table.row_keys(), what="exited back")

@@ -21,11 +21,16 @@ async def until(
     condition: Callable[[], bool],
     seconds: float = WAIT_SECONDS,
     what: str = "the expected state",
+    *,
+    tries: int | None = None,
 ) -> None:
     """Pause the pilot until `condition()` holds; fail naming `what` after `seconds`.
 
     The bound is wall-clock time, not a count of pauses, so it means the same on a busy machine.
+    `tries` (the old bound, in pauses of 50 ms) is still accepted and can only lengthen it.
     """
+    if tries is not None:
+        seconds = max(seconds, tries * 0.05)
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
