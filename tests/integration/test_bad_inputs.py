@@ -19,7 +19,12 @@ import pytest
 from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
-from tests.integration.verify_checks import assert_no_verifier_left, assert_one_line, snapshot
+from tests.integration.verify_checks import (
+    assert_no_verifier_left,
+    assert_one_line,
+    digest,
+    snapshot,
+)
 from tui.engine.build import BuildResult
 from tui.errors import LabError
 from tui.lab.run import RunOutcome, TrainingRun, describe_failure
@@ -103,13 +108,17 @@ def test_bad_model_files_are_refused_in_one_line(
     make, fragment = BAD_MODEL_FILES[case]
     original = model_tarball.read_bytes()
     models_before = snapshot(lab.models)
+    assert models_before, "the session's model is in models/: the check below compares files"
     path = tmp_path / f"{case}.tar.gz"
     path.write_bytes(make(original))
+    given = digest(path)
     verdict = verify_tarball(docker_client, path, lab, image=TEST_IMAGE_TAG, labels=LABELS)
+    # refused with this input's own reason: no verdict, and no other refusal, passes
     assert not verdict.ok
     assert_one_line(verdict.reason)
     assert fragment in verdict.reason, verdict.reason
     assert model_tarball.read_bytes() == original, "verification changed the original"
+    assert digest(path) == given, "verification changed the file it was given"
     assert snapshot(lab.models) == models_before, "verification wrote into models/"
     assert_no_verifier_left(docker_client)
     bad_input(f"model file: {case}")

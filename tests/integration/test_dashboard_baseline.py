@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
+from dashboard_helpers import until
 
 from tests.conftest import TEST_IMAGE
 from tui.engine.backend import DockerBackend
@@ -29,15 +33,15 @@ async def test_the_baseline_tab_shows_running_containers(
     try:
         app = create_app(DockerBackend())
         async with app.run_test(size=(150, 45)) as pilot:
-            deadline = time.monotonic() + 60
-            while not app.engine_up and time.monotonic() < deadline:
-                await pilot.pause(0.1)
+            await until(pilot, lambda: app.engine_up, seconds=60, what="the engine")
             await pilot.press("4")
             pane = app.query_one(BaselinePane)
-            while time.monotonic() < deadline:
-                if any(fp.id == container.id for fp in pane._containers):
-                    break
-                await pilot.pause(0.2)
+            await until(
+                pilot,
+                lambda: any(fp.id == container.id for fp in pane._containers),
+                seconds=60,
+                what="the container's footprint",
+            )
             mine = next(fp for fp in pane._containers if fp.id == container.id)
             assert mine.memory_bytes and mine.memory_bytes < 64 * 2**20
             # What the host pays for it: its working set plus its containerd shim.

@@ -46,7 +46,7 @@ async def test_detail_shows_the_processes(docker_client, test_labels) -> None:
     try:
         app = create_app(DockerBackend())
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos, tries=200)
+            await until(pilot, lambda: container.id in app.containers.infos)
             app.container_request(ContainerAction.DETAIL, container.id)
             await until(pilot, lambda: isinstance(app.screen, DetailScreen))
             screen = app.screen
@@ -61,6 +61,6 @@ async def test_detail_shows_the_processes(docker_client, test_labels) -> None:
             await pilot.pause()
             assert "sleep 3001" in shown() and "sleep 3002" in shown()
             container.kill()  # the events stream updates the view: no processes any more
-            await until(pilot, lambda: "not running" in shown(), tries=200)
+            await until(pilot, lambda: "not running" in shown())
     finally:
         container.remove(force=True)

@@ -6,10 +6,16 @@ Pilot on the real app with a lab copy whose keys were removed.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
+from dashboard_helpers import until
+from textual.pilot import Pilot
 from textual.widgets import Log, ProgressBar, Static
 
 from tests.integration.conftest import LABELS
@@ -31,6 +37,17 @@ def keyless_lab(target) -> LabPaths:
     return paths
 
 
+async def _ask_for_a_key(pilot: Pilot) -> TrainingPane:
+    """Open the Training tab and press s: the key question is shown."""
+    app = pilot.app
+    await pilot.press("3")
+    pane = app.query_one(TrainingPane)
+    await until(pilot, lambda: app.focused is pane, what="the training tab's focus")
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the key question")
+    return pane
+
+
 def _status(pane: TrainingPane) -> str:
     return str(pane.query_one("#training-status", Static).render())
 
@@ -40,13 +57,11 @@ async def test_without_a_key_s_offers_one_and_n_creates_nothing(tmp_path) -> Non
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
     app = create_app(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("3", "s")
-        await pilot.pause()
+        pane = await _ask_for_a_key(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert "No signing key yet" in app.screen.question
         await pilot.press("n")
-        await pilot.pause()
-        pane = app.query_one(TrainingPane)
+        await until(pilot, lambda: "No key was created" in _status(pane), what="the answer")
         assert not isinstance(app.screen, ConfirmScreen)
         assert not pane.running
         assert "No key was created" in _status(pane)
@@ -62,11 +77,8 @@ async def test_y_creates_the_key_then_builds_with_step_progress_and_trains(
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
     app = create_app(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("3", "s")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        pane = await _ask_for_a_key(pilot)
         await pilot.press("y")
-        pane = app.query_one(TrainingPane)
         assert pane.running
         deadline = time.monotonic() + 180
         while pane.phase != "training":

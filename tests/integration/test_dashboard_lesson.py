@@ -25,7 +25,7 @@ from textual.pilot import Pilot
 from tests.integration.lesson_checks import lesson_processes
 from tests.integration.test_shell_in_terminal import Terminal
 from tui.baseline import qemu as vm
-from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL
+from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
 from tui.views.app import create_app
@@ -99,11 +99,13 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
                 pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "no result came"
             )
             result = pane.lesson.result
-            assert result is not None and all(u.available for u in result.units.values())
+            assert result is not None and set(result.units) == set(UNIT_KINDS), result
+            assert all(u.available for u in result.units.values()), result.units
             rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
             emulated = result.units["vm"].emulated
             assert rows[0][3] == ("VM (emulated)" if emulated else "VM"), rows
             ready = next(row for row in rows if row[0] == "ready time")
+            assert len(ready) == 4, ready  # the label, then container, gVisor and VM
             assert all(cell.endswith(" measured") for cell in ready[1:]), ready
             assert measured_live(pane)  # the three stay up, idle, sampled every second
             # the running containers are now compared with the VM just measured here

@@ -9,6 +9,7 @@ from dashboard_helpers import until
 
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
+from tui.views.confirm import ConfirmScreen
 from tui.views.logs_screen import LogsScreen
 
 CHATTY = "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done"
@@ -24,30 +25,35 @@ async def test_list_stats_logs_and_actions_on_a_real_container(docker_client, te
             pane = app.containers
             table = pane.table
             # the list shows it, live stats arrive
-            await until(pilot, lambda: container.id in table.row_keys(), tries=200)
-            await until(pilot, lambda: container.id in pane.samples, tries=200)
+            await until(pilot, lambda: container.id in table.row_keys())
+            await until(pilot, lambda: container.id in pane.samples)
             table.move_cursor(row=table.get_row_index(container.id))
             await pilot.pause()
             assert pane.selected_id == container.id
 
             # logs stream, stdout and stderr told apart
             await pilot.press("l")
+            await until(pilot, lambda: isinstance(app.screen, LogsScreen), what="the logs")
             screen = app.screen
             assert isinstance(screen, LogsScreen)
             await until(
                 pilot, lambda: {line.stream for line in screen.buffer.lines} >= {"stdout", "stderr"}
             )
             await pilot.press("escape")
-            await pilot.pause()
+            await until(pilot, lambda: app.screen is app.screen_stack[0], what="the list")
 
             # stop (asks first); the events stream brings the new state
-            await pilot.press("t", "y")
-            await until(pilot, lambda: pane.infos[container.id].state == "exited", tries=400)
+            await pilot.press("t")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            await pilot.press("y")
+            await until(pilot, lambda: pane.infos[container.id].state == "exited", seconds=60)
             assert pane.selected_id == container.id
 
             # remove (asks first): the row goes
-            await pilot.press("D", "y")
-            await until(pilot, lambda: container.id not in table.row_keys(), tries=200)
+            await pilot.press("D")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            await pilot.press("y")
+            await until(pilot, lambda: container.id not in table.row_keys())
     finally:
         container.remove(force=True) if _exists(docker_client, container.id) else None
 

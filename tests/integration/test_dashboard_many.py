@@ -37,8 +37,8 @@ async def test_stats_of_every_container_and_logs_still_open(docker_client, test_
         app = create_app(DockerBackend(stats="api"))
         async with app.run_test(size=(140, 40)) as pilot:
             pane = app.containers
-            await until(pilot, lambda: ids <= set(pane.infos), tries=400)
-            await until(pilot, lambda: ids <= set(pane.samples), tries=600)
+            await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
+            await until(pilot, lambda: ids <= set(pane.samples), seconds=90)
             last = made[-1]
             app.action_open_logs(last.id)
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))

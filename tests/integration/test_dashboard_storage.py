@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
+from dashboard_helpers import record_notices
 from textual.pilot import Pilot
 
 from tests.conftest import TEST_IMAGE
@@ -39,6 +44,7 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
         TEST_IMAGE, ["true"], volumes={name: {"bind": "/v"}}, labels=test_labels
     )
     app = create_app(DockerBackend())
+    notices = record_notices(app)
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("5")
@@ -47,8 +53,10 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
             assert pane.items[name].used_by == (user.name,)
             pane.table.move_cursor(row=pane.table.get_row_index(name))
             await pilot.press("D")
-            await pilot.pause(0.2)
-            assert not isinstance(app.screen, ConfirmScreen)  # refused before asking
+            # refused before asking: the notice and no question come from the same key press
+            refusal = f"volume {name} is used by {user.name}"
+            await _until(pilot, lambda: refusal in notices, "the refusal")
+            assert not isinstance(app.screen, ConfirmScreen)
             assert docker_client.volumes.get(name)
 
             user.remove()
@@ -58,12 +66,16 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
             await pilot.press("D")
             await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
             await pilot.press("n")
-            await pilot.pause(0.2)
+            await _until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "no question")
             assert docker_client.volumes.get(name)  # no: nothing removed
             await pilot.press("D")
             await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
             await pilot.press("y")
             await _until(pilot, lambda: name not in pane.items, "the row to go")
+            # one removal, the yes's: a removal after the "no" would have made a second notice
+            # (or an error, the volume being gone), or taken the row before the second D
+            mentions = [note for note in notices if name in note]
+            assert mentions == [refusal, f"removed volume {name}"], mentions
         with pytest.raises(docker.errors.NotFound):
             docker_client.volumes.get(name)
     finally:
@@ -110,6 +122,7 @@ async def test_the_prune_preview_lists_what_goes_and_says_what_was_freed(
     assert writer.wait(timeout=60)["StatusCode"] == 0
     api = docker_client.api
     app = create_app(DockerBackend())
+    notices = record_notices(app)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = PruneScreen(lambda: plan_prunes(api, test_labels), lambda p: run_prune(api, p))
         await app.push_screen(screen)
@@ -117,8 +130,9 @@ async def test_the_prune_preview_lists_what_goes_and_says_what_was_freed(
         assert [c.id for c in screen.plans["containers"].candidates] == [writer.id]
         assert screen.plans["containers"].reclaimable >= 3 * 1024 * 1024
         await pilot.press("p")
-        await pilot.pause(0.2)
-        assert not isinstance(app.screen, ConfirmScreen)  # nothing ticked: nothing asked
+        # nothing ticked: nothing asked (the notice and no question come from the same key)
+        await _until(pilot, lambda: "tick a row with space first" in notices, "the notice")
+        assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("space")  # the cursor starts on the containers row
         await pilot.press("p")
         await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")

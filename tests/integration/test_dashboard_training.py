@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
+from dashboard_helpers import until
 from textual.widgets import Log, Static
 
 from tests.integration.conftest import LABELS
@@ -40,15 +45,18 @@ async def test_one_key_trains_to_a_verified_tarball(
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("3")
         pane = app.query_one(TrainingPane)
-        assert app.focused is pane
+        await until(pilot, lambda: app.focused is pane, what="the training tab's focus")
         await pilot.press("s")
         assert pane.running
         await _wait_until_idle(pilot, pane)
         result = _text(pane, "#training-result")
-        assert "verified" in result and "sports-classifier-" in result, _text(
-            pane, "#training-status"
-        )
-        assert "accuracy" in result
+        status = _text(pane, "#training-status")
+        model, metrics, verdict = result.splitlines()
+        assert model.startswith("model sports-classifier-"), (result, status)
+        assert "accuracy" in metrics, result
+        # the verdict line in its positive form; a refusal reads "refused: ... not verified"
+        assert verdict.startswith("verified: signature "), (result, status)
+        assert "refused" not in result and "not verified" not in result, result
         log_text = "\n".join(str(line) for line in pane.query_one("#training-log", Log).lines)
         assert "(cached)" in log_text, "cached build steps are marked"
         assert "evaluate" in log_text

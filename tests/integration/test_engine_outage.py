@@ -70,7 +70,7 @@ async def test_dashboard_survives_an_engine_restart(
         await _until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
         pane.table.focus()
         await pilot.press("l")
-        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), 10, "the logs view")
+        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), 30, "the logs view")
         logs = app.screen
         assert isinstance(logs, LogsScreen)
         await _until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
@@ -119,14 +119,18 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
         private_engine.freeze()
         try:
             frozen_at = time.monotonic()
-            await _until(pilot, lambda: container.id in app.stalled, 20, "the stall notice")
+            # Not before the stall time (the last sample may predate the freeze by up to a
+            # second or so); how late it may come is the wait's generous bound, not a window.
+            await _until(
+                pilot, lambda: container.id in app.stalled, 6 * STALL_SECONDS, "the stall notice"
+            )
             waited = time.monotonic() - frozen_at
-            assert STALL_SECONDS <= waited + 1.5 <= STALL_SECONDS + 8, waited
+            assert waited + 1.5 >= STALL_SECONDS, waited
             assert container.id not in pane.samples, "stale figures are still shown"
         finally:
             private_engine.thaw()
         await _until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
-        await _until(pilot, lambda: container.id not in app.stalled, 10, "the stall to clear")
+        await _until(pilot, lambda: container.id not in app.stalled, 30, "the stall to clear")
 
 
 def test_the_same_backend_resumes_after_an_engine_restart(
@@ -172,4 +176,5 @@ def test_the_same_backend_resumes_after_an_engine_restart(
         if len(lines) == 3:
             break
     logs.close()
+    assert len(lines) == 3, f"the log stream ended early: {lines}"
     assert all(text.startswith("tick") for text in lines), lines

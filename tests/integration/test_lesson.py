@@ -236,4 +236,6 @@ def test_stop_during_the_run_saves_nothing_and_leaves_nothing(docker_client, tes
     assert lesson_processes(lesson.run_id, []) == []
     mine = {"label": f"{LESSON_LABEL}={lesson.run_id}"}
     assert docker_client.containers.list(all=True, filters=mine) == []
-    assert {s.phase for s in lesson.samples()} <= {"stopped", "failed", "unavailable"}
+    phases = {s.kind: s.phase for s in lesson.samples()}
+    assert list(phases) == list(UNIT_KINDS), phases
+    assert set(phases.values()) <= {"stopped", "failed", "unavailable"}, phases

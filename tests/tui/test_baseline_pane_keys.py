@@ -31,8 +31,12 @@ async def test_every_tab_key_works_from_every_tab():
                 await pilot.press(start_key)
                 await until(pilot, lambda start=start: tabs.active == start)
                 await pilot.press(key)
-                await pilot.pause(0.2)  # long enough for a focus change to pull a tab back
-                assert tabs.active == tab, f"{key} from {start} stayed on {tabs.active}"
+                await until(pilot, lambda tab=tab: tabs.active == tab, what=f"{key} from {start}")
+                # a focus change that pulls the tab back comes as messages after the switch:
+                # once the app is idle again, the tab must still be the one asked for
+                await pilot.pause()
+                await pilot.pause(0.2)
+                assert tabs.active == tab, f"{key} from {start} went back to {tabs.active}"
 
 
 async def test_c_toggles_the_full_citations_on_the_baseline_tab():

@@ -3,10 +3,12 @@
 import dataclasses
 import time
 
-from dashboard_helpers import settled, until
+import pytest
+from dashboard_helpers import record_notices, settled, until
 from fixed_backend import FixedBackend, fixed_clock
 
 from tui.engine.events import EngineEvent
+from tui.views import containers_pane
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen
 from tui.views.detail_screen import DetailScreen
@@ -71,23 +73,32 @@ async def test_destructive_action_asks_first():
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
         await pilot.press("K")
-        assert isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("n")
-        await pilot.pause()
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="no question")
         assert backend.actions == []
         await pilot.press("K")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("y")
-        await until(pilot, lambda: backend.actions == [("kill", target)])
+        await until(pilot, lambda: backend.actions == [("kill", target)], what="the kill")
+        # every action worker has ended: the "n" did not send a kill that was merely slower
+        await until(
+            pilot,
+            lambda: not [w for w in app.workers if w.group == "actions" and not w.is_finished],
+            what="the action workers to end",
+        )
+        assert backend.actions == [("kill", target)]
 
 
 async def test_removed_container_closes_its_view_with_a_notice():
     backend = FixedBackend()
     app = create_app(backend, clock=fixed_clock)
+    notes = record_notices(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
         await pilot.press("enter")
-        assert isinstance(app.screen, DetailScreen)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail")
         await pilot.press("l")
         await pilot.pause()
         del backend.infos[target]
@@ -96,9 +107,8 @@ async def test_removed_container_closes_its_view_with_a_notice():
             pilot,
             lambda: not isinstance(app.screen, DetailScreen) and app.screen is app.screen_stack[0],
         )
-        await pilot.pause()  # the notice is a message too
-        notes = [str(n.message) for n in app._notifications]
-        assert any("was removed" in note for note in notes), (notes, app.screen_stack)
+        # the notice is a message too
+        await until(pilot, lambda: any("was removed" in note for note in notes), what="notice")
 
 
 async def test_help_and_palette_list_the_actions():
@@ -109,23 +119,40 @@ async def test_help_and_palette_list_the_actions():
         for wanted in ("Stop container", "Container logs", "Remove image", "Filter containers"):
             assert wanted in titles
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        await until(pilot, lambda: bool(app.screen.query("HelpPanel")), what="the help panel")
 
 
-async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh():
+async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A redraw gap far longer than the flush delay: a flush that ignored the gap would come
+    # seconds early, so the lower bound below cannot hold by chance, and a slow machine only
+    # makes the flush later, never earlier.
+    gap = 3.0
+    monkeypatch.setattr(containers_pane, "STATS_REDRAW_GAP", gap)
     app = create_app(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         pane, table = app.containers, app.containers.table
         web = key_of(app, "web")
         sample = dataclasses.replace(pane.samples[web], cpu_percent=42.5)
+        flushes: list[tuple[float, bool]] = []  # when each flush ran, and whether it was drawn
+        flush = pane.flush_stats
+
+        def recorded_flush() -> None:
+            flushes.append((time.monotonic(), pane.samples[web] is sample))
+            flush()
+
+        pane.flush_stats = recorded_flush  # type: ignore[method-assign]
         pane.last_redraw = time.monotonic()  # a redraw just now: this flush waits the gap
+        gap_ends = pane.last_redraw + gap
         app.deliver_samples([sample])
-        await until(pilot, lambda: pane.flush_timer is not None)  # the sample scheduled a flush
-        assert pane.samples[web] is not sample, "it waits in the inbox until the flush"
-        await until(pilot, lambda: pane.flush_timer is None)
-        assert pane.samples[web] is sample
-        assert str(table.get_cell(web, "cpu")) == "42.50%"
+        # Only a flush takes samples from the inbox (the 1 s refresh draws what was taken).
+        await until(pilot, lambda: pane.samples[web] is sample, what="the sample to be taken")
+        assert len(flushes) == 1, flushes
+        flushed_at, drawn_before = flushes[0]
+        assert not drawn_before, "it waits in the inbox until the flush"
+        assert flushed_at >= gap_ends - 0.05, f"flushed {gap_ends - flushed_at:.2f} s early"
+        await until(pilot, lambda: str(table.get_cell(web, "cpu")) == "42.50%", what="the cell")
         # an unchanged row changes nothing in the table, so nothing is redrawn
         assert not table.upsert(web, pane.cells(pane.infos[web]))

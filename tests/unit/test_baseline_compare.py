@@ -121,7 +121,12 @@ def test_missing_figures_say_how_to_get_them():
 
 def test_no_containers_gives_unknowns():
     got = compare_all([], make_profile(boot_seconds=1), 8 * GIB)
-    assert all(c.container is None for c in got)
+    assert [(c.metric, c.container) for c in got] == [
+        ("memory", None),
+        ("start", None),
+        ("disk", None),
+        ("density", None),
+    ]
 
 
 @pytest.mark.parametrize(
