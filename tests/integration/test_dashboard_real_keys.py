@@ -157,7 +157,7 @@ async def test_no_to_kill_leaves_the_container_running(make: Make) -> None:
         # any kill the "no" had sent was sent before the barrier's; let every action end
         await until(
             pilot,
-            lambda: not [w for w in app.workers if w.group == "actions" and not w.is_finished],
+            lambda: not any(feed.busy for feed in app.feeds.values()),
             what="the actions to end",
         )
         assert state(barrier) == ("exited", 137)

@@ -14,7 +14,6 @@ containers the view shows (`show(ids)`) are streamed; the others get one sample 
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -189,6 +188,7 @@ class EngineFeed:
         self._last_slow: dict[str, float] = {}  # API mode: when each was last sampled slowly
         self._events: Stream[object] | None = None
         self._threads: list[threading.Thread] = []
+        self._pending = 0  # requests submitted and not finished
 
     # Life --------------------------------------------------------------------------------
 
@@ -225,8 +225,13 @@ class EngineFeed:
     def _submit(self, call: Callable[[], None]) -> None:
         if self._closed.is_set():
             return
-        with contextlib.suppress(RuntimeError):  # the pool shut down after the check
+        with self._lock:
+            self._pending += 1
+        try:
             self._pool.submit(self._guarded, call)
+        except RuntimeError:  # the pool shut down after the check
+            with self._lock:
+                self._pending -= 1
 
     def _guarded(self, call: Callable[[], None]) -> None:
         """Run a request; a failure is said once, and a lost engine is noticed."""
@@ -240,6 +245,14 @@ class EngineFeed:
                 self._say(ActionDone(self.name, "engine request", "failed", str(exc)), generation)
             else:
                 self._lost(generation)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    @property
+    def busy(self) -> bool:
+        """True while a request (a list, an inspect, an action) has not finished."""
+        return self._pending > 0
 
     # Connection --------------------------------------------------------------------------
 
@@ -404,11 +417,18 @@ class EngineFeed:
             if self.up:
                 self._sync_stats()
 
+    @property
+    def streamed(self) -> set[str]:
+        """The containers whose stats come from an API stream now."""
+        with self._lock:
+            return set(self._streams)
+
     def take_samples(self) -> list[StatsSample]:
         """The samples waiting in the inbox."""
         return self.inbox.take()
 
-    def _deliver(self, samples: Iterable[StatsSample], generation: int) -> None:
+    def deliver(self, samples: Iterable[StatsSample], generation: int | None = None) -> None:
+        """Put samples in the inbox (from any thread); say so when it was empty."""
         if self.inbox.put(samples):
             self._say(SamplesWaiting(self.name), generation)
 
@@ -463,7 +483,7 @@ class EngineFeed:
                     return
                 pids = dict(self._cgroup_pids)
             moment, samples = sample_all(collector, pids)
-            self._deliver(samples.values(), generation)
+            self.deliver(samples.values(), generation)
             self._closed.wait(max(0.0, CGROUP_INTERVAL - (time.monotonic() - moment)))
 
     def _sample_slowly(self, generation: int) -> None:
@@ -488,7 +508,7 @@ class EngineFeed:
     def _sample_once(self, container_id: str, generation: int) -> None:
         sample = self.backend.stats_once(container_id)
         if sample is not None:
-            self._deliver((sample,), generation)
+            self.deliver((sample,), generation)
 
     def _stalled(self, container_id: str, reason: str, generation: int) -> None:
         self._say(StatsStalledEvent(self.name, container_id, reason), generation)
@@ -528,7 +548,7 @@ class _StatsFollower:
                 for sample in stream:
                     if self._stopped.is_set():
                         break
-                    feed._deliver((sample,), self.generation)
+                    feed.deliver((sample,), self.generation)
                 else:
                     return  # the container stopped: its stream ended
             except StatsStalled as exc:

@@ -1,0 +1,135 @@
+"""The engine feed on its own, with no app and no Pilot: what it reports from a real engine.
+
+The feed (tui/engine/feed.py) is driven directly: its reports are collected from its threads,
+and each test waits on them with generous bounds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import docker
+import pytest
+from docker.models.containers import Container
+
+from tests.conftest import TEST_IMAGE
+from tui.engine import feed as engine_feed
+from tui.engine.actions import ContainerAction
+from tui.engine.backend import DockerBackend
+from tui.engine.feed import EngineFeed, FeedEvent
+
+pytestmark = pytest.mark.docker
+
+
+class Reports:
+    """Every event a feed reported, in order, from whichever thread."""
+
+    def __init__(self) -> None:
+        self.events: list[FeedEvent] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: FeedEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of(self, kind: type[FeedEvent]) -> list[FeedEvent]:
+        with self._lock:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def wait(self, condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.05)
+
+
+@pytest.fixture()
+def sleepers(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> Iterator[list[Container]]:
+    made = [
+        docker_client.containers.run(
+            TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"
+        )
+        for _ in range(3)
+    ]
+    try:
+        yield made
+    finally:
+        for container in made:
+            container.remove(force=True)
+
+
+def _feed(stats: str, reports: Reports, **kwargs: float) -> EngineFeed:
+    return EngineFeed(DockerBackend(stats=stats), reports, name="local", **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_feed_reports_lists_samples_and_changes_then_nothing_after_close(
+    sleepers: list[Container],
+) -> None:
+    reports = Reports()
+    feed = _feed("auto", reports)
+    ids = {c.id for c in sleepers}
+    feed.start()
+    try:
+        reports.wait(lambda: bool(reports.of(engine_feed.EngineUp)), "the engine to answer")
+        reports.wait(
+            lambda: any(
+                ids <= {i.id for i in e.containers}  # type: ignore[attr-defined]
+                for e in reports.of(engine_feed.ContainersLoaded)
+            ),
+            "the list with our containers",
+        )
+        listed = reports.of(engine_feed.ContainersLoaded)[-1]
+        assert {i.engine for i in listed.containers} == {"local"}  # type: ignore[attr-defined]
+        sampled: set[str] = set()
+
+        def took() -> set[str]:
+            sampled.update(s.container_id for s in feed.take_samples())
+            return sampled
+
+        reports.wait(lambda: ids <= took(), "a sample of each (cgroup files here)")
+        target = sleepers[0]
+        feed.run_action(target.id, ContainerAction.KILL, target.name)
+        reports.wait(
+            lambda: any(
+                e.container_id == target.id and e.info is not None and e.info.state == "exited"  # type: ignore[attr-defined]
+                for e in reports.of(engine_feed.ContainerChanged)
+            ),
+            "the kill to show as a change of that container",
+        )
+        assert [e.error for e in reports.of(engine_feed.ActionDone)] == [""]  # type: ignore[attr-defined]
+    finally:
+        feed.close(wait=10.0)
+    count = len(reports.events)
+    sleepers[1].kill()  # an event the closed feed must not report
+    time.sleep(1.0)  # nothing can arrive: this only gives a wrong feed the chance to
+    assert len(reports.events) == count
+    assert not [t for t in threading.enumerate() if t.name.startswith("feed-local-")]
+
+
+def test_over_the_api_only_the_containers_shown_are_streamed_the_rest_sampled_slowly(
+    sleepers: list[Container],
+) -> None:
+    reports = Reports()
+    feed = _feed("api", reports, slow_sample_seconds=5.0)
+    shown, hidden = sleepers[0].id, {c.id for c in sleepers[1:]}
+    feed.show({shown})
+    feed.start()
+    sampled: set[str] = set()
+
+    def took() -> set[str]:
+        sampled.update(s.container_id for s in feed.take_samples())
+        return sampled
+
+    try:
+        reports.wait(lambda: {shown, *hidden} <= took(), "samples of all three", 60.0)
+        assert feed.streamed & {shown, *hidden} == {shown}
+        feed.show(hidden)  # the shown one scrolled away; the others came into view
+        reports.wait(
+            lambda: feed.streamed & {shown, *hidden} == hidden, "the streams to follow the view"
+        )
+    finally:
+        feed.close(wait=10.0)
