@@ -208,7 +208,14 @@ class FixedBackend:
         return FixedStream([StatsSample.from_raw(container_id, RAW_STATS)], hold=True)
 
     def logs(
-        self, container_id: str, *, follow: bool, tail: int, tty: bool
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | str,
+        tty: bool,
+        since: float | None = None,
+        source: str = "",
     ) -> FixedStream[LogLine]:
         lines = [
             LogLine(

@@ -388,6 +388,13 @@ class ContainerLabApp(LessonApp):
                 action = "unpause"
             self.container_action(container_id, action, info.name)
 
+    @on(ContainersPane.MergedLogsRequested)
+    def _merged_logs_requested(self, message: ContainersPane.MergedLogsRequested) -> None:
+        known = self.containers.infos
+        infos = [known[cid] for cid in message.container_ids if cid in known]
+        if infos:
+            self.push_screen(LogsScreen(self.backend, infos, title=message.title))
+
     def action_open_logs(self, container_id: str) -> None:
         """Open the logs of a container."""
         info = self.containers.infos.get(container_id)

@@ -51,6 +51,7 @@ EMPTY_HINT = (
     "[b]./lab demo up[/b] or pick [b]Start demo containers[/b] in the palette ([b]ctrl+p[/b]); "
     "[b]./lab demo down[/b] removes them again."
 )
+COMPOSE_PROJECT = "com.docker.compose.project"
 STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
 COLUMNS = [
     ("name", "Name"),
@@ -82,6 +83,8 @@ class ContainersPane(Vertical):
         Binding("K", "request('kill')", "Kill"),
         Binding("p", "request('pause')", "Pause/unpause", show=False),
         Binding("D,delete", "request('remove')", "Remove"),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("L", "merged_logs", "Merged logs", show=False),
     ]
 
     class Requested(Message):
@@ -91,6 +94,14 @@ class ContainersPane(Vertical):
             super().__init__()
             self.action = action
             self.container_id = container_id
+
+    class MergedLogsRequested(Message):
+        """The user asked for the logs of several containers merged in one view."""
+
+        def __init__(self, container_ids: list[str], title: str) -> None:
+            super().__init__()
+            self.container_ids = container_ids
+            self.title = title
 
     def __init__(
         self,
@@ -112,6 +123,7 @@ class ContainersPane(Vertical):
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
         self.loaded = False  # a list came from the engine (an empty one shows the hint)
+        self.marked: set[str] = set()  # containers marked with space (for merged logs)
 
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
@@ -225,7 +237,8 @@ class ContainersPane(Vertical):
             if sample
             else ["-", "-", "-", "-"]
         )
-        return [info.name, info.image, state, info.status_text(self.clock()), info.ports, *stats]
+        name = self.name_cell(info)
+        return [name, info.image, state, info.status_text(self.clock()), info.ports, *stats]
 
     def rank(self, container_id: str) -> Any:
         """The sort key of a container for the current sort column."""
@@ -360,6 +373,37 @@ class ContainersPane(Vertical):
             self.notify("no container selected", severity="warning")
             return
         self.post_message(self.Requested(action, cid))
+
+    # Marks and merged logs -----------------------------------------------------------------
+
+    def name_cell(self, info: ContainerInfo) -> str:
+        """The name, with a tick when the container is marked."""
+        return f"✓ {info.name}" if info.id in self.marked else info.name
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected container (L then merges the marked ones' logs)."""
+        cid = self.selected_id
+        if cid is not None:
+            self.marked ^= {cid}
+            self.refresh_rows()
+
+    def action_merged_logs(self) -> None:
+        """Ask for the merged logs of the marked containers, or of the selected one's project."""
+        marked = [cid for cid in self.infos if cid in self.marked]
+        if marked:
+            self.post_message(self.MergedLogsRequested(marked, f"{len(marked)} marked"))
+            return
+        cid = self.selected_id
+        info = self.infos.get(cid or "")
+        project = info.labels.get(COMPOSE_PROJECT, "") if info else ""
+        if not project:
+            self.notify(
+                "not part of a compose project: mark containers with space, then press L",
+                severity="warning",
+            )
+            return
+        ids = [i.id for i in self.infos.values() if i.labels.get(COMPOSE_PROJECT) == project]
+        self.post_message(self.MergedLogsRequested(ids, f"project {project}"))
 
 
 def _set_label(label: Label, text: str) -> None:
