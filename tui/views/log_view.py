@@ -43,6 +43,9 @@ class LogView(ScrollView, can_focus=True):
     class ReachedTop(Message):
         """The user is at the top of what is held: older lines may be wanted."""
 
+    class ScrolledBack(Message):
+        """The user scrolled up, away from the newest line: following stops."""
+
     class SelectionMoved(Message):
         """The line selection grew or shrank."""
 
@@ -110,7 +113,7 @@ class LogView(ScrollView, can_focus=True):
 
     def visible_text(self) -> list[str]:
         """The rows on screen now, as text."""
-        return [self.render_line(y).text for y in range(self.size.height)]
+        return [self.render_line(y).text.rstrip() for y in range(self.size.height)]
 
     def _changed(self) -> None:
         self._starts = None
@@ -238,12 +241,25 @@ class LogView(ScrollView, can_focus=True):
         elif step < 0 and self.scroll_y == 0:
             self.post_message(self.ReachedTop())
         else:
+            if step < 0:
+                self.scroll_back()
             self.scroll_to(y=self.scroll_y + step, animate=False)
 
     def action_top(self) -> None:
         """Go to the first line held (and ask for older ones)."""
+        self.scroll_back()
         self.scroll_to(y=0, animate=False)
         self.post_message(self.ReachedTop())
+
+    def on_mouse_scroll_up(self) -> None:
+        """The wheel up leaves the newest line too."""
+        self.scroll_back()
+
+    def scroll_back(self) -> None:
+        """Stop following: the user reads older lines."""
+        if self.follow:
+            self.follow = False
+            self.post_message(self.ScrolledBack())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Reaching the top by scrolling asks for older lines."""

@@ -307,6 +307,11 @@ class LogsBase(Screen[None]):
             return
         self.app.pop_screen()
 
+    def on_log_view_scrolled_back(self) -> None:
+        """Scrolling up pauses the view (G or space follows again)."""
+        if not self.paused:
+            self.action_pause()
+
     def action_pause(self) -> None:
         """Pause or resume the view (lines keep arriving into the buffer)."""
         self.paused = not self.paused
