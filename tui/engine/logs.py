@@ -8,6 +8,7 @@ import re
 import struct
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import NamedTuple
 
 import docker
@@ -42,16 +43,22 @@ class LogLine(NamedTuple):
 
 
 def read_frames(read: Callable[[int], bytes], tty: bool) -> Iterator[tuple[str, bytes]]:
-    """Yield (stream, payload) from a log response; a TTY container's output is not framed.
+    """Yield (stream, payloads) from a log response; a TTY container's output is not framed.
 
-    `read(n)` returns up to n bytes as soon as some are there and b"" at the end (`read1`):
-    reading 64 KiB at a time and cutting frames out of it costs far less than two reads a frame.
+    `read(n)` returns up to n bytes and b"" at the end (`read1` as soon as some are there, for
+    a followed log; `read` waits for n): reading 64 KiB at a time and cutting frames out of it
+    costs far less than two reads a frame.
+    Whole-line frames of the same stream that came in one read are yielded together, so the
+    lines are decoded and split a run at a time rather than one call per line; a frame that
+    ends inside a line (the engine cuts lines over 16 KiB) ends its run.
     """
     if tty:
         while chunk := read(READ_SIZE):
             yield STDOUT, chunk
         return
     pending = bytearray()
+    run: list[bytes] = []
+    run_stream = STDOUT
     while chunk := read(READ_SIZE):
         pending += chunk
         offset, end = 0, len(pending)
@@ -60,9 +67,21 @@ def read_frames(read: Callable[[int], bytes], tty: bool) -> Iterator[tuple[str, 
             start = offset + HEADER.size
             if end - start < length:
                 break
-            if length:
-                yield _STREAMS.get(stream_id, STDOUT), bytes(pending[start : start + length])
             offset = start + length
+            if not length:
+                continue
+            stream = _STREAMS.get(stream_id, STDOUT)
+            if run and stream != run_stream:
+                yield run_stream, b"".join(run)
+                run = []
+            run_stream = stream
+            run.append(bytes(pending[start:offset]))
+            if pending[offset - 1] != 10:  # b"\n": the line goes on in the next frame
+                yield run_stream, b"".join(run)
+                run = []
+        if run:
+            yield run_stream, b"".join(run)
+            run = []
         del pending[:offset]
 
 
@@ -77,15 +96,29 @@ class LineAssembler:
         self._partial = ""
 
     def feed(self, data: bytes) -> list[LogLine]:
-        """Decode `data` (one frame) and return the lines it completed."""
+        """Decode `data` (frames of this stream) and return the lines it completed."""
         decoded = self._decoder.decode(data)
         if self.timestamps and self._partial:
             # The engine splits lines longer than 16 KiB into partial messages and, with
             # timestamps on, stamps each one: drop the stamps inside a line.
             decoded = _TIMESTAMP.sub("", decoded, count=1)
         text = self._partial + decoded
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
         *lines, self._partial = text.split("\n")
-        return [self._line(line) for line in lines]
+        stream, source = self.stream, self.source
+        if not self.timestamps:
+            return [LogLine(stream, line, "", source) for line in lines]
+        # The hot loop of a log read: inline, one partition per line.
+        out: list[LogLine] = []
+        append = out.append
+        for line in lines:
+            stamp, sep, rest = line.partition(" ")
+            if sep and stamp[10:11] == "T" and stamp[:4].isdigit():
+                append(LogLine(stream, rest, stamp, source))
+            else:
+                append(LogLine(stream, line, "", source))
+        return out
 
     def flush(self) -> list[LogLine]:
         """The last line when the stream ends without a newline."""
@@ -97,7 +130,7 @@ class LineAssembler:
         text = text.removesuffix("\r")
         if self.timestamps:
             stamp, sep, rest = text.partition(" ")
-            if sep and stamp[:4].isdigit() and "T" in stamp:
+            if sep and stamp[10:11] == "T" and stamp[:4].isdigit():
                 return LogLine(self.stream, rest, stamp, self.source)
         return LogLine(self.stream, text, "", self.source)
 
@@ -122,10 +155,11 @@ class LogBuffer:
 
     def extend(self, lines: Iterable[LogLine]) -> None:
         """Append lines, forgetting the oldest beyond the bound."""
-        for line in lines:
-            if len(self.lines) == self.lines.maxlen:
-                self.dropped += 1
-            self.lines.append(line)
+        maxlen = self.lines.maxlen or 0
+        source = iter(lines)
+        while chunk := list(islice(source, 4096)):
+            self.dropped += max(0, len(self.lines) + len(chunk) - maxlen)
+            self.lines.extend(chunk)
 
     @property
     def room(self) -> int:
@@ -186,7 +220,9 @@ class LogStream:
         # No read timeout: a followed log may stay silent for as long as the container does.
         response = open_engine_stream(api, f"/containers/{container_id}/logs", params, None)
         self._response = response
-        frames = read_frames(response.raw.read1, tty)
+        # A followed log is read as it comes (read1); a finished one in full 64 KiB reads, which
+        # skips the per-chunk overhead of urllib3 (the engine sends one HTTP chunk a line).
+        frames = read_frames(response.raw.read1 if follow else response.raw.read, tty)
         self._stream = CancellableStream(decode_frames(frames, True, source), response)
 
     def __iter__(self) -> Iterator[LogLine]:
