@@ -101,7 +101,7 @@ class LogView(ScrollView, can_focus=True):
         self.cursor += len(lines)
         self._width = max(self._width, max(cell_len(self.plain_line(line)) for line in lines))
         self._changed()
-        self.scroll_to(y=self.scroll_y + self.row_count - rows_before, animate=False)
+        self.scroll_to(y=self.scroll_y + self.row_count - rows_before, animate=False, force=True)
 
     def restyle(self) -> None:
         """The way lines look changed (timestamps, wrap, a search): draw them again."""
@@ -118,9 +118,14 @@ class LogView(ScrollView, can_focus=True):
     def _changed(self) -> None:
         self._starts = None
         self.virtual_size = Size(self.size.width if self.wrap else self._width, self.row_count)
-        if self.follow:  # after the refresh, when the new height is known
-            self.scroll_end(animate=False, x_axis=False)
+        if self.follow:
+            self.to_end()
         self.refresh()
+
+    def to_end(self) -> None:
+        """Show the newest line: now if the size is known, else after the next refresh."""
+        # force: before the next layout the scrollbar (and so scrolling) may not be enabled yet
+        self.scroll_end(animate=False, x_axis=False, immediate=self.size.height > 0, force=True)
 
     # Rows --------------------------------------------------------------------------------
 
@@ -161,7 +166,7 @@ class LogView(ScrollView, can_focus=True):
         if self.wrap:
             self._changed()
         elif self.follow:
-            self.scroll_end(animate=False, x_axis=False)
+            self.to_end()
 
     def render_line(self, y: int) -> Strip:
         """One row of the screen: the part of its line in view, selection highlighted."""

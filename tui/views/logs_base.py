@@ -320,7 +320,7 @@ class LogsBase(Screen[None]):
             if self.new_while_paused:
                 self.view.set_lines(self.filter.apply(self.buffer.lines))
             self.new_while_paused = 0
-            self.view.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.view.to_end()
         self.update_status()
 
     def action_timestamps(self) -> None:
@@ -364,4 +364,4 @@ class LogsBase(Screen[None]):
         """Resume following at the end."""
         if self.paused:
             self.action_pause()
-        self.view.scroll_end(animate=False)
+        self.view.to_end()
