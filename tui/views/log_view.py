@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
@@ -75,19 +75,20 @@ class LogView(ScrollView, can_focus=True):
         self.lines = deque(lines, maxlen=self.lines.maxlen)
         self.mark = None
         self.cursor = min(self.cursor, max(0, len(self.lines) - 1))
-        self._width = max((cell_len(self.plain_line(line)) for line in self.lines), default=0)
+        self._width = self._widest(self.lines)
         self._changed()
 
     def append(self, lines: list[LogLine]) -> None:
         """Add new lines at the bottom (the oldest held go beyond the bound)."""
         if not lines:
             return
-        overflow = max(0, len(self.lines) + len(lines) - (self.lines.maxlen or 0))
+        maxlen = self.lines.maxlen or 0
+        overflow = max(0, len(self.lines) + len(lines) - maxlen)
         self.lines.extend(lines)
         if overflow and self.mark is not None:
             self.mark = max(0, self.mark - overflow)
             self.cursor = max(0, self.cursor - overflow)
-        self._width = max(self._width, max(cell_len(self.plain_line(line)) for line in lines))
+        self._width = max(self._width, self._widest(lines[-maxlen:]))
         self._changed()
 
     def prepend(self, lines: list[LogLine]) -> None:
@@ -99,9 +100,23 @@ class LogView(ScrollView, can_focus=True):
         if self.mark is not None:
             self.mark += len(lines)
         self.cursor += len(lines)
-        self._width = max(self._width, max(cell_len(self.plain_line(line)) for line in lines))
+        self._width = max(self._width, self._widest(lines))
         self._changed()
         self.scroll_to(y=self.scroll_y + self.row_count - rows_before, animate=False, force=True)
+
+    def _widest(self, lines: Sequence[LogLine]) -> int:
+        """The widest line in cells: C-level loops over the texts (a flood brings 30 000 lines
+        a tick), plus what the screen puts in front of a line (name, timestamp)."""
+        if not lines:
+            return 0
+        texts = [line.text for line in lines]
+        widest = max(map(len, texts))
+        if not all(map(str.isascii, texts)):
+            widest = max(map(cell_len, texts))
+        margin = max(
+            cell_len(self.plain_line(line)) - cell_len(line.text) for line in (lines[0], lines[-1])
+        )
+        return widest + margin
 
     def restyle(self) -> None:
         """The way lines look changed (timestamps, wrap, a search): draw them again."""

@@ -270,7 +270,8 @@ class LogsBase(Screen[None]):
             parts.append("reading older lines…")
         if view.mark is not None:
             first, last = view.selected_range()
-            parts.append(f"{last - first + 1} lines selected (y copies)")
+            count = last - first + 1
+            parts.append(f"{count} line{'' if count == 1 else 's'} selected (y copies)")
         if self.term:
             parts.append(f"{len(self.matches())} matches for {self.term!r}")
         if self.merged:

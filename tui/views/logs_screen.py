@@ -96,7 +96,7 @@ class LogsScreen(LogsBase):
         self.sources = [Source(s.info, s.colour, s.name) for s in self.sources]
         self.buffer.replace([])
         self.buffer.dropped = 0
-        self.ended, self.new_while_paused = "", 0
+        self.ended, self.new_while_paused, self.loading_older = "", 0, False
         self.view.set_lines([])
         self.start_streams()
         self.update_status()
