@@ -67,10 +67,19 @@ def test_startup_smoke(docker_client: docker.DockerClient) -> None:
 def test_log_throughput_smoke(docker_client: docker.DockerClient) -> None:
     data = run_smoke("log_throughput")
     assert data["read"]["ours_lines_per_second"] > 1000
+    assert data["read"]["ours_filtered_lines_per_second"] > 1000
     assert data["read"]["buffer_lines_kept"] <= 5000
     live = data["live"]
     assert live["view_lines_per_second"] > 0 and live["engine_logged_lines_per_second"] > 0
     assert live["key_press_wait_ms"]["presses"] >= 1
+
+
+def test_log_open_smoke(docker_client: docker.DockerClient) -> None:
+    data = run_smoke("log_open")
+    assert data["lines"] == 50_000 and data["rows_on_screen"] > 10
+    assert 0 < data["app_last_screen_seconds"]["median"] < 120
+    assert data["docker_logs_tail_screen_seconds"]["median"] > 0
+    assert data["older_page_seconds"] > 0
 
 
 def test_image_builds_smoke(docker_client: docker.DockerClient) -> None:

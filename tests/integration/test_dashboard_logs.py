@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 from dashboard_helpers import until
-from textual.widgets import Label, RichLog
+from textual.widgets import Label
 
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
@@ -23,7 +23,7 @@ def _status(screen: LogsScreen) -> str:
 
 
 def _shown(screen: LogsScreen) -> str:
-    return "\n".join(strip.text for strip in screen.query_one(RichLog).lines)
+    return "\n".join(screen.view.plain_lines())
 
 
 async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_labels) -> None:
@@ -70,11 +70,11 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
             # timestamps on: every line drawn starts with its RFC 3339 time
             await pilot.press("t")
             assert "timestamps on" in _status(screen)
-            first = screen.query_one(RichLog).lines[0].text
+            first = screen.view.plain_lines()[0]
             assert first[:4].isdigit() and first[10] == "T", first
             await pilot.press("t", "w")
             assert "timestamps off" in _status(screen) and "wrap on" in _status(screen)
-            assert screen.query_one(RichLog).wrap
+            assert screen.view.wrap
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, LogsScreen))
     finally:

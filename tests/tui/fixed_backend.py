@@ -217,7 +217,14 @@ class FixedBackend:
         return StatsSample.from_raw(container_id, RAW_STATS)
 
     def logs(
-        self, container_id: str, *, follow: bool, tail: int, tty: bool
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | str,
+        tty: bool,
+        since: float | None = None,
+        source: str = "",
     ) -> FixedStream[LogLine]:
         lines = [
             LogLine(

@@ -78,3 +78,32 @@ def test_buffer_is_bounded_and_searchable():
     assert [line.text for line in buffer.lines] == ["line 2", "line 3", "line 4"]
     assert buffer.dropped == 2
     assert buffer.matching("LINE 3") == [1]
+
+
+def test_whole_lines_of_one_stream_come_as_one_run_and_a_cut_line_ends_it():
+    data = (
+        frame(1, b"a\n")
+        + frame(1, b"b\n")
+        + frame(2, b"e\n")
+        + frame(1, b"long ")
+        + frame(1, b"end\n")
+    )
+    assert list(read_frames(io.BytesIO(data).read, tty=False)) == [
+        (STDOUT, b"a\nb\n"),
+        (STDERR, b"e\n"),
+        (STDOUT, b"long "),
+        (STDOUT, b"end\n"),
+    ]
+
+
+def test_a_long_line_cut_by_the_engine_loses_the_stamps_inside_it():
+    stamp = b"2024-05-01T10:00:00.000000001Z "
+    data = (
+        frame(1, stamp + b"first\r\n")
+        + frame(1, stamp + b"x" * 10)
+        + frame(1, stamp + b"y" * 10 + b"\n")
+        + frame(1, stamp + b"last\n")
+    )
+    lines = list(decode_frames(read_frames(io.BytesIO(data).read, tty=False), timestamps=True))
+    assert [line.text for line in lines] == ["first", "x" * 10 + "y" * 10, "last"]
+    assert {line.timestamp for line in lines} == {stamp.decode().strip()}

@@ -103,8 +103,17 @@ class DashboardBackend(Protocol):
         """One stats sample of a running container (None when it is not running)."""
         ...
 
-    def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> Stream[LogLine]:
-        """The logs of one container."""
+    def logs(
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | str,
+        tty: bool,
+        since: float | None = None,
+        source: str = "",
+    ) -> Stream[LogLine]:
+        """The logs of one container: the last `tail` lines ("all"), none before `since`."""
         ...
 
     def events(self) -> Stream[EngineEvent]:
@@ -263,9 +272,23 @@ class DockerBackend:
         """One stats sample (the engine waits for its next collection to give a CPU figure)."""
         return stats_once(self.api, container_id)
 
-    def logs(self, container_id: str, *, follow: bool, tail: int, tty: bool) -> LogStream:
-        """The logs of one container: the last `tail` lines, then live ones if following."""
-        return LogStream(self.api, container_id, follow=follow, tail=tail, tty=tty)
+    def logs(
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | str,
+        tty: bool,
+        since: float | None = None,
+        source: str = "",
+    ) -> LogStream:
+        """The logs of one container: the last `tail` lines, then live ones if following.
+
+        `source` (a container name) is stamped on each line, for logs merged from several.
+        """
+        return LogStream(
+            self.api, container_id, follow=follow, tail=tail, tty=tty, since=since, source=source
+        )
 
     def events(self) -> EventStream:
         """The engine's container and image events from now on."""

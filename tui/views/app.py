@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend
+from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats import StatsSample
@@ -339,6 +340,11 @@ class ContainerLabApp(LessonApp):
 
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
+        if message.action is ContainerAction.LOGS and len(message.container_ids) > 1:
+            first = self.containers.infos.get(message.container_id)
+            title = f"project {project_name(first) if first else ''}"
+            self.open_merged_logs(list(message.container_ids), title)  # a project's `l`
+            return
         self.container_request(message.action, message.container_id)
 
     @on(ContainersPane.ProjectRequested)
@@ -379,6 +385,19 @@ class ContainerLabApp(LessonApp):
     def _inspect_requested(self, message: InspectRequested) -> None:
         inspect = self.backend.inspect
         self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
+
+    @on(ContainersPane.MergedLogsRequested)
+    def _merged_logs_requested(self, message: ContainersPane.MergedLogsRequested) -> None:
+        self.open_merged_logs(list(message.container_ids), message.title)
+
+    def open_merged_logs(self, container_ids: list[str], title: str) -> None:
+        """Several containers' logs in one view, ordered by time (one engine's at a time)."""
+        known = self.containers.infos
+        infos = [known[cid] for cid in container_ids if cid in known]
+        if infos:
+            backend = self.backend_of(infos[0])
+            infos = [info for info in infos if self.backend_of(info) is backend]
+            self.push_screen(LogsScreen(backend, infos, title=title))
 
     def action_open_logs(self, container_id: str) -> None:
         """Open the logs of a container."""

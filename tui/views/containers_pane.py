@@ -92,6 +92,8 @@ class ContainersPane(ProjectRows):
         Binding("D,delete", "request('remove')", "Remove", id="remove"),
         Binding("U", "recreate", "Up/recreate", id="recreate"),  # on a project's rows only
         Binding("z", "fold", "Fold project", show=False, id="fold"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="mark"),
+        Binding("L", "merged_logs", "Merged logs", show=False, id="merged_logs"),
     ]
 
     class Requested(Message):
@@ -104,6 +106,14 @@ class ContainersPane(ProjectRows):
             self.action = action
             self.container_id = container_id
             self.container_ids = container_ids or (container_id,)
+
+    class MergedLogsRequested(Message):
+        """The user asked for the logs of several containers merged in one view."""
+
+        def __init__(self, container_ids: list[str], title: str) -> None:
+            super().__init__()
+            self.container_ids = container_ids
+            self.title = title
 
     def __init__(
         self,
@@ -137,6 +147,7 @@ class ContainersPane(ProjectRows):
         self.engine_filter: str | None = None  # one engine's containers only (`H` cycles)
         self.on_shown = on_shown
         self.last_shown: set[str] = set()
+        self.marked: set[str] = set()  # containers marked with space (for merged logs)
 
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
@@ -275,7 +286,9 @@ class ContainersPane(ProjectRows):
     def all_cells(self, info: ContainerInfo) -> list[Any]:
         """Every column's cell of one container, in COLUMNS order."""
         sample = self.samples.get(info.id) if info.is_running else None
-        return container_cells(info, sample, self.clock())
+        cells = container_cells(info, sample, self.clock())
+        cells[1] = self.name_cell(info)  # the name, with its mark
+        return cells
 
     def rank(self, container_id: str) -> Any:
         """The sort key of a container for the current sort column."""
@@ -432,6 +445,37 @@ class ContainersPane(ProjectRows):
         ids = tuple(info.id for info in found.containers(self.infos)) if found else ()
         if ids:
             self.post_message(self.Requested(ContainerAction.LOGS, ids[0], container_ids=ids))
+
+    # Marks and merged logs -----------------------------------------------------------------
+
+    def name_cell(self, info: ContainerInfo) -> str:
+        """The name, with a tick when the container is marked."""
+        return f"✓ {info.name}" if info.id in self.marked else info.name
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected container (L then merges the marked ones' logs)."""
+        cid = self.selected_id
+        if cid is not None:
+            self.marked ^= {cid}
+            self.refresh_rows()
+
+    def action_merged_logs(self) -> None:
+        """Ask for the merged logs of the marked containers, or of the selected one's project."""
+        marked = [cid for cid in self.infos if cid in self.marked]
+        if marked:
+            self.post_message(self.MergedLogsRequested(marked, f"{len(marked)} marked"))
+            return
+        cid = self.selected_id
+        info = self.infos.get(cid or "")
+        project = (project_name(info) or "") if info else ""
+        if not project:
+            self.notify(
+                "not part of a compose project: mark containers with space, then press L",
+                severity="warning",
+            )
+            return
+        ids = [i.id for i in self.infos.values() if project_name(i) == project]
+        self.post_message(self.MergedLogsRequested(ids, f"project {project}"))
 
 
 def _set_label(label: Label, text: str) -> None:

@@ -1,269 +1,314 @@
-"""A container's logs: follow live, timestamps, stdout/stderr apart, search, pause, wrap."""
+"""Logs of one container, or of several merged by time: follow, filter, window, save, copy.
+
+The engine is asked for a window (the last lines, or those since a time), so a container with
+gigabytes of logs opens at once; older lines are read on demand when the user reaches the top.
+"""
 
 from __future__ import annotations
 
 from collections import deque
-from itertools import islice
+from collections.abc import Iterator
+from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, RichLog
-from textual.worker import get_current_worker
+from textual.widgets import Input
 
-from tui.engine.backend import DashboardBackend, Stream
-from tui.engine.containers import ContainerInfo
-from tui.engine.logs import DEFAULT_MAX_LINES, STDERR, LogBuffer, LogLine
-from tui.views.lifecycle import unless_removed
+from tui.engine.log_query import (
+    LogFilter,
+    LogQueryError,
+    LogWindow,
+    default_save_path,
+    order_key,
+    parse_window,
+    save_lines,
+)
+from tui.engine.log_sources import Source, read_older, whole_logs
+from tui.engine.logs import LogLine
+from tui.errors import LabError
+from tui.views.confirm import ConfirmScreen
+from tui.views.logs_base import LogsBase, LogsEnded
 
-TAIL = 1000  # lines of history fetched when the view opens
-VIEW_LINES_PER_TICK = 200  # at most this many lines drawn per drain tick
-DRAIN_SECONDS = 0.1  # the view takes new lines at most ten times a second
+__all__ = ["LogsEnded", "LogsScreen"]
+
+PAGE = 1000  # older lines read each time the user reaches the top
+PROMPTS = {
+    "filter": "filter: only lines containing this (x: regex, i: case; empty clears)",
+    "window": "window: last lines (500), since a duration (30s, 10m, 2h, 1d) or all",
+    "save": "save to (enter; an existing file is not overwritten without asking)",
+}
 
 
-class LogsEnded(Message):
-    """The log stream ended (the container stopped, or the engine went away)."""
+class OlderLoaded(Message):
+    """Older lines came back from the engine."""
 
-    def __init__(self, engine_up: bool, error: str = "") -> None:
+    def __init__(self, lines: list[LogLine], done: list[Source], error: str = "") -> None:
         super().__init__()
-        self.engine_up = engine_up
+        self.lines = lines
+        self.done = done
         self.error = error
 
 
-class LogsScreen(Screen[None]):
-    """The logs of one container, with a bounded buffer."""
+class Saved(Message):
+    """A save finished: `count` lines written, or the file exists, or an error."""
 
+    def __init__(self, path: Path, whole: bool, count: int = 0, exists: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        self.whole = whole
+        self.count = count
+        self.exists = exists
+        self.error = ""
+
+
+class LogsScreen(LogsBase):
+    """The logs screen with its keys: history window, filter, save and copy."""
+
+    CSS_PATH = "logs_screen.tcss"
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "close", "Back"),
         Binding("space,p", "pause", "Pause/resume"),
+        Binding("slash", "search", "Search"),
+        Binding("f", "filter", "Filter"),
+        Binding("x", "toggle_regex", "Regex", show=False),
+        Binding("i", "toggle_case", "Case", show=False),
+        Binding("T", "window", "Window"),
+        Binding("m", "older", "More history", show=False),
+        Binding("v", "select", "Select"),
+        Binding("y", "copy", "Copy"),
+        Binding("s", "save(False)", "Save shown"),
+        Binding("S", "save(True)", "Save all", show=False),
         Binding("t", "timestamps", "Timestamps"),
         Binding("w", "wrap", "Wrap"),
-        Binding("slash", "search", "Search"),
         Binding("n", "next_match(1)", "Next match"),
         Binding("N", "next_match(-1)", "Prev match", show=False),
         Binding("G", "end", "End", show=False),
     ]
 
-    def __init__(
-        self, backend: DashboardBackend, info: ContainerInfo, max_lines: int = DEFAULT_MAX_LINES
-    ) -> None:
-        super().__init__()
-        self.backend = backend
-        self.info = info
-        self.container_id = info.id
-        self.buffer = LogBuffer(max_lines)
-        self.incoming: deque[LogLine] = deque(maxlen=max_lines)  # filled by the worker thread
-        self.stream: Stream[LogLine] | None = None
-        self.paused = False
-        self.timestamps = False
-        self.wrap = False
-        self.term = ""
-        self.match_at = -1
-        self.ended = ""
-        self.new_while_paused = 0
-        self._closing = False
+    # History: window and older lines -----------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        """Header, the log, the search box, a status line and the footer."""
-        yield Header()
-        yield RichLog(max_lines=self.buffer.lines.maxlen, wrap=False, id="log", markup=False)
-        yield Input(placeholder="search (enter to apply, empty to clear)", id="log-search")
-        yield Label(id="log-status")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Start streaming."""
-        self.sub_title = f"logs of {self.info.name}"
-        self.set_interval(DRAIN_SECONDS, self.drain)
-        self.follow_logs()
-        self.update_status()
-
-    def on_unmount(self) -> None:
-        """Close the stream so its worker thread ends."""
+    def apply_window(self, window: LogWindow) -> None:
+        """Read the logs again with another window (the lines held are replaced)."""
         self.stop_stream()
-
-    def stop_stream(self) -> None:
-        """Close the stream (the worker's loop then ends)."""
-        self._closing = True
-        stream, self.stream = self.stream, None
-        if stream is not None:
-            stream.close()
-
-    def resume(self) -> None:
-        """The engine is back: follow the container's new lines again (after an outage)."""
-        if not self.ended:
-            return
-        self.ended = ""
-        self._closing = False
-        self.incoming.append(LogLine("stdout", "--- engine reconnected: following again ---"))
-        self.follow_logs(tail=0)
+        self.window = window
+        self.incoming = deque(maxlen=self.buffer.lines.maxlen)  # old workers write elsewhere
+        self.sources = [Source(s.info, s.colour, s.name) for s in self.sources]
+        self.buffer.replace([])
+        self.buffer.dropped = 0
+        self.ended, self.new_while_paused, self.loading_older = "", 0, False
+        self.view.set_lines([])
+        self.start_streams()
         self.update_status()
 
-    @work(thread=True, exit_on_error=False, group="logs")
-    def follow_logs(self, tail: int = TAIL) -> None:
-        """Worker: read lines into `incoming` until the stream ends or is closed."""
-        worker = get_current_worker()
+    def on_log_view_reached_top(self) -> None:
+        """The user reached the top: read older lines, if there are any and there is room."""
+        self.action_older()
+
+    def action_older(self) -> None:
+        """Read the page of lines before the oldest held (per container)."""
+        wanted = [s for s in self.sources if not s.exhausted and s.oldest is not None]
+        if self.loading_older or not wanted:
+            return
+        if self.buffer.room <= 0:
+            self.say(f"{len(self.buffer)} lines held, the most kept: press S to save the whole log")
+            return
+        self.loading_older = True
+        self.update_status()
+        self.read_older(wanted, self.incoming, self.window.since())
+
+    @work(thread=True, exit_on_error=False, group="older")
+    def read_older(
+        self, sources: list[Source], incoming: deque[LogLine], since: float | None
+    ) -> None:
+        """Worker: a longer tail per container, keeping what comes before its oldest line."""
         try:
-            stream = self.backend.logs(self.container_id, follow=True, tail=tail, tty=self.info.tty)
+            older, done = read_older(self.backend, sources, since, PAGE)
         except Exception as exc:
-            self.post_message(LogsEnded(self.backend.ping(), error=str(exc)))
+            self.post_message(OlderLoaded([], [], error=f"cannot read older lines: {exc}"))
             return
-        self.stream = stream
-        if self._closing:  # the view went away while the stream was opening
-            stream.close()
-            return
-        for line in stream:
-            if worker.is_cancelled:
-                break
-            self.incoming.append(line)
-        if not worker.is_cancelled:
-            self.post_message(LogsEnded(self.backend.ping()))
+        if incoming is self.incoming:  # not from before a window change
+            self.post_message(OlderLoaded(older, done))
 
-    @unless_removed
-    def drain(self) -> None:
-        """Move new lines from the worker into the buffer and, unless paused, the view."""
-        lines = []
-        while self.incoming:
-            lines.append(self.incoming.popleft())
-        if not lines:
-            return
-        self.buffer.extend(lines)
-        if self.paused:
-            self.new_while_paused += len(lines)
-        else:
-            self.append_to_view(lines)
-        self.update_status()
-
-    def append_to_view(self, lines: list[LogLine]) -> None:
-        """Draw new lines below the others, at most VIEW_LINES_PER_TICK of them."""
-        log = self.query_one(RichLog)
-        if len(lines) > VIEW_LINES_PER_TICK:
-            # A flood: keep every line in the buffer (searchable) but draw only the newest,
-            # so rendering never starves key presses.
-            skipped = len(lines) - VIEW_LINES_PER_TICK
-            log.write(Text(f"… {skipped} lines not drawn (kept for search)", style="dim"))
-            lines = lines[-VIEW_LINES_PER_TICK:]
-        # One write per tick: each write costs the log a layout pass.
-        log.write(Text("\n").join(self.styled_line(line) for line in lines))
-
-    def styled_line(self, line: LogLine) -> Text:
-        """One line: stderr in red, timestamp dimmed, search matches highlighted."""
-        text = Text()
-        if self.timestamps and line.timestamp:
-            text.append(line.timestamp[:23] + "Z ", style="dim")
-        body = Text(line.text, style="red" if line.stream == STDERR else "")
-        if self.term:
-            body.highlight_words([self.term], style="black on yellow", case_sensitive=False)
-        text.append_text(body)
-        return text
-
-    def rerender(self) -> None:
-        """Render the whole buffer again (after a toggle or a new search)."""
-        log = self.query_one(RichLog)
-        log.wrap = self.wrap
-        log.clear()
-        if self.buffer.lines:
-            log.write(
-                Text("\n").join(self.styled_line(line) for line in self.buffer.lines),
-                scroll_end=False,
-            )
-        if not self.paused:
-            log.scroll_end(animate=False)
-        self.update_status()
-
-    def update_status(self) -> None:
-        """The status line: follow or paused, toggles, matches, dropped lines, end of stream."""
-        parts = [
-            f"paused ({self.new_while_paused} new)" if self.paused else "following",
-            f"{len(self.buffer)} lines",
-            f"timestamps {'on' if self.timestamps else 'off'}",
-            f"wrap {'on' if self.wrap else 'off'}",
-        ]
-        if self.buffer.dropped:
-            parts.append(f"{self.buffer.dropped} oldest dropped")
-        if self.term:
-            parts.append(f"{len(self.buffer.matching(self.term))} matches for {self.term!r}")
-        if self.ended:
-            parts.append(self.ended)
-        self.query_one("#log-status", Label).update(" | ".join(parts))
-
-    def on_logs_ended(self, message: LogsEnded) -> None:
-        """Say why the stream ended; the app handles a lost engine or a removed container."""
+    def on_older_loaded(self, message: OlderLoaded) -> None:
+        """Put the older lines in front (merged by time), keeping the view where it was."""
+        self.loading_older = False
+        for source in message.done:
+            source.exhausted = True
         if message.error:
-            self.ended = f"cannot read logs: {message.error}"
-        elif message.engine_up:
-            self.ended = "stream ended (container stopped)"
-        else:
-            self.ended = "engine went away"
-        self.drain()
-        self.update_status()
-
-    def action_close(self) -> None:
-        """Leave the logs (the search box's escape only hides the box)."""
-        box = self.query_one("#log-search", Input)
-        if box.has_focus:
-            box.remove_class("shown")
-            self.query_one(RichLog).focus()
+            self.say(message.error)
             return
-        self.app.pop_screen()
-
-    def action_pause(self) -> None:
-        """Pause or resume the view (lines keep arriving into the buffer)."""
-        self.paused = not self.paused
-        self.query_one(RichLog).auto_scroll = not self.paused
-        if not self.paused:
-            # Draw what came in meanwhile, not the whole buffer again: resuming stays instant.
-            missed = min(self.new_while_paused, len(self.buffer))
-            self.new_while_paused = 0
-            if missed:
-                self.append_to_view(list(islice(reversed(self.buffer.lines), missed))[::-1])
-            self.query_one(RichLog).scroll_end(animate=False)
+        older = sorted(message.lines, key=order_key) if self.merged else message.lines
+        kept = self.buffer.prepend(older)
+        for source in self.sources:
+            mine = [line for line in kept if line.source == source.name]
+            source.received += len(mine)
+            source.oldest = mine[0] if mine else source.oldest
+            if len(mine) < sum(1 for line in older if line.source == source.name):
+                source.exhausted = False  # cut by the bound: there is more
+        if self.merged and kept:
+            # Older lines of one container can be newer than another's oldest: sort them in.
+            top = (
+                self.view.lines[self.view.line_at(round(self.view.scroll_y))[0]]
+                if self.view.lines
+                else None
+            )
+            self.buffer.replace(sorted(self.buffer.lines, key=order_key))
+            self.view.set_lines(self.filter.apply(self.buffer.lines))
+            if top is not None:
+                self.view.scroll_to(
+                    y=self.view.row_of(_index_of(self.view.lines, top)), animate=False
+                )
+        else:
+            self.view.prepend(self.filter.apply(kept))
+        if not kept:
+            self.say("no older lines in this window", error=False)
         self.update_status()
 
-    def action_timestamps(self) -> None:
-        """Show or hide timestamps."""
-        self.timestamps = not self.timestamps
-        self.rerender()
+    # Filter, window and save prompts -------------------------------------------------------
 
-    def action_wrap(self) -> None:
-        """Wrap long lines, or not."""
-        self.wrap = not self.wrap
-        self.rerender()
-
-    def action_search(self) -> None:
-        """Open the search box."""
-        box = self.query_one("#log-search", Input)
-        box.value = ""  # a fresh search each time; submitting it empty clears the highlight
+    def open_prompt(self, purpose: str, value: str) -> None:
+        """Ask for a filter, a window or a path in the prompt box."""
+        self.prompt_for = purpose
+        box = self.query_one("#log-prompt", Input)
+        box.placeholder = PROMPTS[purpose]
+        box.value = value
+        box.cursor_position = len(value)
         box.add_class("shown")
         box.focus()
 
-    @on(Input.Submitted, "#log-search")
-    def _search(self, event: Input.Submitted) -> None:
-        self.term = event.value.strip()
-        self.match_at = -1
-        self.query_one("#log-search", Input).remove_class("shown")
-        self.query_one(RichLog).focus()
-        self.rerender()
-        if self.term:
-            self.action_next_match(1)
+    def action_filter(self) -> None:
+        """Type a filter: only the lines that match are shown."""
+        self.open_prompt("filter", self.filter.pattern)
 
-    def action_next_match(self, step: int) -> None:
-        """Scroll to the next (or previous) line matching the search, pausing the view."""
-        matches = self.buffer.matching(self.term) if self.term else []
-        if not matches:
-            return
+    def action_window(self) -> None:
+        """Type a window: the last N lines, since a duration, or all."""
+        self.open_prompt("window", self.window.describe())
+
+    def action_save(self, whole: bool) -> None:
+        """Save the lines shown (filtered), or the whole log from the engine, to a file."""
+        self.save_whole = whole
+        name = self.title_text if not self.merged else f"{self.title_text.split(',')[0]}-merged"
+        self.open_prompt("save", str(default_save_path(name)))
+
+    @on(Input.Submitted, "#log-prompt")
+    def _prompted(self, event: Input.Submitted) -> None:
+        event.input.remove_class("shown")
+        self.view.focus()
+        value = event.value.strip()
+        if self.prompt_for == "filter":
+            self.set_filter(value, self.regex, self.case_sensitive)
+        elif self.prompt_for == "window":
+            try:
+                window = parse_window(value)
+            except LogQueryError as exc:
+                self.say(str(exc))
+                return
+            self.notice = ""
+            self.apply_window(window)
+        elif self.prompt_for == "save":
+            if not value:
+                self.say("not saved: no path given", error=False)
+                return
+            self.write_file(Path(value).expanduser(), self.save_whole, overwrite=False)
+
+    def set_filter(self, pattern: str, regex: bool, case_sensitive: bool) -> bool:
+        """Show only the lines matching; a bad regex keeps the previous filter (one-line notice)."""
+        try:
+            new = LogFilter(pattern, regex, case_sensitive)
+        except LogQueryError as exc:
+            self.say(str(exc))
+            return False
+        self.filter, self.regex, self.case_sensitive = new, regex, case_sensitive
+        self.notice = ""
+        self.view.set_lines(self.filter.apply(self.buffer.lines))
+        if self.paused:  # what came in meanwhile is filtered in too
+            self.new_while_paused = 0
+        self.update_status()
+        return True
+
+    def action_toggle_regex(self) -> None:
+        """The filter is a regular expression, or plain text."""
+        self.set_filter(self.filter.pattern, not self.regex, self.case_sensitive)
+
+    def action_toggle_case(self) -> None:
+        """The filter tells upper and lower case apart, or not."""
+        self.set_filter(self.filter.pattern, self.regex, not self.case_sensitive)
+
+    # Save and copy -------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="save")
+    def write_file(self, path: Path, whole: bool, overwrite: bool) -> None:
+        """Worker: write the lines shown, or the whole log read again from the engine."""
+        lines: Iterator[str] = (
+            (self.plain_line(line) for line in whole_logs(self.backend, self.sources))
+            if whole
+            else iter(self.view.plain_lines())
+        )
+        saved = Saved(path, whole)
+        try:
+            saved.count = save_lines(path, lines, overwrite=overwrite)
+        except FileExistsError:
+            saved.exists = True
+        except LabError as exc:
+            saved.error = str(exc)
+        except Exception as exc:  # the engine failed while the whole log was read
+            saved.error = f"cannot save the whole log: {exc}"
+        self.post_message(saved)
+
+    def on_saved(self, message: Saved) -> None:
+        """Say where the lines went; ask before overwriting an existing file."""
+        if message.exists:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.write_file(message.path, message.whole, overwrite=True)
+                else:
+                    self.say(f"not saved: {message.path} exists", error=False)
+
+            self.app.push_screen(ConfirmScreen(f"{message.path} exists. Overwrite it?"), answered)
+        elif message.error:
+            self.say(message.error)
+        else:
+            what = "the whole log" if message.whole else "the lines shown"
+            self.say(f"saved {what} ({message.count} lines) to {message.path}", error=False)
+
+    def on_log_view_selection_moved(self) -> None:
+        """Say how many lines are selected."""
+        self.update_status()
+
+    def action_select(self) -> None:
+        """Start (or stop) selecting lines: ↑/↓ move the end, y copies them."""
+        self.notice = ""
         if not self.paused:
             self.action_pause()
-        self.match_at = (self.match_at + step) % len(matches)
-        log = self.query_one(RichLog)
-        if not self.wrap:  # with wrapping, line numbers and rows differ
-            log.scroll_to(y=max(0, matches[self.match_at] - 2), animate=False)
+        self.view.start_selection()
+        self.update_status()
 
-    def action_end(self) -> None:
-        """Resume following at the end."""
-        if self.paused:
-            self.action_pause()
-        self.query_one(RichLog).scroll_end(animate=False)
+    def action_copy(self) -> None:
+        """Copy the selection (the mouse's, or the lines selected with v) to the clipboard.
+
+        The copy goes through the terminal (OSC 52), so it works over ssh; a terminal
+        without OSC 52 support silently ignores it.
+        """
+        text = self.get_selected_text()
+        if text:
+            what = f"the selected text ({len(text.splitlines())} lines, {len(text)} characters)"
+        else:
+            lines = self.view.selected_lines()
+            if not lines:
+                self.say("nothing selected: press v, then ↑/↓, or drag with the mouse", False)
+                return
+            text = "\n".join(lines)
+            what = f"{len(lines)} lines ({len(text)} characters)"
+            self.view.start_selection()  # done selecting
+        self.app.copy_to_clipboard(text)
+        self.say(f"copied {what} to the clipboard", error=False)
+
+
+def _index_of(lines: deque[LogLine], wanted: LogLine) -> int:
+    """Where `wanted` (that very line) is in `lines`, or 0."""
+    for index, line in enumerate(lines):
+        if line is wanted:
+            return index
+    return 0

@@ -1,0 +1,66 @@
+"""The containers a log view follows: their streams, how much was read, and older lines.
+
+The engine has no "lines before this one" call (`until` applies after `tail`), so older lines
+come from a longer tail: as many lines as were read already, plus a page. That reads from the end
+of the log and never the whole of it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tui.engine.backend import DashboardBackend, Stream
+from tui.engine.containers import ContainerInfo
+from tui.engine.log_query import older_than, order_key
+from tui.engine.logs import LogLine
+
+
+@dataclass(eq=False)
+class Source:
+    """One container whose logs a view follows (`name` is stamped on its lines when merged)."""
+
+    info: ContainerInfo
+    colour: str
+    name: str = ""
+    stream: Stream[LogLine] | None = None
+    closed: bool = False  # closed on purpose (window change, view gone)
+    ended: str = ""
+    received: int = 0  # lines read for it, counted from the end of its log
+    oldest: LogLine | None = None
+    exhausted: bool = False  # nothing older in the window
+
+    def open(
+        self, backend: DashboardBackend, *, follow: bool, tail: int | str, since: float | None
+    ) -> Stream[LogLine]:
+        """Its logs from the engine."""
+        info = self.info
+        return backend.logs(
+            info.id, follow=follow, tail=tail, tty=info.tty, since=since, source=self.name
+        )
+
+
+def read_older(
+    backend: DashboardBackend, sources: list[Source], since: float | None, page: int
+) -> tuple[list[LogLine], list[Source]]:
+    """Up to `page` lines before each source's oldest line; and the sources with no more."""
+    older: list[LogLine] = []
+    done: list[Source] = []
+    for source in sources:
+        if source.oldest is None:
+            continue
+        tail = source.received + page
+        response = list(source.open(backend, follow=False, tail=tail, since=since))
+        if len(response) < tail:
+            done.append(source)
+        older.extend(older_than(response, source.oldest))
+    return older, done
+
+
+def whole_logs(backend: DashboardBackend, sources: list[Source]) -> Iterator[LogLine]:
+    """Every line of every source from the engine, merged by time."""
+    streams = [source.open(backend, follow=False, tail="all", since=None) for source in sources]
+    if len(streams) == 1:
+        return iter(streams[0])
+    return heapq.merge(*streams, key=order_key)
