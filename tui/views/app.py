@@ -256,7 +256,7 @@ class ContainerLabApp(LessonApp):
         engine = event.engine
         label = f"{engine}: " if self.several_engines else ""
         if isinstance(event, engine_feed.EngineDown):
-            self.down[engine] = f"{label}{event.reason} Retrying by itself every few seconds."
+            self.down[engine] = f"{label}{event.reason}\nRetrying by itself every few seconds."
         elif isinstance(event, engine_feed.EngineLost):
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
             self.containers.forget_engine(engine)

@@ -129,7 +129,8 @@ class ContainersPane(ProjectRows):
         `several_engines` a Host column shows; `on_shown` hears which containers are on screen."""
         super().__init__(**kwargs)
         view = view or ContainersView()
-        wanted = [*(view.columns or ALL_COLUMNS), *(["host"] if several_engines else [])]
+        default = [key for key in ALL_COLUMNS if key != "host"]
+        wanted = [*(view.columns or default), *(["host"] if several_engines else [])]
         self.shown_columns = [(k, label) for k, label in COLUMNS if k in wanted]
         self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
         self.clock = clock
@@ -280,7 +281,10 @@ class ContainersPane(ProjectRows):
 
     def cells(self, info: ContainerInfo) -> list[Any]:
         """The row of one container (the columns shown)."""
-        every = self.all_cells(info)
+        return self.shown(self.all_cells(info))
+
+    def shown(self, every: list[Any]) -> list[Any]:
+        """The cells of the columns shown, from a row of every column (COLUMNS order)."""
         return [every[index] for index in self._cell_index]
 
     def all_cells(self, info: ContainerInfo) -> list[Any]:

@@ -56,8 +56,12 @@ class ProjectRows(Vertical):
         """The containers table."""
         raise NotImplementedError
 
-    def cells(self, info: ContainerInfo) -> list[Any]:
-        """The row of one container."""
+    def all_cells(self, info: ContainerInfo) -> list[Any]:
+        """Every column's cell of one container."""
+        raise NotImplementedError
+
+    def shown(self, every: list[Any]) -> list[Any]:
+        """The cells of the columns shown."""
         raise NotImplementedError
 
     def refresh_rows(self) -> None:
@@ -89,13 +93,14 @@ class ProjectRows(Vertical):
         """The row of a project's header or of a container (indented under its project)."""
         project = project_of_key(key)
         if project is not None:
-            return project_cells(
+            header = project_cells(
                 self.projects[project], self.infos, self.samples, project in self.folded
             )
-        cells = self.cells(self.infos[key])
+            return self.shown(["", *header])  # no host: a project's containers share one
+        cells = self.all_cells(self.infos[key])
         if self.project_of(key) is not None:
-            cells[0] = member_name(cells[0])
-        return cells
+            cells[1] = member_name(cells[1])
+        return self.shown(cells)
 
     def offer_project_keys(self) -> None:
         """Show the project keys in the footer only while the cursor is on a project's rows."""
