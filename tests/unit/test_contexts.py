@@ -236,8 +236,9 @@ def test_the_cli_refuses_bad_engines_in_one_line_before_starting(
     cases = {
         "host that is no URL": (["--host", "10.0.0.1:2375"], "is not an engine address"),
         "unknown context": (["--context", "nowhere"], "no docker context named 'nowhere'"),
+        # The dashboard watches several engines; the other commands talk to one.
         "two engines for one": (
-            ["--host", "unix:///a.sock", "--host", "unix:///b.sock"],
+            ["--host", "unix:///a.sock", "--host", "unix:///b.sock", "demo", "up"],
             "2 engines given (a, b)",
         ),
     }

@@ -7,7 +7,9 @@ feeds, timers and workers before the screens go (`exit()` calls it).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from textual.app import App
@@ -19,6 +21,8 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.feed import EngineFeed, FeedEvent
 from tui.engine.stats import StatsSample
 from tui.views.messages import FeedMessage
+
+VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
 
 
 class EngineApp(App[int]):
@@ -37,6 +41,13 @@ class EngineApp(App[int]):
         self.feeds: dict[str, EngineFeed] = {}
         self.timers: list[Timer] = []
         self.closing = False
+
+    def on_load(self) -> None:
+        """Room for the views' own thread workers (a logs stream each, merged logs one per
+        container, the lesson): Textual runs them on the loop's default executor, which allows
+        only min(32, cores + 4) threads, six here, and a seventh stream would wait forever."""
+        executor = ThreadPoolExecutor(VIEW_THREADS, thread_name_prefix="view-worker")
+        asyncio.get_running_loop().set_default_executor(executor)
 
     @property
     def several_engines(self) -> bool:
