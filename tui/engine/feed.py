@@ -510,7 +510,8 @@ class EngineFeed:
         if sample is not None:
             self.deliver((sample,), generation)
 
-    def _stalled(self, container_id: str, reason: str, generation: int) -> None:
+    def report_stall(self, container_id: str, reason: str, generation: int) -> None:
+        """Say that a container's stats stream went silent (its follower retries)."""
         self._say(StatsStalledEvent(self.name, container_id, reason), generation)
 
 
@@ -535,7 +536,7 @@ class _StatsFollower:
             try:
                 stream = feed.backend.stats(cid)
             except StatsStalled as exc:
-                feed._stalled(cid, str(exc), self.generation)
+                feed.report_stall(cid, str(exc), self.generation)
                 self._stopped.wait(feed.stall_retry_seconds)
                 continue
             except Exception:
@@ -552,7 +553,7 @@ class _StatsFollower:
                 else:
                     return  # the container stopped: its stream ended
             except StatsStalled as exc:
-                feed._stalled(cid, str(exc), self.generation)
+                feed.report_stall(cid, str(exc), self.generation)
                 self._stopped.wait(feed.stall_retry_seconds)
             finally:
                 stream.close()
