@@ -36,6 +36,7 @@ from tui.views.lesson_feed import LessonApp
 from tui.views.lifecycle import only_while
 from tui.views.logs_screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage
+from tui.views.palette import dashboard_commands
 from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
@@ -258,8 +259,8 @@ class ContainerLabApp(LessonApp):
         if isinstance(event, engine_feed.EngineDown):
             self.down[engine] = f"{label}{event.reason}\nRetrying by itself every few seconds."
         elif isinstance(event, engine_feed.EngineLost):
+            # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
-            self.containers.forget_engine(engine)
         elif isinstance(event, engine_feed.EngineUp):
             if self.down.pop(engine, None) is not None:
                 self.notify(f"connected to the engine at {event.description}")
@@ -504,56 +505,9 @@ class ContainerLabApp(LessonApp):
             self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette lists every action of the dashboard."""
+        """The command palette lists every action of the dashboard (tui/views/palette.py)."""
         yield from super().get_system_commands(screen)
-        pane = self.containers
-        for key, title in [
-            (ContainerAction.DETAIL, "Container detail"),
-            (ContainerAction.LOGS, "Container logs"),
-            (ContainerAction.SHELL, "Open a shell in the container"),
-            (ContainerAction.START, "Start container"),
-            (ContainerAction.STOP, "Stop container"),
-            (ContainerAction.RESTART, "Restart container"),
-            (ContainerAction.KILL, "Kill container"),
-            (ContainerAction.PAUSE, "Pause or unpause container"),
-            (ContainerAction.REMOVE, "Remove container"),
-        ]:
-            yield SystemCommand(
-                title, f"{title} (the selected one)", _bind(pane.action_request, key.value)
-            )
-        yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
-        yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
-        yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
-        yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
-        yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
-        yield SystemCommand(
-            "Remove image", "The selected image", _bind(self.images.action_request, "remove")
-        )
-        yield SystemCommand("Reload lists", "Containers and images", self.action_reload)
-        yield SystemCommand(
-            "Prune…", "Preview what each prune frees, then prune the ticked ones", self.action_prune
-        )
-        training = self.main_screen.query_one(TrainingPane)
-        yield SystemCommand(
-            "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
-        )
-        yield SystemCommand(
-            "Cancel training", "Stop the training container", training.action_cancel
-        )
-        yield SystemCommand(
-            "Start demo containers",
-            "A few labelled sample containers to look at (./lab demo up)",
-            self.action_demo_up,
-        )
-        yield SystemCommand(
-            "Remove demo containers", "Only those (./lab demo down)", self.action_demo_down
-        )
-        for tab in ("containers", "images", "training", "baseline", "volumes", "networks"):
-            yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(self.action_tab, tab))
-
-
-def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
-    return lambda: func(arg)
+        yield from dashboard_commands(self)
 
 
 def create_app(

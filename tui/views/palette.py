@@ -1,0 +1,106 @@
+"""The command palette's dashboard commands (ctrl+p): every action, and in read-only mode
+only those that change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from textual.app import SystemCommand
+from textual.screen import Screen
+
+from tui.engine.actions import ContainerAction
+from tui.views.containers_pane import ContainersPane
+from tui.views.images_pane import ImagesPane
+from tui.views.training_pane import TrainingPane
+
+CONTAINER_COMMANDS = [
+    (ContainerAction.DETAIL, "Container detail"),
+    (ContainerAction.LOGS, "Container logs"),
+    (ContainerAction.SHELL, "Open a shell in the container"),
+    (ContainerAction.START, "Start container"),
+    (ContainerAction.STOP, "Stop container"),
+    (ContainerAction.RESTART, "Restart container"),
+    (ContainerAction.KILL, "Kill container"),
+    (ContainerAction.PAUSE, "Pause or unpause container"),
+    (ContainerAction.REMOVE, "Remove container"),
+]
+TABS = ("containers", "images", "training", "baseline", "volumes", "networks")
+
+
+class PaletteHost(Protocol):
+    """What the palette asks of the app."""
+
+    read_only: bool
+
+    @property
+    def several_engines(self) -> bool: ...
+
+    @property
+    def containers(self) -> ContainersPane: ...
+
+    @property
+    def images(self) -> ImagesPane: ...
+
+    @property
+    def main_screen(self) -> Screen[None]: ...
+
+    def action_reload(self) -> None: ...
+
+    def action_prune(self) -> None: ...
+
+    def action_demo_up(self) -> None: ...
+
+    def action_demo_down(self) -> None: ...
+
+    def action_next_engine(self) -> None: ...
+
+    def action_tab(self, tab: str) -> None: ...
+
+
+def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
+    return lambda: func(arg)
+
+
+def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
+    """The dashboard's commands; read-only mode lists none that would be refused."""
+    looks = not app.read_only
+    pane = app.containers
+    for action, title in CONTAINER_COMMANDS:
+        if looks or not action.changes:
+            callback = _bind(pane.action_request, action.value)
+            yield SystemCommand(title, f"{title} (the selected one)", callback)
+    yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
+    yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
+    yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
+    yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
+    yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
+    if app.several_engines:
+        yield SystemCommand(
+            "Next engine", "All engines' containers, then each one's", app.action_next_engine
+        )
+    yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
+    if looks:
+        yield SystemCommand(
+            "Remove image", "The selected image", _bind(app.images.action_request, "remove")
+        )
+        yield SystemCommand(
+            "Prune…", "Preview what each prune frees, then prune the ticked ones", app.action_prune
+        )
+        training = app.main_screen.query_one(TrainingPane)
+        yield SystemCommand(
+            "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
+        )
+        yield SystemCommand(
+            "Cancel training", "Stop the training container", training.action_cancel
+        )
+        yield SystemCommand(
+            "Start demo containers",
+            "A few labelled sample containers to look at (./lab demo up)",
+            app.action_demo_up,
+        )
+        yield SystemCommand(
+            "Remove demo containers", "Only those (./lab demo down)", app.action_demo_down
+        )
+    for tab in TABS:
+        yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))
