@@ -46,6 +46,9 @@ NOT_RUN = {
     "./lab dashboard --host ssh://me@build-box:2222": (
         "opens the dashboard on a remote host (test_engines_ssh.py drives ssh:// for real)"
     ),
+    "./lab dashboard --context all           # every context at once, a Host column": (
+        "opens the interactive dashboard (test_dashboard_engines.py watches several engines)"
+    ),
 }
 
 
