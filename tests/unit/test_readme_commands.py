@@ -46,7 +46,7 @@ NOT_RUN = {
     "./lab dashboard --host ssh://me@build-box:2222": (
         "opens the dashboard on a remote host (test_engines_ssh.py drives ssh:// for real)"
     ),
-    "./lab dashboard --context all           # every context at once, a Host column": (
+    "./lab dashboard --context all": (
         "opens the interactive dashboard (test_dashboard_engines.py watches several engines)"
     ),
 }
