@@ -9,12 +9,14 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
 
 from tests.conftest import SESSION_LABELS, TEST_IMAGE
 from tui.engine.backend import DockerBackend
+from tui.engine.compose import config_paths
 from tui.engine.stats import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
 from tui.lab.session import DockerLab
@@ -86,6 +88,12 @@ def test_demo_up_runs_the_set_and_down_removes_only_it(
     for role in ("compose-web", "compose-poller"):
         labels = docker_client.containers.get(demo.prefix + role).labels
         assert labels["com.docker.compose.project"] == demo.project
+        # the dashboard's project actions run compose on these files: they must outlive `up`
+        files = config_paths(
+            labels["com.docker.compose.project.working_dir"],
+            labels["com.docker.compose.project.config_files"],
+        )
+        assert len(files) == 2 and all(Path(f).is_file() for f in files), files
 
     cpu = docker_client.api.inspect_container(demo.prefix + "cpu")
     assert cpu["HostConfig"]["NanoCpus"] == HALF_A_CORE == 5e8

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,13 +154,19 @@ def _run_plain(client: EngineClient, name: str, args: dict[str, Any], demo: Demo
     return f"{name}: started{where}"
 
 
+def override_dir(demo: DemoSet) -> Path:
+    """Where a demo set's compose override lives: the user's cache, one folder per project."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "container-lab" / "demo" / demo.project
+
+
 def _compose(demo: DemoSet, host: str | None, *args: str) -> None:
     """Run compose on the shipped file plus an override with this set's labels and names."""
     names = {service: f"{demo.prefix}compose-{service}" for service in COMPOSE_SERVICES}
     override: dict[str, Any] = {
         "version": "2.4",
         "services": {
-            service: {"container_name": name, "labels": demo.all_labels}
+            service: {"container_name": name, "labels": demo.all_labels, "image": demo.image}
             for service, name in names.items()
         },
         "networks": {"default": {"labels": demo.all_labels}},
@@ -169,13 +174,16 @@ def _compose(demo: DemoSet, host: str | None, *args: str) -> None:
     env = {**os.environ, "DEMO_IMAGE": demo.image}
     if host:
         env["DOCKER_HOST"] = host
-    with tempfile.TemporaryDirectory(prefix="container-lab-demo-") as tmp:
-        extra = Path(tmp) / "labels.yaml"
-        extra.write_text(json.dumps(override))  # JSON is YAML
-        argv = [*compose_command(), "-p", demo.project, "-f", str(COMPOSE_FILE), "-f", str(extra)]
-        result = subprocess.run(
-            [*argv, *args], capture_output=True, text=True, env=env, cwd=tmp, check=False
-        )
+    # The override stays (the dashboard's project actions run compose on the files the
+    # containers' labels name) in a folder of this set's own, rewritten on every run.
+    where = override_dir(demo)
+    where.mkdir(parents=True, exist_ok=True)
+    extra = where / "labels.yaml"
+    extra.write_text(json.dumps(override))  # JSON is YAML
+    argv = [*compose_command(), "-p", demo.project, "-f", str(COMPOSE_FILE), "-f", str(extra)]
+    result = subprocess.run(
+        [*argv, *args], capture_output=True, text=True, env=env, cwd=where, check=False
+    )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no output"]
         reason = next((line for line in lines if "ERROR" in line), lines[-1])
