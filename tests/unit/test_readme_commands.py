@@ -46,6 +46,9 @@ NOT_RUN = {
     "./lab dashboard --host ssh://me@build-box:2222": (
         "opens the dashboard on a remote host (test_engines_ssh.py drives ssh:// for real)"
     ),
+    "./lab dashboard --host unix:///var/run/docker.sock --context build-box": (
+        "opens the dashboard on two engines, one remote (test_dashboard_engines.py drives several)"
+    ),
 }
 
 
