@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,10 +169,15 @@ StrictModes no
 
 
 class LocalSshd:
-    """sshd on 127.0.0.1:<free port>, its own config and keys; `home` is the client's HOME."""
+    """sshd on 127.0.0.1:<free port>, its own config and keys; `home` is the client's HOME.
 
-    def __init__(self, user: str = "root") -> None:
+    `environment` is set in every session (sshd's SetEnv): DOCKER_HOST there points the far
+    side's `docker system dial-stdio` at another engine, e.g. a private dockerd.
+    """
+
+    def __init__(self, user: str = "root", environment: Mapping[str, str] | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="cl-ssh-"))
+        self.environment = dict(environment or {})
         self.home = self.dir / "home"
         self.port = free_port()
         self.user = user
@@ -195,7 +201,8 @@ class LocalSshd:
         (self.dir / "authorized_keys").write_text(self._keygen(ssh_dir / "id_ed25519") + "\n")
         (ssh_dir / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_pub}\n")
         config = self.dir / "sshd_config"
-        config.write_text(SSHD_CONFIG.format(port=self.port, dir=self.dir))
+        settings = "".join(f"SetEnv {key}={value}\n" for key, value in self.environment.items())
+        config.write_text(SSHD_CONFIG.format(port=self.port, dir=self.dir) + settings)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation dir
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

@@ -49,6 +49,9 @@ NOT_RUN = {
     "./lab dashboard --context all": (
         "opens the interactive dashboard (test_dashboard_engines.py watches several engines)"
     ),
+    "./lab dashboard --host unix:///var/run/docker.sock --context build-box": (
+        "opens the dashboard on two engines, one remote (test_dashboard_engines.py drives several)"
+    ),
 }
 
 

@@ -540,7 +540,10 @@ class _StatsFollower:
                 self._stopped.wait(feed.stall_retry_seconds)
                 continue
             except Exception:
-                return  # gone, or the engine is: the events and the ping say which
+                # Gone (its event unfollows it), the engine is (the ping says so), or refused
+                # for now (an ssh server's session limit): try again while it is wanted.
+                self._stopped.wait(feed.stall_retry_seconds)
+                continue
             self._stream = stream
             if self._stopped.is_set():
                 stream.close()
