@@ -262,6 +262,8 @@ class ContainerLabApp(LessonApp):
             # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
         elif isinstance(event, engine_feed.EngineUp):
+            if engine == self.backend.name:
+                self.first_engine_answered()  # the lesson's leftovers, once
             if self.down.pop(engine, None) is not None:
                 self.notify(f"connected to the engine at {event.description}")
             for screen in self.screen_stack:

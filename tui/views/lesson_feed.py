@@ -124,7 +124,7 @@ class LessonApp(EngineApp):
             loop.remove_signal_handler(sig)
         self._signals_installed = ()
 
-    def on_engine_up(self) -> None:
+    def first_engine_answered(self) -> None:
         """Once per app: remove what an earlier, killed lesson left behind."""
         # A read-only app (a class watching) changes nothing, not even an old lesson's leftovers.
         if self.cleanup_worker is None and not is_read_only(self):
