@@ -492,17 +492,18 @@ class EngineFeed:
             now = time.monotonic()
             with self._lock:
                 quiet = self._running.keys() - self._streams.keys() - self._cgroup_pids.keys()
-                due = [
-                    cid
-                    for cid in quiet
-                    if now - self._last_slow.get(cid, 0.0) >= self.slow_sample_seconds
-                ]
+                due = sorted(
+                    (
+                        cid
+                        for cid in quiet
+                        if now - self._last_slow.get(cid, 0.0) >= self.slow_sample_seconds
+                    ),
+                    key=lambda cid: self._last_slow.get(cid, 0.0),
+                )[: POOL_THREADS // 2]  # the longest-waiting first: none is starved
                 for cid in due:
                     self._last_slow[cid] = now
-            for cid in due[: POOL_THREADS // 2]:
+            for cid in due:
                 self._submit(lambda cid=cid: self._sample_once(cid, generation))  # type: ignore[misc]
-            for cid in due[POOL_THREADS // 2 :]:
-                self._last_slow.pop(cid, None)  # not this round: next time
             self._closed.wait(1.0)
 
     def _sample_once(self, container_id: str, generation: int) -> None:
