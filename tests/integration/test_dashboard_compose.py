@@ -8,7 +8,6 @@ labels) and takes it down at the end.
 from __future__ import annotations
 
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.conftest import SESSION_LABELS, TEST_IMAGE, TEST_LABEL
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.compose import PROJECT_LABEL, ProjectAction, compose_command
 from tui.views.app import ContainerLabApp, create_app
@@ -101,20 +101,11 @@ def project(
         found.compose("down", "-t", "1")
 
 
-async def until(
-    pilot: Pilot, condition: Callable[[], bool], what: str, seconds: float = 60
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
-
-
 async def on_header(pilot: Pilot, app: ContainerLabApp, project: Project) -> ContainersPane:
     """Wait for the project's rows, then put the cursor on its header."""
     pane = app.containers
     ids = project.ids()
-    await until(pilot, lambda: ids <= pane.table.row_keys(), "the project's rows")
+    await until(pilot, lambda: ids <= pane.table.row_keys(), what="the project's rows", seconds=60)
     pane.table.move_cursor(row=pane.table.get_row_index(project_key(project.name)))
     await pilot.pause()
     assert pane.selected_project == project.name
@@ -128,11 +119,18 @@ def notes(app: ContainerLabApp) -> list[str]:
 async def answer(pilot: Pilot, app: ContainerLabApp, key: str, reply: str) -> str:
     """Press `key`, wait for the question, answer `reply`; the question's text."""
     await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), f"the question after {key}")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ConfirmScreen),
+        what=f"the question after {key}",
+        seconds=60,
+    )
     screen = app.screen
     assert isinstance(screen, ConfirmScreen)
     await pilot.press(reply)
-    await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the answer")
+    await until(
+        pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="the answer", seconds=60
+    )
     return screen.question
 
 
@@ -154,14 +152,14 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
             assert str(table.get_cell(cid, "name")).startswith("  " + project.name)
 
         await pilot.press("enter")  # folds
-        await until(pilot, lambda: not old & table.row_keys(), "the fold")
+        await until(pilot, lambda: not old & table.row_keys(), what="the fold", seconds=60)
         assert str(table.get_cell(header, "name")) == f"▶ {project.name}"
         assert table.cursor_key == header
         app.refresh_containers()  # as the 1 s timer does: the cursor stays on the folded row
         await pilot.pause()
         assert table.cursor_key == header
         await pilot.press("z")  # unfolds
-        await until(pilot, lambda: old <= table.row_keys(), "the unfold")
+        await until(pilot, lambda: old <= table.row_keys(), what="the unfold", seconds=60)
         assert table.cursor_key == header
 
         question = await answer(pilot, app, "U", "y")
@@ -169,13 +167,26 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
         await until(
             pilot,
             lambda: len(project.ids()) == 2 and not project.ids() & old,
-            "new containers",
+            what="new containers",
+            seconds=60,
         )
-        await until(pilot, lambda: project.states() == ["running", "running"], "them running")
+        await until(
+            pilot,
+            lambda: project.states() == ["running", "running"],
+            what="them running",
+            seconds=60,
+        )
         new = project.ids()
-        await until(pilot, lambda: new <= table.row_keys(), "the new rows")
-        await until(pilot, lambda: not old & table.row_keys(), "the old rows to go")
-        await until(pilot, lambda: "project up: " + project.name in notes(app), "the done notice")
+        await until(pilot, lambda: new <= table.row_keys(), what="the new rows", seconds=60)
+        await until(
+            pilot, lambda: not old & table.row_keys(), what="the old rows to go", seconds=60
+        )
+        await until(
+            pilot,
+            lambda: "project up: " + project.name in notes(app),
+            what="the done notice",
+            seconds=60,
+        )
 
 
 async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
@@ -185,16 +196,21 @@ async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
         header = project_key(project.name)
         question = await answer(pilot, app, "t", "y")
         assert all(name in question for name in project.names())
-        await until(pilot, lambda: project.states() == ["exited", "exited"], "the stop")
+        await until(
+            pilot, lambda: project.states() == ["exited", "exited"], what="the stop", seconds=60
+        )
         await until(
             pilot,
             lambda: str(pane.table.get_cell(header, "state")) == "0/2 running",
-            "the header to say so",
+            what="the header to say so",
+            seconds=60,
         )
         assert pane.selected_project == project.name
 
         await pilot.press("u")  # start asks nothing
-        await until(pilot, lambda: project.states() == ["running", "running"], "the start")
+        await until(
+            pilot, lambda: project.states() == ["running", "running"], what="the start", seconds=60
+        )
         started = project.started()
 
         await answer(pilot, app, "r", "y")
@@ -204,7 +220,8 @@ async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
                 project.states() == ["running", "running"]
                 and all(project.started()[cid] != when for cid, when in started.items())
             ),
-            "the restart",
+            what="the restart",
+            seconds=60,
         )
         assert project.ids() == set(started)  # restarted, not replaced
 
@@ -222,8 +239,10 @@ async def test_down_asks_first_and_no_changes_nothing(project: Project) -> None:
         assert not [w for w in app.workers if w.group == "compose"]
 
         await answer(pilot, app, "D", "y")
-        await until(pilot, lambda: not project.ids(), "the containers to go")
-        await until(pilot, lambda: not before & pane.table.row_keys(), "their rows to go")
+        await until(pilot, lambda: not project.ids(), what="the containers to go", seconds=60)
+        await until(
+            pilot, lambda: not before & pane.table.row_keys(), what="their rows to go", seconds=60
+        )
         assert project_key(project.name) not in pane.table.row_keys()
         network = f"{project.name}_default"
         assert not project.client.networks.list(names=[network])
@@ -242,7 +261,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
             await pilot.pause(0.2)
             assert not isinstance(app.screen, ConfirmScreen), key
         said = f"project {project.name}: compose file {project.file} is gone; nothing was run"
-        await until(pilot, lambda: said in notes(app), "the notice")
+        await until(pilot, lambda: said in notes(app), what="the notice", seconds=60)
         assert project.ids() == before
         assert project.states() == ["running", "running"]
         bad_input("deleted compose file")
@@ -259,7 +278,7 @@ async def test_read_only_refuses_every_project_action(project: Project) -> None:
             assert not isinstance(app.screen, ConfirmScreen), key
         for action in ("down", "stop", "restart", "up", "start"):  # what the palette could reach
             pane.post_message(ContainersPane.ProjectRequested(ProjectAction(action), project.name))
-        await until(pilot, lambda: len(notes(app)) >= 5, "the notices")
+        await until(pilot, lambda: len(notes(app)) >= 5, what="the notices", seconds=60)
         for action in ("down", "stop", "restart", "up", "start"):
             assert f"read-only: project {action} is disabled" in notes(app)
         assert project.ids() == before
@@ -279,7 +298,7 @@ async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await on_header(pilot, app, project)
         await pilot.press("l")
-        await until(pilot, lambda: bool(asked), "the logs request")
+        await until(pilot, lambda: bool(asked), what="the logs request", seconds=60)
         ids = [s["Id"] for s in project.summaries()]
         assert asked[0].action == "logs"
         assert asked[0].container_ids == tuple(ids)
