@@ -1,7 +1,9 @@
 """The ways of following live stats that bench.stats_overhead compares, each run for a while.
 
-Every way returns a Window: the CPU seconds this process (or the CLI) and dockerd used over the
-measured window, and the ages, sampled every 0.25 s, of the newest figure of each followed row.
+Every way returns a Window: the CPU seconds this process (or the CLI processes) and the engines
+used over the measured window, and the ages, sampled every 0.25 s, of the newest figure of each
+followed row. The app and `docker stats` can follow several engines at once (one CLI per engine);
+the app's ages are split into the rows on screen and the rows scrolled away.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +23,14 @@ from textual import events
 from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import CgroupCollector, sample_all
+from tui.engine.contexts import resolve_engines
 from tui.engine.feed import SampleInbox
 from tui.views.containers_pane import ContainersPane
 
 AGE_PERIOD = 0.25
 KEY_PRESSES = 20
 KEY_GAP = 0.25
+APP_SIZE = (100, 30)  # a common terminal: about twenty container rows fit on screen
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -48,30 +53,54 @@ class Target:
     engine: EngineProcesses
 
 
+@dataclass(frozen=True)
+class Watched:
+    """One engine and the idle containers followed on it (id -> init pid)."""
+
+    target: Target
+    ids: dict[str, int]
+
+
 @dataclass
 class Window:
-    """What one way cost over the measured window (engine: dockerd, containerd, shims)."""
+    """What one way cost over the measured window (engine: dockerd, containerd, shims).
+
+    `ages` are those of every followed row; the app's are split into `ages` (rows on screen)
+    and `offscreen_ages` (rows scrolled away, sampled slowly over the API).
+    """
 
     own_cpu: float
     engine_cpu: float
     ages: list[float] = field(default_factory=list)
     streams: int | None = None
     key_waits: list[float] = field(default_factory=list)
+    offscreen_ages: list[float] = field(default_factory=list)
+    app: dict[str, Any] = field(default_factory=dict)
 
 
 def window(
-    ids: list[str], last: dict[str, float], seconds: float, target: Target, who: int = 0
+    ids: list[str],
+    last: dict[str, float],
+    seconds: float,
+    targets: Sequence[Target],
+    who: Sequence[int] = (),
 ) -> Window:
-    """CPU of `who` (this process) and the engine over `seconds`, sampling the rows' ages."""
-    me, stop = psutil.Process(who or None), threading.Event()
+    """CPU of `who` (default: this process) and the engines over `seconds`, with the rows' ages."""
+    mine = [psutil.Process(pid) for pid in who] or [psutil.Process()]
+    stop = threading.Event()
     ages: list[float] = []
     watcher = threading.Thread(target=_ages, args=(last, ids, stop, ages), daemon=True)
-    before, engine_before = cpu_seconds(me), target.engine.snapshot()
+    before = sum(cpu_seconds(process) for process in mine)
+    engines_before = [target.engine.snapshot() for target in targets]
     watcher.start()
     time.sleep(seconds)
     stop.set()
-    engine_used = target.engine.used(engine_before, target.engine.snapshot())
-    return Window(cpu_seconds(me) - before, engine_used, ages)
+    engine_used = sum(
+        target.engine.used(snapshot, target.engine.snapshot())
+        for target, snapshot in zip(targets, engines_before, strict=True)
+    )
+    own = sum(cpu_seconds(process) for process in mine) - before
+    return Window(own, engine_used, ages)
 
 
 def api_streams(ids: dict[str, int], seconds: float, warmup: float, target: Target) -> Window:
@@ -89,7 +118,7 @@ def api_streams(ids: dict[str, int], seconds: float, warmup: float, target: Targ
         threading.Thread(target=follow, args=(stream,), daemon=True).start()
     time.sleep(warmup)
     try:
-        return window(list(ids), last, seconds, target)
+        return window(list(ids), last, seconds, [target])
     finally:
         for stream in streams:
             stream.close()
@@ -109,31 +138,39 @@ def cgroup_loop(ids: dict[str, int], seconds: float, warmup: float, target: Targ
     threading.Thread(target=loop, daemon=True).start()
     time.sleep(warmup)
     try:
-        return window(list(ids), last, seconds, target)
+        return window(list(ids), last, seconds, [target])
     finally:
         stop.set()
 
 
-def docker_stats_cli(ids: dict[str, int], seconds: float, warmup: float, target: Target) -> Window:
-    """`docker stats` following the same containers, its output thrown away."""
-    host = ["-H", target.url] if target.url else []
-    cli = subprocess.Popen(
-        ["docker", *host, "stats", *ids], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def docker_stats_cli(watched: Sequence[Watched], seconds: float, warmup: float) -> Window:
+    """`docker stats` following the same containers, one CLI per engine, output thrown away."""
+    clis = []
     try:
+        for one in watched:
+            host = ["-H", one.target.url] if one.target.url else []
+            clis.append(
+                subprocess.Popen(
+                    ["docker", *host, "stats", *one.ids],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         time.sleep(warmup)
-        return window([], {}, seconds, target, who=cli.pid)
+        targets = [one.target for one in watched]
+        return window([], {}, seconds, targets, who=[cli.pid for cli in clis])
     finally:
-        cli.kill()  # `docker stats` ignores SIGTERM while it waits on its streams
-        cli.wait(timeout=10)
+        for cli in clis:
+            cli.kill()  # `docker stats` ignores SIGTERM while it waits on its streams
+            cli.wait(timeout=10)
 
 
-def app_backend(url: str | None, source: str) -> DockerBackend:
-    """The app's backend with its stats from `source` (api or cgroup) where it can choose."""
-    try:
-        return DockerBackend(url, stats=source)  # type: ignore[call-arg]
-    except TypeError:  # a backend without the choice: its default
-        return DockerBackend(url)
+def app_backends(urls: Sequence[str | None], source: str) -> list[DockerBackend]:
+    """The app's backends, stats from `source` (api or cgroup); uniquely named as the CLI does."""
+    if len(urls) == 1:
+        return [DockerBackend(urls[0], stats=source)]
+    specs = resolve_engines(hosts=[url for url in urls if url])
+    return [DockerBackend(spec, stats=source) for spec in specs]
 
 
 async def key_press_waits(app: Any, presses: int) -> list[float]:
@@ -160,17 +197,40 @@ async def key_press_waits(app: Any, presses: int) -> list[float]:
     return waits
 
 
-def run_app(
-    ids: dict[str, int], seconds: float, warmup: float, target: Target, source: str
-) -> Window:
-    """The real app, headless: CPU of the process, ages of the figures its table shows.
+async def _screen_ages(
+    app: Any, shown: dict[str, float], ids: set[str], stop: asyncio.Event, out: Window
+) -> None:
+    """Every AGE_PERIOD on the app's loop: the figures' ages, split by the rows on screen then."""
+    on_screen_most = streamed_most = 0
+    while not stop.is_set():
+        await asyncio.sleep(AGE_PERIOD)
+        now, on_screen = time.monotonic(), app.containers.rows_on_screen()
+        on_screen_most = max(on_screen_most, len(on_screen & ids))
+        streamed_most = max(streamed_most, sum(len(f.streamed) for f in app.feeds.values()))
+        for cid in ids:
+            if cid in shown:
+                (out.ages if cid in on_screen else out.offscreen_ages).append(now - shown[cid])
+    out.app.update(rows_on_screen=on_screen_most, streamed_most=streamed_most)
 
-    A figure's age counts from the moment its sample left the worker thread that read it (put
-    into the app's inbox) until the table shows a newer one (flush_stats or refresh_rows), so it
-    includes the app's own delay.
+
+def run_app(
+    watched: Sequence[Watched],
+    seconds: float,
+    warmup: float,
+    source: str,
+    size: tuple[int, int] = APP_SIZE,
+) -> Window:
+    """The real app, headless at `size`: CPU of the process, ages of the figures its table shows.
+
+    A figure's age counts from the moment its sample left the feed thread that read it (put
+    into the inbox) until the table shows a newer one (flush_stats or refresh_rows), so it
+    includes the app's own delay. Ages are sampled on the app's loop, split into the rows on
+    screen at that moment (over the API only those are streamed) and the others.
     """
     from tui.views.app import create_app  # the app is imported only when measured
 
+    ids = {cid for one in watched for cid in one.ids}
+    targets = [one.target for one in watched]
     arrived: dict[int, tuple[float, Any]] = {}
     shown: dict[str, float] = {}
     put = SampleInbox.put
@@ -204,17 +264,28 @@ def run_app(
                 del arrived[key]
 
     async def drive() -> Window:
-        app = create_app(app_backend(target.url, source))
-        async with app.run_test(size=(160, 50)) as pilot:
-            deadline = time.monotonic() + 60
-            while not set(ids) <= set(shown) and time.monotonic() < deadline:
+        app = create_app(app_backends([target.url for target in targets], source))
+        async with app.run_test(size=size) as pilot:
+            deadline = time.monotonic() + 120  # off-screen rows get their first figure slowly
+            while not ids <= set(shown) and time.monotonic() < deadline:
                 await pilot.pause(0.2)
             await pilot.pause(warmup)
+            stop = asyncio.Event()
+            measured = Window(0.0, 0.0)
+            sampler = asyncio.create_task(_screen_ages(app, shown, ids, stop, measured))
             with ThreadPoolExecutor(1) as own:  # not the app's executor, which its workers use
-                measured = await asyncio.get_running_loop().run_in_executor(
-                    own, window, list(ids), shown, seconds, target
+                cost = await asyncio.get_running_loop().run_in_executor(
+                    own, window, [], shown, seconds, targets
                 )
-            measured.streams = len(set(ids) & set(shown))  # rows whose figures reached the table
+            stop.set()
+            await sampler
+            measured.own_cpu, measured.engine_cpu = cost.own_cpu, cost.engine_cpu
+            measured.streams = len(ids & set(shown))  # rows whose figures reached the table
+            measured.app.update(
+                terminal_size=f"{size[0]}x{size[1]}",
+                streamed_at_end=sum(len(feed.streamed) for feed in app.feeds.values()),
+                engines=len(app.feeds),
+            )
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured
 

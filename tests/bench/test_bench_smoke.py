@@ -42,6 +42,7 @@ def test_readiness_smoke() -> None:
 
 
 def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
+    (RESULTS / "stats_engines.smoke.json").unlink(missing_ok=True)  # this run must write it
     data = run_smoke("stats_overhead")
     assert data["app_idle"]["app_cpu_percent_of_one_core"] >= 0
     run = data["runs"][0]
@@ -52,8 +53,27 @@ def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
         assert 0 <= run[way]["age_of_newest_figure_s"]["max"] < 5, way
     for way in ("app_api", "app_cgroup"):
         assert run[way]["containers_followed"] == run["containers"], "every row got figures"
+        assert run[way]["terminal_size"] == "100x30"
+        assert run[way]["rows_on_screen"] == run["containers"], "3 rows fit on screen"
         assert run[way]["key_press_wait_ms"]["presses"] == 20, way
         assert run[way]["key_press_wait_ms"]["max"] < 10_000, "a key press was never answered"
+    assert run["app_api"]["streamed_most"] >= run["containers"], "every row on screen streams"
+    for way in ("app_api", "docker_stats_cli"):
+        assert len(run[way]["total_cpu_percent_each_run"]) == 2, "the compared pair repeats"
+    target = data["target"]
+    assert target["engines"] == 1 and target["containers"] == 3
+    assert target["ratio"] is None or target["ratio"] >= 0
+    assert isinstance(target["met"], bool)
+    # The same run watched three private engines, one container on each.
+    several = json.loads((RESULTS / "stats_engines.smoke.json").read_text())
+    run = several["runs"][0]
+    assert run["engines"] == 3 and run["containers_per_engine"] == [1, 1, 1]
+    app = run["app_api"]
+    assert app["engines"] == 3, "the app watched every engine"
+    assert app["containers_followed"] == 3, "rows of every engine got figures"
+    assert 0 <= app["age_of_newest_figure_s"]["max"] < 5
+    assert run["docker_stats_cli"]["collector_cpu_percent_of_one_core"] >= 0
+    assert several["target"]["engines"] == 3
 
 
 def test_startup_smoke(docker_client: docker.DockerClient) -> None:

@@ -133,3 +133,34 @@ def test_over_the_api_only_the_containers_shown_are_streamed_the_rest_sampled_sl
         )
     finally:
         feed.close(wait=10.0)
+
+
+def test_over_the_api_every_container_off_screen_is_sampled_when_more_are_due_than_a_round_takes(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    # Twice as many hidden containers as a round of slow samples takes, each due again a second
+    # after its sample: a sampler that takes them in set order samples the same ones every round.
+    count = 2 * engine_feed.SLOW_SAMPLES_PER_ROUND
+    made = [
+        docker_client.containers.run(
+            TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"
+        )
+        for _ in range(count)
+    ]
+    reports = Reports()
+    feed = _feed("api", reports, slow_sample_seconds=1.0)
+    feed.show(set())  # nothing on screen: every one is sampled slowly
+    sampled: set[str] = set()
+
+    def took() -> set[str]:
+        sampled.update(s.container_id for s in feed.take_samples())
+        return sampled
+
+    try:
+        feed.start()
+        reports.wait(lambda: {c.id for c in made} <= took(), f"a sample of all {count}", 90.0)
+        assert not feed.streamed
+    finally:
+        feed.close(wait=10.0)
+        for container in made:
+            container.remove(force=True)

@@ -35,6 +35,7 @@ CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
 SLOW_SAMPLE_SECONDS = 15.0  # API mode: a container off screen is sampled this often
 POOL_THREADS = 8  # lists, inspects, actions and slow samples; streams have their own threads
 MAX_STREAMS = 96  # API stats streams at once (the rows on screen need far fewer)
+SLOW_SAMPLES_PER_ROUND = POOL_THREADS // 2  # slow samples started a second (each takes 1-2 s)
 
 
 # What a feed reports ------------------------------------------------------------------------
@@ -492,16 +493,13 @@ class EngineFeed:
             now = time.monotonic()
             with self._lock:
                 quiet = self._running.keys() - self._streams.keys() - self._cgroup_pids.keys()
-                due = sorted(
-                    (
-                        cid
-                        for cid in quiet
-                        if now - self._last_slow.get(cid, 0.0) >= self.slow_sample_seconds
-                    ),
-                    key=lambda cid: self._last_slow.get(cid, 0.0),
-                )[: POOL_THREADS // 2]  # the longest-waiting first: none is starved
+                last = self._last_slow
+                due = [cid for cid in quiet if now - last.get(cid, 0.0) >= self.slow_sample_seconds]
+                # The longest waiting first: with more due than a round takes, taking them in
+                # set order would sample the same ones every round and never the rest.
+                due = sorted(due, key=lambda cid: last.get(cid, 0.0))[:SLOW_SAMPLES_PER_ROUND]
                 for cid in due:
-                    self._last_slow[cid] = now
+                    last[cid] = now
             for cid in due:
                 self._submit(lambda cid=cid: self._sample_once(cid, generation))  # type: ignore[misc]
             self._closed.wait(1.0)

@@ -315,12 +315,16 @@ class ContainersPane(ProjectRows):
         self.show_stats()
         self.report_shown()
 
-    def report_shown(self) -> None:
-        """Tell `on_shown` which containers are on screen (and the selected one) when it changes."""
+    def rows_on_screen(self) -> set[str]:
+        """The containers whose rows the table shows now (not the project headers)."""
         table = self.table
         first = int(table.scroll_y)
         rows = table.ordered_rows[first : first + max(1, table.size.height)]
-        shown = {row.key.value for row in rows if row.key.value in self.infos}
+        return {str(row.key.value) for row in rows if row.key.value in self.infos}
+
+    def report_shown(self) -> None:
+        """Tell `on_shown` which containers are on screen (and the selected one) when it changes."""
+        shown = self.rows_on_screen()
         if self.selected_id in self.infos:
             shown.add(str(self.selected_id))
         if shown != self.last_shown and self.on_shown is not None:
