@@ -164,3 +164,38 @@ def test_over_the_api_every_container_off_screen_is_sampled_when_more_are_due_th
         feed.close(wait=10.0)
         for container in made:
             container.remove(force=True)
+
+
+def test_a_one_off_sample_after_an_earlier_one_gives_the_cpu_used_in_between(
+    docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    # What a row off screen gets over the API: the engine answers at once (one-shot) and the
+    # CPU % is computed from the counters of the container's previous sample.
+    busy = docker_client.containers.run(
+        TEST_IMAGE,
+        ["sh", "-c", "while :; do :; done"],
+        detach=True,
+        labels=test_labels,
+        network_mode="none",
+    )
+    idle = docker_client.containers.run(
+        TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"
+    )
+    backend = DockerBackend()
+    backend.connect()
+    try:
+        for container, loaded in ((busy, True), (idle, False)):
+            first = backend.stats_once(container.id)
+            assert first is not None and first.cpu_total > 0 and first.system_total > 0
+            time.sleep(1.0)  # some CPU time between the two samples
+            second = backend.stats_once(container.id, first)
+            assert second is not None and second.system_total > first.system_total
+            if loaded:  # a shell spinning on one of two cores: far above zero, at most a core
+                assert 10.0 < second.cpu_percent <= 101.0, second.cpu_percent
+            else:
+                assert second.cpu_percent < 5.0, second.cpu_percent
+        assert backend.stats_once(idle.id, None) is not None  # no earlier one: the slow way
+    finally:
+        backend.close()
+        for container in (busy, idle):
+            container.remove(force=True)

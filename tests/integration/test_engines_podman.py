@@ -70,6 +70,12 @@ def test_podman_containers_are_listed_with_stats_logs_and_processes(podman: Dock
         texts = [line.text for line in lines if isinstance(line, LogLine)]
         assert len(texts) >= 8 and all(t.startswith("line ") for t in texts)
 
+        # A one-off sample after an earlier one (what a row off screen gets): Podman answers it
+        # too, with a CPU figure averaged since the earlier sample.
+        once = podman.stats_once(cid, sample)
+        assert once is not None and once.memory > 0 and once.system_total > sample.system_total
+        assert once.cpu_percent > 0.0  # the loop echoes five lines a second
+
         processes = podman.processes(cid)  # the compatible endpoint answers nothing here
         assert "PID" in processes.titles
         assert any("while true" in " ".join(row) for row in processes.rows)

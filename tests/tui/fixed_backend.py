@@ -213,7 +213,9 @@ class FixedBackend:
     def stats(self, container_id: str) -> FixedStream[StatsSample]:
         return FixedStream([StatsSample.from_raw(container_id, RAW_STATS)], hold=True)
 
-    def stats_once(self, container_id: str) -> StatsSample | None:
+    def stats_once(
+        self, container_id: str, before: StatsSample | None = None
+    ) -> StatsSample | None:
         return StatsSample.from_raw(container_id, RAW_STATS)
 
     def logs(

@@ -99,8 +99,11 @@ class DashboardBackend(Protocol):
         """A live stats stream of one container."""
         ...
 
-    def stats_once(self, container_id: str) -> StatsSample | None:
-        """One stats sample of a running container (None when it is not running)."""
+    def stats_once(
+        self, container_id: str, before: StatsSample | None = None
+    ) -> StatsSample | None:
+        """One stats sample of a running container (None when it is not running); `before`,
+        its previous sample, lets the engine answer at once (CPU % averaged since then)."""
         ...
 
     def logs(
@@ -268,9 +271,11 @@ class DockerBackend:
             return StatsStream(self.api, container_id, _podman.STATS_STALL_SECONDS)
         return StatsStream(self.api, container_id)
 
-    def stats_once(self, container_id: str) -> StatsSample | None:
-        """One stats sample (the engine waits for its next collection to give a CPU figure)."""
-        return stats_once(self.api, container_id)
+    def stats_once(
+        self, container_id: str, before: StatsSample | None = None
+    ) -> StatsSample | None:
+        """One stats sample; without `before` the engine waits for its next collection."""
+        return stats_once(self.api, container_id, before)
 
     def logs(
         self,

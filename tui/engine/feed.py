@@ -187,6 +187,8 @@ class EngineFeed:
         self._streams: dict[str, _StatsFollower] = {}  # those streamed from the API
         self._shown: set[str] | None = None  # None: the view did not say (stream every one)
         self._last_slow: dict[str, float] = {}  # API mode: when each was last sampled slowly
+        # API mode: each container's latest sample from the API, the `before` of a one-off one
+        self._latest: dict[str, StatsSample] = {}
         self._events: Stream[object] | None = None
         self._threads: list[threading.Thread] = []
         self._pending = 0  # requests submitted and not finished
@@ -469,6 +471,7 @@ class EngineFeed:
         self._running.pop(container_id, None)
         self._cgroup_pids.pop(container_id, None)
         self._last_slow.pop(container_id, None)
+        self._latest.pop(container_id, None)
         follower = self._streams.pop(container_id, None)
         if follower is not None:
             follower.stop()
@@ -505,9 +508,15 @@ class EngineFeed:
             self._closed.wait(1.0)
 
     def _sample_once(self, container_id: str, generation: int) -> None:
-        sample = self.backend.stats_once(container_id)
+        sample = self.backend.stats_once(container_id, self._latest.get(container_id))
         if sample is not None:
+            self._latest[container_id] = sample
             self.deliver((sample,), generation)
+
+    def note_latest(self, sample: StatsSample) -> None:
+        """Keep a streamed sample as the `before` of the container's next one-off sample."""
+        if sample.container_id in self._running:
+            self._latest[sample.container_id] = sample
 
     def report_stall(self, container_id: str, reason: str, generation: int) -> None:
         """Say that a container's stats stream went silent (its follower retries)."""
@@ -551,6 +560,7 @@ class _StatsFollower:
                 for sample in stream:
                     if self._stopped.is_set():
                         break
+                    feed.note_latest(sample)
                     feed.deliver((sample,), self.generation)
                 else:
                     return  # the container stopped: its stream ended

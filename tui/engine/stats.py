@@ -16,6 +16,7 @@ import requests
 import urllib3
 from docker.errors import NotFound
 from docker.types.daemon import CancellableStream
+from docker.utils import version_gte
 
 from tui.engine.client import close_response, open_engine_stream
 from tui.errors import LabError
@@ -122,6 +123,11 @@ class StatsSample:
     block_read: int
     block_write: int
     pids: int
+    # The CPU counters the figure came from (ns), so that the next one-off sample of the same
+    # container can give a CPU % without waiting for the engine's next collection.
+    cpu_total: int = 0
+    system_total: int = 0
+    online_cpus: int = 0
 
     @classmethod
     def from_raw(cls, container_id: str, raw: Raw) -> StatsSample:
@@ -139,6 +145,11 @@ class StatsSample:
             block_read=read,
             block_write=write,
             pids=int((raw.get("pids_stats") or {}).get("current") or 0),
+            cpu_total=int(
+                ((raw.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage") or 0
+            ),
+            system_total=int((raw.get("cpu_stats") or {}).get("system_cpu_usage") or 0),
+            online_cpus=int((raw.get("cpu_stats") or {}).get("online_cpus") or 0),
         )
 
     @property
@@ -162,6 +173,7 @@ class StatsSample:
         return f"{human_size(self.block_read)} / {human_size(self.block_write)}"
 
 
+ONE_SHOT_API = "1.41"  # the first engine API with one-shot stats (Docker 20.10)
 STALL_SECONDS = 5.0  # the engine samples once a second: five seconds of silence is a stall
 
 
@@ -231,12 +243,31 @@ class StatsStream:
         close_response(self._response)
 
 
-def stats_once(api: docker.APIClient, container_id: str) -> StatsSample | None:
-    """One sample without a stream; None when the container is gone or not running."""
+def stats_once(
+    api: docker.APIClient, container_id: str, before: StatsSample | None = None
+) -> StatsSample | None:
+    """One sample without a stream; None when the container is gone or not running.
+
+    Without `before` the engine waits for its next collection (about a second) to give a CPU
+    figure. With `before`, an earlier sample of the same container, it answers at once
+    (one-shot, API 1.41) and the CPU % is the average since `before`: cheaper for the engine.
+    """
+    one_shot = (
+        before is not None
+        and before.system_total > 0
+        and version_gte(api.api_version, ONE_SHOT_API)
+    )
     try:
-        raw = api.stats(container_id, stream=False)
+        raw = api.stats(container_id, stream=False, one_shot=True if one_shot else None)
     except NotFound:
         return None
     if not isinstance(raw, Mapping) or str(raw.get("read", "0001-")).startswith("0001-"):
         return None
+    if one_shot and before is not None:
+        pre = {
+            "cpu_usage": {"total_usage": before.cpu_total},
+            "system_cpu_usage": before.system_total,
+            "online_cpus": before.online_cpus,
+        }
+        raw = {**raw, "precpu_stats": pre}
     return StatsSample.from_raw(container_id, raw)

@@ -23,7 +23,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.preferences import ContainersView
 from tui.views.inspect_screen import InspectRequested
-from tui.views.keyed_table import KeyedTable
+from tui.views.keyed_table import KeyedTable, LazyRows
 from tui.views.lifecycle import unless_removed
 from tui.views.presentation import (
     STATS_COLUMNS,
@@ -141,6 +141,7 @@ class ContainersPane(ProjectRows):
         self.sort_column = view.sort
         self.sort_reverse = view.reverse
         self.fresh: set[str] = set()  # containers with a sample not drawn yet
+        self.changed: set[str] = set()  # containers whose row must be redrawn, even out of view
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
         self.loaded = False  # a list came from the engine (an empty one shows the hint)
@@ -166,6 +167,14 @@ class ContainersPane(ProjectRows):
                 yield Label("Memory", id="mem-label")
                 yield Sparkline([], id="mem-spark")
 
+    def on_mount(self) -> None:
+        """Rows scrolled into view are drawn then (see refresh_rows)."""
+        self.watch(self.table, "scroll_y", self.scrolled, init=False)
+
+    def on_resize(self) -> None:
+        """More rows may be in view."""
+        self.scrolled()
+
     @property
     def table(self) -> KeyedTable:
         """The containers table."""
@@ -186,7 +195,9 @@ class ContainersPane(ProjectRows):
             for cid, info in self.infos.items()
             if engine is not None and info.engine not in (engine, "")
         }
-        self.infos = {**kept, **{info.id: info for info in infos}}
+        infos_now = {**kept, **{info.id: info for info in infos}}
+        self.changed |= {cid for cid, info in infos_now.items() if self.infos.get(cid) != info}
+        self.infos = infos_now
         self.loaded = True
         for gone in set(self.samples) - self.infos.keys():
             self.forget(gone)
@@ -206,6 +217,7 @@ class ContainersPane(ProjectRows):
             self.forget(container_id)
         else:
             self.infos[container_id] = info
+            self.changed.add(container_id)
             if not info.is_running:
                 self.samples.pop(container_id, None)
         self.refresh_rows()
@@ -237,23 +249,20 @@ class ContainersPane(ProjectRows):
 
     @unless_removed
     def flush_stats(self) -> None:
-        """Draw the stats cells of the containers with new samples (only theirs)."""
+        """Draw the new samples of the rows in view; the others are drawn when scrolled to."""
         self.flush_timer = None
         self.add_samples(self.take_samples())
         fresh, self.fresh = self.fresh, set()
-        shown = self.table.row_keys()
-        fresh = {cid for cid in fresh if cid in self.infos}
-        heads = {project_key(p) for cid in fresh if (p := self.project_of(cid)) is not None}
-        rows = {key: self.row_cells(key) for key in (fresh | heads) & shown}
-        if not rows:
+        if not fresh & self.infos.keys():
             return
+        rows = self.lazy_rows(list(self.table.row_keys()))
         with self.app.batch_update():
-            changed = [self.table.upsert(key, cells) for key, cells in rows.items()]
             if self.sort_column in STATS_COLUMNS:
                 self.table.order(self.place_of(self.order_rows()))
-        if any(changed):
+            changed = self.table.update_on_screen(rows)
+        if changed:
             self.last_redraw = time.monotonic()
-        if self.selected_id in rows:
+        if self.selected_id in fresh:
             self.show_stats()
 
     # Rendering ---------------------------------------------------------------------------
@@ -299,15 +308,24 @@ class ContainersPane(ProjectRows):
         info = self.infos[container_id]
         return container_rank(info, self.samples.get(container_id), self.sort_column, self.clock())
 
+    def lazy_rows(self, keys: list[str]) -> LazyRows:
+        """The rows of `keys`, each row's cells computed only when the table asks."""
+        return LazyRows(keys, self.row_cells)
+
     @unless_removed
     def refresh_rows(self) -> None:
-        """Bring the table in line with the data, in place, cursor kept on its container."""
-        self.fresh.clear()  # drawn here
+        """Bring the table in line with the data, in place, cursor kept on its container.
+
+        Rows out of view change only when their container did (not for a new sample or an
+        uptime): they are brought up to date when they scroll into view.
+        """
+        self.fresh.clear()  # drawn here, or when scrolled to
         self.projects = group_projects(self.infos.values())
         order = self.order_rows()
-        rows = {key: self.row_cells(key) for key in order}
+        changed, self.changed = self.changed, set()
+        changed |= {project_key(p) for cid in changed if (p := self.project_of(cid)) is not None}
         with self.app.batch_update():
-            self.table.sync(rows, self.place_of(order))
+            self.table.sync(self.lazy_rows(order), self.place_of(order), changed=changed)
             self._label_sorted_column()
         self.query_one("#containers-empty", Static).set_class(
             self.loaded and not self.infos, "shown"
@@ -317,10 +335,13 @@ class ContainersPane(ProjectRows):
 
     def rows_on_screen(self) -> set[str]:
         """The containers whose rows the table shows now (not the project headers)."""
-        table = self.table
-        first = int(table.scroll_y)
-        rows = table.ordered_rows[first : first + max(1, table.size.height)]
-        return {str(row.key.value) for row in rows if row.key.value in self.infos}
+        return {key for key in self.table.keys_on_screen() if key in self.infos}
+
+    def scrolled(self) -> None:
+        """Rows came into view: draw what they missed, and stream the stats of those shown."""
+        with self.app.batch_update():
+            self.table.update_on_screen(self.lazy_rows(list(self.table.row_keys())))
+        self.report_shown()
 
     def report_shown(self) -> None:
         """Tell `on_shown` which containers are on screen (and the selected one) when it changes."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -56,24 +56,50 @@ class KeyedTable(DataTable[Any]):
                 changed = True
         return changed
 
+    def keys_on_screen(self) -> list[str]:
+        """The keys of the rows in view now, top to bottom."""
+        first = int(self.scroll_y)
+        rows = self.ordered_rows[first : first + max(1, self.size.height)]
+        return [str(row.key.value) for row in rows]
+
+    def update_on_screen(self, rows: Mapping[str, Sequence[Any]]) -> bool:
+        """Bring the rows in view up to date from `rows`; whether the table changed."""
+        changed = False
+        for key in self.keys_on_screen():
+            if key in rows:
+                changed = self.upsert(key, rows[key]) or changed
+        return changed
+
     def sync(
         self,
         rows: Mapping[str, Sequence[Any]],
         rank: Callable[[str], Any] | None = None,
         reverse: bool = False,
+        *,
+        changed: Collection[str] | None = None,
     ) -> None:
-        """Make the table show exactly `rows`, in `rank` order, cursor on the same key."""
+        """Make the table show exactly `rows`, in `rank` order, cursor on the same key.
+
+        With `changed`, only new rows, rows in view and rows in `changed` have their cells
+        compared (and `rows` may compute cells when asked); rows out of view keep theirs until
+        `update_on_screen` brings them up to date. Any change to a DataTable redraws every row
+        in view, so a change nobody can see should not make one.
+        """
         keep = self.cursor_key
-        for key in self.row_keys() - rows.keys():
+        present = self.row_keys()
+        for key in present - rows.keys():
             self.remove_row(key)
-        for key, cells in rows.items():
-            self.upsert(key, cells)
+        for key in rows:
+            if changed is None or key not in present or key in changed:
+                self.upsert(key, rows[key])
         if rank is not None:
             self.order(rank, reverse)
         if keep is None:  # first rows: start at the top
             self.move_cursor(row=0, animate=False)
         else:
             self.follow(keep)
+        if changed is not None:
+            self.update_on_screen(rows)
 
     def order(self, rank: Callable[[str], Any], reverse: bool = False) -> None:
         """Sort rows by `rank(row key)` (looked up through the unique column's text)."""
@@ -93,3 +119,25 @@ class KeyedTable(DataTable[Any]):
             index = self.get_row_index(key)
             if index != self.cursor_row:
                 self.move_cursor(row=index, animate=False)
+
+
+class LazyRows(Mapping[str, Sequence[Any]]):
+    """Rows by key, in order, whose cells are computed only when asked for (see `sync`)."""
+
+    def __init__(self, keys: Sequence[str], cells: Callable[[str], Sequence[Any]]) -> None:
+        self._keys = dict.fromkeys(keys)
+        self._cells = cells
+
+    def __getitem__(self, key: str) -> Sequence[Any]:
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._cells(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
