@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
 import docker
-from dashboard_helpers import until
 
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
 from tui.views.baseline_pane import BaselinePane

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from dashboard_helpers import until
 from rich.console import Console
 from textual.widgets import Static
 
+from tests.tui.dashboard_helpers import until
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.containers import ProcessList

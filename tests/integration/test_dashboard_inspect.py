@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 import uuid
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
-from dashboard_helpers import until
 from rich.console import Console
 from textual.widgets import Label, Static
 
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.detail_screen import DetailScreen

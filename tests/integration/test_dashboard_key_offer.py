@@ -6,20 +6,16 @@ Pilot on the real app with a lab copy whose keys were removed.
 from __future__ import annotations
 
 import shutil
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
-from dashboard_helpers import until
 from textual.pilot import Pilot
 from textual.widgets import Log, ProgressBar, Static
 
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.build import BuildResult
 from tui.lab.keys import SECRET_KEY_FILE

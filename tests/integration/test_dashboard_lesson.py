@@ -15,15 +15,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import docker
 import psutil
 import pytest
-from textual.pilot import Pilot
 
 from tests.integration.lesson_checks import lesson_processes
 from tests.integration.test_shell_in_terminal import Terminal
+from tests.tui.dashboard_helpers import until
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
 from tui.engine.backend import DockerBackend
@@ -34,15 +33,6 @@ from tui.views.lesson_panel import FigureGrid
 
 LESSON_SECONDS = 300.0
 KINDS = {"container", "gVisor", "VM"}
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], seconds: float, what: str) -> None:
-    """Pause the pilot until `condition()` holds; fail saying `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {seconds:.0f} s: {what}")
-        await pilot.pause(0.2)
 
 
 def grid_rows(grid: FigureGrid) -> list[list[str]]:
@@ -78,26 +68,24 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     run_id = ""
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.engine_up, 60, "the engine never answered")
+            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
             await pilot.press("4")
             await pilot.press("m")
             assert app.lesson is not None, "m did not start the lesson"
             run_id = app.lesson.run_id
             assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
             pane = app.query_one(BaselinePane)
-            await wait_for(
+            await until(
                 pilot,
                 lambda: measured_live(pane),
                 LESSON_SECONDS,
-                f"no live CPU and memory for all three: {live_rows(pane)}",
+                "live CPU and memory for all three units",
             )
             containers = docker_client.containers.list(
                 filters={"label": f"{LESSON_LABEL}={run_id}"}
             )
             assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
-            await wait_for(
-                pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "no result came"
-            )
+            await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
             result = pane.lesson.result
             assert result is not None and set(result.units) == set(UNIT_KINDS), result
             assert all(u.available for u in result.units.values()), result.units
@@ -114,7 +102,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             assert compare[0][2] == "as a VM, measured", compare
 
             await pilot.press("x")
-            await wait_for(pilot, lambda: not live_rows(pane), 120, "the live rows stayed")
+            await until(pilot, lambda: not live_rows(pane), 120, "no live rows")
             assert app.lesson is None
             left = docker_client.containers.list(
                 all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
@@ -218,12 +206,12 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             )
         app = create_app(DockerBackend())
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.engine_up, 60, "the engine never answered")
-            await wait_for(
+            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
+            await until(
                 pilot,
                 lambda: app.cleanup_worker is not None and app.cleanup_worker.is_finished,
                 60,
-                "the cleanup never finished",
+                "the cleanup finished",
             )
             worker = app.cleanup_worker
             assert worker is not None and worker.error is None

@@ -1,12 +1,6 @@
 """Pilot tests of the dashboard against the real engine, on labelled throwaway containers only."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from dashboard_helpers import until
-
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen

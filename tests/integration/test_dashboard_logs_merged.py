@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
 import docker
-from dashboard_helpers import until
 from textual.pilot import Pilot
 from textual.widgets import Label
 
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.log_query import order_key
 from tui.views.app import ContainerLabApp, create_app

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from dashboard_helpers import until
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.confirm import ConfirmScreen

@@ -7,13 +7,7 @@ stream, a sixth container's stats would never start, nor would anything after th
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from dashboard_helpers import until
-
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
 from tui.views.logs_screen import LogsScreen

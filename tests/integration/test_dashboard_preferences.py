@@ -4,17 +4,12 @@ the dashboard starts with that setting's default."""
 
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from dashboard_helpers import until
-
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import create_app

@@ -9,21 +9,17 @@ the tests filter on a name prefix of their own where they need an exact list).
 from __future__ import annotations
 
 import contextlib
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
-from dashboard_helpers import until
 from docker.models.containers import Container
 from textual.pilot import Pilot
 
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.confirm import ConfirmScreen

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
-from dashboard_helpers import record_notices
-from textual.pilot import Pilot
 
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.engine.prune import plan_prunes, run_prune
 from tui.views.app import create_app
@@ -24,15 +17,6 @@ from tui.views.prune_screen import PruneScreen
 from tui.views.storage_panes import NetworksPane, VolumesPane
 
 pytestmark = pytest.mark.docker
-
-
-async def _until(
-    pilot: Pilot, condition: Callable[[], bool], what: str, seconds: float = 60
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
 
 
 async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
@@ -49,29 +33,29 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("5")
             pane = app.query_one(VolumesPane)
-            await _until(pilot, lambda: name in pane.items, "the volume row")
+            await until(pilot, lambda: name in pane.items, 60, "the volume row")
             assert pane.items[name].used_by == (user.name,)
             pane.table.move_cursor(row=pane.table.get_row_index(name))
             await pilot.press("D")
             # refused before asking: the notice and no question come from the same key press
             refusal = f"volume {name} is used by {user.name}"
-            await _until(pilot, lambda: refusal in notices, "the refusal")
+            await until(pilot, lambda: refusal in notices, 60, "the refusal")
             assert not isinstance(app.screen, ConfirmScreen)
             assert docker_client.volumes.get(name)
 
             user.remove()
             await pilot.press("ctrl+r")
-            await _until(pilot, lambda: not pane.items[name].used_by, "the volume to be unused")
+            await until(pilot, lambda: not pane.items[name].used_by, 60, "the volume to be unused")
             pane.table.move_cursor(row=pane.table.get_row_index(name))
             await pilot.press("D")
-            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 60, "the question")
             await pilot.press("n")
-            await _until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "no question")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), 60, "no question")
             assert docker_client.volumes.get(name)  # no: nothing removed
             await pilot.press("D")
-            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 60, "the question")
             await pilot.press("y")
-            await _until(pilot, lambda: name not in pane.items, "the row to go")
+            await until(pilot, lambda: name not in pane.items, 60, "the row to go")
             # one removal, the yes's: a removal after the "no" would have made a second notice
             # (or an error, the volume being gone), or taken the row before the second D
             mentions = [note for note in notices if name in note]
@@ -96,14 +80,14 @@ async def test_the_networks_tab_lists_a_labelled_network_with_its_subnet(
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("6")
             pane = app.query_one(NetworksPane)
-            await _until(pilot, lambda: network.id in pane.items, "the network row")
+            await until(pilot, lambda: network.id in pane.items, 60, "the network row")
             row = [str(cell) for cell in pane.table.get_row(network.id)]
             assert row[0] == name and "10.231.9.0/24" in row
             pane.table.move_cursor(row=pane.table.get_row_index(network.id))
             await pilot.press("D")
-            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 60, "the question")
             await pilot.press("y")
-            await _until(pilot, lambda: network.id not in pane.items, "the row to go")
+            await until(pilot, lambda: network.id not in pane.items, 60, "the row to go")
     finally:
         for leftover in docker_client.networks.list(names=[name]):
             leftover.remove()
@@ -126,18 +110,18 @@ async def test_the_prune_preview_lists_what_goes_and_says_what_was_freed(
     async with app.run_test(size=(160, 40)) as pilot:
         screen = PruneScreen(lambda: plan_prunes(api, test_labels), lambda p: run_prune(api, p))
         await app.push_screen(screen)
-        await _until(pilot, lambda: "containers" in screen.plans, "the preview")
+        await until(pilot, lambda: "containers" in screen.plans, 60, "the preview")
         assert [c.id for c in screen.plans["containers"].candidates] == [writer.id]
         assert screen.plans["containers"].reclaimable >= 3 * 1024 * 1024
         await pilot.press("p")
         # nothing ticked: nothing asked (the notice and no question come from the same key)
-        await _until(pilot, lambda: "tick a row with space first" in notices, "the notice")
+        await until(pilot, lambda: "tick a row with space first" in notices, 60, "the notice")
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("space")  # the cursor starts on the containers row
         await pilot.press("p")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 60, "the question")
         await pilot.press("y")
-        await _until(pilot, lambda: bool(screen.last_result), "the outcome")
+        await until(pilot, lambda: bool(screen.last_result), 60, "the outcome")
         assert screen.last_result.startswith("pruned 1 objects, freed ")
         assert "freed 0B" not in screen.last_result
     with pytest.raises(docker.errors.NotFound):

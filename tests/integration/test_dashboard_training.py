@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 
 import docker
 import pytest
-from dashboard_helpers import until
 from textual.widgets import Log, Static
 
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.build import BuildResult
 from tui.lab.session import DockerLab

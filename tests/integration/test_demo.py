@@ -15,20 +15,13 @@ import docker
 import pytest
 
 from tests.conftest import SESSION_LABELS, TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.compose import config_paths
 from tui.engine.stats import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
 from tui.lab.session import DockerLab
 from tui.views.app import create_app
-
-
-async def until(pilot, condition, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the app did not reach the expected state"
-        await pilot.pause(0.05)
-
 
 ROLES = ("idle", "web", "cpu", "memory", "compose-web", "compose-poller")
 
@@ -148,7 +141,7 @@ async def test_the_palette_actions_start_and_remove_the_set_through_a_worker(
         def shown() -> set[str]:
             return {info.name for info in app.containers.infos.values()} & names
 
-        await until(pilot, lambda: shown() == names, seconds=90)
+        await until(pilot, lambda: shown() == names, 90, "every container of the set")
         app.action_demo_down()
-        await until(pilot, lambda: not shown(), seconds=90)
+        await until(pilot, lambda: not shown(), 90, "no container of the set")
     assert not _names(docker_client, demo)

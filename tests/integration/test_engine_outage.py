@@ -7,7 +7,7 @@ that other tests use is never stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import docker
 import pytest
@@ -16,6 +16,7 @@ from docker.models.containers import Container
 
 from bench.private_engine import PrivateEngine
 from tests.conftest import TEST_IMAGE
+from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import open_stats
 from tui.engine.stats import STALL_SECONDS, StatsStream
@@ -34,13 +35,6 @@ def private_engine(docker_client: docker.DockerClient) -> Iterator[PrivateEngine
         yield engine
     finally:
         engine.destroy()
-
-
-async def _until(pilot, condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
 
 
 def ticker(engine: PrivateEngine, labels: dict[str, str]) -> Container:
@@ -66,19 +60,19 @@ async def test_dashboard_survives_an_engine_restart(
     app = create_app(DockerBackend(private_engine.url))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await _until(pilot, lambda: container.id in pane.infos, 60, "the container row")
-        await _until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
+        await until(pilot, lambda: container.id in pane.infos, 60, "the container row")
+        await until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
         pane.table.focus()
         await pilot.press("l")
-        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), 30, "the logs view")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), 30, "the logs view")
         logs = app.screen
         assert isinstance(logs, LogsScreen)
-        await _until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
+        await until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
 
         private_engine.stop()
-        await _until(pilot, lambda: not app.engine_up, 60, "the outage to be noticed")
+        await until(pilot, lambda: not app.engine_up, 60, "the outage to be noticed")
         # dockerd stops its containers before it exits, so the log stream may end either way.
-        await _until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
+        await until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
         assert logs.ended in ("engine went away", "stream ended (container stopped)")
         banner = str(app.query_one("#banner").render())
         assert "stopped answering" in banner or "No Docker engine" in banner, banner
@@ -86,14 +80,14 @@ async def test_dashboard_survives_an_engine_restart(
         lines_before = len(logs.buffer)
         history_before = len(pane.history[container.id][0])
         private_engine.start()
-        await _until(pilot, lambda: app.engine_up, 60, "the reconnection")
+        await until(pilot, lambda: app.engine_up, 60, "the reconnection")
         assert not app.query_one("#banner").display
-        await _until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
-        await _until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")
+        await until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
+        await until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")
         texts = [line.text for line in list(logs.buffer.lines)[lines_before:]]
         assert any("reconnected" in text for text in texts)
         assert any(text.startswith("tick") for text in texts)
-        await _until(
+        await until(
             pilot,
             lambda: len(pane.history[container.id][0]) > history_before + 1,
             30,
@@ -115,13 +109,13 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
     app = create_app(DockerBackend(private_engine.url, stats="api"))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await _until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
+        await until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
         private_engine.freeze()
         try:
             frozen_at = time.monotonic()
             # Not before the stall time (the last sample may predate the freeze by up to a
             # second or so); how late it may come is the wait's generous bound, not a window.
-            await _until(
+            await until(
                 pilot, lambda: container.id in app.stalled, 6 * STALL_SECONDS, "the stall notice"
             )
             waited = time.monotonic() - frozen_at
@@ -129,8 +123,8 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
             assert container.id not in pane.samples, "stale figures are still shown"
         finally:
             private_engine.thaw()
-        await _until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
-        await _until(pilot, lambda: container.id not in app.stalled, 30, "the stall to clear")
+        await until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
+        await until(pilot, lambda: container.id not in app.stalled, 30, "the stall to clear")
 
 
 def test_the_same_backend_resumes_after_an_engine_restart(

@@ -7,10 +7,10 @@ when there is no engine to run the lesson on.
 
 from __future__ import annotations
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, fixed_clock
 from textual.widgets import Static, TabbedContent
 
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.views.app import create_app
 from tui.views.baseline_pane import BaselinePane
 

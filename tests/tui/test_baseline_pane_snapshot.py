@@ -7,10 +7,10 @@ figures, a frozen clock. A change in what the class sees must show up here as a 
 
 from __future__ import annotations
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, fixed_clock
 from test_baseline_pane import GIB, PaneApp, containers, profiles
 
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.baseline.compare import MIB
 from tui.baseline.lesson import LessonResult, UnitResult, UnitSample
 from tui.views.app import create_app

@@ -4,9 +4,9 @@ import dataclasses
 import time
 
 import pytest
-from dashboard_helpers import record_notices, settled, until
-from fixed_backend import FixedBackend, fixed_clock
 
+from tests.tui.dashboard_helpers import record_notices, settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.events import EngineEvent
 from tui.views import containers_pane
 from tui.views.app import create_app

@@ -1,8 +1,7 @@
 """An engine with no containers: the Containers tab says how to start the demo set."""
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, fixed_clock
-
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.views.app import create_app
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, container, fixed_clock
-
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, container, fixed_clock
 from tui.engine.compose import CONFIG_FILES_LABEL, PROJECT_LABEL, SERVICE_LABEL, WORKING_DIR_LABEL
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.confirm import ConfirmScreen

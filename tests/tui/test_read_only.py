@@ -5,9 +5,8 @@ changed" is an empty list); the real engine and browser are in
 tests/integration/test_serve_guard.py.
 """
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, fixed_clock
-
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dashboard_helpers import settled
-from fixed_backend import FixedBackend, fixed_clock
 
+from tests.tui.dashboard_helpers import settled
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine import feed
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.containers_pane import ContainersPane

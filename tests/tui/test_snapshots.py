@@ -4,9 +4,8 @@ a change in what people see must show up here as a reviewed change.
 Update with: .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update
 """
 
-from dashboard_helpers import settled, until
-from fixed_backend import FixedBackend, fixed_clock
-
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.views.app import create_app
 
 SIZE = (140, 36)

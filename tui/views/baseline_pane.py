@@ -10,6 +10,7 @@ app to run and stop the lesson; `c` shows or hides the full citations.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -42,12 +43,11 @@ class BaselinePane(VerticalScroll):
     ]
     can_focus = True
 
+    @dataclass(eq=False)
     class ProfileChanged(Message):
         """The user picked another VM profile."""
 
-        def __init__(self, profile_id: str) -> None:
-            super().__init__()
-            self.profile_id = profile_id
+        profile_id: str
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -96,24 +97,21 @@ class ContainersPane(ProjectRows):
         Binding("L", "merged_logs", "Merged logs", show=False, id="merged_logs"),
     ]
 
+    @dataclass(eq=False)
     class Requested(Message):
-        """The user asked for `action` on a container (`container_ids`: a project's, for logs)."""
+        """The user asked for `action` on a container (`container_ids`: a project's, for logs;
+        empty when only `container_id` is meant)."""
 
-        def __init__(
-            self, action: ContainerAction, container_id: str, container_ids: tuple[str, ...] = ()
-        ) -> None:
-            super().__init__()
-            self.action = action
-            self.container_id = container_id
-            self.container_ids = container_ids or (container_id,)
+        action: ContainerAction
+        container_id: str
+        container_ids: tuple[str, ...] = ()
 
+    @dataclass(eq=False)
     class MergedLogsRequested(Message):
         """The user asked for the logs of several containers merged in one view."""
 
-        def __init__(self, container_ids: list[str], title: str) -> None:
-            super().__init__()
-            self.container_ids = container_ids
-            self.title = title
+        container_ids: list[str]
+        title: str
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ and its processes (`docker top`, refreshed while the view is open)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.table import Table
@@ -87,12 +88,11 @@ def render_detail(
     return table
 
 
+@dataclass(eq=False)
 class ProcessesLoaded(Message):
     """`docker top` answered for the container shown."""
 
-    def __init__(self, processes: ProcessList) -> None:
-        super().__init__()
-        self.processes = processes
+    processes: ProcessList
 
 
 class DetailScreen(Screen[None]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,13 +32,12 @@ class ImagesPane(Vertical):
         Binding("i", "inspect", "Inspect", id="inspect"),
     ]
 
+    @dataclass(eq=False)
     class Requested(Message):
         """The user asked for `action` (history, remove) on an image."""
 
-        def __init__(self, action: str, image_id: str) -> None:
-            super().__init__()
-            self.action = action
-            self.image_id = image_id
+        action: str
+        image_id: str
 
     SORTS = ("name", "size", "created", "containers")
 

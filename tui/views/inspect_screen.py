@@ -9,6 +9,7 @@ and "where is the next match" plain node operations instead of line arithmetic o
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +29,22 @@ from tui.views.read_only import allowed, is_read_only
 Inspect = Callable[[str, str], dict[str, Any]]
 
 
+@dataclass(eq=False)
 class InspectRequested(Message):
-    """Open the inspect view of an engine object (posted by panes and the detail screen)."""
+    """Open the inspect view of an engine object (posted by panes and the detail screen);
+    without a `name` the view is titled with the start of `ref`."""
 
-    def __init__(self, kind: str, ref: str, name: str = "") -> None:
-        super().__init__()
-        self.kind, self.ref, self.name = kind, ref, name or ref[:19]
+    kind: str
+    ref: str
+    name: str = ""
 
 
+@dataclass(eq=False)
 class InspectLoaded(Message):
     """The engine answered (or `error` says why not)."""
 
-    def __init__(self, document: dict[str, Any] | None, error: str = "") -> None:
-        super().__init__()
-        self.document, self.error = document, error
+    document: dict[str, Any] | None
+    error: str = ""
 
 
 class InspectTree(Tree[Entry | None]):
@@ -105,7 +108,7 @@ class InspectScreen(Screen[None]):
 
     def __init__(self, kind: str, ref: str, name: str, inspect: Inspect) -> None:
         super().__init__()
-        self.kind, self.ref, self.object_name = kind, ref, name
+        self.kind, self.ref, self.object_name = kind, ref, name or ref[:19]
         # the app closes a container's views when it is removed (a volume's or image's stays)
         self.container_id = ref if kind == "container" else None
         self._inspect = inspect

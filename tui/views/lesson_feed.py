@@ -12,6 +12,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -34,45 +35,42 @@ SAMPLE_SECONDS = 1.0
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+@dataclass(eq=False)
 class LessonMessage(Message):
     """From a lesson's worker; `lesson` tells a stale message (an earlier run's) from a live one."""
 
-    def __init__(self, lesson: Lesson) -> None:
-        super().__init__()
-        self.lesson = lesson
+    lesson: Lesson
 
 
+@dataclass(eq=False)
 class LessonPhase(LessonMessage):
     """A unit of the lesson moved on."""
 
-    def __init__(self, lesson: Lesson, kind: str, phase: str, note: str) -> None:
-        super().__init__(lesson)
-        self.kind, self.phase, self.note = kind, phase, note
+    kind: str
+    phase: str
+    note: str
 
 
+@dataclass(eq=False)
 class LessonSamples(LessonMessage):
     """The units' live figures."""
 
-    def __init__(self, lesson: Lesson, samples: list[UnitSample]) -> None:
-        super().__init__(lesson)
-        self.samples = samples
+    samples: list[UnitSample]
 
 
+@dataclass(eq=False)
 class LessonFinished(LessonMessage):
     """The lesson measured everything; the three stay up, idle."""
 
-    def __init__(self, lesson: Lesson, result: LessonResult) -> None:
-        super().__init__(lesson)
-        self.result = result
+    result: LessonResult
 
 
+@dataclass(eq=False)
 class LessonEnded(LessonMessage):
     """The run failed with `error`, or (`stopped`) the three are gone."""
 
-    def __init__(self, lesson: Lesson, error: str = "", stopped: bool = False) -> None:
-        super().__init__(lesson)
-        self.error = error
-        self.stopped = stopped
+    error: str = ""
+    stopped: bool = False
 
 
 class PhaseRelay:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
@@ -40,12 +41,15 @@ class LogView(ScrollView, can_focus=True):
         Binding("right", "scroll_right", "Right", show=False),
     ]
 
+    @dataclass(eq=False)
     class ReachedTop(Message):
         """The user is at the top of what is held: older lines may be wanted."""
 
+    @dataclass(eq=False)
     class ScrolledBack(Message):
         """The user scrolled up, away from the newest line: following stops."""
 
+    @dataclass(eq=False)
     class SelectionMoved(Message):
         """The line selection grew or shrank."""
 

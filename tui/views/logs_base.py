@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -31,14 +32,13 @@ DRAIN_SECONDS = 0.1  # the view takes new lines at most ten times a second
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "orange3")
 
 
+@dataclass(eq=False)
 class LogsEnded(Message):
     """A log stream ended (the container stopped or was removed, or the engine went away)."""
 
-    def __init__(self, engine_up: bool, error: str = "", source: Source | None = None) -> None:
-        super().__init__()
-        self.engine_up = engine_up
-        self.error = error
-        self.source = source
+    engine_up: bool
+    error: str = ""
+    source: Source | None = None
 
 
 class LogsBase(Screen[None]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
@@ -40,26 +41,24 @@ PROMPTS = {
 }
 
 
+@dataclass(eq=False)
 class OlderLoaded(Message):
     """Older lines came back from the engine."""
 
-    def __init__(self, lines: list[LogLine], done: list[Source], error: str = "") -> None:
-        super().__init__()
-        self.lines = lines
-        self.done = done
-        self.error = error
+    lines: list[LogLine]
+    done: list[Source]
+    error: str = ""
 
 
+@dataclass(eq=False)
 class Saved(Message):
     """A save finished: `count` lines written, or the file exists, or an error."""
 
-    def __init__(self, path: Path, whole: bool, count: int = 0, exists: bool = False) -> None:
-        super().__init__()
-        self.path = path
-        self.whole = whole
-        self.count = count
-        self.exists = exists
-        self.error = ""
+    path: Path
+    whole: bool
+    count: int = 0
+    exists: bool = False
+    error: str = ""
 
 
 class LogsScreen(LogsBase):

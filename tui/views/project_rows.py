@@ -7,6 +7,7 @@ cells); on that row the container keys act on the whole project and the app runs
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual.containers import Vertical
@@ -32,13 +33,12 @@ ONE_CONTAINER_ONLY = frozenset({"kill", "pause", "shell"})
 class ProjectRows(Vertical):
     """Compose projects shown as foldable groups; the pane below fills in its hooks."""
 
+    @dataclass(eq=False)
     class ProjectRequested(Message, namespace="containers_pane"):
         """The user asked for `action` on the compose project `project`."""
 
-        def __init__(self, action: ProjectAction, project: str) -> None:
-            super().__init__()
-            self.action = action
-            self.project = project
+        action: ProjectAction
+        project: str
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

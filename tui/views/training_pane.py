@@ -5,6 +5,7 @@ The run itself (tui.lab) blocks, so it runs in a thread worker that posts each e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.markup import escape
@@ -35,32 +36,27 @@ DECLINED_TEXT = (
 )
 
 
+@dataclass(eq=False)
 class KeyCreated(Message):
     """The worker made the demo signing key."""
 
-    def __init__(self, description: str) -> None:
-        super().__init__()
-        self.description = description
+    description: str
 
 
+@dataclass(eq=False)
 class TrainingEvent(Message):
     """One event of the run, posted from the worker."""
 
-    def __init__(self, event: RunEvent) -> None:
-        super().__init__()
-        self.event = event
+    event: RunEvent
 
 
+@dataclass(eq=False)
 class TrainingFinished(Message):
     """The run ended: its outcome, the verdict on its tarball, or the error that stopped it."""
 
-    def __init__(
-        self, outcome: RunOutcome | None, verdict: Verdict | None, error: str = ""
-    ) -> None:
-        super().__init__()
-        self.outcome = outcome
-        self.verdict = verdict
-        self.error = error
+    outcome: RunOutcome | None
+    verdict: Verdict | None
+    error: str = ""
 
 
 class TrainingPane(Vertical, can_focus=True):
