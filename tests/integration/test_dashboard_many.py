@@ -7,12 +7,15 @@ stream, a sixth container's stats would never start, nor would anything after th
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
 from tui.views.logs_screen import LogsScreen
 
 COUNT = 40  # beyond the 32 threads any machine's default executor allows
+HIDDEN_TOO = 16  # more than a 100x24 terminal shows
 
 
 async def test_stats_of_every_container_and_logs_still_open(docker_client, test_labels) -> None:
@@ -42,6 +45,61 @@ async def test_stats_of_every_container_and_logs_still_open(docker_client, test_
                 pilot,
                 lambda: any(f"hello from {COUNT - 1}" == ln.text for ln in screen.buffer.lines),
             )
+    finally:
+        for container in made:
+            container.remove(force=True)
+
+
+def _as_drawn(cells: list[object]) -> list[object]:
+    """Cells as the table keeps them (strings become Text)."""
+    return [Text(cell) if isinstance(cell, str) else cell for cell in cells]
+
+
+async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streamed(
+    docker_client, test_labels
+) -> None:
+    # Rows out of view are not redrawn for each new sample (any change redraws the whole
+    # table); over the API they are sampled slowly and only the rows in view are streamed.
+    made = [
+        docker_client.containers.run(
+            "debian:bookworm-slim",
+            ["sleep", "600"],
+            detach=True,
+            labels=test_labels,
+            network_mode="none",
+        )
+        for _ in range(HIDDEN_TOO)
+    ]
+    ids = {container.id for container in made}
+    try:
+        app = create_app(DockerBackend(stats="api"))
+        async with app.run_test(size=(100, 24)) as pilot:
+            pane, table = app.containers, app.containers.table
+            await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
+            table.focus()
+            hidden = ids - pane.rows_on_screen()
+            assert hidden, "fewer rows fit on screen than there are containers"
+            feed = app.feed_of(pane.infos[made[0].id])
+            assert feed is not None
+            await until(pilot, lambda: hidden <= set(pane.samples), seconds=90, what="slow samples")
+            assert not hidden & feed.streamed, "a row out of view is not streamed"
+            stopped = next(iter(hidden))
+            docker_client.containers.get(stopped).stop(timeout=0)
+            await until(pilot, lambda: pane.infos[stopped].state == "exited", seconds=30)
+
+            await pilot.press("G")  # to the last row: other rows come into view
+            await until(
+                pilot, lambda: bool(pane.rows_on_screen() & hidden), what="hidden rows in view"
+            )
+
+            def drawn_as_known() -> bool:
+                keys = table.keys_on_screen()
+                return all(table.get_row(key) == _as_drawn(pane.row_cells(key)) for key in keys)
+
+            await until(pilot, drawn_as_known, what="the rows in view drawn with their newest data")
+            in_view = pane.rows_on_screen() & ids
+            running = {cid for cid in in_view if pane.infos[cid].state == "running"}
+            await until(pilot, lambda: running <= feed.streamed, what="the rows in view streamed")
     finally:
         for container in made:
             container.remove(force=True)
