@@ -9,7 +9,8 @@ every event names its engine.
 
 Stats over the API cost the engine a collection per stream per second, so in API mode only the
 containers the view shows (`show(ids)`) are streamed; the others get one sample now and then
-(`SLOW_SAMPLE_SECONDS`) from a short request, and a stream closes when its row scrolls away.
+(`SLOW_SAMPLE_SECONDS`) from a one-shot request, whose CPU % is averaged since the container's
+previous sample, and a stream closes when its row scrolls away.
 """
 
 from __future__ import annotations
