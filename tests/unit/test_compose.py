@@ -133,8 +133,8 @@ def test_the_compose_installed_here_is_found() -> None:
 
 
 def test_v2_is_preferred_when_docker_answers_compose_version(tmp_path: Path) -> None:
-    # The v2 plugin is not installed here: a stand-in `docker` that answers like it, next to
-    # the real docker-compose, shows which one is picked.
+    # The PATH lookup and the refusal when neither exists, with a stand-in `docker` that answers
+    # like the plugin (test_dashboard_compose.py detects the real v2 plugin).
     fake = tmp_path / "docker"
     fake.write_text('#!/bin/sh\n[ "$1 $2" = "compose version" ] && exit 0\nexit 1\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
