@@ -1,9 +1,14 @@
-"""Fixtures for the training lab (a lab copy, its image, one trained model, per session), and
-the other engines the tests start themselves: Podman, a local sshd, a TLS dockerd."""
+"""Fixtures for the training lab (a lab copy, its image, one trained model, per session), the
+other engines the tests start themselves: Podman, a local sshd, a TLS dockerd, and the two
+Compose CLIs: bookworm's docker-compose v1 and the `docker compose` v2 plugin `./lab test`
+extracts from trixie's package."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -20,6 +25,7 @@ from tests.integration.engines import (
 )
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tui.engine.build import BuildResult
+from tui.engine.compose import COMPOSE_ENV, compose_command
 from tui.lab.identity import ensure_identity
 from tui.lab.image import ensure_training_image
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun
@@ -109,3 +115,74 @@ def tls_engine(
         yield engine, files
     finally:
         engine.destroy()
+
+
+# Where `./lab test` puts the v2 plugin (ensure_compose_v2); nowhere on the machine's own paths.
+COMPOSE_V2_PLUGIN = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "container-lab/compose-v2/cli-plugins/docker-compose"
+)
+COMPOSE_V2_VERSION = "2.26.1"
+
+
+@dataclass(frozen=True)
+class ComposeTool:
+    """The compose CLI a test runs, and how its containers show which one made them."""
+
+    version: str  # "v1" or "v2"
+    command: tuple[str, ...]
+
+    def container_name(self, project: str, service: str) -> str:
+        """v2 names containers <project>-<service>-1, v1 <project>_<service>_1."""
+        separator = "-" if self.version == "v2" else "_"
+        return separator.join((project, service, "1"))
+
+    @property
+    def label_prefix(self) -> str:
+        """How the com.docker.compose.version label of its containers starts."""
+        return COMPOSE_V2_VERSION if self.version == "v2" else "1."
+
+
+def docker_config(folder: Path, compose_plugin: Path | None) -> Path:
+    """A DOCKER_CONFIG in `folder` linking the user's entries (contexts, config.json), whose
+    cli-plugins holds `compose_plugin` alone (or nothing)."""
+    own = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    folder.mkdir()
+    if own.is_dir():
+        for entry in own.iterdir():
+            if entry.name != "cli-plugins":
+                (folder / entry.name).symlink_to(entry)
+    (folder / "cli-plugins").mkdir()
+    if compose_plugin is not None:
+        (folder / "cli-plugins" / "docker-compose").symlink_to(compose_plugin)
+    return folder
+
+
+@pytest.fixture()
+def compose_tool(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> ComposeTool:
+    """The compose CLI the lab runs in this test. Parametrized (indirect) "v1" or "v2": chosen
+    through $CONTAINER_LAB_COMPOSE, with a DOCKER_CONFIG whose plugins are the v2 one for v2 and
+    none for v1. Unparametrized: the one detected here, nothing changed."""
+    wanted = getattr(request, "param", None)
+    if wanted is None:
+        command = compose_command()
+        return ComposeTool("v2" if command == ("docker", "compose") else "v1", command)
+    if wanted == "v1":
+        _require("docker-compose")
+        monkeypatch.setenv("DOCKER_CONFIG", str(docker_config(tmp_path / "docker-v1", None)))
+        monkeypatch.setenv(COMPOSE_ENV, "docker-compose")
+        return ComposeTool("v1", ("docker-compose",))
+    assert wanted == "v2", wanted
+    _require("docker")
+    if not COMPOSE_V2_PLUGIN.is_file():
+        pytest.skip(f"Compose v2 is not at {COMPOSE_V2_PLUGIN}: `./lab test` fetches it")
+    config = docker_config(tmp_path / "docker-v2", COMPOSE_V2_PLUGIN)
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    probe = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert COMPOSE_V2_VERSION in probe.stdout, probe.stdout + probe.stderr
+    monkeypatch.setenv(COMPOSE_ENV, "docker compose")
+    return ComposeTool("v2", ("docker", "compose"))

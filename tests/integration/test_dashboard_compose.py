@@ -1,5 +1,8 @@
-"""Compose projects in the Containers tab, driven by keys against the real engine and the
-compose CLI installed here (docker-compose v1 on this machine; `docker compose` v2 where present).
+"""Compose projects in the Containers tab, driven by keys against the real engine and a real
+compose CLI: the project actions run under both docker-compose v1 (bookworm's 1.29) and the
+`docker compose` v2 plugin (2.26.1, which `./lab test` extracts from trixie's package), chosen
+through $CONTAINER_LAB_COMPOSE (the `compose_tool` fixture); the other tests use the one
+detected here.
 
 Each test brings up its own project (a unique name, every container labelled with the session's
 labels) and takes it down at the end.
@@ -20,9 +23,16 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.conftest import SESSION_LABELS, TEST_IMAGE, TEST_LABEL
+from tests.integration.conftest import ComposeTool
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.engine.compose import PROJECT_LABEL, ProjectAction, compose_command
+from tui.engine.compose import (
+    COMPOSE_ENV,
+    PROJECT_LABEL,
+    ProjectAction,
+    compose_command,
+    detect_compose,
+)
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
@@ -30,6 +40,8 @@ from tui.views.presentation import project_key
 
 pytestmark = pytest.mark.docker
 SIZE = (160, 40)
+VERSION_LABEL = "com.docker.compose.version"
+BOTH_TOOLS = pytest.mark.parametrize("compose_tool", ["v1", "v2"], indirect=True)
 SERVICE = """\
   {name}:
     image: {image}
@@ -48,6 +60,7 @@ class Project:
     file: Path
     text: str
     client: docker.DockerClient
+    tool: ComposeTool
 
     def compose(self, *args: str) -> None:
         argv = [*compose_command(), "-p", self.name, "-f", str(self.file), *args]
@@ -69,6 +82,13 @@ class Project:
     def states(self) -> list[str]:
         return [s["State"] for s in self.summaries()]
 
+    def assert_made_by_its_tool(self) -> None:
+        """Its containers' names and version label are those of the tool the test chose."""
+        expected = [self.tool.container_name(self.name, s) for s in ("web", "worker")]
+        assert self.names() == expected
+        for summary in self.summaries():
+            assert summary["Labels"][VERSION_LABEL].startswith(self.tool.label_prefix), summary
+
     def started(self) -> dict[str, str]:
         """When each container last started."""
         return {
@@ -78,9 +98,13 @@ class Project:
 
 @pytest.fixture()
 def project(
-    docker_client: docker.DockerClient, tmp_path: Path, request: pytest.FixtureRequest
+    docker_client: docker.DockerClient,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    compose_tool: ComposeTool,
 ) -> Iterator[Project]:
-    """Up a two-service project in a folder of its own; down (files restored) at the end."""
+    """Up a two-service project in a folder of its own with the test's compose tool; down (files
+    restored) at the end."""
     name = f"cltest-{SESSION_LABELS[TEST_LABEL]}-{uuid.uuid4().hex[:6]}"
     labels = {**SESSION_LABELS, f"{TEST_LABEL}.name": request.node.name[:60]}
     label_lines = "".join(f'      {key}: "{value}"\n' for key, value in labels.items())
@@ -91,10 +115,11 @@ def project(
     text = f'version: "3.7"\nservices:\n{services}'
     folder = tmp_path / "stack"
     folder.mkdir()
-    found = Project(name, folder / "compose.yaml", text, docker_client)
+    found = Project(name, folder / "compose.yaml", text, docker_client, compose_tool)
     found.file.write_text(text)
     found.compose("up", "-d")
     try:
+        found.assert_made_by_its_tool()
         yield found
     finally:
         found.file.write_text(text)  # a test may have deleted it
@@ -134,6 +159,7 @@ async def answer(pilot: Pilot, app: ContainerLabApp, key: str, reply: str) -> st
     return screen.question
 
 
+@BOTH_TOOLS
 async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
     project: Project,
 ) -> None:
@@ -162,8 +188,9 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
         await until(pilot, lambda: old <= table.row_keys(), what="the unfold", seconds=60)
         assert table.cursor_key == header
 
+        names = project.names()  # before the answer: compose renames the old ones as it recreates
         question = await answer(pilot, app, "U", "y")
-        assert all(name in question for name in project.names())
+        assert all(name in question for name in names)
         await until(
             pilot,
             lambda: len(project.ids()) == 2 and not project.ids() & old,
@@ -187,8 +214,10 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
             what="the done notice",
             seconds=60,
         )
+        project.assert_made_by_its_tool()  # the dashboard's `up` ran the chosen tool
 
 
+@BOTH_TOOLS
 async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
     app = create_app(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
@@ -226,6 +255,7 @@ async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
         assert project.ids() == set(started)  # restarted, not replaced
 
 
+@BOTH_TOOLS
 async def test_down_asks_first_and_no_changes_nothing(project: Project) -> None:
     app = create_app(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
@@ -302,3 +332,13 @@ async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
         ids = [s["Id"] for s in project.summaries()]
         assert asked[0].action == "logs"
         assert asked[0].container_ids == tuple(ids)
+
+
+@pytest.mark.parametrize("compose_tool", ["v2"], indirect=True)
+def test_the_v2_plugin_is_detected_and_preferred_when_docker_finds_it(
+    compose_tool: ComposeTool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No $CONTAINER_LAB_COMPOSE: the real plugin in DOCKER_CONFIG answers `docker compose
+    # version`, so detection picks it over docker-compose v1, which is installed too.
+    monkeypatch.delenv(COMPOSE_ENV)
+    assert detect_compose() == ("docker", "compose") == compose_tool.command

@@ -5,20 +5,24 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tui.engine.compose import (
+    COMPOSE_ENV,
     CONFIG_FILES_LABEL,
     PROJECT_LABEL,
     SERVICE_LABEL,
     WORKING_DIR_LABEL,
     ComposeProject,
     ProjectAction,
+    compose_command,
     config_paths,
     detect_compose,
+    detected_compose,
     group_projects,
     missing_config,
     project_argv,
@@ -129,8 +133,8 @@ def test_the_compose_installed_here_is_found() -> None:
 
 
 def test_v2_is_preferred_when_docker_answers_compose_version(tmp_path: Path) -> None:
-    # The v2 plugin is not installed here: a stand-in `docker` that answers like it, next to
-    # the real docker-compose, shows which one is picked.
+    # The PATH lookup and the refusal when neither exists, with a stand-in `docker` that answers
+    # like the plugin (test_dashboard_compose.py detects the real v2 plugin).
     fake = tmp_path / "docker"
     fake.write_text('#!/bin/sh\n[ "$1 $2" = "compose version" ] && exit 0\nexit 1\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
@@ -143,6 +147,32 @@ def test_v2_is_preferred_when_docker_answers_compose_version(tmp_path: Path) -> 
     (tmp_path / "docker-compose").unlink()
     with pytest.raises(LabError, match="apt-get install docker-compose"):
         detect_compose(str(tmp_path))
+
+
+def test_the_environment_names_the_compose_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(COMPOSE_ENV, "docker-compose")
+    assert compose_command() == ("docker-compose",)
+    monkeypatch.setenv(COMPOSE_ENV, " docker  compose ")
+    assert compose_command() == ("docker", "compose")  # chosen, not probed: no plugin needed
+    for unset in ("", "  "):
+        monkeypatch.setenv(COMPOSE_ENV, unset)
+        assert compose_command() == detected_compose()
+    monkeypatch.delenv(COMPOSE_ENV)
+    assert compose_command() == detected_compose()
+
+
+@pytest.mark.parametrize("value", ["podman-compose-nowhere", "/no/such/docker-compose"])
+def test_a_compose_command_that_is_not_installed_is_refused_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, bad_input: Callable[[str], None], value: str
+) -> None:
+    monkeypatch.setenv(COMPOSE_ENV, value)
+    with pytest.raises(LabError) as raised:
+        compose_command()
+    assert str(raised.value) == (
+        f"{COMPOSE_ENV}={value!r}: no such program; set it to `docker compose` or "
+        "`docker-compose`, or unset it to use the one installed."
+    )
+    bad_input(f"{COMPOSE_ENV}={value}")
 
 
 def test_a_project_without_its_files_says_which_one_is_gone(tmp_path: Path) -> None:

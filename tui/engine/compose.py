@@ -1,5 +1,6 @@
 """Docker Compose: which CLI this machine has, projects read from container labels, and their
-command lines (`docker compose` v2 plugin when it answers, else `docker-compose` v1).
+command lines (`docker compose` v2 plugin when it answers, else `docker-compose` v1, unless
+$CONTAINER_LAB_COMPOSE names the command).
 
 Both versions label every container with its project, working dir and config files; v2 records
 the files as absolute paths, v1 (1.29) as typed on its command line, relative to where it ran.
@@ -24,6 +25,7 @@ SERVICE_LABEL = "com.docker.compose.service"
 WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
 ACTION_TIMEOUT = 300.0  # seconds; a stop waits 10 s per container at most, pulls can take long
+COMPOSE_ENV = "CONTAINER_LAB_COMPOSE"  # e.g. "docker compose" or "docker-compose"
 
 
 def detect_compose(path: str | None = None) -> tuple[str, ...]:
@@ -45,9 +47,26 @@ def detect_compose(path: str | None = None) -> tuple[str, ...]:
 
 
 @cache
-def compose_command() -> tuple[str, ...]:
+def detected_compose() -> tuple[str, ...]:
     """The compose command this machine has, v2 preferred (probed once)."""
     return detect_compose()
+
+
+def chosen_compose(value: str, path: str | None = None) -> tuple[str, ...]:
+    """The command named by $CONTAINER_LAB_COMPOSE, when its program is on `path`."""
+    words = tuple(value.split())
+    if not words or shutil.which(words[0], path=path) is None:
+        raise LabError(
+            f"{COMPOSE_ENV}={value!r}: no such program; set it to `docker compose` or "
+            "`docker-compose`, or unset it to use the one installed."
+        )
+    return words
+
+
+def compose_command() -> tuple[str, ...]:
+    """The compose command the lab runs: $CONTAINER_LAB_COMPOSE when set, else the detected one."""
+    value = os.environ.get(COMPOSE_ENV, "")
+    return chosen_compose(value) if value.strip() else detected_compose()
 
 
 class ProjectAction(StrEnum):
