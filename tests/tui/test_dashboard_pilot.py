@@ -62,8 +62,8 @@ async def test_filter_sort_and_running_toggle():
         await until(pilot, lambda: table.row_count == 4)
         await pilot.press("a")
         await until(pilot, lambda: table.row_count == 2)
-        await pilot.press("a", "o")  # sort by the next column (image)
-        assert app.containers.sort_column == "status"
+        await pilot.press("a", "o")  # sort by the next column shown after the state: CPU
+        assert app.containers.sort_column == "cpu"
 
 
 async def test_destructive_action_asks_first():

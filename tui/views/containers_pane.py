@@ -47,27 +47,30 @@ STATS_FLUSH_SECONDS = 0.1
 STATS_REDRAW_GAP = 0.5
 # Stats columns keep a fixed width, as `docker stats` and ctop do: the table does not shift
 # sideways as figures grow and shrink, and its layout no longer depends on when DataTable
-# remeasures. Enough for "1600.00%", "99.9MiB / 1.5GiB" and "12.3MB / 999kB"; a longer figure
-# is cut at the right.
-STATS_WIDTHS = {"cpu": 8, "mem": 17, "net": 13, "block": 13}
+# remeasures. Enough for "1600.00%", "99.99MiB / 23.54GiB" and "10.3kB / 7.95kB"; a longer
+# figure is cut at the right.
+STATS_WIDTHS = {"cpu": 8, "mem": 19, "net": 15, "block": 15}
 EMPTY_HINT = (
     "No containers on this engine yet. For a few labelled samples to look at, run "
     "[b]./lab demo up[/b] or pick [b]Start demo containers[/b] in the palette ([b]ctrl+p[/b]); "
     "[b]./lab demo down[/b] removes them again."
 )
+# The columns in the order shown by default: CPU and memory next to the state, so that they
+# fit in a 100-column terminal; the preferences' `columns` list shows its own choice and order.
 COLUMNS = [
     ("host", "Host"),  # shown only when the dashboard watches several engines
     ("name", "Name"),
-    ("image", "Image"),
     ("state", "State"),
-    ("status", "Status"),
-    ("ports", "Ports"),
     ("cpu", "CPU %"),
     ("mem", "Memory"),
+    ("image", "Image"),
+    ("status", "Status"),
+    ("ports", "Ports"),
     ("net", "Net I/O"),
     ("block", "Block I/O"),
 ]
-ALL_COLUMNS = [key for key, _ in COLUMNS]
+# The order of a row's cells as presentation.container_cells builds them.
+ALL_COLUMNS = ["host", "name", "image", "state", "status", "ports", "cpu", "mem", "net", "block"]
 
 
 class ContainersPane(ProjectRows):
@@ -127,9 +130,11 @@ class ContainersPane(ProjectRows):
         `several_engines` a Host column shows; `on_shown` hears which containers are on screen."""
         super().__init__(**kwargs)
         view = view or ContainersView()
-        default = [key for key in ALL_COLUMNS if key != "host"]
-        wanted = [*(view.columns or default), *(["host"] if several_engines else [])]
-        self.shown_columns = [(k, label) for k, label in COLUMNS if k in wanted]
+        labels = dict(COLUMNS)
+        default = [key for key in labels if key != "host"]
+        chosen = list(view.columns or default)
+        wanted = [*(["host"] if several_engines and "host" not in chosen else []), *chosen]
+        self.shown_columns = [(key, labels[key]) for key in wanted]
         self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
         self.clock = clock
         self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
@@ -291,11 +296,11 @@ class ContainersPane(ProjectRows):
         return self.shown(self.all_cells(info))
 
     def shown(self, every: list[Any]) -> list[Any]:
-        """The cells of the columns shown, from a row of every column (COLUMNS order)."""
+        """The cells of the columns shown, from a row of every column (ALL_COLUMNS order)."""
         return [every[index] for index in self._cell_index]
 
     def all_cells(self, info: ContainerInfo) -> list[Any]:
-        """Every column's cell of one container, in COLUMNS order."""
+        """Every column's cell of one container, in ALL_COLUMNS order."""
         sample = self.samples.get(info.id) if info.is_running else None
         cells = container_cells(info, sample, self.clock())
         cells[1] = self.name_cell(info)  # the name, with its mark
