@@ -124,6 +124,16 @@ from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
 app = create_app(DockerBackend())
 app.lesson_labels = json.loads(sys.argv[1])
+shown = app.notify
+
+
+def notify(message, *args, **kwargs):  # each notice also goes to a file, for the test to show
+    with open(sys.argv[2], "a") as notes:
+        notes.write(f"{message}\\n")
+    return shown(message, *args, **kwargs)
+
+
+app.notify = notify
 app.run()
 sys.exit(app.return_code or 0)
 """
@@ -139,7 +149,10 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     ending: str,
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # inherited by the app in the terminal
-    terminal = Terminal([sys.executable, "-c", LAUNCH, json.dumps(test_labels)], 30, 100)
+    notes = tmp_path / "notices.txt"
+    notes.touch()
+    argv = [sys.executable, "-c", LAUNCH, json.dumps(test_labels), str(notes)]
+    terminal = Terminal(argv, 30, 100)
     mine = {"label": [f"{k}={v}" for k, v in test_labels.items()] + [LESSON_LABEL]}
     run_id = ""
     try:
@@ -158,7 +171,7 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
             if len(containers) == 2 and qemu:
                 break
             time.sleep(0.5)
-        assert run_id and qemu, terminal.text()[-1500:]
+        assert run_id and qemu, f"the app's notices: {notes.read_text()!r}"
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
 

