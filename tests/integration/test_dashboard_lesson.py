@@ -122,18 +122,30 @@ LAUNCH = """
 import json, sys
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
+from tui.views.lesson_feed import LessonApp
+
 app = create_app(DockerBackend())
 app.lesson_labels = json.loads(sys.argv[1])
-shown = app.notify
+shown, phase = app.notify, LessonApp.on_lesson_phase
 
 
-def notify(message, *args, **kwargs):  # each notice also goes to a file, for the test to show
+def note(text):  # notices and the lesson's phases also go to a file, for the test to show
     with open(sys.argv[2], "a") as notes:
-        notes.write(f"{message}\\n")
+        notes.write(f"{text}\\n")
+
+
+def notify(message, *args, **kwargs):
+    note(message)
     return shown(message, *args, **kwargs)
 
 
+def on_lesson_phase(self, message):
+    note(f"{message.kind}: {message.phase} {message.note}")
+    return phase(self, message)
+
+
 app.notify = notify
+LessonApp.on_lesson_phase = on_lesson_phase
 app.run()
 sys.exit(app.return_code or 0)
 """
@@ -171,7 +183,7 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
             if len(containers) == 2 and qemu:
                 break
             time.sleep(0.5)
-        assert run_id and qemu, f"the app's notices: {notes.read_text()!r}"
+        assert run_id and qemu, f"the app's notices and lesson phases: {notes.read_text()!r}"
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
 
