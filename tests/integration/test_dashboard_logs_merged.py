@@ -15,6 +15,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.log_query import order_key
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.logs_screen import LogsScreen
+from tui.views.presentation import project_key
 
 IMAGE = "debian:bookworm-slim"
 
@@ -61,6 +62,19 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
         app = create_app(DockerBackend())
         async with app.run_test(size=(140, 36)) as pilot:
             await until(pilot, lambda: db.id in app.containers.infos, tries=400)
+            # L on the project's header row merges the project too
+            table, header = app.containers.table, project_key(project)
+            await until(pilot, lambda: header in table.row_keys(), tries=400)
+            table.focus()
+            table.move_cursor(row=table.get_row_index(header))
+            await pilot.pause()
+            assert app.containers.selected_project == project
+            await pilot.press("L")
+            screen = await _merged_screen(pilot)
+            assert {s.info.id for s in screen.sources} == {web.id, db.id}
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, LogsScreen))
+
             await _select(pilot, web.id)
             await pilot.press("L")  # the selected container's compose project
             screen = await _merged_screen(pilot)
@@ -97,6 +111,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
             await until(pilot, lambda: len(texts_from(web.name)) >= count + 5, tries=400)
             keys = [order_key(line) for line in screen.buffer.lines]
             assert keys == sorted(keys)
+
     finally:
         for container in (web, db):
             with contextlib.suppress(docker.errors.NotFound):  # db was removed by the test

@@ -492,14 +492,14 @@ class ContainersPane(ProjectRows):
             self.refresh_rows()
 
     def action_merged_logs(self) -> None:
-        """Ask for the merged logs of the marked containers, or of the selected one's project."""
+        """Ask for the merged logs of the marked containers, else of the project under the cursor
+        (its header or one of its containers)."""
         marked = [cid for cid in self.infos if cid in self.marked]
         if marked:
             self.post_message(self.MergedLogsRequested(marked, f"{len(marked)} marked"))
             return
-        cid = self.selected_id
-        info = self.infos.get(cid or "")
-        project = (project_name(info) or "") if info else ""
+        info = self.infos.get(self.selected_id or "")
+        project = self.selected_project or (project_name(info) if info else None)
         if not project:
             self.notify(
                 "not part of a compose project: mark containers with space, then press L",
