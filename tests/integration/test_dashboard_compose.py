@@ -21,10 +21,11 @@ import docker
 import pytest
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from tests.conftest import SESSION_LABELS, TEST_IMAGE, TEST_LABEL
 from tests.integration.conftest import ComposeTool
-from tests.tui.dashboard_helpers import until
+from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.engine.compose import (
     COMPOSE_ENV,
@@ -137,10 +138,6 @@ async def on_header(pilot: Pilot, app: ContainerLabApp, project: Project) -> Con
     return pane
 
 
-def notes(app: ContainerLabApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
-
-
 async def answer(pilot: Pilot, app: ContainerLabApp, key: str, reply: str) -> str:
     """Press `key`, wait for the question, answer `reply`; the question's text."""
     await pilot.press(key)
@@ -164,6 +161,7 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
     project: Project,
 ) -> None:
     app = create_app(DockerBackend())
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
         table, header = pane.table, project_key(project.name)
@@ -210,7 +208,7 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
         )
         await until(
             pilot,
-            lambda: "project up: " + project.name in notes(app),
+            lambda: "project up: " + project.name in notices,
             what="the done notice",
             seconds=60,
         )
@@ -223,6 +221,16 @@ async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
         header = project_key(project.name)
+        # the header's figures above the sparklines: both containers' CPU and memory, summed
+        cpu_label, mem_label = (pane.query_one(f"#{n}-label", Label) for n in ("cpu", "mem"))
+        await until(
+            pilot,
+            lambda: str(mem_label.render()).endswith(" in 2 containers"),
+            what="the project's summed memory",
+            seconds=60,
+        )
+        assert str(cpu_label.render()).startswith(f"{project.name}  CPU ")
+        assert str(cpu_label.render()).endswith("%")
         question = await answer(pilot, app, "t", "y")
         assert all(name in question for name in project.names())
         await until(
@@ -283,6 +291,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
 ) -> None:
     project.file.unlink()
     app = create_app(DockerBackend())
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await on_header(pilot, app, project)
         before = project.ids()
@@ -291,7 +300,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
             await pilot.pause(0.2)
             assert not isinstance(app.screen, ConfirmScreen), key
         said = f"project {project.name}: compose file {project.file} is gone; nothing was run"
-        await until(pilot, lambda: said in notes(app), what="the notice", seconds=60)
+        await until(pilot, lambda: said in notices, what="the notice", seconds=60)
         assert project.ids() == before
         assert project.states() == ["running", "running"]
         bad_input("deleted compose file")
@@ -299,6 +308,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
 
 async def test_read_only_refuses_every_project_action(project: Project) -> None:
     app = create_app(DockerBackend(), read_only=True)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
         before = project.ids()
@@ -308,9 +318,9 @@ async def test_read_only_refuses_every_project_action(project: Project) -> None:
             assert not isinstance(app.screen, ConfirmScreen), key
         for action in ("down", "stop", "restart", "up", "start"):  # what the palette could reach
             pane.post_message(ContainersPane.ProjectRequested(ProjectAction(action), project.name))
-        await until(pilot, lambda: len(notes(app)) >= 5, what="the notices", seconds=60)
+        await until(pilot, lambda: len(notices) >= 5, what="the notices", seconds=60)
         for action in ("down", "stop", "restart", "up", "start"):
-            assert f"read-only: project {action} is disabled" in notes(app)
+            assert f"read-only: project {action} is disabled" in notices
         assert project.ids() == before
         assert project.states() == ["running", "running"]
 

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 
-from tui.engine.containers import ContainerInfo, format_ports, human_duration, parse_time
+from tui.engine.containers import ContainerInfo, format_ports, parse_time
 from tui.engine.events import EngineEvent
 from tui.engine.images import clean_instruction, image_from_summary, layers_from_history
+from tui.views.formats import human_duration, status_text
 
 INSPECT = {
     "Id": "abc123def4567890",
@@ -61,14 +62,14 @@ def test_from_inspect_reads_everything_the_detail_shows():
     assert (info.memory_limit, info.nano_cpus, info.pids_limit) == (268435456, 1500000000, 100)
     assert (info.health, info.restart_count, info.user) == ("unhealthy", 2, "101")
     now = datetime(2024, 5, 1, 10, 5, 1, tzinfo=UTC)
-    assert info.status_text(now) == "exit 137 OOM 5m ago"
+    assert status_text(info, now) == "exit 137 OOM 5m ago"
     assert not info.is_running
 
 
 def test_running_status_is_uptime():
     data = {**INSPECT, "State": {"Status": "running", "StartedAt": "2024-05-01T09:00:00Z"}}
     info = ContainerInfo.from_inspect(data)
-    assert info.status_text(datetime(2024, 5, 1, 12, 30, tzinfo=UTC)) == "up 3h30m"
+    assert status_text(info, datetime(2024, 5, 1, 12, 30, tzinfo=UTC)) == "up 3h30m"
 
 
 def test_time_helpers():

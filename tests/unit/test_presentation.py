@@ -1,14 +1,18 @@
-"""Rows of the volumes, networks and prune tables, as plain functions."""
+"""Rows and labels as plain functions: volumes, networks, prune, the selection's stats."""
 
 from __future__ import annotations
 
 from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
+from tui.engine.stats import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.views.presentation import (
     network_cells,
     network_rank,
+    project_stats_labels,
     prune_cells,
     prune_summary,
+    stats_labels,
+    summed,
     volume_cells,
     volume_rank,
 )
@@ -61,3 +65,24 @@ def test_a_prune_row_and_the_summary_after_it() -> None:
     assert prune_summary([done]) == (
         "pruned 2 objects, freed 2kB; 1 could not be removed (v2: in use)"
     )
+
+
+def sample(cpu: float, memory: int) -> StatsSample:
+    return StatsSample("c", cpu, memory, 2**30, 100 * memory / 2**30, 0, 0, 0, 0, 1)
+
+
+def test_a_containers_labels_say_its_figures_and_a_projects_add_up_its_containers() -> None:
+    assert stats_labels("web", sample(12.5, 2**20)) == (
+        "web  CPU 12.50%",
+        "Memory 1MiB / 1GiB (0.1%)",
+    )
+    assert stats_labels("web", None) == ("web  CPU -", "Memory -")
+    labels = project_stats_labels("shop", [sample(10.0, 2**20), sample(2.25, 3 * 2**20)])
+    assert labels == ("shop  CPU 12.25%", "Memory 4MiB in 2 containers")
+    assert project_stats_labels("shop", []) == ("shop  CPU -", "Memory -")
+
+
+def test_histories_add_up_over_the_newest_points_they_all_have() -> None:
+    assert summed([[1.0, 2.0, 3.0], [10.0, 20.0]]) == [12.0, 23.0]
+    assert summed([[1.0], []]) == []
+    assert summed([]) == []

@@ -12,13 +12,12 @@ import pytest
 from tui.engine.stats import (
     StatsSample,
     block_io,
-    bytes_size,
     cpu_percent,
-    human_size,
     memory_percent,
     memory_usage,
     network_io,
 )
+from tui.views.formats import block_text, bytes_size, cpu_text, human_size, memory_text, net_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -32,7 +31,7 @@ def test_cpu_percent_v1_by_hand():
     # Δcontainer = 4019105632 - 3013276236 = 1005829396; Δsystem = 2697030000000 - 2695020000000
     # = 2010000000; 2 online CPUs: 1005829396 / 2010000000 * 2 * 100 = 100.0825...
     assert cpu_percent(raw) == pytest.approx(1005829396 / 2010000000 * 2 * 100)
-    assert StatsSample.from_raw("x", raw).cpu_text == "100.08%"
+    assert cpu_text(StatsSample.from_raw("x", raw)) == "100.08%"
 
 
 def test_memory_v1_subtracts_total_inactive_file():
@@ -41,7 +40,7 @@ def test_memory_v1_subtracts_total_inactive_file():
     assert memory_usage(raw) == 1855488
     assert memory_percent(raw) == pytest.approx(0.69122314453125)
     sample = StatsSample.from_raw("x", raw)
-    assert sample.memory_text == "1.77MiB / 256MiB"
+    assert memory_text(sample) == "1.77MiB / 256MiB"
 
 
 def test_network_and_block_v1():
@@ -49,8 +48,8 @@ def test_network_and_block_v1():
     assert network_io(raw) == (1042, 0)
     assert block_io(raw) == (0, 0)
     sample = StatsSample.from_raw("x", raw)
-    assert sample.net_text == "1.04kB / 0B"
-    assert sample.block_text == "0B / 0B"
+    assert net_text(sample) == "1.04kB / 0B"
+    assert block_text(sample) == "0B / 0B"
     assert sample.pids == 1
 
 
@@ -65,8 +64,8 @@ def test_v2_sample_by_hand():
     assert network_io(raw) == (2000000, 3000)
     assert block_io(raw) == (5000000, 1000)
     sample = StatsSample.from_raw("x", raw)
-    assert (sample.cpu_text, sample.memory_text) == ("20.00%", "80MiB / 512MiB")
-    assert (sample.net_text, sample.block_text) == ("2MB / 3kB", "5MB / 1kB")
+    assert (cpu_text(sample), memory_text(sample)) == ("20.00%", "80MiB / 512MiB")
+    assert (net_text(sample), block_text(sample)) == ("2MB / 3kB", "5MB / 1kB")
 
 
 def test_cpu_falls_back_to_percpu_count_and_ignores_negative_deltas():

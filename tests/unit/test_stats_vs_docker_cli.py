@@ -21,6 +21,7 @@ from typing import ClassVar
 import pytest
 
 from tui.engine.stats import StatsSample
+from tui.views.formats import block_text, cpu_text, memory_text, net_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CONTAINER = "fixed-sample"
@@ -117,9 +118,9 @@ def test_our_figures_are_the_docker_clis(fixed_engine, fixture: str) -> None:
         )
         assert result.returncode == 0, (cli, result.stderr, handler.unknown)
         theirs = json.loads(result.stdout)
-        assert theirs["CPUPerc"] == ours.cpu_text, cli
-        assert theirs["MemUsage"] == ours.memory_text, cli
+        assert theirs["CPUPerc"] == cpu_text(ours), cli
+        assert theirs["MemUsage"] == memory_text(ours), cli
         assert theirs["MemPerc"] == f"{ours.memory_percent:.2f}%", cli
-        assert theirs["NetIO"] == ours.net_text, cli
-        assert theirs["BlockIO"] == ours.block_text, cli
+        assert theirs["NetIO"] == net_text(ours), cli
+        assert theirs["BlockIO"] == block_text(ours), cli
         assert theirs["PIDs"] == str(ours.pids), cli

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import docker
@@ -23,18 +23,6 @@ def parse_time(value: str | None) -> datetime | None:
         zone = rest[len(digits) :]
         value = f"{head}.{digits[:6]}{zone}"
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def human_duration(seconds: float) -> str:
-    """A short duration like the docker CLI's: 42s, 5m, 3h, 2d."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-    return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
 
 
 def _port_number(item: tuple[str, Any]) -> tuple[int, str]:
@@ -106,20 +94,6 @@ class ContainerInfo:
     def is_running(self) -> bool:
         """True while the container's process runs (paused counts as running)."""
         return self.state in ("running", "paused", "restarting")
-
-    def status_text(self, now: datetime | None = None) -> str:
-        """Uptime for a running container, the exit code and age for a stopped one."""
-        now = now or datetime.now(UTC)
-        if self.state in ("running", "paused", "restarting") and self.started_at:
-            up = f"up {human_duration((now - self.started_at).total_seconds())}"
-            return f"{up} (paused)" if self.state == "paused" else up
-        if self.state in ("exited", "dead"):
-            ago = ""
-            if self.finished_at:
-                ago = f" {human_duration((now - self.finished_at).total_seconds())} ago"
-            oom = " OOM" if self.oom_killed else ""
-            return f"exit {self.exit_code}{oom}{ago}"
-        return self.state
 
     @classmethod
     def from_inspect(cls, data: Mapping[str, Any]) -> ContainerInfo:

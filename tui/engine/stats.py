@@ -1,4 +1,4 @@
-"""Container stats: the docker CLI's formulas, its number formats, and the streaming stats call.
+"""Container stats: the docker CLI's formulas and the streaming and one-shot stats calls.
 
 The formulas follow docker/cli `cli/command/container/stats_helpers.go` so that the dashboard
 shows what `docker stats` shows for the same raw sample.
@@ -22,9 +22,6 @@ from tui.engine.client import close_response, open_engine_stream
 from tui.errors import LabError
 
 Raw = Mapping[str, Any]
-
-_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
-_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 
 
 def cpu_percent(raw: Raw) -> float:
@@ -89,26 +86,6 @@ def block_io(raw: Raw) -> tuple[int, int]:
     return read, write
 
 
-def _scaled(size: float, base: float, units: tuple[str, ...]) -> tuple[float, str]:
-    i = 0
-    while size >= base and i < len(units) - 1:
-        size /= base
-        i += 1
-    return size, units[i]
-
-
-def bytes_size(size: float) -> str:
-    """go-units BytesSize: binary units, four significant digits ("12.5MiB")."""
-    value, unit = _scaled(float(size), 1024.0, _BINARY_UNITS)
-    return f"{value:.4g}{unit}"
-
-
-def human_size(size: float, precision: int = 3) -> str:
-    """go-units HumanSizeWithPrecision: decimal units ("1.23kB"), as docker stats shows I/O."""
-    value, unit = _scaled(float(size), 1000.0, _DECIMAL_UNITS)
-    return f"{value:.{precision}g}{unit}"
-
-
 @dataclass(frozen=True)
 class StatsSample:
     """One computed stats sample of one container."""
@@ -151,26 +128,6 @@ class StatsSample:
             system_total=int((raw.get("cpu_stats") or {}).get("system_cpu_usage") or 0),
             online_cpus=int((raw.get("cpu_stats") or {}).get("online_cpus") or 0),
         )
-
-    @property
-    def cpu_text(self) -> str:
-        """CPU as `docker stats` prints it."""
-        return f"{self.cpu_percent:.2f}%"
-
-    @property
-    def memory_text(self) -> str:
-        """Memory usage / limit as `docker stats` prints it."""
-        return f"{bytes_size(self.memory)} / {bytes_size(self.memory_limit)}"
-
-    @property
-    def net_text(self) -> str:
-        """Network I/O as `docker stats` prints it."""
-        return f"{human_size(self.net_rx)} / {human_size(self.net_tx)}"
-
-    @property
-    def block_text(self) -> str:
-        """Block I/O as `docker stats` prints it."""
-        return f"{human_size(self.block_read)} / {human_size(self.block_write)}"
 
 
 ONE_SHOT_API = "1.41"  # the first engine API with one-shot stats (Docker 20.10)

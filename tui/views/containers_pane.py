@@ -33,6 +33,9 @@ from tui.views.presentation import (
     grouped_order,
     project_key,
     project_of_key,
+    project_stats_labels,
+    stats_labels,
+    summed,
 )
 from tui.views.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.read_only import is_read_only
@@ -265,7 +268,10 @@ class ContainersPane(ProjectRows):
             changed = self.table.update_on_screen(rows)
         if changed:
             self.last_redraw = time.monotonic()
-        if self.selected_id in fresh:
+        project = self.selected_project
+        if self.selected_id in fresh or (
+            project is not None and any(self.project_of(cid) == project for cid in fresh)
+        ):
             self.show_stats()
 
     # Rendering ---------------------------------------------------------------------------
@@ -367,20 +373,25 @@ class ContainersPane(ProjectRows):
             self.table.refresh()
 
     def show_stats(self) -> None:
-        """Show the selected container's CPU and memory history."""
+        """Show the selected container's CPU and memory history, or its project's, summed."""
         self.offer_project_keys()
-        cid = self.selected_id
-        cpu, mem = self.history.get(cid or "", ((), ()))
-        sample = self.samples.get(cid or "")
-        name = self.infos[cid].name if cid in self.infos else self.selected_project or ""
-        cpu_text = f"CPU {sample.cpu_text}" if sample else "CPU -"
-        mem_text = (
-            f"Memory {sample.memory_text} ({sample.memory_percent:.1f}%)" if sample else "Memory -"
-        )
-        _set_label(self.query_one("#cpu-label", Label), f"{name}  {cpu_text}")
-        _set_label(self.query_one("#mem-label", Label), mem_text)
-        self.query_one("#cpu-spark", Sparkline).data = list(cpu)
-        self.query_one("#mem-spark", Sparkline).data = list(mem)
+        project = self.projects.get(self.selected_project or "")
+        if project is not None:
+            running = [i.id for i in project.containers(self.infos) if i.is_running]
+            live = [self.samples[cid] for cid in running if cid in self.samples]
+            cpu_label, mem_label = project_stats_labels(project.name, live)
+            histories = [self.history[cid] for cid in running if cid in self.history]
+            cpu = summed(cpu for cpu, _ in histories)
+            mem = summed(mem for _, mem in histories)
+        else:
+            cid = self.selected_id or ""
+            name = self.infos[cid].name if cid in self.infos else ""
+            cpu_label, mem_label = stats_labels(name, self.samples.get(cid))
+            cpu, mem = (list(series) for series in self.history.get(cid, ((), ())))
+        _set_label(self.query_one("#cpu-label", Label), cpu_label)
+        _set_label(self.query_one("#mem-label", Label), mem_label)
+        self.query_one("#cpu-spark", Sparkline).data = cpu
+        self.query_one("#mem-spark", Sparkline).data = mem
 
     # User actions ------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
-from tui.engine.stats import bytes_size
+from tui.views.formats import bytes_size, status_text
 from tui.views.inspect_screen import InspectRequested
 from tui.views.lifecycle import unless_removed
 from tui.views.read_only import allowed, is_read_only
@@ -55,7 +55,7 @@ def render_detail(
     add("Name", info.name)
     add("ID", info.id)
     add("Image", info.image)
-    add("State", f"{info.state} ({info.status_text(now)})")
+    add("State", f"{info.state} ({status_text(info, now)})")
     add("Health", info.health or "no healthcheck")
     add("Restarts", f"{info.restart_count} (policy: {info.restart_policy or 'no'})")
     add("Command", info.command or "-")

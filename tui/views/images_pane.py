@@ -15,9 +15,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label
 
-from tui.engine.containers import human_duration
 from tui.engine.images import ImageInfo, Layer
-from tui.engine.stats import human_size
+from tui.views.formats import human_duration, human_size
 from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
 from tui.views.read_only import is_read_only

@@ -6,7 +6,7 @@ pkg/gui/presentation does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -14,8 +14,17 @@ from rich.text import Text
 from tui.engine.compose import ComposeProject, ProjectAction
 from tui.engine.containers import ContainerInfo
 from tui.engine.prune import PrunePlan, PruneResult
-from tui.engine.stats import StatsSample, bytes_size, human_size
+from tui.engine.stats import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
+from tui.views.formats import (
+    block_text,
+    bytes_size,
+    cpu_text,
+    human_size,
+    memory_text,
+    net_text,
+    status_text,
+)
 
 STATS_COLUMNS = ("cpu", "mem", "net", "block")
 STATE_STYLES = {
@@ -36,11 +45,41 @@ def container_cells(info: ContainerInfo, sample: StatsSample | None, now: dateti
     if info.health:
         state.append(f" ({info.health})", style="dim")
     stats: list[object] = (
-        [sample.cpu_text, sample.memory_text, sample.net_text, sample.block_text]
+        [cpu_text(sample), memory_text(sample), net_text(sample), block_text(sample)]
         if sample
         else ["-", "-", "-", "-"]
     )
-    return [info.engine, info.name, info.image, state, info.status_text(now), info.ports, *stats]
+    return [info.engine, info.name, info.image, state, status_text(info, now), info.ports, *stats]
+
+
+def stats_labels(name: str, sample: StatsSample | None) -> tuple[str, str]:
+    """The CPU and memory lines above the selected container's sparklines."""
+    if sample is None:
+        return f"{name}  CPU -", "Memory -"
+    memory = f"Memory {memory_text(sample)} ({sample.memory_percent:.1f}%)"
+    return f"{name}  CPU {cpu_text(sample)}", memory
+
+
+def project_stats_labels(name: str, samples: Sequence[StatsSample]) -> tuple[str, str]:
+    """A compose project's lines: the CPU and memory of its running containers, summed."""
+    if not samples:
+        return f"{name}  CPU -", "Memory -"
+    count = len(samples)
+    memory = bytes_size(sum(s.memory for s in samples))
+    return (
+        f"{name}  CPU {sum(s.cpu_percent for s in samples):.2f}%",
+        f"Memory {memory} in {count} container{'s' if count != 1 else ''}",
+    )
+
+
+def summed(series: Iterable[Sequence[float]]) -> list[float]:
+    """Histories added up point by point, over the newest points that every one of them has."""
+    columns = [list(values) for values in series]
+    length = min((len(values) for values in columns), default=0)
+    if not length:
+        return []
+    newest = [values[-length:] for values in columns]
+    return [sum(points) for points in zip(*newest, strict=True)]
 
 
 def container_rank(
