@@ -33,18 +33,18 @@ async def test_the_baseline_tab_shows_running_containers(
             pane = app.query_one(BaselinePane)
             await until(
                 pilot,
-                lambda: any(fp.id == container.id for fp in pane._containers),
+                lambda: any(fp.id == container.id for fp in pane.footprints),
                 seconds=60,
                 what="the container's footprint",
             )
-            mine = next(fp for fp in pane._containers if fp.id == container.id)
+            mine = next(fp for fp in pane.footprints if fp.id == container.id)
             assert mine.memory_bytes and mine.memory_bytes < 64 * 2**20
             # What the host pays for it: its working set plus its containerd shim.
             assert mine.shim_rss_bytes and mine.host_cost_bytes
             pane.show_container(container.id)
             await pilot.pause()
             # the table and the figures it shows, read together (a refresh may come every 5 s)
-            mine = next(fp for fp in pane._containers if fp.id == container.id)
+            mine = next(fp for fp in pane.footprints if fp.id == container.id)
             rows = compare_rows(pane)
             assert rows[0][1] == f"{mine.name} ({mine.image})", rows
             memory = next(row for row in rows if row[0] == "Memory")

@@ -13,7 +13,7 @@ from rich.console import Console
 from textual.widgets import Label, Static
 
 from tests.conftest import TEST_IMAGE
-from tests.tui.dashboard_helpers import until
+from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.detail_screen import DetailScreen
@@ -29,10 +29,6 @@ def node(screen: InspectScreen, *path: str | int):
 
 def labels(screen: InspectScreen) -> str:
     return "\n".join(str(n.label) for n in screen.nodes)
-
-
-def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def open_inspect(pilot, app: ContainerLabApp, container_id: str) -> InspectScreen:
@@ -54,6 +50,7 @@ async def test_inspect_shows_searches_folds_and_masks_until_asked(docker_client,
     )
     try:
         app = create_app(DockerBackend())
+        notices = record_notices(app)
         async with app.run_test(size=(140, 50)) as pilot:
             screen = await open_inspect(pilot, app, container.id)
             tree = screen.json_tree
@@ -113,7 +110,7 @@ async def test_inspect_shows_searches_folds_and_masks_until_asked(docker_client,
             # the container goes: its inspect view closes with a notice, like its detail
             container.remove(force=True)
             await until(pilot, lambda: not isinstance(app.screen, InspectScreen), tries=400)
-            await until(pilot, lambda: any("its view was closed" in n for n in notes(app)))
+            await until(pilot, lambda: any("its view was closed" in n for n in notices))
     finally:
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True)
@@ -125,6 +122,7 @@ async def test_read_only_never_reveals_in_inspect_nor_in_the_detail(docker_clien
     )
     try:
         app = create_app(DockerBackend(), read_only=True)
+        notices = record_notices(app)
         async with app.run_test(size=(140, 50)) as pilot:
             screen = await open_inspect(pilot, app, container.id)
             keys = {b.key for _, b, enabled, _ in screen.active_bindings.values() if enabled}
@@ -132,8 +130,8 @@ async def test_read_only_never_reveals_in_inspect_nor_in_the_detail(docker_clien
             await pilot.press("v")
             await pilot.pause()
             screen.action_toggle_reveal()  # what a palette or a remapped key would reach
-            await until(pilot, lambda: any("read-only" in n for n in notes(app)))
-            assert "read-only: showing secret values is disabled" in notes(app)
+            await until(pilot, lambda: any("read-only" in n for n in notices))
+            assert "read-only: showing secret values is disabled" in notices
             assert not screen.reveal and SECRET not in labels(screen)
             assert "hidden (read-only)" in str(screen.query_one("#inspect-status", Label).render())
             await pilot.press("escape")
@@ -155,7 +153,7 @@ async def test_read_only_never_reveals_in_inspect_nor_in_the_detail(docker_clien
             await pilot.pause()
             assert not detail.show_env
             assert SECRET not in shown() and "values hidden: read-only" in shown()
-            assert "read-only: showing environment values is disabled" in notes(app)
+            assert "read-only: showing environment values is disabled" in notices
             # the detail's own `i` opens the same inspect view
             await pilot.press("i")
             await until(pilot, lambda: isinstance(app.screen, InspectScreen))

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.conftest import TEST_IMAGE
-from tests.tui.dashboard_helpers import until
+from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import create_app
@@ -29,10 +29,6 @@ columns = {SHOWN!r}
 [keys]
 stop = "s"
 """.replace("'", '"')
-
-
-def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_theme_sort_columns_and_a_remapped_key_apply(docker_client, test_labels, tmp_path):
@@ -59,7 +55,13 @@ async def test_theme_sort_columns_and_a_remapped_key_apply(docker_client, test_l
             assert row[1] == TEST_IMAGE and row[2] == "running"  # cells line up with columns
             assert table.columns["name"].label.plain == "Name ▼"  # type: ignore[index]
             app.containers.refresh_rows()
-            names = [str(table.get_cell(row.key, "name")) for row in table.ordered_rows]
+            pane = app.containers  # compose projects (anyone's) are grouped: plain rows only
+            names = [
+                str(table.get_cell(row.key, "name"))
+                for row in table.ordered_rows
+                if row.key.value in pane.infos and pane.project_of(row.key.value) is None
+            ]
+            assert container.name in names
             assert names == sorted(names, key=lambda n: (n.lower(), n), reverse=True)
 
             table.move_cursor(row=table.get_row_index(container.id))
@@ -95,6 +97,7 @@ async def test_bad_settings_are_notices_and_the_dashboard_starts_with_defaults(
     preferences = load_preferences(path, dashboard_choices())
     assert [error.split(":")[1] for error in preferences.errors] == ["1", "3", "5", "6"]
     app = create_app(DockerBackend(), preferences=preferences)
+    notices = record_notices(app)
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.containers.table
         await until(pilot, lambda: app.containers.loaded, tries=400)
@@ -102,8 +105,8 @@ async def test_bad_settings_are_notices_and_the_dashboard_starts_with_defaults(
         default = [key for key, _ in COLUMNS if key != "host"]  # Host: several engines only
         assert [column.key.value for column in table.ordered_columns] == default
         assert app.containers.sort_column == "state"
-        await until(pilot, lambda: len(notes(app)) >= 4)
-        shown = notes(app)
+        await until(pilot, lambda: len(notices) >= 4)
+        shown = notices
         for error, name in zip(
             preferences.errors,
             ["unknown theme", "unknown column", "unknown action", "key taken"],

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from textual.widgets import Static, TabbedContent
 
-from tests.tui.dashboard_helpers import settled, until
+from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.views.app import create_app
 from tui.views.baseline_pane import BaselinePane
 
 TABS = {"1": "containers", "2": "images", "3": "training", "4": "baseline"}
-
-
-def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_every_tab_key_works_from_every_tab():
@@ -58,15 +54,16 @@ async def test_c_toggles_the_full_citations_on_the_baseline_tab():
 async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running():
     # FixedBackend has fixed data and no docker client: the lesson cannot run on it.
     app = create_app(FixedBackend(), clock=fixed_clock)
+    notices = record_notices(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
         await pilot.press("4")
         await pilot.press("m")
-        await until(pilot, lambda: any("cannot run the lesson" in n for n in notices(app)))
+        await until(pilot, lambda: any("cannot run the lesson" in n for n in notices))
         assert app.lesson is None
         assert not [w for w in app.workers if w.group == "lesson"]
         await pilot.press("x")
-        await until(pilot, lambda: "no lesson is running" in notices(app))
+        await until(pilot, lambda: "no lesson is running" in notices)
 
 
 async def test_the_palette_offers_the_lesson():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.dashboard_helpers import settled, until
+from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, container, fixed_clock
 from tui.engine.compose import CONFIG_FILES_LABEL, PROJECT_LABEL, SERVICE_LABEL, WORKING_DIR_LABEL
 from tui.views.app import ContainerLabApp, create_app
@@ -41,10 +41,6 @@ def backend_with_projects(tmp_path: Path) -> FixedBackend:
     ):
         backend.infos[info.id] = info
     return backend
-
-
-def notes(app: ContainerLabApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def shown_keys(app: ContainerLabApp) -> set[str]:
@@ -132,6 +128,7 @@ async def test_the_cursor_stays_on_a_folded_project_through_refreshes_and_sorts(
 async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(tmp_path):
     backend = backend_with_projects(tmp_path)
     app = create_app(backend, clock=fixed_clock)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         await on_row(app, "a1b2" * 8, pilot)  # web, no project
@@ -158,7 +155,7 @@ async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(
         commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
         commands["Kill container"]()  # the palette still reaches it: it says why not
         await until(
-            pilot, lambda: "kill works on one container: pick one of shop's rows" in notes(app)
+            pilot, lambda: "kill works on one container: pick one of shop's rows" in notices
         )
         assert len(backend.actions) == 2
 
@@ -166,6 +163,7 @@ async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(
 async def test_a_gone_compose_file_is_said_and_nothing_runs(tmp_path, bad_input):
     backend = backend_with_projects(tmp_path)
     app = create_app(backend, clock=fixed_clock)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         await on_row(app, project_key("gone"), pilot)
@@ -175,7 +173,7 @@ async def test_a_gone_compose_file_is_said_and_nothing_runs(tmp_path, bad_input)
             assert not isinstance(app.screen, ConfirmScreen)
         gone = tmp_path / "gone" / "compose.yaml"
         said = f"project gone: compose file {gone} is gone; nothing was run"
-        assert said in notes(app)
+        assert said in notices
         assert backend.actions == []
         bad_input("gone compose file")
 
@@ -183,6 +181,7 @@ async def test_a_gone_compose_file_is_said_and_nothing_runs(tmp_path, bad_input)
 async def test_read_only_hides_and_refuses_the_project_keys(tmp_path):
     backend = backend_with_projects(tmp_path)
     app = create_app(backend, clock=fixed_clock, read_only=True)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         await on_row(app, project_key("shop"), pilot)
@@ -194,7 +193,7 @@ async def test_read_only_hides_and_refuses_the_project_keys(tmp_path):
             assert not isinstance(app.screen, ConfirmScreen), key
         app.containers.action_recreate()  # the key is hidden; the action still refuses
         app.containers.project_request("remove", "shop")
-        await until(pilot, lambda: len(notes(app)) >= 2)
-        assert "read-only: project up is disabled" in notes(app)
-        assert "read-only: project down is disabled" in notes(app)
+        await until(pilot, lambda: len(notices) >= 2)
+        assert "read-only: project up is disabled" in notices
+        assert "read-only: project down is disabled" in notices
         assert backend.actions == []

@@ -5,7 +5,7 @@ changed" is an empty list); the real engine and browser are in
 tests/integration/test_serve_guard.py.
 """
 
-from tests.tui.dashboard_helpers import settled, until
+from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.views.app import create_app
@@ -21,10 +21,6 @@ CHANGING_KEYS = {
     "p": "pause",
     "D": "remove",
 }
-
-
-def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def shown_keys(app) -> set[str]:
@@ -53,6 +49,7 @@ async def test_read_only_hides_and_refuses_the_container_keys():
 async def test_read_only_refuses_every_entry_point_with_a_notice():
     backend = FixedBackend()
     app = create_app(backend, clock=fixed_clock, read_only=True)
+    notices = record_notices(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
@@ -71,10 +68,10 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         training.action_start()
         training.action_cancel()
         await pilot.pause()
-        await until(pilot, lambda: len(notes(app)) >= 10)
+        await until(pilot, lambda: len(notices) >= 10)
         assert not isinstance(app.screen, ConfirmScreen)
         assert backend.actions == []
-        said = notes(app)
+        said = notices
         for what in ("stop", "kill", "remove", "shell", "image removal", "training"):
             assert f"read-only: {what} is disabled" in said, said
         assert "read-only: cancelling training is disabled" in said

@@ -65,7 +65,7 @@ class BaselinePane(VerticalScroll):
         if not profiles:
             raise ValueError("BaselinePane needs at least one VM profile")
         self._profiles = list(profiles)
-        self._containers = list(containers)
+        self.footprints = list(containers)
         self._selected = selected
         self._profile_id = profile_id or self._profiles[0].id
         self._host_bytes = host_memory_bytes or psutil.virtual_memory().total
@@ -85,12 +85,12 @@ class BaselinePane(VerticalScroll):
     @property
     def selected_container(self) -> ContainerFootprint | None:
         """The container shown in the first columns (by id or name; else the first one)."""
-        for fp in self._containers:
+        for fp in self.footprints:
             if self._selected in (fp.id, fp.name) or (
                 self._selected and fp.id.startswith(self._selected)
             ):
                 return fp
-        return self._containers[0] if self._containers else None
+        return self.footprints[0] if self.footprints else None
 
     def compose(self) -> ComposeResult:
         yield LessonPanel(id="lesson")
@@ -117,7 +117,7 @@ class BaselinePane(VerticalScroll):
         host_memory_bytes: int | None = None,
     ) -> None:
         """Show new container figures (and optionally another selection or host size)."""
-        self._containers = list(containers)
+        self.footprints = list(containers)
         if selected is not None:
             self._selected = selected
         if host_memory_bytes:
@@ -174,9 +174,9 @@ class BaselinePane(VerticalScroll):
             grid.show([["No running container to compare."]])
             return
         mine = compare_all([chosen], profile, self._host_bytes)
-        everyone = compare_all(self._containers, profile, self._host_bytes)
+        everyone = compare_all(self.footprints, profile, self._host_bytes)
         name = f"{chosen.name} ({chosen.image})"
-        rows = compare_table(name, mine, everyone, len(self._containers), profile)
+        rows = compare_table(name, mine, everyone, len(self.footprints), profile)
         grid.show(rows, COMPARE_KINDS)
 
     def refresh_sources(self) -> None:
