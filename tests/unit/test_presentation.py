@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from tui.engine.images import ImageInfo, Layer
 from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
 from tui.engine.stats import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.views.presentation import (
+    image_cells,
+    image_rank,
+    layer_cells,
     network_cells,
     network_rank,
     project_stats_labels,
@@ -86,3 +92,18 @@ def test_histories_add_up_over_the_newest_points_they_all_have() -> None:
     assert summed([[1.0, 2.0, 3.0], [10.0, 20.0]]) == [12.0, 23.0]
     assert summed([[1.0], []]) == []
     assert summed([]) == []
+
+
+def test_image_rows_say_size_and_age_and_sort_largest_first() -> None:
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    big = ImageInfo(
+        "sha256:" + "a" * 64, ("lab:1",), 1_230_000_000, datetime(2026, 1, 1, tzinfo=UTC), 2, {}
+    )
+    loose = ImageInfo("sha256:" + "b" * 64, (), 5_000, datetime(2026, 1, 1, 23, tzinfo=UTC), 0, {})
+    assert [str(c) for c in image_cells(big, now)] == ["lab:1", "a" * 12, "1.23GB", "1d0h ago", "2"]
+    assert str(image_cells(loose, now)[0]) == "<none>:<none> (dangling)"
+    assert sorted([loose, big], key=lambda i: image_rank(i, "size")) == [big, loose]
+    assert sorted([big, loose], key=lambda i: image_rank(i, "created")) == [loose, big]
+    assert sorted([loose, big], key=lambda i: image_rank(i, "name")) == [big, loose]
+    layer = Layer("x", now, 0, 'CMD ["sh"]', "")
+    assert [str(c) for c in layer_cells(3, layer)] == ["3", "0B", 'CMD ["sh"]']

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,9 +15,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Label
 
 from tui.engine.images import ImageInfo, Layer
-from tui.views.formats import human_duration, human_size
+from tui.views.formats import human_size
 from tui.views.inspect_screen import InspectRequested
 from tui.views.keyed_table import KeyedTable
+from tui.views.presentation import image_cells, image_rank, layer_cells
 from tui.views.read_only import is_read_only
 
 
@@ -75,29 +75,15 @@ class ImagesPane(Vertical):
         """The id of the image under the cursor."""
         return self.table.cursor_key
 
-    def cells(self, image: ImageInfo) -> list[Any]:
-        """The row of one image."""
-        name = (
-            Text("<none>:<none> (dangling)", style="dim italic") if image.dangling else image.name
-        )
-        age = human_duration((self.clock() - image.created).total_seconds())
-        return [name, image.short_id, human_size(image.size), f"{age} ago", image.containers]
-
     def rank(self, image_id: str) -> Any:
         """The sort key of an image."""
-        image = self.images[image_id]
-        if self.sort_by == "size":
-            return -image.size
-        if self.sort_by == "created":
-            return -image.created.timestamp()
-        if self.sort_by == "containers":
-            return -image.containers
-        return (image.dangling, image.name)
+        return image_rank(self.images[image_id], self.sort_by)
 
     def set_images(self, images: list[ImageInfo]) -> None:
         """Show this image list (in place)."""
         self.images = {image.id: image for image in images}
-        rows = {image.id: self.cells(image) for image in images}
+        now = self.clock()
+        rows = {image.id: image_cells(image, now) for image in images}
         with self.app.batch_update():
             self.table.sync(rows, self.rank)
         self._want_history()
@@ -110,10 +96,7 @@ class ImagesPane(Vertical):
         total = human_size(sum(layer.size for layer in layers))
         title = f"Layers of {image.name if image else image_id[:19]} (base first, {total} in all)"
         self.query_one("#history-title", Label).update(title)
-        rows: dict[str, list[Any]] = {}
-        for step, layer in enumerate(layers, 1):
-            size = Text(human_size(layer.size), style="bold" if layer.size else "dim")
-            rows[str(step)] = [str(step), size, layer.instruction]
+        rows = {str(step): layer_cells(step, layer) for step, layer in enumerate(layers, 1)}
         self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
 
     def _want_history(self) -> None:

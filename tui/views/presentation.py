@@ -13,6 +13,7 @@ from rich.text import Text
 
 from tui.engine.compose import ComposeProject, ProjectAction
 from tui.engine.containers import ContainerInfo
+from tui.engine.images import ImageInfo, Layer
 from tui.engine.prune import PrunePlan, PruneResult
 from tui.engine.stats import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
@@ -20,6 +21,7 @@ from tui.views.formats import (
     block_text,
     bytes_size,
     cpu_text,
+    human_duration,
     human_size,
     memory_text,
     net_text,
@@ -50,6 +52,30 @@ def container_cells(info: ContainerInfo, sample: StatsSample | None, now: dateti
         else ["-", "-", "-", "-"]
     )
     return [info.engine, info.name, info.image, state, status_text(info, now), info.ports, *stats]
+
+
+def image_cells(image: ImageInfo, now: datetime) -> list[object]:
+    """Repository:tag (dangling ones marked), id, size, age and how many containers use it."""
+    name = Text("<none>:<none> (dangling)", style="dim italic") if image.dangling else image.name
+    age = human_duration((now - image.created).total_seconds())
+    return [name, image.short_id, human_size(image.size), f"{age} ago", image.containers]
+
+
+def image_rank(image: ImageInfo, column: str) -> tuple[object, ...]:
+    """The sort key of an image by `column`: largest, newest, most used first; else by name."""
+    if column == "size":
+        return (-image.size,)
+    if column == "created":
+        return (-image.created.timestamp(),)
+    if column == "containers":
+        return (-image.containers,)
+    return (image.dangling, image.name)
+
+
+def layer_cells(step: int, layer: Layer) -> list[object]:
+    """One step of an image's history: its number, its size (empty ones dim), its instruction."""
+    size = Text(human_size(layer.size), style="bold" if layer.size else "dim")
+    return [str(step), size, layer.instruction]
 
 
 def stats_labels(name: str, sample: StatsSample | None) -> tuple[str, str]:
