@@ -6,13 +6,47 @@ here; the views get protocols only (a `DashboardBackend` per engine, a `LabSessi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tui.engine.backend import DockerBackend
-from tui.engine.contexts import EngineSpec
+from tui.engine.contexts import EngineSpec, more_engines
+from tui.errors import LabError
 from tui.lab.session import DockerLab
 from tui.preferences import Preferences
 from tui.views.app import DEFAULTS, ContainerLabApp, create_app, run_app
+
+
+class ContextOffer:
+    """The docker contexts the dashboard does not watch yet, offered in its command palette."""
+
+    def __init__(
+        self,
+        watched: Sequence[EngineSpec],
+        stats: str = "auto",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.watched = list(watched)
+        self.stats = stats
+        self.env = env
+
+    def available(self) -> list[tuple[str, str]]:
+        """(name, where it is) of each context whose engine is not watched (read afresh)."""
+        return [(spec.name, f"{spec.url} ({spec.source})") for spec in self.offered()]
+
+    def offered(self) -> list[EngineSpec]:
+        """The engines on offer, from the context store as it is now."""
+        return more_engines(self.watched, self.env)
+
+    def open(self, name: str) -> DockerBackend:
+        """A backend for the offered engine `name`, watched from now on."""
+        spec = next((spec for spec in self.offered() if spec.name == name), None)
+        if spec is None:
+            raise LabError(
+                f"{name} is no longer offered (watched already, or its context is gone): "
+                "see `docker context ls`."
+            )
+        self.watched.append(spec)
+        return DockerBackend(spec, stats=self.stats)
 
 
 def build_dashboard(
@@ -26,7 +60,10 @@ def build_dashboard(
     backends = [DockerBackend(spec, stats=stats) for spec in engines]
     first = engines[0]
     lab = DockerLab(first.url if first.source != "default" else None)
-    return create_app(backends, lab=lab, read_only=read_only, preferences=preferences)
+    offer = ContextOffer(engines, stats=stats)
+    return create_app(
+        backends, lab=lab, read_only=read_only, preferences=preferences, engine_offer=offer
+    )
 
 
 def run_dashboard(

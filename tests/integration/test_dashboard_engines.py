@@ -15,13 +15,15 @@ from pathlib import Path
 
 import docker
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 import tui.wiring
 from bench.private_engine import PrivateEngine
 from tests.conftest import TEST_IMAGE
 from tests.integration.engines import LocalSshd, PodmanService, missing_tools
+from tests.unit.test_contexts import write_context
 from tui.cli import main
 from tui.engine.contexts import DEFAULT_SOCKET, resolve_engines
 from tui.views.app import ContainerLabApp
@@ -306,6 +308,64 @@ async def test_the_cli_builds_one_feed_per_host(
         assert list(app.feeds) == names
         await until(pilot, lambda: all(feed.up for feed in app.feeds.values()), "both feeds up")
         assert app.several_engines and "host" in app.containers.table.columns
+
+
+async def test_a_docker_context_is_offered_in_the_palette_and_watched_from_then_on(
+    private_pair: tuple[PrivateEngine, ...],
+    test_labels: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """One engine watched; the context store names it, the other private dockerd and a context
+    that cannot be read. The palette offers only the other engine (and the default context);
+    picking it adds that engine's rows, a Host column, and `H` between the two."""
+    first, second = private_pair
+    config = tmp_path / "docker-config"
+    write_context(config, "lab-a", first.url)  # watched already: not offered
+    write_context(config, "lab-b", second.url)
+    write_context(config, "broken", "nope://x")  # cannot be read: not offered
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    ids = [
+        run_loop(engine.url, test_labels, f"cl-ctx-{n}") for n, engine in enumerate(private_pair)
+    ]
+    try:
+        app = build_dashboard(resolve_engines(hosts=[first.url]))
+        async with app.run_test(size=(160, 40)) as pilot:
+            pane, table = app.containers, app.containers.table
+            await until(pilot, shows(table, {ids[0]}), "the first engine's row")
+            assert "host" not in table.columns
+            offered = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"Watch lab-b", "Watch local"} <= offered, offered
+            assert not {"Watch lab-a", "Watch broken"} & offered
+
+            await pilot.press("ctrl+p")  # the real palette: search, then enter on the hit
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+            await pilot.press(*"Watch lab-b")
+            results = app.screen.query_one(OptionList)
+            await until(
+                pilot,
+                lambda: (
+                    results.option_count > 0
+                    and "Watch lab-b" in str(results.get_option_at_index(0).prompt)
+                ),
+                "the palette's hit",
+            )
+            await pilot.press("enter")
+            await until(pilot, shows(table, set(ids)), "both engines' rows")
+            assert list(app.feeds) == [app.backend.name, "lab-b"]
+            assert [key.value for key in table.columns][:2] == ["host", "name"]
+            assert str(table.get_cell(ids[1], "host")) == "lab-b"
+            await until(pilot, lambda: has_stats(app, ids[1]), "the new engine's stats")
+            offered = {c.title for c in app.get_system_commands(app.screen)}
+            assert "Watch lab-b" not in offered and "Next engine" in offered
+            await pilot.press("H", "H")
+            assert pane.engine_filter == "lab-b"
+            await until(pilot, shows(table, {ids[1]}), "lab-b's row alone")
+        assert app.return_code in (None, 0)
+    finally:
+        for engine, cid in zip(private_pair, ids, strict=True):
+            remove(engine.url, cid)
 
 
 @pytest.mark.bad_input

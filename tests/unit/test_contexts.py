@@ -16,7 +16,7 @@ import pytest
 
 from tui.cli import main
 from tui.engine.client import cli_engine_args, engine_address, tls_config
-from tui.engine.contexts import DEFAULT_SOCKET, current_context, resolve_engines
+from tui.engine.contexts import DEFAULT_SOCKET, current_context, more_engines, resolve_engines
 from tui.errors import LabError
 
 
@@ -261,3 +261,19 @@ def test_a_context_given_to_the_cli_is_passed_on_as_docker_context(
     assert "say what to do" in capsys.readouterr().err
     assert os.environ["DOCKER_CONTEXT"] == "lab" and "DOCKER_HOST" not in os.environ
     assert engine_address().url == "ssh://root@10.7.7.7"
+
+
+def test_the_contexts_on_offer_are_those_whose_engine_is_not_watched(config: Path) -> None:
+    write_context(config, "here", "unix:///run/a.sock")
+    write_context(config, "there", "tcp://10.0.0.5:2376")
+    write_context(config, "same-as-there", "tcp://10.0.0.5:2376/")
+    write_context(config, "bad", "nope://x")
+    env = env_of(config)
+    watched = resolve_engines(hosts=["unix:///run/a.sock"], env=env)
+    offered = more_engines(watched, env)
+    # the default context (the local socket), then the stored ones; one per engine, bad ones out
+    assert [(spec.name, spec.url) for spec in offered] == [
+        ("local", DEFAULT_SOCKET),
+        ("same-as-there", "tcp://10.0.0.5:2376/"),
+    ]
+    assert more_engines([*watched, *offered], env) == []

@@ -177,6 +177,18 @@ class EngineDown(LabError):
     """The engine does not answer (yet)."""
 
 
+class EngineOffer(Protocol):
+    """Engines the dashboard may add while it runs: the docker contexts not watched yet."""
+
+    def available(self) -> list[tuple[str, str]]:
+        """(name, where it is) of each engine on offer now."""
+        ...
+
+    def open(self, name: str) -> DashboardBackend:
+        """The backend of the offered engine `name` (LabError when it is no longer offered)."""
+        ...
+
+
 class DockerBackend:
     """The dashboard's backend on a real engine (Docker, or Podman's compatible API)."""
 

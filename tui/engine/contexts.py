@@ -252,3 +252,24 @@ def resolve_engines(
         unique.setdefault(spec.url.rstrip("/"), spec)
     # Names of contexts first, so that a --host never takes a context's name.
     return _unique_names(unique.values())
+
+
+def more_engines(
+    watched: Iterable[EngineSpec], env: Mapping[str, str] | None = None
+) -> list[EngineSpec]:
+    """The stored contexts (and the default one) whose engine is not watched yet, each with a
+    name no watched engine has. A context that cannot be read is left out (`--context NAME`
+    says why)."""
+    watched = list(watched)
+    urls = {spec.url.rstrip("/") for spec in watched}
+    names = {spec.name for spec in watched}
+    fresh: list[EngineSpec] = []
+    for name in [DEFAULT_CONTEXT, *context_names(env)]:
+        try:
+            spec = read_context(name, env)
+        except LabError:
+            continue
+        if spec.url.rstrip("/") not in urls and spec.name not in names:
+            urls.add(spec.url.rstrip("/"))
+            fresh.append(spec)
+    return _unique_names([*watched, *fresh])[len(watched) :]

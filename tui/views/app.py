@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
-from tui.engine.backend import DashboardBackend
+from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
@@ -119,10 +119,12 @@ class ContainerLabApp(LessonApp):
         lab: LabSession | None = None,
         read_only: bool = False,
         preferences: Preferences = DEFAULTS,
+        engine_offer: EngineOffer | None = None,
     ) -> None:
         """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
-        the images, volumes, networks and lesson tabs), the lab and the preferences."""
-        super().__init__(backend, clock=clock)
+        the images, volumes, networks and lesson tabs), the lab, the preferences and the
+        engines it may add (the docker contexts not watched yet)."""
+        super().__init__(backend, clock=clock, engine_offer=engine_offer)
         self.lab = lab
         self.preferences = preferences
         self.read_only = read_only  # see allowed()
@@ -330,10 +332,18 @@ class ContainerLabApp(LessonApp):
             if feed.up:
                 feed.reload()
 
+    def engine_added(self, name: str) -> None:
+        """A Host column, and a notice saying how to see one engine at a time."""
+        self.containers.show_hosts()
+        self.notify(f"watching {name} too: H shows one engine at a time")
+
     def action_next_engine(self) -> None:
         """Show the containers of all engines, then of each one in turn."""
         if not self.several_engines:
-            self.notify("one engine only: --host or --context again adds another")
+            self.notify(
+                "one engine only: add a docker context from the palette (ctrl+p, Watch …), "
+                "or start with --context all"
+            )
             return
         names = [None, *self.backends]
         pane = self.containers
@@ -518,10 +528,17 @@ def create_app(
     lab: LabSession | None = None,
     read_only: bool = False,
     preferences: Preferences = DEFAULTS,
+    engine_offer: EngineOffer | None = None,
 ) -> ContainerLabApp:
-    """The dashboard, handed its backend (a real engine, or fixed data in tests) and its lab."""
+    """The dashboard, handed its backend (a real engine, or fixed data in tests), its lab and
+    the engines it may add while it runs."""
     return ContainerLabApp(
-        backend, clock=clock, lab=lab, read_only=read_only, preferences=preferences
+        backend,
+        clock=clock,
+        lab=lab,
+        read_only=read_only,
+        preferences=preferences,
+        engine_offer=engine_offer,
     )
 
 

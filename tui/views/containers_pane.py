@@ -157,13 +157,30 @@ class ContainersPane(ProjectRows):
         self.last_shown: set[str] = set()
         self.marked: set[str] = set()  # containers marked with space (for merged logs)
 
+    def show_hosts(self) -> None:
+        """Another engine is watched now: a Host column comes first (every row is redrawn)."""
+        self.several_engines = True
+        if any(key == "host" for key, _ in self.shown_columns):
+            return
+        self.shown_columns.insert(0, ("host", dict(COLUMNS)["host"]))
+        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
+        table, keep = self.table, self.table.cursor_key
+        table.clear(columns=True)
+        self.add_columns(table)
+        self.refresh_rows()
+        table.follow(keep)
+
+    def add_columns(self, table: KeyedTable) -> None:
+        """The columns shown, in order."""
+        for key, label in self.shown_columns:
+            table.add_column(label, key=key, width=STATS_WIDTHS.get(key))
+
     def compose(self) -> ComposeResult:
         """The filter box (hidden until `/`), the table and the stats panel."""
         yield Input(placeholder="filter: name, image, id or state", id="container-filter")
         yield Static(EMPTY_HINT, id="containers-empty")
         table = KeyedTable(unique_column="name", id="containers-table")
-        for key, label in self.shown_columns:
-            table.add_column(label, key=key, width=STATS_WIDTHS.get(key))
+        self.add_columns(table)
         yield table
         with Horizontal(id="stats-panel"):
             with Vertical(classes="spark"):

@@ -16,10 +16,11 @@ from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tui.engine.backend import DashboardBackend
+from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.containers import ContainerInfo
 from tui.engine.feed import EngineFeed, FeedEvent
 from tui.engine.stats import StatsSample
+from tui.errors import LabError
 from tui.views.messages import FeedMessage
 
 VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
@@ -32,8 +33,10 @@ class EngineApp(App[int]):
         self,
         backend: DashboardBackend | Sequence[DashboardBackend],
         clock: Callable[[], datetime] | None = None,
+        engine_offer: EngineOffer | None = None,
     ) -> None:
         super().__init__()
+        self.engine_offer = engine_offer
         backends = [backend] if not isinstance(backend, Sequence) else list(backend)
         self.backends: dict[str, DashboardBackend] = {b.name: b for b in backends}
         self.backend = backends[0]  # images, volumes, networks, prune and the lesson use it
@@ -67,6 +70,22 @@ class EngineApp(App[int]):
                 feed = EngineFeed(backend, self.report, name=name)
                 self.feeds[name] = feed
                 feed.start()
+
+    def watch_engine(self, name: str) -> None:
+        """Watch the offered engine `name` too (a docker context), from now on."""
+        if self.engine_offer is None:
+            return
+        try:
+            backend = self.engine_offer.open(name)
+        except LabError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.backends[backend.name] = backend
+        self.engine_added(backend.name)
+        self.start_feeds()
+
+    def engine_added(self, name: str) -> None:
+        """Show that the engine `name` is watched now (the views' part)."""
 
     def report(self, event: FeedEvent) -> None:
         """A feed's report (from its threads): into the app's queue as a message."""

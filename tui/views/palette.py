@@ -10,6 +10,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
+from tui.engine.backend import EngineOffer
 from tui.views.containers_pane import ContainersPane
 from tui.views.images_pane import ImagesPane
 from tui.views.training_pane import TrainingPane
@@ -32,6 +33,7 @@ class PaletteHost(Protocol):
     """What the palette asks of the app."""
 
     read_only: bool
+    engine_offer: EngineOffer | None
 
     @property
     def several_engines(self) -> bool: ...
@@ -54,6 +56,8 @@ class PaletteHost(Protocol):
     def action_demo_down(self) -> None: ...
 
     def action_next_engine(self) -> None: ...
+
+    def watch_engine(self, name: str) -> None: ...
 
     def action_tab(self, tab: str) -> None: ...
 
@@ -78,6 +82,12 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
     if app.several_engines:
         yield SystemCommand(
             "Next engine", "All engines' containers, then each one's", app.action_next_engine
+        )
+    for name, where in app.engine_offer.available() if app.engine_offer else ():
+        yield SystemCommand(
+            f"Watch {name}",
+            f"Add this docker context's engine: {where}",
+            _bind(app.watch_engine, name),
         )
     yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
     if looks:
