@@ -60,7 +60,8 @@ def build_dashboard(
     backends = [DockerBackend(spec, stats=stats) for spec in engines]
     first = engines[0]
     lab = DockerLab(first.url if first.source != "default" else None)
-    offer = ContextOffer(engines, stats=stats)
+    # Read-only shows the engines the command line names, and no other context of the user's.
+    offer = None if read_only else ContextOffer(engines, stats=stats)
     return create_app(
         backends, lab=lab, read_only=read_only, preferences=preferences, engine_offer=offer
     )

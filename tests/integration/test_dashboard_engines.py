@@ -363,6 +363,14 @@ async def test_a_docker_context_is_offered_in_the_palette_and_watched_from_then_
             assert pane.engine_filter == "lab-b"
             await until(pilot, shows(table, {ids[1]}), "lab-b's row alone")
         assert app.return_code in (None, 0)
+
+        # read-only shows only the engines its command line names: nothing is offered
+        viewer = build_dashboard(resolve_engines(hosts=[first.url]), read_only=True)
+        async with viewer.run_test(size=(160, 40)) as pilot:
+            await until(pilot, shows(viewer.containers.table, {ids[0]}), "the viewer's row")
+            titles = {c.title for c in viewer.get_system_commands(viewer.screen)}
+            assert "Reload lists" in titles
+            assert not [title for title in titles if title.startswith("Watch ")], titles
     finally:
         for engine, cid in zip(private_pair, ids, strict=True):
             remove(engine.url, cid)

@@ -71,7 +71,7 @@ class EngineApp(App[int]):
                 self.feeds[name] = feed
                 feed.start()
 
-    def watch_engine(self, name: str) -> None:
+    def add_engine(self, name: str) -> None:
         """Watch the offered engine `name` too (a docker context), from now on."""
         if self.engine_offer is None:
             return

@@ -57,7 +57,7 @@ class PaletteHost(Protocol):
 
     def action_next_engine(self) -> None: ...
 
-    def watch_engine(self, name: str) -> None: ...
+    def add_engine(self, name: str) -> None: ...
 
     def action_tab(self, tab: str) -> None: ...
 
@@ -87,7 +87,7 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         yield SystemCommand(
             f"Watch {name}",
             f"Add this docker context's engine: {where}",
-            _bind(app.watch_engine, name),
+            _bind(app.add_engine, name),
         )
     yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
     if looks:
