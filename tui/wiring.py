@@ -6,7 +6,7 @@ here; the views get protocols only (a `DashboardBackend` per engine, a `LabSessi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from tui.engine.backend import DockerBackend
 from tui.engine.contexts import EngineSpec, more_engines
@@ -19,15 +19,9 @@ from tui.views.app import DEFAULTS, ContainerLabApp, create_app, run_app
 class ContextOffer:
     """The docker contexts the dashboard does not watch yet, offered in its command palette."""
 
-    def __init__(
-        self,
-        watched: Sequence[EngineSpec],
-        stats: str = "auto",
-        env: Mapping[str, str] | None = None,
-    ) -> None:
+    def __init__(self, watched: Sequence[EngineSpec], stats: str = "auto") -> None:
         self.watched = list(watched)
         self.stats = stats
-        self.env = env
 
     def available(self) -> list[tuple[str, str]]:
         """(name, where it is) of each context whose engine is not watched (read afresh)."""
@@ -35,7 +29,7 @@ class ContextOffer:
 
     def offered(self) -> list[EngineSpec]:
         """The engines on offer, from the context store as it is now."""
-        return more_engines(self.watched, self.env)
+        return more_engines(self.watched)
 
     def open(self, name: str) -> DockerBackend:
         """A backend for the offered engine `name`, watched from now on."""

@@ -34,6 +34,7 @@ from tui.views.presentation import (
     project_key,
     project_of_key,
     project_stats_labels,
+    running_samples,
     stats_labels,
     summed,
 )
@@ -133,12 +134,8 @@ class ContainersPane(ProjectRows):
         `several_engines` a Host column shows; `on_shown` hears which containers are on screen."""
         super().__init__(**kwargs)
         view = view or ContainersView()
-        labels = dict(COLUMNS)
-        default = [key for key in labels if key != "host"]
-        chosen = list(view.columns or default)
-        wanted = [*(["host"] if several_engines and "host" not in chosen else []), *chosen]
-        self.shown_columns = [(key, labels[key]) for key in wanted]
-        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
+        default = [key for key, _ in COLUMNS if key != "host"]
+        self.use_columns(list(view.columns or default), hosts=several_engines)
         self.clock = clock
         self.take_samples = take_samples  # the samples waiting to be drawn, taken by the flush
         self.history: dict[str, tuple[deque[float], deque[float]]] = {}
@@ -151,19 +148,25 @@ class ContainersPane(ProjectRows):
         self.flush_timer: Timer | None = None
         self.last_redraw = 0.0  # monotonic time of the last flush that changed the table
         self.loaded = False  # a list came from the engine (an empty one shows the hint)
-        self.several_engines = several_engines
         self.engine_filter: str | None = None  # one engine's containers only (`H` cycles)
         self.on_shown = on_shown
         self.last_shown: set[str] = set()
         self.marked: set[str] = set()  # containers marked with space (for merged logs)
 
+    def use_columns(self, keys: list[str], hosts: bool) -> None:
+        """Show these columns in this order, with a Host column first when `hosts` asks for one
+        that `keys` does not place."""
+        labels = dict(COLUMNS)
+        wanted = [*(["host"] if hosts and "host" not in keys else []), *keys]
+        self.shown_columns = [(key, labels[key]) for key in wanted]
+        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
+
     def show_hosts(self) -> None:
         """Another engine is watched now: a Host column comes first (every row is redrawn)."""
-        self.several_engines = True
-        if any(key == "host" for key, _ in self.shown_columns):
+        keys = [key for key, _ in self.shown_columns]
+        if "host" in keys:
             return
-        self.shown_columns.insert(0, ("host", dict(COLUMNS)["host"]))
-        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
+        self.use_columns(keys, hosts=True)
         table, keep = self.table, self.table.cursor_key
         table.clear(columns=True)
         self.add_columns(table)
@@ -394,9 +397,9 @@ class ContainersPane(ProjectRows):
         self.offer_project_keys()
         project = self.projects.get(self.selected_project or "")
         if project is not None:
-            running = [i.id for i in project.containers(self.infos) if i.is_running]
-            live = [self.samples[cid] for cid in running if cid in self.samples]
+            live = running_samples(project, self.infos, self.samples)
             cpu_label, mem_label = project_stats_labels(project.name, live)
+            running = [i.id for i in project.containers(self.infos) if i.is_running]
             histories = [self.history[cid] for cid in running if cid in self.history]
             cpu = summed(cpu for cpu, _ in histories)
             mem = summed(mem for _, mem in histories)
@@ -526,8 +529,7 @@ class ContainersPane(ProjectRows):
         if marked:
             self.post_message(self.MergedLogsRequested(marked, f"{len(marked)} marked"))
             return
-        info = self.infos.get(self.selected_id or "")
-        project = self.selected_project or (project_name(info) if info else None)
+        project = self.row_project()
         if not project:
             self.notify(
                 "not part of a compose project: mark containers with space, then press L",

@@ -239,6 +239,16 @@ def grouped_order(
     return order
 
 
+def running_samples(
+    project: ComposeProject,
+    infos: Mapping[str, ContainerInfo],
+    samples: Mapping[str, StatsSample],
+) -> list[StatsSample]:
+    """The latest samples of a project's running containers (those that have one)."""
+    members = project.containers(infos)
+    return [samples[info.id] for info in members if info.is_running and info.id in samples]
+
+
 def project_cells(
     project: ComposeProject,
     infos: Mapping[str, ContainerInfo],
@@ -252,7 +262,7 @@ def project_cells(
     services = len(project.services)
     style = "red" if not running else "bold green" if len(running) == len(members) else "yellow"
     state = Text(f"{len(running)}/{len(members)} running", style=style)
-    live = [samples[info.id] for info in running if info.id in samples]
+    live = running_samples(project, infos, samples)
     stats: list[str | Text] = ["-", "-", "-", "-"]
     if live:
         stats = [
