@@ -282,8 +282,14 @@ async def test_down_asks_first_and_no_changes_nothing(project: Project) -> None:
             pilot, lambda: not before & pane.table.row_keys(), what="their rows to go", seconds=60
         )
         assert project_key(project.name) not in pane.table.row_keys()
+        # compose removes the network after the containers, so their rows can go first
         network = f"{project.name}_default"
-        assert not project.client.networks.list(names=[network])
+        await until(
+            pilot,
+            lambda: not project.client.networks.list(names=[network]),
+            what="the project's network to go",
+            seconds=60,
+        )
 
 
 async def test_a_project_whose_compose_file_is_gone_runs_nothing(
