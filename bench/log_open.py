@@ -23,7 +23,7 @@ import docker
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.logs_screen import PAGE, LogsScreen
+from tui.views.logs.screen import PAGE, LogsScreen
 
 LABEL = {
     "org.container-lab.test": f"bench-{uuid.uuid4().hex[:8]}",

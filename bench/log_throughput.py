@@ -28,7 +28,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.log_query import LogFilter
 from tui.engine.logs import LogBuffer, LogStream
 from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 
 LABEL = {
     "org.container-lab.test": f"bench-{uuid.uuid4().hex[:8]}",

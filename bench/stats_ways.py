@@ -25,7 +25,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.engine.contexts import resolve_engines
 from tui.engine.feed import SampleInbox
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
 
 AGE_PERIOD = 0.25
 KEY_PRESSES = 20

@@ -8,8 +8,8 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 
 def compare_rows(pane: BaselinePane) -> list[list[str]]:

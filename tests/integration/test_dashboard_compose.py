@@ -35,9 +35,9 @@ from tui.engine.compose import (
     detect_compose,
 )
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
 from tui.views.presentation import project_key
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 SIZE = (160, 40)

@@ -12,7 +12,7 @@ from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.containers import ProcessList
 from tui.views.app import create_app
-from tui.views.detail_screen import DetailScreen
+from tui.views.containers.detail import DetailScreen
 
 SLEEPERS = "sleep 3001 & sleep 3002 & wait"
 

@@ -16,8 +16,8 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.detail_screen import DetailScreen
-from tui.views.inspect_screen import InspectScreen
+from tui.views.containers.detail import DetailScreen
+from tui.views.inspect.screen import InspectScreen
 
 SECRET = f"s3cr3t-{uuid.uuid4().hex[:8]}"
 ENV = [f"API_TOKEN={SECRET}", "PLAIN_SETTING=visible-value"]

@@ -22,8 +22,8 @@ from tui.lab.keys import SECRET_KEY_FILE
 from tui.lab.session import DockerLab
 from tui.paths import LabPaths
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 
 def keyless_lab(target) -> LabPaths:

@@ -28,8 +28,8 @@ from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
 from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 LESSON_SECONDS = 300.0
 KINDS = {"container", "gVisor", "VM"}
@@ -122,7 +122,7 @@ LAUNCH = """
 import json, sys
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.lesson_feed import LessonApp
+from tui.views.baseline.control import LessonApp
 
 app = create_app(DockerBackend())
 app.lesson_labels = json.loads(sys.argv[1])

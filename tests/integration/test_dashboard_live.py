@@ -3,8 +3,8 @@
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 CHATTY = "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done"
 

@@ -7,7 +7,7 @@ from textual.widgets import Label
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 
 TICKING = "i=0; while true; do echo tick $i; echo warn $i >&2; i=$((i+1)); sleep 0.1; done"
 FINITE = "for i in $(seq 1 40); do echo printed $i; done; echo gone >&2"

@@ -14,7 +14,7 @@ from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.log_query import order_key
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 from tui.views.presentation import project_key
 
 IMAGE = "debian:bookworm-slim"

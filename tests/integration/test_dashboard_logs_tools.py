@@ -12,8 +12,8 @@ from textual.widgets import Input, Label
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 IMAGE = "debian:bookworm-slim"
 REQUESTS = (

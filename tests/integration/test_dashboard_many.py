@@ -14,7 +14,7 @@ from rich.text import Text
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 
 COUNT = 40  # beyond the 32 threads any machine's default executor allows
 HIDDEN_TOO = 16  # more than a 100x24 terminal shows

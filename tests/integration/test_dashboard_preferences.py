@@ -13,9 +13,9 @@ from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import COLUMNS
+from tui.views.containers.pane import COLUMNS
 from tui.views.preferences_view import dashboard_choices
+from tui.views.widgets.confirm import ConfirmScreen
 
 SHOWN = ["name", "image", "state", "status", "cpu", "mem"]
 GOOD = f"""\

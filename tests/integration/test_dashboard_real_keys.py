@@ -22,8 +22,8 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 

@@ -12,9 +12,9 @@ from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.engine.prune import plan_prunes, run_prune
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
 from tui.views.prune_screen import PruneScreen
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 

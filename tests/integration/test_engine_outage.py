@@ -21,7 +21,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.cgroup_stats import open_stats
 from tui.engine.stats import STALL_SECONDS, StatsStream
 from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 

@@ -12,9 +12,7 @@ from tui.baseline.lesson import LessonResult, UnitResult, UnitSample, unavailabl
 from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
 from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
-from tui.views.lesson_text import (
+from tui.views.baseline.lesson_text import (
     bar,
     live_rows,
     memory_digits,
@@ -23,6 +21,8 @@ from tui.views.lesson_text import (
     result_table,
     summary,
 )
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 GIB = 1024 * MIB
 BASE = ("sha256:base", 100 * MIB)

@@ -12,7 +12,7 @@ from textual.widgets import Static, TabbedContent
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
+from tui.views.baseline.pane import BaselinePane
 
 TABS = {"1": "containers", "2": "images", "3": "training", "4": "baseline"}
 

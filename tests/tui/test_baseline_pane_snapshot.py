@@ -14,7 +14,7 @@ from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.baseline.compare import MIB
 from tui.baseline.lesson import LessonResult, UnitResult, UnitSample
 from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
+from tui.views.baseline.pane import BaselinePane
 
 
 def unit(kind: str, ready: float, memory: int, disk: int, workload: float, **kw) -> UnitResult:

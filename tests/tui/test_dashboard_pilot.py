@@ -8,10 +8,10 @@ import pytest
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.events import EngineEvent
-from tui.views import containers_pane
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.detail_screen import DetailScreen
+from tui.views.containers import pane as containers_pane
+from tui.views.containers.detail import DetailScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 
 def key_of(app, name):

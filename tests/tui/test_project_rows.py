@@ -12,8 +12,8 @@ from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, container, fixed_clock
 from tui.engine.compose import CONFIG_FILES_LABEL, PROJECT_LABEL, SERVICE_LABEL, WORKING_DIR_LABEL
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
 from tui.views.presentation import project_key, project_of_key
+from tui.views.widgets.confirm import ConfirmScreen
 
 SIZE = (140, 36)
 ROWS = 9  # four plain containers, three in two projects, two header rows

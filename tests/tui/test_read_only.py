@@ -9,9 +9,9 @@ from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.detail_screen import DetailScreen
+from tui.views.containers.detail import DetailScreen
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 CHANGING_KEYS = {
     "u": "start",

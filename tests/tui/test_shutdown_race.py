@@ -17,7 +17,7 @@ from tests.tui.dashboard_helpers import settled
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine import feed
 from tui.views.app import ContainerLabApp, create_app
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
 from tui.views.messages import FeedMessage
 
 

@@ -27,26 +27,26 @@ from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats import StatsSample
 from tui.lab.session import LabSession
 from tui.preferences import Preferences
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
-from tui.views.detail_screen import DetailScreen
+from tui.views.baseline.control import LessonApp
+from tui.views.containers.detail import DetailScreen
+from tui.views.containers.pane import ContainersPane
+from tui.views.containers.projects import request_project_action
 from tui.views.images_pane import ImagesPane
-from tui.views.inspect_screen import InspectRequested, InspectScreen
-from tui.views.lesson_feed import LessonApp
+from tui.views.inspect.screen import InspectRequested, InspectScreen
 from tui.views.lifecycle import only_while
-from tui.views.logs_screen import LogsScreen
+from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage
 from tui.views.palette import dashboard_commands
-from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
-HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
+HAS_BASELINE = importlib.util.find_spec("tui.views.baseline.pane") is not None
 DEFAULTS = Preferences()
 
 
@@ -142,7 +142,7 @@ class ContainerLabApp(LessonApp):
         try:
             from tui.baseline.profiles import load_all_profiles
             from tui.paths import lab_paths
-            from tui.views.baseline_pane import BaselinePane
+            from tui.views.baseline.pane import BaselinePane
 
             return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")  # type: ignore[return-value]
         except Exception as exc:  # the pane is someone else's; never let it stop the app
@@ -309,7 +309,7 @@ class ContainerLabApp(LessonApp):
         """Feed the VM baseline pane, with the container selected in the list."""
         if not HAS_BASELINE:
             return
-        from tui.views.baseline_pane import BaselinePane
+        from tui.views.baseline.pane import BaselinePane
 
         for pane in self.main_screen.query(BaselinePane):
             pane.update_figures(footprints, selected=self.containers.selected_id)

@@ -11,7 +11,7 @@ from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import EngineOffer
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
 from tui.views.images_pane import ImagesPane
 from tui.views.training_pane import TrainingPane
 

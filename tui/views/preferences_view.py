@@ -39,15 +39,15 @@ def bound_keys(classes: Iterable[type[DOMNode]]) -> list[BoundKey]:
 def dashboard_choices() -> Choices:
     """Every theme, the containers table's columns, and the bindings of each place of the app."""
     from tui.views.app import ContainerLabApp
-    from tui.views.containers_pane import COLUMNS, ContainersPane
-    from tui.views.detail_screen import DetailScreen
+    from tui.views.containers.detail import DetailScreen
+    from tui.views.containers.pane import COLUMNS, ContainersPane
     from tui.views.images_pane import ImagesPane
-    from tui.views.inspect_screen import InspectScreen, InspectTree
-    from tui.views.keyed_table import KeyedTable
-    from tui.views.logs_screen import LogsScreen
+    from tui.views.inspect.screen import InspectScreen, InspectTree
+    from tui.views.logs.screen import LogsScreen
     from tui.views.prune_screen import PruneScreen
     from tui.views.storage_panes import ResourcePane
     from tui.views.training_pane import TrainingPane
+    from tui.views.widgets.keyed_table import KeyedTable
 
     app: list[type[DOMNode]] = [Screen, ContainerLabApp]
     places: dict[str, list[type[DOMNode]]] = {
@@ -61,7 +61,7 @@ def dashboard_choices() -> Choices:
         "the prune preview": [PruneScreen, ContainerLabApp],
     }
     try:
-        from tui.views.baseline_pane import BaselinePane
+        from tui.views.baseline.pane import BaselinePane
 
         places["the VM baseline tab"] = [BaselinePane, *app]
     except ImportError:  # the pane is optional (see app.HAS_BASELINE)

@@ -28,8 +28,8 @@ from tui.engine.log_query import (
 from tui.engine.log_sources import Source, read_older, whole_logs
 from tui.engine.logs import LogLine
 from tui.errors import LabError
-from tui.views.confirm import ConfirmScreen
-from tui.views.logs_base import LogsBase, LogsEnded
+from tui.views.logs.base import LogsBase, LogsEnded
+from tui.views.widgets.confirm import ConfirmScreen
 
 __all__ = ["LogsEnded", "LogsScreen"]
 

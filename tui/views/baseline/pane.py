@@ -24,8 +24,8 @@ from textual.widgets import Label, Select, Static
 from tui.baseline.compare import compare_all
 from tui.baseline.profiles import Profile
 from tui.engine.footprint import ContainerFootprint
-from tui.views.lesson_panel import FigureGrid, LessonPanel
-from tui.views.lesson_text import citations_full, citations_short, compare_table
+from tui.views.baseline.lesson_text import citations_full, citations_short, compare_table
+from tui.views.baseline.panel import FigureGrid, LessonPanel
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables

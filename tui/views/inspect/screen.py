@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Tree
 from textual.widgets.tree import TreeNode
 
-from tui.views.inspect_doc import Entry, entries, label, matches
+from tui.views.inspect.document import Entry, entries, label, matches
 from tui.views.lifecycle import unless_removed
 from tui.views.read_only import allowed, is_read_only
 

@@ -29,7 +29,7 @@ from tui.views.read_only import allowed, is_read_only
 
 if TYPE_CHECKING:
     from tui.baseline.lesson import Lesson, LessonResult, UnitSample
-    from tui.views.baseline_pane import BaselinePane
+    from tui.views.baseline.pane import BaselinePane
 
 SAMPLE_SECONDS = 1.0
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -137,7 +137,7 @@ class LessonApp(EngineApp):
 
     def baseline_pane(self) -> BaselinePane | None:
         """The VM baseline pane, when it is there (and not being removed)."""
-        from tui.views.baseline_pane import BaselinePane
+        from tui.views.baseline.pane import BaselinePane
 
         if not self.screen_stack:
             return None

@@ -23,8 +23,8 @@ from tui.engine.compose import group_projects, project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.preferences import ContainersView
-from tui.views.inspect_screen import InspectRequested
-from tui.views.keyed_table import KeyedTable, LazyRows
+from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
+from tui.views.inspect.screen import InspectRequested
 from tui.views.lifecycle import unless_removed
 from tui.views.presentation import (
     STATS_COLUMNS,
@@ -38,8 +38,8 @@ from tui.views.presentation import (
     stats_labels,
     summed,
 )
-from tui.views.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.read_only import is_read_only
+from tui.views.widgets.keyed_table import KeyedTable, LazyRows
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
 # New samples are drawn this soon after they arrive, so that samples arriving together (API

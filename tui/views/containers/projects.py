@@ -10,12 +10,12 @@ from tui.engine.compose import (
     ProjectAction,
     missing_config,
 )
-from tui.views.confirm import ConfirmScreen
+from tui.views.containers.project_rows import ProjectRows
 from tui.views.feeds import EngineApp
 from tui.views.messages import ActionDone
 from tui.views.presentation import project_question
-from tui.views.project_rows import ProjectRows
 from tui.views.read_only import PROJECT_CHANGES, allowed
+from tui.views.widgets.confirm import ConfirmScreen
 
 
 def request_project_action(

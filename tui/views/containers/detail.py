@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.views.formats import bytes_size, status_text
-from tui.views.inspect_screen import InspectRequested
+from tui.views.inspect.screen import InspectRequested
 from tui.views.lifecycle import unless_removed
 from tui.views.read_only import allowed, is_read_only
 

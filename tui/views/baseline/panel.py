@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Digits, Label, Static
 
-from tui.views.lesson_text import (
+from tui.views.baseline.lesson_text import (
     KIND_HOW,
     KIND_NAMES,
     KINDS,
