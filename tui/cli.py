@@ -38,7 +38,7 @@ def _one_engine(args: argparse.Namespace) -> str | None:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.engine.contexts import resolve_engines
     from tui.preferences import config_path, load_preferences
-    from tui.views.preferences_view import dashboard_choices
+    from tui.views.keymap import dashboard_choices
     from tui.wiring import run_dashboard
 
     hosts: list[str] = args.host or []
@@ -73,7 +73,7 @@ def _cmd_config_path(args: argparse.Namespace) -> int:
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
     from tui.preferences import config_path, describe, load_preferences
-    from tui.views.preferences_view import dashboard_choices
+    from tui.views.keymap import dashboard_choices
 
     path = config_path()
     preferences = load_preferences(path, dashboard_choices())

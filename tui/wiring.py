@@ -76,7 +76,7 @@ def run_dashboard(
     """Run the dashboard in this terminal, or serve it to browsers (each session runs the
     same command line, `engine_args` naming the same engines)."""
     if serve:
-        from tui.views.serve import serve_dashboard
+        from tui.serve import serve_dashboard
 
         return serve_dashboard(
             engine_args=list(engine_args),

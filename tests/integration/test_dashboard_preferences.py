@@ -14,7 +14,7 @@ from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import create_app
 from tui.views.containers.pane import COLUMNS
-from tui.views.preferences_view import dashboard_choices
+from tui.views.keymap import dashboard_choices
 from tui.views.widgets.confirm import ConfirmScreen
 
 SHOWN = ["name", "image", "state", "status", "cpu", "mem"]

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     # textual-serve builds its aiohttp app only in _make_app; the token guard must wrap every
     # route, so serve.py overrides it, and pyproject pins textual-serve below 1.2 for that.
-    ("tui/views/serve.py", "_make_app"),
+    ("tui/serve.py", "_make_app"),
 }
 
 

@@ -31,9 +31,9 @@ from tui.views.baseline.control import LessonApp
 from tui.views.containers.detail import DetailScreen
 from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
+from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectRequested, InspectScreen
-from tui.views.lifecycle import only_while
 from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage
 from tui.views.palette import dashboard_commands

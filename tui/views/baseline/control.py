@@ -23,8 +23,8 @@ from textual.timer import Timer
 from textual.widgets import TabbedContent
 from textual.worker import Worker
 
-from tui.views.feeds import EngineApp
-from tui.views.lifecycle import being_removed
+from tui.views.engines import EngineApp
+from tui.views.guards import being_removed
 from tui.views.read_only import allowed, is_read_only
 
 if TYPE_CHECKING:

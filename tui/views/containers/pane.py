@@ -24,8 +24,8 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.stats import StatsSample
 from tui.preferences import ContainersView
 from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
+from tui.views.guards import unless_removed
 from tui.views.inspect.screen import InspectRequested
-from tui.views.lifecycle import unless_removed
 from tui.views.presentation import (
     STATS_COLUMNS,
     container_cells,

@@ -11,7 +11,7 @@ from tui.engine.compose import (
     missing_config,
 )
 from tui.views.containers.project_rows import ProjectRows
-from tui.views.feeds import EngineApp
+from tui.views.engines import EngineApp
 from tui.views.messages import ActionDone
 from tui.views.presentation import project_question
 from tui.views.read_only import PROJECT_CHANGES, allowed

@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Tree
 from textual.widgets.tree import TreeNode
 
+from tui.views.guards import unless_removed
 from tui.views.inspect.document import Entry, entries, label, matches
-from tui.views.lifecycle import unless_removed
 from tui.views.read_only import allowed, is_read_only
 
 Inspect = Callable[[str, str], dict[str, Any]]

@@ -24,7 +24,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.log_query import LogFilter, LogWindow, merge_into
 from tui.engine.log_sources import Source
 from tui.engine.logs import STDERR, LogBuffer, LogLine
-from tui.views.lifecycle import unless_removed
+from tui.views.guards import unless_removed
 from tui.views.logs.view import LogView
 
 MAX_LINES = 20_000  # lines held in memory; older ones are read again from the engine on demand
