@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import docker
 
@@ -32,9 +31,11 @@ from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
-from tui.engine.logs import LogLine, LogStream
+from tui.engine.log_sources import LogReader
+from tui.engine.logs import LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
 from tui.engine.stats import StatsSample, StatsStream, stats_once
+from tui.engine.streams import Stream
 from tui.engine.volumes import (
     NetworkInfo,
     VolumeInfo,
@@ -45,18 +46,8 @@ from tui.engine.volumes import (
 )
 from tui.errors import LabError
 
-T_co = TypeVar("T_co", covariant=True)
 
-
-class Stream(Protocol[T_co]):
-    """A blocking stream of items that another thread can close."""
-
-    def __iter__(self) -> Iterator[T_co]: ...
-
-    def close(self) -> None: ...
-
-
-class DashboardBackend(Protocol):
+class DashboardBackend(LogReader, Protocol):
     """Everything the dashboard needs from an engine (blocking calls, run them in workers)."""
 
     @property
@@ -104,19 +95,6 @@ class DashboardBackend(Protocol):
     ) -> StatsSample | None:
         """One stats sample of a running container (None when it is not running); `before`,
         its previous sample, lets the engine answer at once (CPU % averaged since then)."""
-        ...
-
-    def logs(
-        self,
-        container_id: str,
-        *,
-        follow: bool,
-        tail: int | str,
-        tty: bool,
-        since: float | None = None,
-        source: str = "",
-    ) -> Stream[LogLine]:
-        """The logs of one container: the last `tail` lines ("all"), none before `since`."""
         ...
 
     def events(self) -> Stream[EngineEvent]:

@@ -10,11 +10,29 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from tui.engine.backend import DashboardBackend, Stream
 from tui.engine.containers import ContainerInfo
 from tui.engine.log_query import older_than, order_key
 from tui.engine.logs import LogLine
+from tui.engine.streams import Stream
+
+
+class LogReader(Protocol):
+    """What log sources need of a backend (`DashboardBackend` is one)."""
+
+    def logs(
+        self,
+        container_id: str,
+        *,
+        follow: bool,
+        tail: int | str,
+        tty: bool,
+        since: float | None = None,
+        source: str = "",
+    ) -> Stream[LogLine]:
+        """The logs of one container: the last `tail` lines ("all"), none before `since`."""
+        ...
 
 
 @dataclass(eq=False)
@@ -32,7 +50,7 @@ class Source:
     exhausted: bool = False  # nothing older in the window
 
     def open(
-        self, backend: DashboardBackend, *, follow: bool, tail: int | str, since: float | None
+        self, backend: LogReader, *, follow: bool, tail: int | str, since: float | None
     ) -> Stream[LogLine]:
         """Its logs from the engine."""
         info = self.info
@@ -42,7 +60,7 @@ class Source:
 
 
 def read_older(
-    backend: DashboardBackend, sources: list[Source], since: float | None, page: int
+    backend: LogReader, sources: list[Source], since: float | None, page: int
 ) -> tuple[list[LogLine], list[Source]]:
     """Up to `page` lines before each source's oldest line; and the sources with no more."""
     older: list[LogLine] = []
@@ -58,7 +76,7 @@ def read_older(
     return older, done
 
 
-def whole_logs(backend: DashboardBackend, sources: list[Source]) -> Iterator[LogLine]:
+def whole_logs(backend: LogReader, sources: list[Source]) -> Iterator[LogLine]:
     """Every line of every source from the engine, merged by time."""
     streams = [source.open(backend, follow=False, tail="all", since=None) for source in sources]
     if len(streams) == 1:
