@@ -25,8 +25,8 @@ from textual import events
 
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
-from tui.engine.log_query import LogFilter
-from tui.engine.logs import LogBuffer, LogStream
+from tui.engine.logs.query import LogFilter
+from tui.engine.logs.stream import LogBuffer, LogStream
 from tui.views.app import create_app
 from tui.views.logs.screen import LogsScreen
 

@@ -18,7 +18,7 @@ from tests.conftest import SESSION_LABELS, TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.compose import config_paths
-from tui.engine.stats import memory_usage
+from tui.engine.stats.api import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
 from tui.lab.session import DockerLab
 from tui.views.app import create_app

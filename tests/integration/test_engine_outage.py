@@ -18,8 +18,8 @@ from bench.private_engine import PrivateEngine
 from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.engine.cgroup_stats import open_stats
-from tui.engine.stats import STALL_SECONDS, StatsStream
+from tui.engine.stats.api import STALL_SECONDS, StatsStream
+from tui.engine.stats.cgroup import open_stats
 from tui.views.app import create_app
 from tui.views.logs.screen import LogsScreen
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine.log_query import (
+from tui.engine.logs.query import (
     LogFilter,
     LogQueryError,
     LogWindow,
@@ -18,7 +18,7 @@ from tui.engine.log_query import (
     parse_window,
     save_lines,
 )
-from tui.engine.logs import STDOUT, LogBuffer, LogLine
+from tui.engine.logs.stream import STDOUT, LogBuffer, LogLine
 from tui.errors import LabError
 
 

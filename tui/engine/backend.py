@@ -16,7 +16,6 @@ from tui.engine import containers as _containers
 from tui.engine import images as _images
 from tui.engine import podman as _podman
 from tui.engine.actions import ContainerAction
-from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import (
     DEFAULT_POOL_SIZE,
     START_HINT,
@@ -31,10 +30,11 @@ from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
-from tui.engine.log_sources import LogReader
-from tui.engine.logs import LogStream
+from tui.engine.logs.sources import LogReader
+from tui.engine.logs.stream import LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
-from tui.engine.stats import StatsSample, StatsStream, stats_once
+from tui.engine.stats.api import StatsSample, StatsStream, stats_once
+from tui.engine.stats.cgroup import CgroupCollector
 from tui.engine.streams import Stream
 from tui.engine.volumes import (
     NetworkInfo,

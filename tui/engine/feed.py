@@ -23,11 +23,11 @@ from dataclasses import dataclass, replace
 
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend
-from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.images import ImageInfo, Layer
-from tui.engine.stats import StatsSample, StatsStalled
+from tui.engine.stats.api import StatsSample, StatsStalled
+from tui.engine.stats.cgroup import CgroupCollector, sample_all
 from tui.engine.streams import Stream
 from tui.errors import LabError
 

@@ -18,7 +18,7 @@ import docker
 import psutil
 from docker.models.containers import Container
 
-from tui.engine.stats import memory_usage
+from tui.engine.stats.api import memory_usage
 
 START_MARKER = "CONTAINER_LAB_STARTED"
 

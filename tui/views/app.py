@@ -24,7 +24,7 @@ from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.lab.session import LabSession
 from tui.preferences import Preferences
 from tui.views.baseline.control import LessonApp

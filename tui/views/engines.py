@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.containers import ContainerInfo
 from tui.engine.feed import EngineFeed, FeedEvent
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
 from tui.views.messages import FeedMessage
 

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Label, Sparkline, Static
 from tui.engine.actions import ContainerAction, parse_action
 from tui.engine.compose import group_projects, project_name
 from tui.engine.containers import ContainerInfo
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.preferences import ContainersView
 from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.guards import unless_removed

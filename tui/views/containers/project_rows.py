@@ -15,7 +15,7 @@ from textual.message import Message
 
 from tui.engine.compose import ComposeProject, ProjectAction, project_name
 from tui.engine.containers import ContainerInfo
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.views.presentation import member_name, project_cells, project_key, project_of_key
 from tui.views.widgets.keyed_table import KeyedTable
 

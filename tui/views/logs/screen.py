@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from tui.engine.log_query import (
+from tui.engine.logs.query import (
     LogFilter,
     LogQueryError,
     LogWindow,
@@ -25,8 +25,8 @@ from tui.engine.log_query import (
     parse_window,
     save_lines,
 )
-from tui.engine.log_sources import Source, read_older, whole_logs
-from tui.engine.logs import LogLine
+from tui.engine.logs.sources import Source, read_older, whole_logs
+from tui.engine.logs.stream import LogLine
 from tui.errors import LabError
 from tui.views.logs.base import LogsBase, LogsEnded
 from tui.views.widgets.confirm import ConfirmScreen

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from tui.engine.logs import LogLine
+from tui.engine.logs.stream import LogLine
 
 SELECTED = Style(bgcolor="grey30")
 CURSOR = Style(bgcolor="grey42", bold=True)

@@ -4,7 +4,7 @@ Instead of one stats stream per container held open on the engine (which decodes
 files, encodes JSON, and sends it once a second per container), read the kernel's counters
 here. The cgroup is found from /proc/<init pid>/cgroup, so any cgroup parent and both drivers
 (cgroupfs, systemd) and both versions (v1, v2) work. The figures follow the docker CLI's
-formulas (tui.engine.stats); when the container's cgroup cannot be read here (a remote engine,
+formulas (tui.engine.stats.api); when the container's cgroup cannot be read here (a remote engine,
 another pid namespace) `open_stats` falls back to the API's StatsStream.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import docker
 
-from tui.engine.stats import StatsSample, StatsStream
+from tui.engine.stats.api import StatsSample, StatsStream
 from tui.errors import LabError
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")

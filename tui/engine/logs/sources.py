@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tui.engine.containers import ContainerInfo
-from tui.engine.log_query import older_than, order_key
-from tui.engine.logs import LogLine
+from tui.engine.logs.query import older_than, order_key
+from tui.engine.logs.stream import LogLine
 from tui.engine.streams import Stream
 
 

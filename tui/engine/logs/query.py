@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.engine.logs import LogLine
+from tui.engine.logs.stream import LogLine
 from tui.errors import LabError
 
 DEFAULT_TAIL = 1000  # lines of history read when a log view opens
