@@ -23,8 +23,8 @@ from textual import events
 from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
 from tui.engine.contexts import resolve_engines
-from tui.engine.feed import SampleInbox
 from tui.engine.stats.cgroup import CgroupCollector, sample_all
+from tui.engine.stats.scheduler import SampleInbox
 from tui.views.containers.pane import ContainersPane
 
 AGE_PERIOD = 0.25

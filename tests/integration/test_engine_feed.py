@@ -19,6 +19,7 @@ from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.feed import EngineFeed, FeedEvent
+from tui.engine.stats.scheduler import SLOW_SAMPLES_PER_ROUND
 
 pytestmark = pytest.mark.docker
 
@@ -140,7 +141,7 @@ def test_over_the_api_every_container_off_screen_is_sampled_when_more_are_due_th
 ) -> None:
     # Twice as many hidden containers as a round of slow samples takes, each due again a second
     # after its sample: a sampler that takes them in set order samples the same ones every round.
-    count = 2 * engine_feed.SLOW_SAMPLES_PER_ROUND
+    count = 2 * SLOW_SAMPLES_PER_ROUND
     made = [
         docker_client.containers.run(
             TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"

@@ -35,6 +35,7 @@ from tui.engine.logs.stream import LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
 from tui.engine.stats.api import StatsSample, StatsStream, stats_once
 from tui.engine.stats.cgroup import CgroupCollector
+from tui.engine.stats.scheduler import StatsReader
 from tui.engine.streams import Stream
 from tui.engine.volumes import (
     NetworkInfo,
@@ -47,7 +48,7 @@ from tui.engine.volumes import (
 from tui.errors import LabError
 
 
-class DashboardBackend(LogReader, Protocol):
+class DashboardBackend(LogReader, StatsReader, Protocol):
     """Everything the dashboard needs from an engine (blocking calls, run them in workers)."""
 
     @property
@@ -84,17 +85,6 @@ class DashboardBackend(LogReader, Protocol):
 
     def history(self, image_id: str) -> list[Layer]:
         """An image's layers, base first."""
-        ...
-
-    def stats(self, container_id: str) -> Stream[StatsSample]:
-        """A live stats stream of one container."""
-        ...
-
-    def stats_once(
-        self, container_id: str, before: StatsSample | None = None
-    ) -> StatsSample | None:
-        """One stats sample of a running container (None when it is not running); `before`,
-        its previous sample, lets the engine answer at once (CPU % averaged since then)."""
         ...
 
     def events(self) -> Stream[EngineEvent]:
