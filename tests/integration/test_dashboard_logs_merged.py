@@ -12,7 +12,7 @@ from textual.widgets import Label
 
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.engine.logs.query import order_key
+from tui.engine.logs.stream import order_key
 from tui.views.app import ContainerLabApp, create_app
 from tui.views.logs.screen import LogsScreen
 from tui.views.presentation import project_key

@@ -1,19 +1,17 @@
-"""What part of a log to read and show: a window (tail or since), a filter, merged order, saving.
+"""What part of a log to read and show: a window (tail or since), a filter, older lines, saving.
 
 No Textual here: the logs screen uses these, and so do the tests and the benchmarks.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.engine.logs.stream import LogLine
+from tui.engine.logs.stream import LogLine, order_key
 from tui.errors import LabError
 
 DEFAULT_TAIL = 1000  # lines of history read when a log view opens
@@ -113,43 +111,6 @@ class LogFilter:
             return list(lines)
         test = self.matcher()
         return [line for line in lines if test(line.text)]
-
-
-def order_key(line: LogLine) -> str:
-    """A key that sorts lines by time: the engine's RFC 3339 stamps, fraction padded to 9 digits.
-
-    The engine writes 9 fixed digits; a shorter fraction (another engine) is padded so that
-    string order is time order.
-    """
-    stamp = line.timestamp
-    if len(stamp) == 30 or not stamp:  # 2024-05-01T10:00:00.123456789Z
-        return stamp
-    head, dot, rest = stamp.partition(".")
-    if not dot:
-        return head.rstrip("Z") + ".000000000Z"
-    digits = rest.rstrip("Z")
-    return f"{head}.{digits:0<9}Z"
-
-
-def merge_into(lines: deque[LogLine], batch: list[LogLine]) -> bool:
-    """Add `batch` to time-ordered `lines`, keeping the order; True if some went in between.
-
-    Lines of several containers arrive per container, so a batch may be older than lines
-    already held: only the held lines newer than the batch are taken out and merged again.
-    """
-    batch.sort(key=order_key)
-    if not batch:
-        return False
-    if not lines or order_key(lines[-1]) <= order_key(batch[0]):
-        lines.extend(batch)
-        return False
-    first = order_key(batch[0])
-    newer: list[LogLine] = []
-    while lines and order_key(lines[-1]) > first:
-        newer.append(lines.pop())
-    newer.reverse()
-    lines.extend(heapq.merge(newer, batch, key=order_key))
-    return True
 
 
 def older_than(response: list[LogLine], oldest: LogLine) -> list[LogLine]:

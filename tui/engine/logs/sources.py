@@ -7,13 +7,11 @@ of the log and never the whole of it.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from tui.engine.containers import ContainerInfo
-from tui.engine.logs.query import older_than, order_key
+from tui.engine.logs.query import older_than
 from tui.engine.logs.stream import LogLine
 from tui.engine.streams import Stream
 
@@ -74,11 +72,3 @@ def read_older(
             done.append(source)
         older.extend(older_than(response, source.oldest))
     return older, done
-
-
-def whole_logs(backend: LogReader, sources: list[Source]) -> Iterator[LogLine]:
-    """Every line of every source from the engine, merged by time."""
-    streams = [source.open(backend, follow=False, tail="all", since=None) for source in sources]
-    if len(streams) == 1:
-        return iter(streams[0])
-    return heapq.merge(*streams, key=order_key)

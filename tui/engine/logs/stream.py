@@ -41,6 +41,22 @@ class LogLine(NamedTuple):
         return f"{self.timestamp} {self.text}" if timestamps and self.timestamp else self.text
 
 
+def order_key(line: LogLine) -> str:
+    """A key that sorts lines by time: the engine's RFC 3339 stamps, fraction padded to 9 digits.
+
+    The engine writes 9 fixed digits; a shorter fraction (another engine) is padded so that
+    string order is time order.
+    """
+    stamp = line.timestamp
+    if len(stamp) == 30 or not stamp:  # 2024-05-01T10:00:00.123456789Z
+        return stamp
+    head, dot, rest = stamp.partition(".")
+    if not dot:
+        return head.rstrip("Z") + ".000000000Z"
+    digits = rest.rstrip("Z")
+    return f"{head}.{digits:0<9}Z"
+
+
 def read_frames(read: Callable[[int], bytes], tty: bool) -> Iterator[tuple[str, bytes]]:
     """Yield (stream, payloads) from a log response; a TTY container's output is not framed.
 

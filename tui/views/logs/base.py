@@ -21,7 +21,8 @@ from textual.worker import get_current_worker
 
 from tui.engine.backend import DashboardBackend
 from tui.engine.containers import ContainerInfo
-from tui.engine.logs.query import LogFilter, LogWindow, merge_into
+from tui.engine.logs.merge import merge_into
+from tui.engine.logs.query import LogFilter, LogWindow
 from tui.engine.logs.sources import Source
 from tui.engine.logs.stream import STDERR, LogBuffer, LogLine
 from tui.views.guards import unless_removed

@@ -16,17 +16,17 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from tui.engine.logs.merge import whole_logs
 from tui.engine.logs.query import (
     LogFilter,
     LogQueryError,
     LogWindow,
     default_save_path,
-    order_key,
     parse_window,
     save_lines,
 )
-from tui.engine.logs.sources import Source, read_older, whole_logs
-from tui.engine.logs.stream import LogLine
+from tui.engine.logs.sources import Source, read_older
+from tui.engine.logs.stream import LogLine, order_key
 from tui.errors import LabError
 from tui.views.logs.base import LogsBase, LogsEnded
 from tui.views.widgets.confirm import ConfirmScreen
