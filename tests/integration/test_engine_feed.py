@@ -101,7 +101,7 @@ def test_the_feed_reports_lists_samples_and_changes_then_nothing_after_close(
             ),
             "the kill to show as a change of that container",
         )
-        assert [e.error for e in reports.of(engine_feed.ActionDone)] == [""]  # type: ignore[attr-defined]
+        assert [e.error for e in reports.of(engine_feed.EngineRequestDone)] == [""]  # type: ignore[attr-defined]
     finally:
         feed.close(wait=10.0)
     count = len(reports.events)

@@ -18,7 +18,7 @@ from tui.views.baseline.lesson_text import (
     memory_digits,
     phase_text,
     ready_digits,
-    result_table,
+    result_grid,
     summary,
 )
 from tui.views.baseline.pane import BaselinePane
@@ -187,7 +187,7 @@ def lesson_result(**units: UnitResult) -> LessonResult:
 def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
     vm = UnitResult("vm", True, "", 14.6, 290 * MIB, 256 * MIB, 3.1, 512 * MIB, 9.7, "6.1.0",
                     True, 300 * MIB)  # fmt: skip
-    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(vm=vm))]
+    rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(vm=vm))]
     assert rows[0] == ["", "container", "gVisor", "VM (emulated)"]
     by_label = {row[0]: row[1:] for row in rows[1:]}
     assert by_label["ready time"] == ["500 ms measured", "500 ms measured", "14.60 s measured"]
@@ -199,7 +199,7 @@ def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
 
 def test_an_unavailable_unit_says_why_instead_of_figures():
     gvisor = unavailable("gvisor", "this engine has no runsc runtime")
-    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(gvisor=gvisor))]
+    rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(gvisor=gvisor))]
     assert rows[0][2] == "gVisor (unavailable)"
     assert rows[1][2] == "this engine has no runsc runtime"
     assert {row[2] for row in rows[2:]} == {"—"}

@@ -141,7 +141,7 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
         ...
 
 
-class EngineDown(LabError):
+class EngineUnavailable(LabError):
     """The engine does not answer (yet)."""
 
 
@@ -197,10 +197,12 @@ class DockerBackend:
 
     @property
     def api(self) -> docker.APIClient:
-        """The low-level client; raises EngineDown before a successful connect()."""
+        """The low-level client; raises EngineUnavailable before a successful connect()."""
         client = self._client
         if client is None:
-            raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
+            raise EngineUnavailable(
+                f"No Docker engine answers at {self.description}: {START_HINT}."
+            )
         return client.api
 
     def connect(self) -> None:
@@ -210,7 +212,7 @@ class DockerBackend:
             podman = _podman.is_podman(client.version())
         except Exception as exc:
             client.close()
-            raise EngineDown(f"The engine at {self.description} stopped answering.") from exc
+            raise EngineUnavailable(f"The engine at {self.description} stopped answering.") from exc
         with self._lock:
             old, self._client, self._podman = self._client, client, podman
         if old is not None:
@@ -301,7 +303,9 @@ class DockerBackend:
         """The high-level client (the lesson drives the engine through it)."""
         client = self._client
         if client is None:
-            raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
+            raise EngineUnavailable(
+                f"No Docker engine answers at {self.description}: {START_HINT}."
+            )
         return client
 
     def footprints(self) -> list[ContainerFootprint]:

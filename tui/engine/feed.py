@@ -118,7 +118,7 @@ class StatsStalledEvent(FeedEvent):
 
 
 @dataclass(frozen=True)
-class ActionDone(FeedEvent):
+class EngineRequestDone(FeedEvent):
     """An action finished (or failed with `error`)."""
 
     what: str
@@ -226,7 +226,9 @@ class EngineFeed:
             if self._closed.is_set() or generation != self._generation:
                 return
             if self.backend.ping():
-                self._say(ActionDone(self.name, "engine request", "failed", str(exc)), generation)
+                self._say(
+                    EngineRequestDone(self.name, "engine request", "failed", str(exc)), generation
+                )
             else:
                 self._lost(generation)
         finally:
@@ -375,9 +377,9 @@ class EngineFeed:
             try:
                 call()
             except Exception as exc:
-                self._say(ActionDone(self.name, what, target, str(exc)))
+                self._say(EngineRequestDone(self.name, what, target, str(exc)))
             else:
-                self._say(ActionDone(self.name, what, target))
+                self._say(EngineRequestDone(self.name, what, target))
 
         self.submit(run)
 

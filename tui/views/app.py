@@ -247,7 +247,7 @@ class ContainerLabApp(LessonApp):
                     self.stalled.add(cid)
                     self.notify(f"{reason}; retrying", severity="warning", timeout=6)
                 self.containers.samples.pop(cid, None)  # no stale figures; the history stays
-            case engine_feed.ActionDone(what=what, target=target, error=error):
+            case engine_feed.EngineRequestDone(what=what, target=target, error=error):
                 self.say_done(what, target, error)
             case engine_feed.FootprintsLoaded(footprints=footprints):
                 self.show_footprints(footprints)

@@ -12,7 +12,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterator
 
-from tui.engine.logs.sources import LogReader, Source
+from tui.engine.logs.sources import LogReader, LogSource
 from tui.engine.logs.stream import LogLine, order_key
 
 
@@ -37,7 +37,7 @@ def merge_into(lines: deque[LogLine], batch: list[LogLine]) -> bool:
     return True
 
 
-def whole_logs(backend: LogReader, sources: list[Source]) -> Iterator[LogLine]:
+def whole_logs(backend: LogReader, sources: list[LogSource]) -> Iterator[LogLine]:
     """Every line of every source from the engine, merged by time."""
     streams = [source.open(backend, follow=False, tail="all", since=None) for source in sources]
     if len(streams) == 1:

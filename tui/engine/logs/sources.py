@@ -34,7 +34,7 @@ class LogReader(Protocol):
 
 
 @dataclass(eq=False)
-class Source:
+class LogSource:
     """One container whose logs a view follows (`name` is stamped on its lines when merged)."""
 
     info: ContainerInfo
@@ -58,11 +58,11 @@ class Source:
 
 
 def read_older(
-    backend: LogReader, sources: list[Source], since: float | None, page: int
-) -> tuple[list[LogLine], list[Source]]:
+    backend: LogReader, sources: list[LogSource], since: float | None, page: int
+) -> tuple[list[LogLine], list[LogSource]]:
     """Up to `page` lines before each source's oldest line; and the sources with no more."""
     older: list[LogLine] = []
-    done: list[Source] = []
+    done: list[LogSource] = []
     for source in sources:
         if source.oldest is None:
             continue

@@ -136,7 +136,7 @@ def result_cells(result: LessonResult, kind: str) -> dict[str, Cell]:
     }
 
 
-def result_table(result: LessonResult) -> list[list[Text]]:
+def result_grid(result: LessonResult) -> list[list[Text]]:
     """The results as rows of cells: a header, then one row per figure; kinds as columns."""
     header = [Text("")] + [Text(column_title(k, result.units.get(k))) for k in KINDS]
     columns = {kind: result_cells(result, kind) for kind in KINDS}

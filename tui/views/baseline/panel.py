@@ -26,7 +26,7 @@ from tui.views.baseline.lesson_text import (
     memory_digits,
     phase_text,
     ready_digits,
-    result_table,
+    result_grid,
     summary,
     versions_line,
 )
@@ -191,7 +191,7 @@ class LessonPanel(Vertical):
             if unit is not None and not unit.available:
                 card.set_phase(f"unavailable: {unit.note}" if unit.note else "unavailable")
         grid = self.query_one("#lesson-results", FigureGrid)
-        grid.show(result_table(result), list(KINDS))
+        grid.show(result_grid(result), list(KINDS))
         grid.display = True
         self.show_bars()
 

@@ -30,17 +30,17 @@ def request_project_action(
         app.notify(why, severity="warning")
         return
     if action not in DESTRUCTIVE_PROJECT_ACTIONS:
-        run_project_action(app, project, action)
+        start_project_action(app, project, action)
         return
 
     def answered(yes: bool | None) -> None:
         if yes:
-            run_project_action(app, project, action)
+            start_project_action(app, project, action)
 
     app.push_screen(ConfirmScreen(project_question(action, project, pane.infos)), answered)
 
 
-def run_project_action(app: EngineApp, project: ComposeProject, action: ProjectAction) -> None:
+def start_project_action(app: EngineApp, project: ComposeProject, action: ProjectAction) -> None:
     """The compose CLI in a thread worker; ActionDone says how it went (the events redraw)."""
     what = f"project {action}"
     app.notify(f"{what}: {project.name} (running compose)", timeout=3)

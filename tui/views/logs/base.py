@@ -23,7 +23,7 @@ from tui.engine.backend import DashboardBackend
 from tui.engine.containers import ContainerInfo
 from tui.engine.logs.merge import merge_into
 from tui.engine.logs.query import LogFilter, LogWindow
-from tui.engine.logs.sources import Source
+from tui.engine.logs.sources import LogSource
 from tui.engine.logs.stream import STDERR, LogBuffer, LogLine
 from tui.views.guards import unless_removed
 from tui.views.logs.view import LogView
@@ -39,7 +39,7 @@ class LogsEnded(Message):
 
     engine_up: bool
     error: str = ""
-    source: Source | None = None
+    source: LogSource | None = None
 
 
 class LogsBase(Screen[None]):
@@ -61,7 +61,7 @@ class LogsBase(Screen[None]):
         # The app closes a view whose container was removed; a merged view just ends that part.
         self.container_id = "" if self.merged else self.info.id
         self.sources = [
-            Source(i, COLOURS[n % len(COLOURS)], i.name if self.merged else "")
+            LogSource(i, COLOURS[n % len(COLOURS)], i.name if self.merged else "")
             for n, i in enumerate(infos)
         ]
         self.name_width = max(len(i.name) for i in infos)
@@ -146,7 +146,7 @@ class LogsBase(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="logs")
     def follow_logs(
-        self, source: Source, incoming: deque[LogLine], tail: int | str, since: float | None
+        self, source: LogSource, incoming: deque[LogLine], tail: int | str, since: float | None
     ) -> None:
         """Worker: read one container's lines into `incoming` until its stream ends or closes."""
         worker = get_current_worker()

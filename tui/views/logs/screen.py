@@ -25,7 +25,7 @@ from tui.engine.logs.query import (
     parse_window,
     save_lines,
 )
-from tui.engine.logs.sources import Source, read_older
+from tui.engine.logs.sources import LogSource, read_older
 from tui.engine.logs.stream import LogLine, order_key
 from tui.errors import LabError
 from tui.views.logs.base import LogsBase, LogsEnded
@@ -46,7 +46,7 @@ class OlderLoaded(Message):
     """Older lines came back from the engine."""
 
     lines: list[LogLine]
-    done: list[Source]
+    done: list[LogSource]
     error: str = ""
 
 
@@ -92,7 +92,7 @@ class LogsScreen(LogsBase):
         self.stop_stream()
         self.window = window
         self.incoming = deque(maxlen=self.buffer.lines.maxlen)  # old workers write elsewhere
-        self.sources = [Source(s.info, s.colour, s.name) for s in self.sources]
+        self.sources = [LogSource(s.info, s.colour, s.name) for s in self.sources]
         self.buffer.replace([])
         self.buffer.dropped = 0
         self.ended, self.new_while_paused, self.loading_older = "", 0, False
@@ -118,7 +118,7 @@ class LogsScreen(LogsBase):
 
     @work(thread=True, exit_on_error=False, group="older")
     def read_older(
-        self, sources: list[Source], incoming: deque[LogLine], since: float | None
+        self, sources: list[LogSource], incoming: deque[LogLine], since: float | None
     ) -> None:
         """Worker: a longer tail per container, keeping what comes before its oldest line."""
         try:
