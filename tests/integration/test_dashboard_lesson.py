@@ -27,7 +27,7 @@ from tui.baseline import qemu as vm
 from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
 from tui.views.baseline.panel import FigureGrid
 
@@ -63,7 +63,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the measured profile lands in tmp_path
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     app.lesson_labels = dict(test_labels)
     run_id = ""
     try:
@@ -121,10 +121,10 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
 LAUNCH = """
 import json, sys
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 from tui.views.baseline.control import LessonApp
 
-app = create_app(DockerBackend())
+app = ContainerLabApp(DockerBackend())
 app.lesson_labels = json.loads(sys.argv[1])
 shown, phase = app.notify, LessonApp.on_lesson_phase
 
@@ -229,7 +229,7 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             made[name] = docker_client.containers.run(
                 "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels
             )
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: app.engine_up, 60, "the engine answering")
             await until(

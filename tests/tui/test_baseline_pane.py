@@ -157,7 +157,7 @@ async def test_update_figures_and_selection():
         assert rows[0][1] == "web (nginx)" and rows[0][3] == "all 1 running"
         assert row_of(rows, "Memory")[1] == "30.0 MiB"
         pane.update_figures(containers())
-        pane.show_container("aaa")  # an id prefix
+        pane.update_figures(pane.footprints, selected="aaa")  # an id prefix
         await pilot.pause()
         assert grid_rows(app, "#baseline-compare")[0][1] == "trainer (lab:latest)"
         pane.update_figures([])

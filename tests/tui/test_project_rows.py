@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, container, fixed_clock
 from tui.engine.compose import CONFIG_FILES_LABEL, PROJECT_LABEL, SERVICE_LABEL, WORKING_DIR_LABEL
-from tui.views.app import ContainerLabApp, create_app
+from tui.views.app import ContainerLabApp
 from tui.views.presentation import project_key, project_of_key
 from tui.views.widgets.confirm import ConfirmScreen
 
@@ -70,7 +70,7 @@ async def on_row(app: ContainerLabApp, key: str, pilot) -> None:
 
 
 async def test_projects_group_under_every_sort_and_plain_rows_keep_the_flat_order(tmp_path):
-    app = create_app(backend_with_projects(tmp_path), clock=fixed_clock)
+    app = ContainerLabApp(backend_with_projects(tmp_path), clock=fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         pane = app.containers
@@ -92,7 +92,7 @@ async def test_projects_group_under_every_sort_and_plain_rows_keep_the_flat_orde
 
 
 async def test_filter_by_project_name_and_running_only(tmp_path):
-    app = create_app(backend_with_projects(tmp_path), clock=fixed_clock)
+    app = ContainerLabApp(backend_with_projects(tmp_path), clock=fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         table = app.containers.table
@@ -107,7 +107,7 @@ async def test_filter_by_project_name_and_running_only(tmp_path):
 
 
 async def test_the_cursor_stays_on_a_folded_project_through_refreshes_and_sorts(tmp_path):
-    app = create_app(backend_with_projects(tmp_path), clock=fixed_clock)
+    app = ContainerLabApp(backend_with_projects(tmp_path), clock=fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
         pane, shop = app.containers, project_key("shop")
@@ -127,7 +127,7 @@ async def test_the_cursor_stays_on_a_folded_project_through_refreshes_and_sorts(
 
 async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(tmp_path):
     backend = backend_with_projects(tmp_path)
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
@@ -162,7 +162,7 @@ async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(
 
 async def test_a_gone_compose_file_is_said_and_nothing_runs(tmp_path, bad_input):
     backend = backend_with_projects(tmp_path)
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)
@@ -180,7 +180,7 @@ async def test_a_gone_compose_file_is_said_and_nothing_runs(tmp_path, bad_input)
 
 async def test_read_only_hides_and_refuses_the_project_keys(tmp_path):
     backend = backend_with_projects(tmp_path)
-    app = create_app(backend, clock=fixed_clock, read_only=True)
+    app = ContainerLabApp(backend, clock=fixed_clock, read_only=True)
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, ROWS)

@@ -39,6 +39,7 @@ def bound_keys(classes: Iterable[type[DOMNode]]) -> list[BoundKey]:
 def dashboard_choices() -> Choices:
     """Every theme, the containers table's columns, and the bindings of each place of the app."""
     from tui.views.app import ContainerLabApp
+    from tui.views.baseline.pane import BaselinePane
     from tui.views.containers.detail import DetailScreen
     from tui.views.containers.pane import COLUMNS, ContainersPane
     from tui.views.images_pane import ImagesPane
@@ -60,12 +61,7 @@ def dashboard_choices() -> Choices:
         "the logs view": [RichLog, LogsScreen, ContainerLabApp],
         "the prune preview": [PruneScreen, ContainerLabApp],
     }
-    try:
-        from tui.views.baseline.pane import BaselinePane
-
-        places["the VM baseline tab"] = [BaselinePane, *app]
-    except ImportError:  # the pane is optional (see app.HAS_BASELINE)
-        pass
+    places["the VM baseline tab"] = [BaselinePane, *app]
     scopes = {place: bound_keys(classes) for place, classes in places.items()}
     actions: dict[str, str] = {}
     for bindings in scopes.values():
