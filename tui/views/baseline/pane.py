@@ -136,11 +136,6 @@ class BaselinePane(VerticalScroll):
             select.value = self.profile.id
         self.refresh_figures()
 
-    def show_container(self, container: str) -> None:
-        """Show `container` (id, id prefix or name) in the first columns."""
-        self._selected = container
-        self.refresh_figures()
-
     def set_profile(self, profile_id: str) -> None:
         """Compare with another profile, by id."""
         if profile_id == self._profile_id or profile_id not in {p.id for p in self._profiles}:

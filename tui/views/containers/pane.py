@@ -229,13 +229,6 @@ class ContainersPane(ProjectRows):
             self.forget(gone)
         self.refresh_rows()
 
-    def forget_engine(self, engine: str) -> None:
-        """An engine went away: its rows go until it answers again."""
-        for cid in [cid for cid, info in self.infos.items() if info.engine == engine]:
-            self.infos.pop(cid)
-            self.forget(cid)
-        self.refresh_rows()
-
     def set_container(self, container_id: str, info: ContainerInfo | None) -> None:
         """One container changed, or was removed (info None)."""
         if info is None:
