@@ -2,7 +2,7 @@
 
 The panel only draws what it is handed (phases, samples, a LessonResult); the app runs the
 lesson. Each kind keeps one colour everywhere: the classes `container`, `gvisor` and `vm`
-are coloured in baseline_pane.tcss.
+are coloured in pane.tcss.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ class ProcessesLoaded(Message):
 class DetailScreen(Screen[None]):
     """The detail of one container; follows its changes, closes when it is removed."""
 
+    CSS_PATH = "detail.tcss"
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "app.pop_screen", "Back", id="back"),
         Binding("v", "toggle_env", "Show/hide env values", id="reveal"),

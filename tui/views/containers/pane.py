@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -83,6 +84,7 @@ class ContainersPane(ProjectRows):
     Compose projects are grouped under foldable header rows (see ProjectRows).
     """
 
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [  # noqa: RUF012
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("a", "toggle_all", "All/running", id="toggle_all"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -97,7 +96,7 @@ class InspectTree(Tree[Entry | None]):
 class InspectScreen(Screen[None]):
     """The full inspect document of one object."""
 
-    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    CSS_PATH = "screen.tcss"
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "close", "Back", id="back"),
         Binding("slash", "search", "Search", id="search"),

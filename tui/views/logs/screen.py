@@ -64,7 +64,7 @@ class Saved(Message):
 class LogsScreen(LogsBase):
     """The logs screen with its keys: history window, filter, save and copy."""
 
-    CSS_PATH = "logs_screen.tcss"
+    CSS_PATH = "screen.tcss"
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "close", "Back"),
         Binding("space,p", "pause", "Pause/resume"),

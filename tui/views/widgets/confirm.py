@@ -12,6 +12,7 @@ from textual.widgets import Button, Label
 class ConfirmScreen(ModalScreen[bool]):
     """Ask `question`; dismiss with True only for an explicit yes."""
 
+    CSS_PATH = "confirm.tcss"
     BINDINGS = [  # noqa: RUF012
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
