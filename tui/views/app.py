@@ -36,9 +36,9 @@ from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
 from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
-from tui.views.inspect.screen import InspectRequested, InspectScreen
+from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
-from tui.views.messages import ActionDone, FeedMessage
+from tui.views.messages import ActionDone, FeedMessage, InspectRequested
 from tui.views.palette import dashboard_commands
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES

@@ -18,7 +18,7 @@ from textual.widgets import Label
 
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
-from tui.views.inspect.screen import InspectRequested
+from tui.views.messages import InspectRequested
 from tui.views.presentation import network_cells, network_rank, volume_cells, volume_rank
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable

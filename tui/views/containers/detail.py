@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Static
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.views.formats import bytes_size, status_text
 from tui.views.guards import unless_removed
-from tui.views.inspect.screen import InspectRequested
+from tui.views.messages import InspectRequested
 from tui.views.read_only import allowed, is_read_only
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open

@@ -26,7 +26,7 @@ from tui.engine.stats.api import StatsSample
 from tui.preferences import ContainersView
 from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.guards import unless_removed
-from tui.views.inspect.screen import InspectRequested
+from tui.views.messages import InspectRequested
 from tui.views.presentation import (
     STATS_COLUMNS,
     container_cells,

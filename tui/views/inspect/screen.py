@@ -29,16 +29,6 @@ Inspect = Callable[[str, str], dict[str, Any]]
 
 
 @dataclass(eq=False)
-class InspectRequested(Message):
-    """Open the inspect view of an engine object (posted by panes and the detail screen);
-    without a `name` the view is titled with the start of `ref`."""
-
-    kind: str
-    ref: str
-    name: str = ""
-
-
-@dataclass(eq=False)
 class InspectLoaded(Message):
     """The engine answered (or `error` says why not)."""
 
