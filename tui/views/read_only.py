@@ -10,7 +10,7 @@ from textual.dom import DOMNode
 
 from tui.engine.compose import ProjectAction
 
-# Every compose project action changes something (tui/views/projects.py asks before each).
+# Every compose project action changes something (views/containers/projects.py asks first).
 PROJECT_CHANGES = frozenset(ProjectAction)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
 APP_CHANGES = frozenset({"demo_up", "demo_down", "run_lesson", "stop_lesson", "prune"})

@@ -2,7 +2,7 @@
 
 A project's containers are grouped under a header row (tui/views/presentation.py builds its
 cells); on that row the container keys act on the whole project and the app runs them
-(tui/views/projects.py). Containers without a project are shown exactly as before.
+(tui/views/containers/projects.py). Containers without a project are shown exactly as before.
 """
 
 from __future__ import annotations

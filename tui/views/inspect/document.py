@@ -1,7 +1,7 @@
 """An inspect document as a list of entries (one per key or item, in document order) and the
 label each shows: pretty JSON values, secrets masked until revealed, search matches highlighted.
 
-Pure functions with no widget in them; tui/views/inspect_screen.py puts the entries in a Tree.
+Pure functions with no widget in them; tui/views/inspect/screen.py puts the entries in a Tree.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The core of the logs screen: follow one container, or several merged by time, and draw.
 
 Only the rows on screen are drawn (LogView) and the lines held are bounded; the keys that read
-history, filter, save and copy are added by LogsScreen (logs_screen.py).
+history, filter, save and copy are added by LogsScreen (logs/screen.py).
 """
 
 from __future__ import annotations
