@@ -15,15 +15,9 @@ from tui.engine.backend import DockerBackend
 from tui.engine.logs.stream import order_key
 from tui.views.app import ContainerLabApp
 from tui.views.logs.screen import LogsScreen
-from tui.views.logs.view import LogView
 from tui.views.presentation import project_key
 
 IMAGE = "debian:bookworm-slim"
-
-
-def visible_text(view: LogView) -> list[str]:
-    """The rows on screen now, as text."""
-    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
 
 
 def ticker(word: str) -> list[str]:
@@ -180,8 +174,8 @@ async def test_a_million_line_log_opens_on_its_last_lines_and_reads_older_on_dem
             screen = app.screen
             assert isinstance(screen, LogsScreen)
             # the last screen shows the last lines; only the window's tail was read
-            await until(pilot, lambda: visible_text(screen.view)[-1:] == ["1000000"], tries=600)
-            assert visible_text(screen.view)[-2:] == ["999999", "1000000"]
+            await until(pilot, lambda: screen.view.visible_text()[-1:] == ["1000000"], tries=600)
+            assert screen.view.visible_text()[-2:] == ["999999", "1000000"]
             assert len(screen.buffer) == 1000 and screen.buffer.lines[0].text == "999001"
 
             # at the top, older lines are read (a page), and the rows on screen stay put
@@ -190,6 +184,6 @@ async def test_a_million_line_log_opens_on_its_last_lines_and_reads_older_on_dem
             assert screen.buffer.lines[0].text == "998001"
             assert screen.buffer.lines[999].text == "999000"
             await pilot.pause()
-            assert visible_text(screen.view)[0] == "999001"
+            assert screen.view.visible_text()[0] == "999001"
     finally:
         container.remove(force=True)

@@ -130,6 +130,10 @@ class LogView(ScrollView, can_focus=True):
         """Every line held, as text the way it is shown."""
         return [self.plain_line(line) for line in self.lines]
 
+    def visible_text(self) -> list[str]:
+        """The rows on screen now, as text."""
+        return [self.render_line(y).text.rstrip() for y in range(self.size.height)]
+
     def _changed(self) -> None:
         self._starts = None
         self.virtual_size = Size(self.size.width if self.wrap else self._width, self.row_count)
