@@ -86,7 +86,7 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_engine_up(args: argparse.Namespace) -> int:
-    from tui.engine.provision import ensure_base_image, ensure_engine
+    from tui.host.provision import ensure_base_image, ensure_engine
 
     print(ensure_engine(install=not args.no_install))
     if not args.no_base_image:
