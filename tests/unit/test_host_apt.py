@@ -37,11 +37,15 @@ def test_root_runs_as_itself_and_a_user_through_sudo(monkeypatch, tmp_path) -> N
     (tmp_path / "sudo").write_text("#!/bin/sh\nexit 1\n")
     (tmp_path / "sudo").chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert apt.elevated(["apt-get", "update"], euid=0) == ["apt-get", "update"]
-    assert apt.elevated(["apt-get", "update"], euid=1000) == ["sudo", "--", "apt-get", "update"]
+    argv = ["python3", "-m", "tui.host.apt", "install", "gpg"]
+    assert apt.elevated(argv, as_root="apt-get install gpg", euid=0) == argv
+    assert apt.elevated(argv, as_root="apt-get install gpg", euid=1000) == ["sudo", "--", *argv]
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(LabError, match="needs root and sudo is not installed"):
-        apt.elevated(["apt-get", "update"], euid=1000)
+    with pytest.raises(LabError) as refused:
+        apt.elevated(argv, as_root="apt-get install gpg", euid=1000)
+    assert str(refused.value) == (
+        "This needs root and sudo is not installed: run `apt-get install gpg` as root."
+    )
 
 
 @pytest.mark.parametrize(

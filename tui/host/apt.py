@@ -43,12 +43,13 @@ def _archive_has(package: str) -> bool:
     return shown.returncode == 0
 
 
-def elevated(argv: Sequence[str], *, euid: int | None = None) -> list[str]:
-    """`argv` as root: itself for root, else through sudo; LabError when neither can be."""
+def elevated(argv: Sequence[str], *, as_root: str, euid: int | None = None) -> list[str]:
+    """`argv` as root: itself for root, else through sudo. Without sudo, a LabError saying to
+    run `as_root` (the command a person would type) as root."""
     if (os.geteuid() if euid is None else euid) == 0:
         return list(argv)
     if shutil.which("sudo") is None:
-        raise LabError(f"`{' '.join(argv)}` needs root and sudo is not installed: run it as root.")
+        raise LabError(f"This needs root and sudo is not installed: run `{as_root}` as root.")
     return ["sudo", "--", *argv]
 
 
@@ -60,7 +61,10 @@ def install(packages: Sequence[str], *, python: str | None = None) -> None:
         _install_as_root(packages)
         return
     # -B: root writes no bytecode into the user's checkout.
-    argv = elevated([python or sys.executable, "-B", "-m", "tui.host.apt", "install", *packages])
+    argv = elevated(
+        [python or sys.executable, "-B", "-m", "tui.host.apt", "install", *packages],
+        as_root=f"apt-get install {' '.join(resolve(name, _archive_has) for name in packages)}",
+    )
     result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()

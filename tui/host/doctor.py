@@ -224,7 +224,9 @@ def install(reports: Sequence[SectionReport], machine: Machine, say: Callable[[s
         say(ensure_engine())
         say(ensure_base_image(BASE_IMAGE))
         return
-    argv = apt.elevated([sys.executable, "-B", "-m", "tui.cli", "engine", "up"])
+    argv = apt.elevated(
+        [sys.executable, "-B", "-m", "tui.cli", "engine", "up"], as_root="container-lab engine up"
+    )
     if subprocess.run(argv, check=False).returncode != 0:
         raise LabError("`sudo container-lab engine up` failed (see above).")
 
