@@ -29,6 +29,7 @@ def test_an_alternative_is_the_first_package_the_archive_has() -> None:
     bookworm = {"docker.io"}
     assert apt.resolve("docker-cli|docker.io", trixie.__contains__) == "docker-cli"
     assert apt.resolve("docker-cli|docker.io", bookworm.__contains__) == "docker.io"
+    assert apt.resolve("gpg", lambda name: pytest.fail("asked the archive of a sole name")) == "gpg"
     assert apt.resolve("gpg", bookworm.__contains__) == "gpg"
 
 

@@ -34,8 +34,8 @@ def install_command(packages: Sequence[str]) -> list[str]:
 
 def resolve(name: str, known: Callable[[str], bool]) -> str:
     """`a|b`: the first alternative the archive knows (else the last, for apt to refuse)."""
-    choices = name.split("|")
-    return next((choice for choice in choices if known(choice)), choices[-1])
+    *firsts, last = name.split("|")
+    return next((choice for choice in firsts if known(choice)), last)
 
 
 def _archive_has(package: str) -> bool:
