@@ -86,12 +86,18 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_engine_up(args: argparse.Namespace) -> int:
-    from tui.engine.provision import ensure_base_image, ensure_engine
+    from tui.host.provision import ensure_base_image, ensure_engine
 
     print(ensure_engine(install=not args.no_install))
     if not args.no_base_image:
         print(ensure_base_image(args.base_image))
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from tui.host.doctor import doctor_from_cli
+
+    return doctor_from_cli(args.commands or [], install_missing=args.install, quiet=args.quiet)
 
 
 def _cmd_keys_init(args: argparse.Namespace) -> int:
@@ -136,6 +142,13 @@ def _cmd_baseline_show(args: argparse.Namespace) -> int:
     from tui.baseline.cli import show_from_cli
 
     return show_from_cli(args)
+
+
+def doctor_choices() -> list[str]:
+    """The names `doctor --for` takes: its sections and the commands that map to them."""
+    from tui.host.needs import COMMANDS, SECTIONS
+
+    return sorted({*SECTIONS, *COMMANDS})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,6 +207,26 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-base-image", action="store_true", help="skip the base image")
     up.add_argument("--base-image", default="debian:bookworm-slim")
     up.set_defaults(func=_cmd_engine_up)
+
+    doctor = sub.add_parser(
+        "doctor", help="what each command needs from this machine, what is missing and why"
+    )
+    doctor.add_argument(
+        "--for",
+        dest="commands",
+        action="append",
+        metavar="COMMAND",
+        choices=doctor_choices(),
+        help="only what COMMAND needs (repeatable; dashboard, lesson, keys, train, test or any "
+        "command); default: all",
+    )
+    doctor.add_argument(
+        "--install",
+        action="store_true",
+        help="install the missing Debian packages and start the local engine (root or sudo)",
+    )
+    doctor.add_argument("--quiet", action="store_true", help="say only what is missing")
+    doctor.set_defaults(func=_cmd_doctor)
 
     keys = sub.add_parser("keys", help="the demo signing key").add_subparsers(metavar="ACTION")
     init = keys.add_parser("init", help="make a fresh demo signing key in .lab/")

@@ -12,56 +12,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import docker
-from docker.errors import DockerException, ImageNotFound
-
+from tui.engine.base_image import engine_answers, has_image, import_rootfs, pull_image
 from tui.engine.client import DEFAULT_SOCKET, engine_address
 from tui.engine.runtimes import RUNSC_PATH, ensure_runsc_config, register_runsc
 from tui.errors import LabError
+from tui.host import apt
+from tui.host.access import socket_denied
+from tui.host.mirror import Mirror, debian_mirror
+from tui.host.needs import COMPOSE, DEBOOTSTRAP, DOCKER, is_present
 
+BASE_IMAGE = "debian:bookworm-slim"  # the demo, the lesson and the training image start from it
 DOCKERD_LOG = Path("/var/log/container-lab-dockerd.log")
 ENGINE_WAIT_SECONDS = 60.0
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # What each base image is bootstrapped from when it cannot be pulled: suite and variant.
 BOOTSTRAP_SUITES = {"debian:bookworm-slim": "bookworm", "debian:bookworm": "bookworm"}
-SOURCES_LIST = """\
-deb http://deb.debian.org/debian {suite} main
-deb http://deb.debian.org/debian {suite}-updates main
-deb http://deb.debian.org/debian-security {suite}-security main
-"""
-
-
-def _ping(url: str) -> bool:
-    try:
-        client = docker.DockerClient(base_url=url, version="auto", timeout=5)
-    except DockerException:
-        return False
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
-    finally:
-        client.close()
-
-
-def _apt_install(packages: list[str]) -> None:
-    """Install Debian packages as root, or say how to."""
-    if os.geteuid() != 0:
-        raise LabError(
-            f"{' '.join(packages)} missing: run `sudo apt-get install {' '.join(packages)}`."
-        )
-    if shutil.which("apt-get") is None:
-        raise LabError(f"{' '.join(packages)} missing and no apt-get here: install them by hand.")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-    ):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            last = (result.stderr or result.stdout).strip().splitlines()[-1:]
-            raise LabError(f"`{' '.join(command)}` failed: {' '.join(last)}")
 
 
 def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) -> str:
@@ -70,7 +35,10 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
     A local engine run by root also gets gVisor's runsc registered (the lesson's third row).
     """
     address = engine_address()
-    if _ping(address.url):
+    denied = socket_denied(address.url)
+    if denied:
+        raise LabError(denied)
+    if engine_answers(address.url):
         said = f"engine: already running at {address.url}"
         if address.url == DEFAULT_SOCKET and os.geteuid() == 0:
             said += "\n" + register_runsc(address.url)
@@ -80,17 +48,13 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
             f"No engine answers at {address.url} (from {address.source}); start it there, "
             "or unset DOCKER_HOST to use a local one."
         )
-    missing = [
-        package
-        for package, binary in (("docker.io", "dockerd"), ("docker-compose", "docker-compose"))
-        if shutil.which(binary) is None
-    ]
+    missing = [package.name for package in (DOCKER, COMPOSE) if not is_present(package)]
     if missing:
         if not install:
             raise LabError(
                 f"{' '.join(missing)} not installed: run `apt-get install {' '.join(missing)}`."
             )
-        _apt_install(missing)
+        apt.install(missing)
     if os.geteuid() != 0:
         raise LabError(
             "No engine is running and starting dockerd needs root: "
@@ -109,69 +73,63 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise LabError(f"dockerd exited with status {process.returncode}: see {DOCKERD_LOG}.")
-        if _ping(address.url):
+        if engine_answers(address.url):
             return f"engine: started dockerd (pid {process.pid}), log in {DOCKERD_LOG}{runsc_note}"
         time.sleep(0.2)  # a bounded wait for the socket: dockerd offers no readiness signal
     raise LabError(f"dockerd did not answer within {wait:.0f} s: see {DOCKERD_LOG}.")
 
 
-def ensure_base_image(image: str = "debian:bookworm-slim", host: str | None = None) -> str:
+def ensure_base_image(image: str = BASE_IMAGE, host: str | None = None) -> str:
     """Make sure `image` exists locally: pull it, or bootstrap it from Debian's packages."""
-    client = docker.DockerClient(base_url=engine_address(host).url, version="auto", timeout=600)
-    try:
-        try:
-            client.images.get(image)
-            return f"base image: {image} present"
-        except ImageNotFound:
-            pass
-        try:
-            client.images.pull(image)
-            return f"base image: pulled {image}"
-        except DockerException:
-            pass  # no registry answers here: build it from Debian's archive instead
-        suite = BOOTSTRAP_SUITES.get(image)
-        if suite is None:
-            raise LabError(
-                f"Base image {image} is missing and cannot be pulled: load it with `docker load`, "
-                "or use debian:bookworm-slim, which the lab can bootstrap."
-            )
-        seconds = bootstrap_image(client, image, suite)
-        return f"base image: bootstrapped {image} from Debian {suite} in {seconds:.0f} s"
-    finally:
-        client.close()
+    if has_image(image, host):
+        return f"base image: {image} present"
+    if pull_image(image, host):
+        return f"base image: pulled {image}"
+    # No registry answers here: build it from Debian's archive instead.
+    suite = BOOTSTRAP_SUITES.get(image)
+    if suite is None:
+        raise LabError(
+            f"Base image {image} is missing and cannot be pulled: load it with `docker load`, "
+            "or use debian:bookworm-slim, which the lab can bootstrap."
+        )
+    seconds = bootstrap_image(image, suite, host)
+    return f"base image: bootstrapped {image} from Debian {suite} in {seconds:.0f} s"
 
 
-def bootstrap_image(client: docker.DockerClient, image: str, suite: str) -> float:
+def debootstrap(suite: str, root: Path, mirror: Mirror) -> None:
+    """A minimal Debian `suite` in `root` (debootstrap's minbase variant), from `mirror`."""
+    if not is_present(DEBOOTSTRAP):
+        apt.install([DEBOOTSTRAP.name])
+    result = subprocess.run(
+        ["debootstrap", "--variant=minbase", suite, str(root), mirror.archive],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:]
+        raise LabError(f"debootstrap {suite} from {mirror.archive} failed: {' '.join(last)}")
+
+
+def bootstrap_image(image: str, suite: str, host: str | None = None) -> float:
     """debootstrap a minimal Debian root, copy in the host's CA bundle, and `docker import` it."""
-    if shutil.which("debootstrap") is None:
-        _apt_install(["debootstrap"])
     if os.geteuid() != 0:
         raise LabError("Bootstrapping a base image needs root: run `sudo container-lab engine up`.")
+    mirror = debian_mirror()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="container-lab-rootfs-", dir="/var/tmp") as work:
         root = Path(work) / "rootfs"
-        result = subprocess.run(
-            ["debootstrap", "--variant=minbase", suite, str(root), DEBIAN_MIRROR],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            last = (result.stderr or result.stdout).strip().splitlines()[-1:]
-            raise LabError(f"debootstrap {suite} failed: {' '.join(last)}")
-        _prepare_rootfs(root, suite)
+        debootstrap(suite, root, mirror)
+        _prepare_rootfs(root, suite, mirror)
         tarball = Path(work) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(root), "-cf", str(tarball), "."], check=True)
-        repository, _, tag = image.partition(":")
-        client.api.import_image(
-            src=str(tarball), repository=repository, tag=tag or "latest", changes=['CMD ["bash"]']
-        )
+        import_rootfs(tarball, image, host)
     return time.monotonic() - started
 
 
-def _prepare_rootfs(root: Path, suite: str) -> None:
+def _prepare_rootfs(root: Path, suite: str, mirror: Mirror) -> None:
     """Make the bootstrapped root look like the slim image: sources, CA bundle, no caches."""
-    (root / "etc/apt/sources.list").write_text(SOURCES_LIST.format(suite=suite))
+    (root / "etc/apt/sources.list").write_text(mirror.sources_list(suite))
     if HOST_CA_BUNDLE.is_file():
         # Behind a TLS-intercepting proxy the container needs the host's CAs to reach PyPI.
         # update-ca-certificates (run when ca-certificates installs) keeps local certificates.
