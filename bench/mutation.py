@@ -90,8 +90,8 @@ EQUIVALENT: dict[str, str] = {
     "tui.engine.stats.cgroup.x_sample_all__mutmut_11": "as x_sample_all__mutmut_2",
     "tui.engine.stats.cgroup.xǁCgroupCollectorǁ_find__mutmut_1": "a known container's cgroup "
     "is found again instead of remembered: the same paths, at a cost",
-    "tui.engine.stats.api.x_block_io__mutmut_16": "an entry without `op` counts as neither read nor "
-    "write whatever the default (its first letter is never r or w)",
+    "tui.engine.stats.api.x_block_io__mutmut_16": "an entry without `op` counts as neither "
+    "read nor write whatever the default (its first letter is never r or w)",
     "tui.engine.stats.api.x_block_io__mutmut_18": "as x_block_io__mutmut_16",
     "tui.engine.stats.api.x_block_io__mutmut_21": "as x_block_io__mutmut_16",
     "tui.engine.stats.api.x_cpu_percent__mutmut_69": "with no CPU used the formula gives 0.0, the "

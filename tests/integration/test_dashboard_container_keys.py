@@ -16,7 +16,7 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.views.app import ContainerLabApp
-from tui.views.confirm import ConfirmScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 SIZE = (160, 40)

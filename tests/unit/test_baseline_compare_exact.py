@@ -3,8 +3,8 @@ few cases worked out by hand from the rules in tui/baseline/compare.py's docstri
 
 from __future__ import annotations
 
-from tests.unit.test_baseline_compare import GIB, fp, make_profile
-from tui.baseline.compare import MIB, Comparison, compare_all, compare_one, fit_count, format_value
+from tests.unit.test_baseline_compare import GIB, compare_one, fp, make_profile
+from tui.baseline.compare import MIB, Comparison, compare_all, fit_count, format_value
 from tui.engine.footprint import ContainerFootprint
 
 MEASURE = "run `container-lab baseline measure`"

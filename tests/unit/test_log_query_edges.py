@@ -9,10 +9,9 @@ from tui.engine.logs.query import (
     LogWindow,
     default_save_path,
     older_than,
-    order_key,
     parse_window,
 )
-from tui.engine.logs import STDOUT, LogLine
+from tui.engine.logs.stream import STDOUT, LogLine, order_key
 
 
 def line(stamp: str) -> LogLine:
