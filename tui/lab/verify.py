@@ -134,8 +134,10 @@ def verify_from_cli(
     signer = details.get("signer", {})
     metrics = ", ".join(f"{k} {v}" for k, v in sorted(details.get("metrics", {}).items()))
     print(
-        f"verified {path.name}: model {details.get('model')}, {details.get('size')} bytes, "
-        f"{metrics}; signed by key {signer.get('key_id')} ({signer.get('user_id')}), "
-        f"trusted as {signer.get('key_name')}; validation {details.get('validation')}"
+        f"verified {path.name}: model {details.get('model')}, trained at "
+        f"{details.get('trained_at')} (signed), {details.get('size')} bytes, {metrics}; "
+        f"signed by key {signer.get('key_id')} ({signer.get('user_id')}), trusted as "
+        f"{signer.get('key_name')}; {details.get('manifest')}; validation "
+        f"{details.get('validation')}"
     )
     return EXIT_VERIFIED
