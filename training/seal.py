@@ -73,8 +73,28 @@ def seal_document(
     return (json.dumps(document, sort_keys=True) + "\n").encode("utf-8")
 
 
+_CLEARSIGNED = re.compile(
+    rb"-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash: [A-Z0-9, ]+\n)+\n(.*?)\n"
+    rb"-----BEGIN PGP SIGNATURE-----\n",
+    re.DOTALL,
+)
+
+
+def claimed_message(signed: bytes) -> bytes | None:
+    """The message a clearsigned text claims, before any signature check (None if not one).
+
+    Only for refusing early: a tarball unlike even the manifest it carries is refused without
+    starting gpg; acceptance uses the message gpg returns.
+    """
+    match = _CLEARSIGNED.match(signed)
+    if match is None:
+        return None
+    lines = match[1].split(b"\n")
+    return b"\n".join(line[2:] if line.startswith(b"- ") else line for line in lines) + b"\n"
+
+
 def _malformed(why: str) -> RefusedModel:
-    return RefusedModel(f"the signed manifest is malformed: {why}", METADATA)
+    return RefusedModel(f"the seal's manifest is malformed: {why}", METADATA)
 
 
 def _is_count(value: object) -> bool:
@@ -144,14 +164,14 @@ def check_members(seal: Seal, layout: TarballLayout, label: str) -> None:
     extra = [name for name in actual if name not in listed]
     if extra:
         raise RefusedModel(
-            f"{label} holds members the signed manifest does not cover: "
+            f"{label} holds members the seal's manifest does not cover: "
             f"{', '.join(shown(name) for name in extra)}",
             MANIFEST,
         )
     missing = [name for name in listed if name not in actual]
     if missing:
         raise RefusedModel(
-            f"{label} lacks members the signed manifest lists: "
+            f"{label} lacks members the seal's manifest lists: "
             f"{', '.join(shown(name) for name in missing)}",
             MANIFEST,
         )
@@ -169,15 +189,17 @@ def check_members(seal: Seal, layout: TarballLayout, label: str) -> None:
         different = _differences(entry_of(member), listed[name])
         if different:
             raise RefusedModel(
-                f"{label}: member {shown(name)} does not match the signed manifest "
-                f"({different} differ: tampered)",
+                f"{label}: member {shown(name)} differs from the seal's manifest in {different} "
+                "(tampered)",
                 MANIFEST,
             )
         if member.extended:
             raise RefusedModel(
-                f"{label}: member {shown(name)} has an extended header the signed manifest "
+                f"{label}: member {shown(name)} has an extended header the seal's manifest "
                 "does not cover",
                 MANIFEST,
             )
     if list(actual) != list(listed):
-        raise RefusedModel(f"{label}: members are not in the signed manifest's order", MANIFEST)
+        raise RefusedModel(
+            f"{label}: members are not in the order of the seal's manifest", MANIFEST
+        )

@@ -11,8 +11,10 @@ In this order, so nothing is unpickled before it has to be, and all from one des
    enough);
 3. the seal, container-lab.json.asc (training.seal): signed by that same key, naming a key that
    maps to it, and listing every member exactly (name, type, mode, mtime, size, SHA-256); the
-   file name's timestamp must be the signed training time. A model made before seals has none:
-   it is checked by special_k's HMACs alone, and said so;
+   file name's timestamp must be the signed training time. Members unlike even the manifest
+   the seal claims are refused before gpg starts (most damage, cheaply); acceptance compares
+   them with the manifest gpg verified. A model made before seals has none: it is checked by
+   special_k's HMACs alone, and said so;
 4. every member is one special_k's signed metadata covers;
 5. special_k's own load (HMACs, unpickling) and the model's validation;
 6. the key name the model records maps to the signer, and the model agrees with its seal.
@@ -34,7 +36,7 @@ from typing import Any, BinaryIO
 
 from training.gzipstream import gunzip
 from training.refusal import METADATA, SIGNATURE, BadTarball, RefusedModel, shown
-from training.seal import SEAL_FILE, Seal, check_members, parse_seal
+from training.seal import SEAL_FILE, Seal, check_members, claimed_message, parse_seal
 from training.signing import Signer, SigningError, signature_signer, trusted_key_map
 from training.tarball import TarballLayout, open_model, read_layout
 from training.verify_checks import (
@@ -126,6 +128,18 @@ def _load(handle: BinaryIO) -> Any:
         raise describe_failure(exc) from exc
 
 
+def _precheck(label: str, layout: TarballLayout) -> None:
+    """Members unlike even the manifest the tarball carries are refused before gpg starts."""
+    claimed = claimed_message(layout.kept[SEAL_FILE]) if SEAL_FILE in layout.kept else None
+    if claimed is None:
+        return
+    try:
+        seal = parse_seal(claimed)
+    except RefusedModel:
+        return  # the signature check says what is wrong with it
+    check_members(seal, layout, label)
+
+
 @dataclass(frozen=True)
 class _Unpacked:
     """What steps 1 to 4 established."""
@@ -139,6 +153,7 @@ class _Unpacked:
 def _check_unpacked(handle: BinaryIO, label: str) -> _Unpacked:
     """Steps 1 to 4: everything that needs no unpickling."""
     layout = read_layout(gunzip(handle, label), label, keep=KEPT)
+    _precheck(label, layout)
     trusted = trusted_fingerprints()
     signer, special_k_metadata = _special_k_metadata(layout, trusted)
     seal = _seal(label, layout, signer, trusted) if SEAL_FILE in layout.kept else None

@@ -23,9 +23,9 @@ import pytest
 from training.refusal import MANIFEST, METADATA, RefusedModel
 from training.seal import (
     SEAL_FILE,
-    SEAL_FORMAT,
     Seal,
     check_members,
+    claimed_message,
     entry_of,
     parse_seal,
     seal_document,
@@ -111,51 +111,68 @@ def _edited(layout: TarballLayout, index: int, **changes: Any) -> TarballLayout:
     return dataclasses.replace(layout, members=tuple(members))
 
 
+DIFFERS = "L: member model_abc/{} differs from the seal's manifest in {} (tampered)"
 EDITS: dict[str, tuple[Callable[[TarballLayout], TarballLayout], str]] = {
     "pickle changed": (
         lambda lay: _edited(lay, 2, sha256="0" * 64),
-        "THEMODEL.pickle does not match the signed manifest (sha256 differ: tampered)",
+        DIFFERS.format("THEMODEL.pickle", "sha256"),
     ),
-    "pickle longer": (lambda lay: _edited(lay, 2, size=1), "(size differ: tampered)"),
-    "mode 0600": (lambda lay: _edited(lay, 1, mode=0o600), "meta.version does not match"),
-    "mtime moved": (lambda lay: _edited(lay, 3, mtime=0), "(mtime differ: tampered)"),
-    "folder mode": (lambda lay: _edited(lay, 0, mode=0o777), "model_abc/ does not match"),
+    "pickle longer": (
+        lambda lay: _edited(lay, 2, size=1),
+        DIFFERS.format("THEMODEL.pickle", "size"),
+    ),
+    "mode 0600": (lambda lay: _edited(lay, 1, mode=0o600), DIFFERS.format("meta.version", "mode")),
+    "mtime moved": (lambda lay: _edited(lay, 3, mtime=0), DIFFERS.format("meta.json.asc", "mtime")),
+    "size and mtime": (
+        lambda lay: _edited(lay, 3, mtime=0, size=5),
+        DIFFERS.format("meta.json.asc", "mtime, size"),
+    ),
+    "folder mode": (lambda lay: _edited(lay, 0, mode=0o777), DIFFERS.format("", "mode")),
     "pax header on a member": (
         lambda lay: _edited(lay, 1, extended=(("mtime", "1"),)),
-        "extended header the signed manifest does not cover",
+        "L: member model_abc/meta.version has an extended header the seal's manifest does not "
+        "cover",
     ),
     "pax header on the seal": (
         lambda lay: _edited(lay, 4, extended=(("mtime", "1"),)),
-        "seal member's header differs from what it signs (an extended header)",
+        "L: the seal member's header differs from what it signs (an extended header)",
     ),
-    "seal mode": (lambda lay: _edited(lay, 4, mode=0o666), "differs from what it signs (mode)"),
-    "seal mtime": (lambda lay: _edited(lay, 4, mtime=1), "differs from what it signs (mtime)"),
+    "seal mode": (
+        lambda lay: _edited(lay, 4, mode=0o666),
+        "L: the seal member's header differs from what it signs (mode)",
+    ),
+    "seal mtime": (
+        lambda lay: _edited(lay, 4, mtime=1),
+        "L: the seal member's header differs from what it signs (mtime)",
+    ),
     "extra member": (
         lambda lay: dataclasses.replace(
             lay,
             members=(
                 *lay.members[:3],
                 Member("model_abc/evil.py", "file", 0o644, 1, EPOCH, "0" * 64),
+                Member("model_abc/x.so", "file", 0o644, 1, EPOCH, "0" * 64),
                 *lay.members[3:],
             ),
         ),
-        "holds members the signed manifest does not cover: model_abc/evil.py",
+        "L holds members the seal's manifest does not cover: model_abc/evil.py, model_abc/x.so",
     ),
-    "member dropped": (
-        lambda lay: dataclasses.replace(lay, members=lay.members[:1] + lay.members[2:]),
-        "lacks members the signed manifest lists: model_abc/meta.version",
+    "members dropped": (
+        lambda lay: dataclasses.replace(lay, members=lay.members[:1] + lay.members[3:]),
+        "L lacks members the seal's manifest lists: model_abc/meta.version, "
+        "model_abc/THEMODEL.pickle",
     ),
     "members swapped": (
         lambda lay: dataclasses.replace(
             lay, members=(lay.members[0], lay.members[2], lay.members[1], *lay.members[3:])
         ),
-        "not in the signed manifest's order",
+        "L: members are not in the order of the seal's manifest",
     ),
     "seal not last": (
         lambda lay: dataclasses.replace(
             lay, members=(*lay.members[:2], lay.members[4], *lay.members[2:4])
         ),
-        "is not the last member",
+        "L: the seal container-lab.json.asc is not the last member",
     ),
 }
 
@@ -164,11 +181,11 @@ EDITS: dict[str, tuple[Callable[[TarballLayout], TarballLayout], str]] = {
 def test_any_member_unlike_its_manifest_entry_is_refused(
     sealed: tuple[Path, TarballLayout, Seal], case: str, bad_input: Callable[[str], None]
 ) -> None:
-    path, layout, seal = sealed
-    edit, fragment = EDITS[case]
+    _, layout, seal = sealed
+    edit, expected = EDITS[case]
     with pytest.raises(RefusedModel) as caught:
-        check_members(seal, edit(layout), path.name)
-    assert fragment in str(caught.value), str(caught.value)
+        check_members(seal, edit(layout), "L")
+    assert str(caught.value) == expected
     assert caught.value.check == MANIFEST
     bad_input(f"sealed model: {case}")
 
@@ -218,42 +235,102 @@ def _file(**changes: Any) -> dict[str, Any]:
 
 
 MALFORMED: dict[str, tuple[bytes, str]] = {
-    "not JSON": (b"{", "not JSON"),
-    "not UTF-8": (b"\xff", "not JSON"),
-    "a list": (b"[]", f"format is not {SEAL_FORMAT}"),
-    "other format": (json.dumps(_document(format="container-lab-seal/2")).encode(), "format"),
-    "no model": (json.dumps(_document(model=None)).encode(), "must be text"),
-    "key empty": (json.dumps(_document(signing_key="")).encode(), "must be text"),
-    "time a number": (json.dumps(_document(trained_at=5)).encode(), "must be text"),
-    "time garbage": (json.dumps(_document(trained_at="soon")).encode(), "not a time: soon"),
-    "time naive": (json.dumps(_document(trained_at="2026-01-01T00:00:00")).encode(), "time zone"),
+    "not JSON": (
+        b"{",
+        "not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+    ),
+    "not UTF-8": (
+        b"\xff",
+        "not JSON ('utf-8' codec can't decode byte 0xff in position 0: invalid start byte)",
+    ),
+    "a list": (b"[]", "its format is not container-lab-seal/1"),
+    "other format": (
+        json.dumps(_document(format="container-lab-seal/2")).encode(),
+        "its format is not container-lab-seal/1",
+    ),
+    "no model": (
+        json.dumps(_document(model=None)).encode(),
+        "model, trained_at and signing_key must be text",
+    ),
+    "key empty": (
+        json.dumps(_document(signing_key="")).encode(),
+        "model, trained_at and signing_key must be text",
+    ),
+    "time a number": (
+        json.dumps(_document(trained_at=5)).encode(),
+        "model, trained_at and signing_key must be text",
+    ),
+    "time garbage": (
+        json.dumps(_document(trained_at="soon")).encode(),
+        "trained_at is not a time: soon",
+    ),
+    "time naive": (
+        json.dumps(_document(trained_at="2026-01-01T00:00:00")).encode(),
+        "trained_at has no time zone",
+    ),
     "members an object": (json.dumps(_document(members={})).encode(), "members is not a list"),
-    "entry a string": (json.dumps(_document(members=["m/a"])).encode(), "not an object"),
-    "entry extra key": (json.dumps(_document(members=[_file(uid=0)])).encode(), "has fields"),
-    "entry without sha256": (json.dumps(_document(members=[_file(sha256=None)])).encode(), "wrong"),
+    "entry a string": (
+        json.dumps(_document(members=["m/a"])).encode(),
+        "an entry is not an object",
+    ),
+    "entry extra key": (
+        json.dumps(_document(members=[_file(uid=0)])).encode(),
+        "entry m/a has fields ['mode', 'mtime', 'name', 'sha256', 'size', 'type', 'uid']",
+    ),
+    "entry without sha256": (
+        json.dumps(_document(members=[_file(sha256=None)])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
     "folder with a size": (
         json.dumps(_document(members=[_file(type="folder")])).encode(),
-        "has fields",
+        "entry m/a has fields ['mode', 'mtime', 'name', 'sha256', 'size', 'type']",
     ),
-    "unknown type": (json.dumps(_document(members=[_file(type="link")])).encode(), "has fields"),
-    "mode without 0": (json.dumps(_document(members=[_file(mode="644")])).encode(), "wrong kind"),
-    "mode 0o644": (json.dumps(_document(members=[_file(mode="0o644")])).encode(), "wrong kind"),
-    "mode a number": (json.dumps(_document(members=[_file(mode=420)])).encode(), "wrong kind"),
-    "mtime true": (json.dumps(_document(members=[_file(mtime=True)])).encode(), "wrong kind"),
-    "mtime negative": (json.dumps(_document(members=[_file(mtime=-1)])).encode(), "wrong kind"),
-    "size a string": (json.dumps(_document(members=[_file(size="1")])).encode(), "wrong kind"),
+    "unknown type": (
+        json.dumps(_document(members=[_file(type="link")])).encode(),
+        "entry m/a has fields ['mode', 'mtime', 'name', 'sha256', 'size', 'type']",
+    ),
+    "mode without 0": (
+        json.dumps(_document(members=[_file(mode="644")])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "mode 0o644": (
+        json.dumps(_document(members=[_file(mode="0o644")])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "mode a number": (
+        json.dumps(_document(members=[_file(mode=420)])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "mtime true": (
+        json.dumps(_document(members=[_file(mtime=True)])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "mtime negative": (
+        json.dumps(_document(members=[_file(mtime=-1)])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "size a string": (
+        json.dumps(_document(members=[_file(size="1")])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
     "sha256 upper case": (
         json.dumps(_document(members=[_file(sha256="A" * 64)])).encode(),
-        "wrong kind",
+        "entry m/a has a field of the wrong kind",
     ),
-    "sha256 short": (json.dumps(_document(members=[_file(sha256="a" * 63)])).encode(), "wrong"),
-    "name a number": (json.dumps(_document(members=[_file(name=5)])).encode(), "wrong kind"),
-    "no seal entry": (json.dumps(_document(seal=None)).encode(), "not an object"),
+    "sha256 short": (
+        json.dumps(_document(members=[_file(sha256="a" * 63)])).encode(),
+        "entry m/a has a field of the wrong kind",
+    ),
+    "name a number": (
+        json.dumps(_document(members=[_file(name=5)])).encode(),
+        "entry 5 has a field of the wrong kind",
+    ),
+    "no seal entry": (json.dumps(_document(seal=None)).encode(), "an entry is not an object"),
     "seal entry with a type": (
         json.dumps(
             _document(seal={"name": "m/s", "mode": "0644", "mtime": 1, "type": "file"})
         ).encode(),
-        "has fields",
+        "entry m/s has fields ['mode', 'mtime', 'name', 'type']",
     ),
 }
 
@@ -262,10 +339,10 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
 def test_a_malformed_seal_is_refused_in_one_line(
     case: str, bad_input: Callable[[str], None]
 ) -> None:
-    message, fragment = MALFORMED[case]
+    message, expected = MALFORMED[case]
     with pytest.raises(RefusedModel) as caught:
         parse_seal(message)
-    assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+    assert str(caught.value) == "the seal's manifest is malformed: " + expected
     assert caught.value.check == METADATA
     bad_input(f"seal: {case}")
 
@@ -288,3 +365,32 @@ def test_the_writer_refuses_to_overwrite(tmp_path: Path) -> None:
         seal_tarball(source, target, model="m", trained_at=TRAINED, key="k", sign=bytes)
     assert target.read_bytes() == b"kept"
     assert gzip.decompress(source.read_bytes())
+
+
+CLEARSIGNED = (
+    b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n"
+    b'{"format": "x"}\n- --dash escaped\nlast line\n'
+    b"-----BEGIN PGP SIGNATURE-----\n\niQGz\n=OPEN\n-----END PGP SIGNATURE-----\n"
+)
+
+
+def test_the_claimed_message_is_read_as_gpg_would_show_it() -> None:
+    assert claimed_message(CLEARSIGNED) == b'{"format": "x"}\n--dash escaped\nlast line\n'
+    two_hashes = CLEARSIGNED.replace(b"Hash: SHA512\n", b"Hash: SHA256\nHash: SHA512\n")
+    assert claimed_message(two_hashes) == claimed_message(CLEARSIGNED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b'{"format": "x"}\n',
+        CLEARSIGNED.replace(b"-----BEGIN PGP SIGNATURE-----\n", b""),
+        CLEARSIGNED.replace(b"Hash: SHA512\n", b""),
+        CLEARSIGNED.replace(b"Hash: SHA512\n\n", b"Hash: SHA512\n"),
+        b"junk" + CLEARSIGNED,
+    ],
+    ids=["empty", "unsigned JSON", "no signature", "no hash header", "no blank line", "prefix"],
+)
+def test_what_is_not_clearsigned_claims_nothing(text: bytes) -> None:
+    assert claimed_message(text) is None
