@@ -26,15 +26,23 @@ def _refuse(label: str, why: str) -> BadTarball:
     return BadTarball(f"{label} is not a complete gzip tarball ({why})", GZIP)
 
 
+def _read_up_to(raw: BinaryIO, count: int) -> bytes:
+    """`count` bytes, or fewer only at the end of `raw` (which may return short reads)."""
+    data = b""
+    while len(data) < count and (more := raw.read(count - len(data))):
+        data += more
+    return data
+
+
 def _read_exactly(raw: BinaryIO, count: int, label: str) -> bytes:
-    data = raw.read(count)
+    data = _read_up_to(raw, count)
     if len(data) != count:
         raise _refuse(label, "it ends early")
     return data
 
 
 def _read_header(raw: BinaryIO, label: str) -> None:
-    header = raw.read(10)
+    header = _read_up_to(raw, 10)
     if header[:2] != b"\x1f\x8b":
         raise _refuse(label, "it does not start with a gzip header")
     if len(header) < 10:
@@ -62,8 +70,7 @@ def _read_header(raw: BinaryIO, label: str) -> None:
 
 
 def _check_trailer(raw: BinaryIO, rest: bytes, crc: int, size: int, label: str) -> None:
-    if len(rest) < 8:
-        rest += raw.read(8 - len(rest))
+    rest += _read_up_to(raw, 8 - len(rest))
     if len(rest) < 8:
         raise _refuse(label, "it ends early")
     expected_crc, expected_size = struct.unpack("<II", rest[:8])

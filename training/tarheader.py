@@ -20,12 +20,14 @@ OWNER_NAMES = (b"", b"root")
 PERMISSIONS = 0o777  # no setuid, setgid or sticky bit, no file type bits
 FILE, FOLDER, PAX = "file", "folder", "pax"
 _KINDS = {b"0": FILE, b"5": FOLDER, b"x": PAX}
-_REFUSED_KINDS = {
+_LINKS_AND_DEVICES = {
     b"1": "a hard link",
     b"2": "a symbolic link",
     b"3": "a character device",
     b"4": "a block device",
     b"6": "a FIFO",
+}
+_SPECIAL_KINDS = {
     b"7": "a contiguous file",
     b"\0": "an old-style file (type NUL)",
     b"g": "a global pax header",
@@ -87,7 +89,7 @@ class _Fields:
     def number(self, start: int, end: int, what: str) -> int:
         value = octal(self.block[start:end])
         if value is None:
-            raise self.refuse(f"has a {what} field that is not a plain octal number")
+            raise self.refuse(f"has {what} field that is not a plain octal number")
         return value
 
     def zero(self, start: int, end: int, what: str, *, empty_ok: bool = False) -> None:
@@ -118,10 +120,16 @@ def parse(block: bytes, label: str, number: int) -> Header:
     kind_byte = block[156:157]
     if kind_byte in (b"L", b"K", b"S"):
         _refuse_gnu_extension(fields, kind_byte, block)
-    if kind_byte in _REFUSED_KINDS:
+    if kind_byte in _LINKS_AND_DEVICES:
         raise BadTarball(
-            f"{label} has a link or device member: {shown(name)} is {_REFUSED_KINDS[kind_byte]}; "
-            "a model holds only plain files in one folder",
+            f"{label} has a link or device member: {shown(name)} is "
+            f"{_LINKS_AND_DEVICES[kind_byte]}; a model holds only plain files in one folder",
+            TAR,
+        )
+    if kind_byte in _SPECIAL_KINDS:
+        raise BadTarball(
+            f"{label} has a special member: {shown(name)} is {_SPECIAL_KINDS[kind_byte]}; a "
+            "model holds only plain files in one folder",
             TAR,
         )
     kind = _KINDS.get(kind_byte)
@@ -129,7 +137,7 @@ def parse(block: bytes, label: str, number: int) -> Header:
         raise fields.refuse(f"has an unknown type {kind_byte!r}")
     if block[157:257].count(0) != 100:
         raise fields.refuse("has a link target, which a file or folder has not")
-    mode = fields.number(100, 108, "mode")
+    mode = fields.number(100, 108, "a mode")
     if mode & ~PERMISSIONS:
         raise fields.refuse(
             f"has mode {mode:o}: setuid, setgid, sticky or type bits are not accepted"
@@ -143,10 +151,10 @@ def parse(block: bytes, label: str, number: int) -> Header:
     fields.zero(337, 345, "a device minor number", empty_ok=True)
     if block[345:BLOCK].count(0) != BLOCK - 345:
         raise fields.refuse("has data in the header's unused bytes")
-    size = fields.number(124, 136, "size")
+    size = fields.number(124, 136, "a size")
     if kind == FOLDER and size:
         raise fields.refuse(f"is a folder with {size_text(size)} of data")
-    return Header(name, kind, mode, size, fields.number(136, 148, "mtime"))
+    return Header(name, kind, mode, size, fields.number(136, 148, "an mtime"))
 
 
 def _refuse_gnu_extension(fields: _Fields, kind: bytes, block: bytes) -> None:
