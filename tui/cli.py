@@ -113,15 +113,39 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.run import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
+    if args.compose and args.runtime:
+        raise LabError("--runtime works with the SDK run; leave out --compose to use it.")
     return train_from_cli(
-        host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
+        host=args.host,
+        rebuild=args.rebuild,
+        compose=args.compose,
+        identity=identity,
+        runtime=args.runtime,
     )
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from tui.lab.reproduce import reproduce_from_cli
+
+    return reproduce_from_cli(Path(args.path), host=args.host, runtime=args.runtime)
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from tui.lab.runs_cli import runs_from_cli
+
+    return runs_from_cli(args.compare, only_differences=args.differences)
+
+
+def _cmd_sbom(args: argparse.Namespace) -> int:
+    from tui.lab.sbom import sbom_from_cli
+
+    return sbom_from_cli(args.image, host=args.host, save=args.save)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from tui.lab.verify import verify_from_cli
 
-    return verify_from_cli(Path(args.path), host=args.host, timeout=args.timeout)
+    return verify_from_cli(Path(args.path), host=args.host, timeout=args.timeout, as_json=args.json)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -241,7 +265,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UID[:GID]",
         help="run the container as (and give models/ to) these ids instead of .env's",
     )
+    train.add_argument(
+        "--runtime",
+        metavar="NAME",
+        help="the engine's runtime to train with (e.g. its gVisor runtime); default: its own",
+    )
     train.set_defaults(func=_cmd_train)
+
+    reproduce = sub.add_parser(
+        "reproduce", help="retrain a model from this checkout and compare the model digests"
+    )
+    reproduce.add_argument("path", help="the model tarball")
+    reproduce.add_argument("--runtime", metavar="NAME", help="the engine's runtime to train with")
+    reproduce.set_defaults(func=_cmd_reproduce)
+
+    runs = sub.add_parser("runs", help="the run history in models/runs/")
+    runs.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="two runs side by side (a number from the list, a run id or a model file name)",
+    )
+    runs.add_argument(
+        "--differences", action="store_true", help="with --compare: only the fields that differ"
+    )
+    runs.set_defaults(func=_cmd_runs)
+
+    sbom = sub.add_parser("sbom", help="an image's Debian and Python packages (CycloneDX)")
+    sbom.add_argument("image", help="an image name or id")
+    sbom.add_argument("--save", metavar="PATH", help="write the CycloneDX JSON to PATH")
+    sbom.set_defaults(func=_cmd_sbom)
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
     verify.add_argument("path", help="the model tarball")
@@ -250,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=300.0,
         help="seconds the verification may take (exit 4 when exceeded; default 300)",
+    )
+    verify.add_argument(
+        "--json", action="store_true", help="print the whole report, provenance included, as JSON"
     )
     verify.set_defaults(func=_cmd_verify)
 

@@ -109,7 +109,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "baseline": ("lesson",),
     "keys": ("keys",),
     "train": ("train",),
+    "reproduce": ("train",),
+    "runs": (),
     "verify": ("dashboard",),
+    "sbom": ("dashboard",),
     "test": ("test",),
     "config": (),
 }
