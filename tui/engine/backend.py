@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import docker
@@ -28,6 +29,7 @@ from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.contexts import EngineSpec
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
+from tui.engine.image_files import image_files
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
 from tui.engine.logs.sources import LogReader
@@ -138,6 +140,10 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
     def inspect(self, kind: str, ref: str) -> dict[str, Any]:
         """The full `docker inspect` of a container, image, volume or network (LabError when
         it is gone)."""
+        ...
+
+    def image_files(self, image_id: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """The files of an image that `wanted` picks, read from its layers (its SBOM's)."""
         ...
 
 
@@ -351,6 +357,10 @@ class DockerBackend:
     def inspect(self, kind: str, ref: str) -> dict[str, Any]:
         """The engine's full inspect document (`docker inspect`)."""
         return inspect_object(self.api, kind, ref)
+
+    def image_files(self, image_id: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """The files of an image that `wanted` picks, from the engine's `image save` stream."""
+        return image_files(self.docker_client(), image_id, wanted)
 
     def close(self) -> None:
         """Close the client's connections."""

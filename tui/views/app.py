@@ -92,7 +92,7 @@ class ContainerLabApp(LessonApp):
                     id="containers-pane",
                 )
             with TabPane("Images [2]", id="images"):
-                yield ImagesPane(self.clock, id="images-pane")
+                yield ImagesPane(self.clock, self.backend.image_files, id="images-pane")
             with TabPane("Training [3]", id="training"):
                 yield self.training_widget()
             with TabPane("VM baseline [4]", id="baseline"):

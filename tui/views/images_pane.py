@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,11 +15,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Label
 
 from tui.engine.images import ImageInfo, Layer
+from tui.errors import LabError
+from tui.lab.sbom import ImageSbom, default_path, image_sbom
+from tui.paths import lab_paths
 from tui.views.formats import human_size
 from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
 from tui.views.read_only import is_read_only
+from tui.views.sbom_screen import SbomScreen
 from tui.views.widgets.keyed_table import KeyedTable
+
+# (image id, which files) -> those files of the image, read from its layers
+ImageFileReader = Callable[[str, Callable[[str], bool]], dict[str, bytes]]
 
 
 class ImagesPane(Vertical):
@@ -29,6 +36,7 @@ class ImagesPane(Vertical):
         Binding("D,delete", "request('remove')", "Remove image", id="remove"),
         Binding("o", "sort_next", "Sort", id="sort"),
         Binding("i", "inspect", "Inspect", id="inspect"),
+        Binding("b", "sbom", "SBOM", id="sbom"),
     ]
 
     @dataclass(eq=False)
@@ -38,11 +46,26 @@ class ImagesPane(Vertical):
         action: str
         image_id: str
 
+    @dataclass(eq=False)
+    class SbomReady(Message):
+        """An image's SBOM was read (or why not: `error`)."""
+
+        image_id: str
+        sbom: ImageSbom | None
+        error: str = ""
+
     SORTS = ("name", "size", "created", "containers")
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        read_image_files: ImageFileReader | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`read_image_files` reads an image's files for its SBOM (None: no SBOM key)."""
         super().__init__(**kwargs)
         self.clock = clock
+        self.read_image_files = read_image_files
         self.images: dict[str, ImageInfo] = {}
         self.history_of = ""
         self.sort_by = "name"
@@ -124,6 +147,34 @@ class ImagesPane(Vertical):
         image = self.images.get(self.selected_id or "")
         if image is not None:
             self.post_message(InspectRequested("image", image.id, image.name))
+
+    def action_sbom(self) -> None:
+        """Read the selected image's packages (a worker) and show its SBOM."""
+        image = self.images.get(self.selected_id or "")
+        if image is None or self.read_image_files is None:
+            return
+        self.notify(f"reading the layers of {image.name} for its SBOM…")
+        self.load_sbom(image.id, image.name)
+
+    @work(thread=True, exclusive=True, group="sbom", exit_on_error=False)
+    def load_sbom(self, image_id: str, name: str) -> None:
+        """Read the image's dpkg status and Python metadata from its layers."""
+        reader = self.read_image_files
+        assert reader is not None
+        try:
+            sbom = image_sbom(name, lambda wanted: reader(image_id, wanted))
+        except (LabError, OSError) as exc:
+            self.post_message(self.SbomReady(image_id, None, str(exc)))
+            return
+        self.post_message(self.SbomReady(image_id, sbom))
+
+    def on_images_pane_sbom_ready(self, message: SbomReady) -> None:
+        """Show the SBOM, or why it could not be read."""
+        if message.sbom is None:
+            self.notify(f"no SBOM: {message.error}", severity="error")
+            return
+        target = default_path(lab_paths(), message.sbom, message.image_id)
+        self.app.push_screen(SbomScreen(message.sbom, target))
 
     def action_request(self, action: str) -> None:
         """Ask the app to run `action` on the selected image."""
