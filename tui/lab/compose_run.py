@@ -32,7 +32,8 @@ def compose_train(
 ) -> int:
     """`up --build` the training service and return its exit code, then remove the container.
 
-    The service gets the run's copy of the key (LAB_SECRETS_DIR), as `container-lab train` does,
+    The service gets the run's copy of the key (LAB_SECRETS_DIR) and of the checked trusted keys
+    (LAB_TRUSTED_KEYS_DIR), as `container-lab train` does,
     and `identity` (`--user-id`) through USER_ID and GROUP_ID, which win over .env.
     """
     keys, identity = prepare_run(paths, identity)
@@ -44,6 +45,7 @@ def compose_train(
             "GROUP_ID": str(identity.gid),
             **(extra_env or {}),
             "LAB_SECRETS_DIR": str(secrets.folder),
+            "LAB_TRUSTED_KEYS_DIR": str(secrets.trusted_keys),
         }
         up = subprocess.run(
             compose_args(paths, *name, "up", "--build", "--exit-code-from", "training", "training"),

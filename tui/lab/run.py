@@ -110,7 +110,7 @@ class TrainingRun:
         outcome = RunOutcome()
         with run_secrets(self.paths, keys, identity) as secrets:
             config = training_config(
-                self.image, self.paths.data, self.paths.models, keys, secrets, identity, self.labels
+                self.image, self.paths.data, self.paths.models, secrets, identity, self.labels
             )
             self._train(config, outcome)
         outcome.seconds = time.monotonic() - started

@@ -13,6 +13,7 @@ from tui.lab.files import make_folder
 from tui.lab.identity import LabIdentity, ensure_identity, hand_over
 from tui.lab.keys import LabKeys, load_keys
 from tui.lab.run_secrets import check_handable
+from tui.lab.trusted_dir import read_trusted_keys
 from tui.paths import LabPaths
 
 MODELS_MODE = 0o755
@@ -42,6 +43,7 @@ def prepare_run(
     `identity` (`--user-id`) overrides USER_ID and GROUP_ID from .env for this run.
     """
     keys = load_keys(paths)
+    read_trusted_keys(paths)  # refused before any build; the run snapshots them again
     identity = ensure_identity(paths.env_file, identity)
     check_handable(identity)
     prepare_models_dir(paths.models, identity)
