@@ -88,7 +88,7 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
 def _cmd_engine_up(args: argparse.Namespace) -> int:
     from tui.engine.provision import ensure_base_image, ensure_engine
 
-    print(ensure_engine(install=not args.no_install))
+    print(ensure_engine(install=not args.no_install, gvisor=args.gvisor))
     if not args.no_base_image:
         print(ensure_base_image(args.base_image))
     return 0
@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = engine.add_parser("up", help="start dockerd if none answers; bootstrap the base image")
     up.add_argument("--no-install", action="store_true", help="never apt-get install docker.io")
     up.add_argument("--no-base-image", action="store_true", help="skip the base image")
+    up.add_argument(
+        "--gvisor",
+        action="store_true",
+        help="register gVisor as container-lab-runsc in daemon.json and reload dockerd even when "
+        "the lab did not start it (other entries are kept byte for byte)",
+    )
     up.add_argument("--base-image", default="debian:bookworm-slim")
     up.set_defaults(func=_cmd_engine_up)
 
