@@ -104,7 +104,7 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.identity import parse_user_id
-    from tui.lab.run import train_from_cli
+    from tui.lab.train_cli import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
     return train_from_cli(
