@@ -56,12 +56,17 @@ def test_the_contracts_catch_a_docker_import_and_an_import_cycle(tmp_path: Path)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     verify = tmp_path / "tui" / "lab" / "verify.py"
     verify.write_text(verify.read_text() + "\nimport docker.errors\n")
-    compose_run = tmp_path / "tui" / "lab" / "compose_run.py"  # tui.lab.run imports it
-    compose_run.write_text(compose_run.read_text() + "\n\ndef _run():\n    import tui.lab.run\n")
+    compose_run = tmp_path / "tui" / "lab" / "compose_run.py"  # tui.lab.train_cli imports it
+    compose_run.write_text(
+        compose_run.read_text() + "\n\ndef _run():\n    import tui.lab.train_cli\n"
+    )
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{DOCKER_CONTRACT} BROKEN" in result.stdout
     assert f"{CYCLE_CONTRACT} BROKEN" in result.stdout
     assert "Contracts: 3 kept, 2 broken." in result.stdout
     assert "tui.lab.verify -> docker" in result.stdout
-    assert "- .compose_run -> .run" in result.stdout or "- .run -> .compose_run" in result.stdout
+    assert (
+        "- .compose_run -> .train_cli" in result.stdout
+        or "- .train_cli -> .compose_run" in result.stdout
+    )
