@@ -69,6 +69,7 @@ def load_keys(paths: LabPaths) -> LabKeys:
     secret = paths.keys / SECRET_KEY_FILE
     passphrase = paths.keys / PASSPHRASE_FILE
     mapping_file = paths.trusted_keys / MAPPING_FILE
+    _refuse_not_a_folder(paths.lab)
     for required in (secret, passphrase, mapping_file, paths.trusted_keys / "trustdb.txt"):
         if not required.is_file():
             _refuse_unreachable(paths, required)
@@ -77,12 +78,25 @@ def load_keys(paths: LabPaths) -> LabKeys:
         _check_private(private)
     try:
         mapping = json.loads(mapping_file.read_text())
-        fingerprint = mapping[PUBLIC_KEY_FILE]
-    except (ValueError, KeyError) as exc:
+        fingerprint = mapping[PUBLIC_KEY_FILE] if isinstance(mapping, dict) else None
+    except (ValueError, KeyError, RecursionError):
+        fingerprint = None
+    if not isinstance(fingerprint, str):
         raise LabError(
-            f"{mapping_file} is malformed: run `container-lab keys init --force`."
-        ) from exc
+            f"{mapping_file} is malformed (not an object naming {PUBLIC_KEY_FILE}'s "
+            "fingerprint): run `container-lab keys init --force`."
+        )
     return LabKeys(fingerprint, secret, passphrase, paths.trusted_keys)
+
+
+def _refuse_not_a_folder(folder: Path) -> None:
+    """One line for a lab folder that is a file or a link (the lab never follows one)."""
+    if folder.is_symlink():
+        raise LabError(f"{folder} is a link, which the lab does not follow: remove it.")
+    if folder.exists() and not folder.is_dir():
+        raise LabError(
+            f"{folder} is not a folder: move it away, then run `container-lab keys init`."
+        )
 
 
 def _refuse_unreachable(paths: LabPaths, required: Path) -> None:
@@ -138,6 +152,7 @@ def init_keys(paths: LabPaths, *, force: bool = False) -> LabKeys:
 
 def _own_folder(folder: Path, mode: int) -> None:
     """Create `folder` (or take back one an older lab handed away) for the caller, at `mode`."""
+    _refuse_not_a_folder(folder)
     folder.mkdir(mode=mode, exist_ok=True)
     if os.geteuid() == 0:
         os.chown(folder, os.geteuid(), os.getegid(), follow_symlinks=False)

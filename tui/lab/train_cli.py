@@ -8,23 +8,15 @@ deleted, and the command exits with 128 + the signal.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 from tui.engine.client import connect
 from tui.lab.compose_run import compose_train
 from tui.lab.identity import LabIdentity
-from tui.lab.image import TRAINING_IMAGE
+from tui.lab.image import training_image_tag
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
 from tui.lab.stop_signals import Stopped, on_stop_signals
 from tui.paths import lab_paths
-
-IMAGE_ENV = "LAB_IMAGE"  # the image tag, as compose.yaml reads it
-
-
-def training_image_tag() -> str:
-    """$LAB_IMAGE, else the lab's own tag."""
-    return os.environ.get(IMAGE_ENV) or TRAINING_IMAGE
 
 
 def _say(text: str) -> None:
