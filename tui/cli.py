@@ -109,7 +109,7 @@ def _seconds(value: float, option: str) -> float:
     """A positive, finite number of seconds up to a day; else a LabError."""
     if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
         raise LabError(
-            f"{option} {value:g} is not a number of seconds from 0 to {MAX_SECONDS:g}: "
+            f"{option} {value:g} is not a positive number of seconds up to {MAX_SECONDS:g}: "
             f"give one such as `{option} 300`."
         )
     return value

@@ -26,7 +26,7 @@ from tests.second_user import SecondUser, as_user, reachable_folder, run_as, sec
 from tui.engine.build import BuildResult
 from tui.errors import LabError
 from tui.lab.identity import LabIdentity, load_identity
-from tui.lab.run import TrainingRun, describe_failure
+from tui.lab.run import RunOutcome, TrainingRun, describe_failure
 from tui.lab.run_secrets import runs_dir
 from tui.paths import LabPaths
 
@@ -99,17 +99,31 @@ def test_a_second_account_cannot_name_itself_and_take_the_key(
     env_mode = stat.S_IMODE(lab.env_file.stat().st_mode)
     rewrite = _name_itself(lab, attacker, replace=False)
     with key_thief(attacker) as stolen:
-        outcome = TrainingRun(
-            docker_client, lab, image=session_tag("-envtrust"), labels=LABELS
-        ).run()
+        refused = _refusal(lambda: _train(docker_client, lab, "-envtrust"))
+        lab.project.chmod(0o755)  # what the refusal says to do
+        outcome = _train(docker_client, lab, "-envtrust")
     assert "PRIVATE KEY" not in stolen[0], "the second account read the key copy through /proc"
     assert env_mode == 0o644, f".env was written {env_mode:04o} under umask 000"
     assert rewrite.returncode != 0, "the second account rewrote .env"
     assert load_identity(lab.env_file).uid != attacker.uid
-    # The lab still works under umask 000, and what it made is not open to others.
+    # Under umask 000 the project folder itself is 777: whoever can write it could swap .lab,
+    # .env or the Dockerfile, so the lab refuses it until it is fixed; then it trains.
+    assert "others can write it (mode 0777)" in refused and str(lab.project) in refused, refused
     assert outcome.exit_code == 0 and outcome.tarball is not None, describe_failure(outcome)
-    assert stat.S_IMODE(lab.models.stat().st_mode) == 0o755
     assert not list(runs_dir(lab).iterdir())
+
+
+def _train(client: docker.DockerClient, lab: LabPaths, suffix: str) -> RunOutcome:
+    return TrainingRun(client, lab, image=session_tag(suffix), labels=LABELS).run()
+
+
+def _refusal(run: Callable[[], object]) -> str:
+    """The one line a refused run gave ('' when it was not refused)."""
+    try:
+        run()
+    except LabError as exc:
+        return str(exc)
+    return ""
 
 
 def _replaced_by_attacker(lab: LabPaths, user: SecondUser) -> None:
@@ -150,6 +164,10 @@ def test_an_env_another_account_could_have_written_is_refused_before_any_build(
     case: str,
 ) -> None:
     lab = umask_000_lab
+    # As the lab asks of a 777 project folder: not writable by others; here the second
+    # account's group may write it (a shared class folder), so it can replace .env.
+    os.chown(lab.project, 0, attacker.gid)
+    lab.project.chmod(0o775)
     breaker, fragment = REFUSED[case]
     breaker(lab, attacker)
     tag = session_tag("-envtrust-refused")
@@ -171,6 +189,7 @@ def test_an_existing_account_named_with_user_id_is_honoured(
     from tui.lab.run_setup import prepare_run
 
     _root_names_the_account(umask_000_lab, attacker)
+    umask_000_lab.project.chmod(0o755)
     chosen = LabIdentity(attacker.uid, attacker.gid)
     old = os.umask(0)
     try:
