@@ -126,6 +126,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_from_cli(args.action, host=args.host)
 
 
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from tui.cluster import cli as cluster_cli
+
+    if args.action is None:
+        raise LabError("say what to do with the cluster: `cluster up`, `status` or `down`.")
+    if args.action == "up":
+        return cluster_cli.up_from_cli(args.host, args.nodes, args.name)
+    if args.action == "status":
+        return cluster_cli.status_from_cli(args.name)
+    return cluster_cli.down_from_cli(args.name)
+
+
 def _cmd_baseline_measure(args: argparse.Namespace) -> int:
     from tui.baseline.cli import measure_from_cli
 
@@ -227,6 +239,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo_up.set_defaults(func=_cmd_demo, action="up")
     demo_down = demo_actions.add_parser("down", help="remove the demo containers, nothing else")
     demo_down.set_defaults(func=_cmd_demo, action="down")
+
+    cluster = sub.add_parser("cluster", help="a Docker Swarm of several engines on this machine")
+    cluster.set_defaults(func=_cmd_cluster, action=None, name="lab")
+    cluster_actions = cluster.add_subparsers(metavar="ACTION")
+    cluster_up = cluster_actions.add_parser(
+        "up", help="start N dockerds in their own namespaces and form a Swarm (needs root)"
+    )
+    cluster_up.add_argument(
+        "--nodes", type=int, default=3, metavar="N", help="how many nodes (default 3)"
+    )
+    cluster_actions.add_parser("status", help="each node as the manager sees it")
+    cluster_actions.add_parser("down", help="remove exactly what `cluster up` made")
+    for action, parser_ in cluster_actions.choices.items():
+        parser_.set_defaults(func=_cmd_cluster, action=action)
+        parser_.add_argument(
+            "--name", default="lab", help="the cluster's name (several can run; default lab)"
+        )
 
     config_parser = sub.add_parser("config", help="the preferences file")
     config_parser.set_defaults(func=_cmd_config_missing)
