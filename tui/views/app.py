@@ -41,6 +41,8 @@ from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.swarm.job_panel import ClusterJobPanel
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
@@ -70,6 +72,7 @@ class ContainerLabApp(LessonApp):
         Binding("4", "tab('baseline')", "Baseline", show=False),
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
+        Binding("7", "tab('swarm')", "Swarm", show=False),
         Binding("P", "prune", "Prune", show=False, id="prune"),
         Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
@@ -93,6 +96,7 @@ class ContainerLabApp(LessonApp):
                 yield ImagesPane(self.clock, id="images-pane")
             with TabPane("Training [3]", id="training"):
                 yield self.training_widget()
+                yield ClusterJobPanel(clock=self.clock, id="cluster-job")
             if HAS_BASELINE:
                 with TabPane("VM baseline [4]", id="baseline"):
                     yield self.baseline_widget()
@@ -110,6 +114,8 @@ class ContainerLabApp(LessonApp):
                     self.allowed,
                     id="networks-pane",
                 )
+            with TabPane("Swarm [7]", id="swarm"):
+                yield SwarmPane(lambda: self.containers, clock=self.clock, id="swarm-pane")
         yield Footer()
 
     def __init__(
@@ -501,7 +507,7 @@ class ContainerLabApp(LessonApp):
             else:  # the "unavailable" placeholder
                 self.main_screen.set_focus(None)
             self.refresh_baseline()
-        elif tab in ("volumes", "networks"):
+        elif tab in ("volumes", "networks", "swarm"):
             self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:
