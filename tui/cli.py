@@ -107,6 +107,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.run import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
+    if args.cluster:
+        from tui.cluster.plan import find_cluster
+        from tui.lab.cluster_run import train_cluster_from_cli
+
+        if args.compose:
+            raise LabError("--cluster and --compose: pick one way to run the training.")
+        if args.replicas < 1:
+            raise LabError(f"--replicas {args.replicas}: a job needs at least 1 replica.")
+        state = find_cluster(args.cluster_name)
+        if state is None or not state.complete:
+            raise LabError(
+                f"no cluster named {args.cluster_name} is up: `./lab cluster up` makes one."
+            )
+        urls = [node.url for node in state.nodes]
+        return train_cluster_from_cli(args.host, urls[0], urls, args.replicas, identity)
     return train_from_cli(
         host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
     )
@@ -220,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UID[:GID]",
         help="run the container as (and give models/ to) these ids instead of .env's",
     )
+    train.add_argument(
+        "--cluster",
+        action="store_true",
+        help="run as a Swarm replicated-job on the lab's cluster (./lab cluster up)",
+    )
+    train.add_argument(
+        "--replicas", type=int, default=2, metavar="N", help="with --cluster: replicas (default 2)"
+    )
+    train.add_argument("--cluster-name", default="lab", help=argparse.SUPPRESS)
     train.set_defaults(func=_cmd_train)
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
