@@ -43,6 +43,8 @@ from tui.views.palette import dashboard_commands
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.swarm.job_panel import ClusterJobPanel
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 from tui.views.widgets.confirm import ConfirmScreen
 
@@ -72,6 +74,7 @@ class ContainerLabApp(LessonApp):
         Binding("4", "tab('baseline')", "Baseline", show=False),
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
+        Binding("7", "tab('swarm')", "Swarm", show=False),
         Binding("P", "prune", "Prune", show=False, id="prune"),
         Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
@@ -95,6 +98,7 @@ class ContainerLabApp(LessonApp):
                 yield ImagesPane(self.clock, id="images-pane")
             with TabPane("Training [3]", id="training"):
                 yield self.training_widget()
+                yield ClusterJobPanel(clock=self.clock, id="cluster-job")
             with TabPane("VM baseline [4]", id="baseline"):
                 yield self.baseline_widget()
             with TabPane("Volumes [5]", id="volumes"):
@@ -111,6 +115,8 @@ class ContainerLabApp(LessonApp):
                     self.allowed,
                     id="networks-pane",
                 )
+            with TabPane("Swarm [7]", id="swarm"):
+                yield SwarmPane(lambda: self.containers, clock=self.clock, id="swarm-pane")
         yield Footer()
 
     def __init__(
@@ -498,7 +504,7 @@ class ContainerLabApp(LessonApp):
             else:  # the "unavailable" placeholder
                 self.main_screen.set_focus(None)
             self.refresh_baseline()
-        elif tab in ("volumes", "networks"):
+        elif tab in ("volumes", "networks", "swarm"):
             self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:
