@@ -22,8 +22,8 @@ import docker
 
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.logs_screen import PAGE, LogsScreen
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import PAGE, LogsScreen
 
 LABEL = {
     "org.container-lab.test": f"bench-{uuid.uuid4().hex[:8]}",
@@ -45,7 +45,7 @@ async def _wait(condition: Any, what: str) -> None:
 async def time_app(container_id: str, last: str, runs: int) -> dict[str, Any]:
     """Seconds from the key to the last line drawn, per run; rows on screen; an older page."""
     opens: list[float] = []
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
         await _wait(lambda: container_id in app.containers.infos, "the container row")
         rows = 0

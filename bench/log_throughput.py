@@ -25,10 +25,10 @@ from textual import events
 
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
-from tui.engine.log_query import LogFilter
-from tui.engine.logs import LogBuffer, LogStream
-from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.engine.logs.query import LogFilter
+from tui.engine.logs.stream import LogBuffer, LogStream
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
 
 LABEL = {
     "org.container-lab.test": f"bench-{uuid.uuid4().hex[:8]}",
@@ -106,7 +106,7 @@ async def live_view(client: docker.DockerClient, seconds: float) -> dict[str, An
     """The app following `seq` headless: view intake against the engine's, key-press latency."""
     container = client.containers.run(IMAGE, ["seq", "1", "2000000000"], detach=True, labels=LABEL)
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 40)) as pilot:
             while container.id not in app.containers.infos:
                 await pilot.pause(0.05)

@@ -20,7 +20,7 @@ import docker
 
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 
 RUN = uuid.uuid4().hex[:8]
 LABEL = {"org.container-lab.test": f"bench-{RUN}", "org.container-lab.bench": "startup"}
@@ -55,7 +55,7 @@ def cleanup(client: docker.DockerClient) -> None:
 async def time_app(containers: set[str], images: set[str]) -> float:
     """Seconds from launch until both tables hold every container and image made."""
     started = time.perf_counter()
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 50)) as pilot:
         while not (
             containers <= app.containers.infos.keys() and images <= app.images.images.keys()

@@ -5,7 +5,7 @@ which each row's uptime changes once and the table is redrawn for it), one after
 of the collector (this process, or the `docker stats` CLI) and what the engine (dockerd, its
 containerd and the shims) spends meanwhile, less its background (measured first with nobody
 following stats), and how old the newest figure of each row is (sampled every 0.25 s).
-Ways: the bare API streams (tui.engine.stats), the bare cgroup collector, the real app headless
+Ways: the bare API streams (tui.engine.stats.api), the bare cgroup collector, the real app headless
 (at a 100x30 terminal) with its stats from the API and from cgroup files, and `docker stats`.
 Over the API the app streams only the rows on screen and samples the others every 15 s, so its
 ages are given for the rows on screen and, apart, for those scrolled away. The app idle (nothing

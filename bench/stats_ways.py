@@ -22,10 +22,10 @@ from textual import events
 
 from bench.engine_side import EngineProcesses
 from tui.engine.backend import DockerBackend
-from tui.engine.cgroup_stats import CgroupCollector, sample_all
 from tui.engine.contexts import resolve_engines
-from tui.engine.feed import SampleInbox
-from tui.views.containers_pane import ContainersPane
+from tui.engine.stats.cgroup import CgroupCollector, sample_all
+from tui.engine.stats.scheduler import SampleInbox
+from tui.views.containers.pane import ContainersPane
 
 AGE_PERIOD = 0.25
 KEY_PRESSES = 20
@@ -227,7 +227,7 @@ def run_app(
     includes the app's own delay. Ages are sampled on the app's loop, split into the rows on
     screen at that moment (over the API only those are streamed) and the others.
     """
-    from tui.views.app import create_app  # the app is imported only when measured
+    from tui.views.app import ContainerLabApp  # the app is imported only when measured
 
     ids = {cid for one in watched for cid in one.ids}
     targets = [one.target for one in watched]
@@ -264,7 +264,7 @@ def run_app(
                 del arrived[key]
 
     async def drive() -> Window:
-        app = create_app(app_backends([target.url for target in targets], source))
+        app = ContainerLabApp(app_backends([target.url for target in targets], source))
         async with app.run_test(size=size) as pilot:
             deadline = time.monotonic() + 120  # off-screen rows get their first figure slowly
             while not ids <= set(shown) and time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from tui.engine.contexts import EngineSpec, more_engines
 from tui.errors import LabError
 from tui.lab.session import DockerLab
 from tui.preferences import Preferences
-from tui.views.app import DEFAULTS, ContainerLabApp, create_app, run_app
+from tui.views.app import DEFAULTS, ContainerLabApp, run_app
 
 
 class ContextOffer:
@@ -56,7 +56,7 @@ def build_dashboard(
     lab = DockerLab(first.url if first.source != "default" else None)
     # Read-only shows the engines the command line names, and no other context of the user's.
     offer = None if read_only else ContextOffer(engines, stats=stats)
-    return create_app(
+    return ContainerLabApp(
         backends, lab=lab, read_only=read_only, preferences=preferences, engine_offer=offer
     )
 
@@ -76,7 +76,7 @@ def run_dashboard(
     """Run the dashboard in this terminal, or serve it to browsers (each session runs the
     same command line, `engine_args` naming the same engines)."""
     if serve:
-        from tui.views.serve import serve_dashboard
+        from tui.serve import serve_dashboard
 
         return serve_dashboard(
             engine_args=list(engine_args),

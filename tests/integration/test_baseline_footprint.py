@@ -9,7 +9,47 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tui.baseline.compare import unique_layer_bytes
-from tui.engine.footprint import footprint, image_layers, measure_fresh_container
+from tui.engine.footprint import (
+    ContainerFootprint,
+    container_memory,
+    footprint,
+    image_layers,
+    shim_rss,
+)
+
+START_MARKER = "CONTAINER_LAB_STARTED"
+
+
+def measure_fresh_container(
+    client: docker.DockerClient, image: str, labels: dict[str, str], timeout: float = 60.0
+) -> ContainerFootprint:
+    """Start a container that prints a marker, timing start to first log line on this host."""
+    command = ["sh", "-c", f"echo {START_MARKER}; sleep {int(timeout)}"]
+    container = client.containers.create(image, command, labels=labels, detach=True)
+    try:
+        # Attach before starting, as `docker run` does, so the first line cannot be missed.
+        stream = container.attach(stdout=True, stderr=True, stream=True, logs=True)
+        began = time.monotonic()
+        container.start()
+        elapsed: float | None = None
+        for chunk in stream:
+            if START_MARKER.encode() in chunk:
+                elapsed = time.monotonic() - began
+                break
+            if time.monotonic() - began > timeout:
+                break
+        container.reload()
+        return ContainerFootprint(
+            id=container.id or "",
+            name=container.name or "",
+            image=image,
+            memory_bytes=container_memory(container),
+            start_seconds=elapsed,
+            layers=image_layers(client, image),
+            shim_rss_bytes=shim_rss(container.id or ""),
+        )
+    finally:
+        container.remove(force=True)
 
 
 @pytest.fixture()

@@ -15,13 +15,13 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tui.engine.backend import DockerBackend
-from tui.engine.cgroup_stats import (
+from tui.engine.stats.api import StatsStream
+from tui.engine.stats.cgroup import (
     CgroupCollector,
     CgroupStatsStream,
     CgroupUnavailable,
     open_stats,
 )
-from tui.engine.stats import StatsStream
 
 CPU_POINTS = 5.0
 MEMORY_BYTES = 2**20

@@ -7,9 +7,9 @@ import docker
 from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 
 def compare_rows(pane: BaselinePane) -> list[list[str]]:
@@ -26,7 +26,7 @@ async def test_the_baseline_tab_shows_running_containers(
         TEST_IMAGE, ["cat"], stdin_open=True, detach=True, labels=test_labels
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(150, 45)) as pilot:
             await until(pilot, lambda: app.engine_up, seconds=60, what="the engine")
             await pilot.press("4")
@@ -41,7 +41,7 @@ async def test_the_baseline_tab_shows_running_containers(
             assert mine.memory_bytes and mine.memory_bytes < 64 * 2**20
             # What the host pays for it: its working set plus its containerd shim.
             assert mine.shim_rss_bytes and mine.host_cost_bytes
-            pane.show_container(container.id)
+            pane.update_figures(pane.footprints, selected=container.id)
             await pilot.pause()
             # the table and the figures it shows, read together (a refresh may come every 5 s)
             mine = next(fp for fp in pane.footprints if fp.id == container.id)

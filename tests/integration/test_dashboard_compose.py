@@ -34,10 +34,10 @@ from tui.engine.compose import (
     compose_command,
     detect_compose,
 )
-from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
+from tui.views.app import ContainerLabApp
+from tui.views.containers.pane import ContainersPane
 from tui.views.presentation import project_key
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 SIZE = (160, 40)
@@ -160,7 +160,7 @@ async def answer(pilot: Pilot, app: ContainerLabApp, key: str, reply: str) -> st
 async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
     project: Project,
 ) -> None:
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
@@ -217,7 +217,7 @@ async def test_a_project_is_grouped_folds_and_is_recreated_with_new_containers(
 
 @BOTH_TOOLS
 async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
         header = project_key(project.name)
@@ -265,7 +265,7 @@ async def test_stop_start_and_restart_a_whole_project(project: Project) -> None:
 
 @BOTH_TOOLS
 async def test_down_asks_first_and_no_changes_nothing(project: Project) -> None:
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
         before = project.ids()
@@ -296,7 +296,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
     project: Project, bad_input: Callable[[str], None]
 ) -> None:
     project.file.unlink()
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         await on_header(pilot, app, project)
@@ -313,7 +313,7 @@ async def test_a_project_whose_compose_file_is_gone_runs_nothing(
 
 
 async def test_read_only_refuses_every_project_action(project: Project) -> None:
-    app = create_app(DockerBackend(), read_only=True)
+    app = ContainerLabApp(DockerBackend(), read_only=True)
     notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_header(pilot, app, project)
@@ -340,7 +340,7 @@ async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
         if isinstance(message, ContainersPane.Requested):
             asked.append(message)
 
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await on_header(pilot, app, project)
         await pilot.press("l")

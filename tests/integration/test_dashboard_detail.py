@@ -11,8 +11,8 @@ from tests.tui.dashboard_helpers import until
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.containers import ProcessList
-from tui.views.app import create_app
-from tui.views.detail_screen import DetailScreen
+from tui.views.app import ContainerLabApp
+from tui.views.containers.detail import DetailScreen
 
 SLEEPERS = "sleep 3001 & sleep 3002 & wait"
 
@@ -40,7 +40,7 @@ async def test_detail_shows_the_processes(docker_client, test_labels) -> None:
         "debian:bookworm-slim", ["sh", "-c", SLEEPERS], detach=True, labels=test_labels
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 60)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos)
             app.container_request(ContainerAction.DETAIL, container.id)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import SESSION_ID
 from tui.engine.backend import DockerBackend
-from tui.engine.logs import STDERR, STDOUT
+from tui.engine.logs.stream import STDERR, STDOUT
 
 TEST_IMAGE = "debian:bookworm-slim"
 WAIT_SECONDS = 30.0  # generous bounds: each wait ends as soon as what it waits for comes

@@ -27,7 +27,7 @@ from tests.unit.test_contexts import write_context
 from tui.cli import main
 from tui.engine.contexts import DEFAULT_SOCKET, resolve_engines
 from tui.views.app import ContainerLabApp
-from tui.views.keyed_table import KeyedTable
+from tui.views.widgets.keyed_table import KeyedTable
 from tui.wiring import build_dashboard
 
 pytestmark = pytest.mark.docker

@@ -15,9 +15,9 @@ from textual.widgets import Label, Static
 from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
-from tui.views.app import ContainerLabApp, create_app
-from tui.views.detail_screen import DetailScreen
-from tui.views.inspect_screen import InspectScreen
+from tui.views.app import ContainerLabApp
+from tui.views.containers.detail import DetailScreen
+from tui.views.inspect.screen import InspectScreen
 
 SECRET = f"s3cr3t-{uuid.uuid4().hex[:8]}"
 ENV = [f"API_TOKEN={SECRET}", "PLAIN_SETTING=visible-value"]
@@ -49,7 +49,7 @@ async def test_inspect_shows_searches_folds_and_masks_until_asked(docker_client,
         TEST_IMAGE, ["sleep", "600"], detach=True, labels=test_labels, init=True, environment=ENV
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         notices = record_notices(app)
         async with app.run_test(size=(140, 50)) as pilot:
             screen = await open_inspect(pilot, app, container.id)
@@ -121,7 +121,7 @@ async def test_read_only_never_reveals_in_inspect_nor_in_the_detail(docker_clien
         TEST_IMAGE, ["sleep", "600"], detach=True, labels=test_labels, init=True, environment=ENV
     )
     try:
-        app = create_app(DockerBackend(), read_only=True)
+        app = ContainerLabApp(DockerBackend(), read_only=True)
         notices = record_notices(app)
         async with app.run_test(size=(140, 50)) as pilot:
             screen = await open_inspect(pilot, app, container.id)
@@ -183,7 +183,7 @@ async def test_inspect_an_image_a_volume_and_a_network(docker_client, test_label
     bridge = docker_client.networks.get("bridge").id
     image_id = docker_client.images.get(TEST_IMAGE).id
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 50)) as pilot:
             for tab, kind, row, key, expected in [
                 ("2", "image", image_id, ("Id",), f'"Id": "{image_id}"'),

@@ -21,9 +21,9 @@ from tui.engine.build import BuildResult
 from tui.lab.keys import SECRET_KEY_FILE
 from tui.lab.session import DockerLab
 from tui.paths import LabPaths
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
+from tui.views.app import ContainerLabApp
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 
 def keyless_lab(target) -> LabPaths:
@@ -51,7 +51,7 @@ def _status(pane: TrainingPane) -> str:
 async def test_without_a_key_s_offers_one_and_n_creates_nothing(tmp_path) -> None:
     lab = keyless_lab(tmp_path / "lab")
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
-    app = create_app(DockerBackend(), lab=session)
+    app = ContainerLabApp(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
         pane = await _ask_for_a_key(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -71,7 +71,7 @@ async def test_y_creates_the_key_then_builds_with_step_progress_and_trains(
 ) -> None:
     lab = keyless_lab(tmp_path / "lab")
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
-    app = create_app(DockerBackend(), lab=session)
+    app = ContainerLabApp(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
         pane = await _ask_for_a_key(pilot)
         await pilot.press("y")

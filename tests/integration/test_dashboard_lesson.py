@@ -2,7 +2,7 @@
 
 One test drives the app with Pilot and a real DockerBackend: `m` runs the lesson, its three
 units appear as live rows with CPU and memory, the figures come, `x` stops everything. Another
-runs the app in a pseudo-terminal, starts the lesson and ends the app with SIGTERM or `q`:
+runs the app in a pseudo-terminal, starts the lesson and ends the app with SIGTERM, SIGHUP or `q`:
 nothing of that run may outlive the app. The last one checks what the app removes at start.
 TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
@@ -27,9 +27,9 @@ from tui.baseline import qemu as vm
 from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
-from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 LESSON_SECONDS = 300.0
 KINDS = {"container", "gVisor", "VM"}
@@ -63,7 +63,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the measured profile lands in tmp_path
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     app.lesson_labels = dict(test_labels)
     run_id = ""
     try:
@@ -121,10 +121,10 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
 LAUNCH = """
 import json, sys
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.lesson_feed import LessonApp
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.control import LessonApp
 
-app = create_app(DockerBackend())
+app = ContainerLabApp(DockerBackend())
 app.lesson_labels = json.loads(sys.argv[1])
 shown, phase = app.notify, LessonApp.on_lesson_phase
 
@@ -152,7 +152,7 @@ sys.exit(app.return_code or 0)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ending", ["SIGTERM", "q"])
+@pytest.mark.parametrize("ending", ["SIGTERM", "SIGHUP", "q"])
 def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     docker_client: docker.DockerClient,
     test_labels: dict[str, str],
@@ -170,7 +170,7 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     try:
         terminal.expect("VM baseline")
         terminal.send("2")
-        terminal.expect("debian")  # the image list came: the engine answers
+        terminal.expect("MB  ")  # an image row came (a size): the engine answers
         terminal.send("4")
         terminal.expect("m Run the lesson")
         terminal.send("m")
@@ -190,9 +190,9 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         if ending == "q":
             terminal.send("q")
         else:
-            psutil.Process(terminal.pid).send_signal(signal.SIGTERM)
+            psutil.Process(terminal.pid).send_signal(signal.Signals[ending])
         status = terminal.wait(120)
-        expected = 0 if ending == "q" else 128 + signal.SIGTERM
+        expected = 0 if ending == "q" else 128 + signal.Signals[ending]
         assert status == expected, (status, terminal.text()[-1500:])
         assert not docker_client.containers.list(
             all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
@@ -229,7 +229,7 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             made[name] = docker_client.containers.run(
                 "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels
             )
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: app.engine_up, 60, "the engine answering")
             await until(

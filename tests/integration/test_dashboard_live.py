@@ -2,9 +2,9 @@
 
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.logs_screen import LogsScreen
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 CHATTY = "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done"
 
@@ -14,7 +14,7 @@ async def test_list_stats_logs_and_actions_on_a_real_container(docker_client, te
         "debian:bookworm-slim", ["sh", "-c", CHATTY], detach=True, labels=test_labels, init=True
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 36)) as pilot:
             pane = app.containers
             table = pane.table

@@ -6,8 +6,8 @@ from textual.widgets import Label
 
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
 
 TICKING = "i=0; while true; do echo tick $i; echo warn $i >&2; i=$((i+1)); sleep 0.1; done"
 FINITE = "for i in $(seq 1 40); do echo printed $i; done; echo gone >&2"
@@ -26,7 +26,7 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
         "debian:bookworm-slim", ["sh", "-c", TICKING], detach=True, labels=test_labels, init=True
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos)
             app.action_open_logs(container.id)
@@ -82,7 +82,7 @@ async def test_logs_of_a_stopped_container_show_what_it_printed(docker_client, t
     )
     try:
         assert container.wait(timeout=60)["StatusCode"] == 0
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos)
             app.action_open_logs(container.id)

@@ -11,9 +11,9 @@ from textual.widgets import Input, Label
 
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.logs_screen import LogsScreen
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 IMAGE = "debian:bookworm-slim"
 REQUESTS = (
@@ -68,7 +68,7 @@ async def test_filter_plain_regex_case_and_a_bad_regex(docker_client, test_label
     )
     try:
         container.wait(timeout=60)
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await _finished(pilot, container.id)
             assert len(_shown(screen)) == 45
@@ -107,7 +107,7 @@ async def test_window_last_lines_since_a_duration_and_all(docker_client, test_la
         IMAGE, ["sh", "-c", EARLY_THEN_LATE], labels=test_labels, detach=True, init=True
     )
     try:
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await _open_logs(pilot, container.id)
             await until(pilot, lambda: any("late 3" in t for t in _shown(screen)), tries=400)
@@ -144,7 +144,7 @@ async def test_save_shown_and_whole_log_and_never_overwrite_unasked(
     )
     try:
         container.wait(timeout=60)
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await _finished(pilot, container.id)
             await _prompt(pilot, "f", "printed 1")
@@ -198,7 +198,7 @@ async def test_copy_the_selected_lines(docker_client, test_labels):
     )
     try:
         container.wait(timeout=60)
-        app = create_app(DockerBackend())
+        app = ContainerLabApp(DockerBackend())
         # A terminal clipboard cannot be read back (OSC 52 only writes), so the test records what
         # the app hands to copy_to_clipboard, then lets the real method run.
         copied: list[str] = []

@@ -13,8 +13,8 @@ from rich.text import Text
 
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
 
 COUNT = 40  # beyond the 32 threads any machine's default executor allows
 HIDDEN_TOO = 16  # more than a 100x24 terminal shows
@@ -38,7 +38,7 @@ async def test_stats_of_every_container_and_logs_still_open(docker_client, test_
     made = _run_many(docker_client, test_labels, COUNT, "echo hello from {n}; exec sleep 600")
     ids = {container.id for container in made}
     try:
-        app = create_app(DockerBackend(stats="api"))
+        app = ContainerLabApp(DockerBackend(stats="api"))
         async with app.run_test(size=(140, 40)) as pilot:
             pane = app.containers
             await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
@@ -70,7 +70,7 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
     made = _run_many(docker_client, test_labels, HIDDEN_TOO, "exec sleep 600")
     ids = {container.id for container in made}
     try:
-        app = create_app(DockerBackend(stats="api"))
+        app = ContainerLabApp(DockerBackend(stats="api"))
         async with app.run_test(size=(100, 24)) as pilot:
             pane, table = app.containers, app.containers.table
             await until(pilot, lambda: ids <= set(pane.infos), seconds=60)

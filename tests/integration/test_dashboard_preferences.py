@@ -12,10 +12,10 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import COLUMNS
-from tui.views.preferences_view import dashboard_choices
+from tui.views.app import ContainerLabApp
+from tui.views.containers.pane import COLUMNS
+from tui.views.keymap import dashboard_choices
+from tui.views.widgets.confirm import ConfirmScreen
 
 SHOWN = ["name", "image", "state", "status", "cpu", "mem"]
 GOOD = f"""\
@@ -45,7 +45,7 @@ async def test_theme_sort_columns_and_a_remapped_key_apply(docker_client, test_l
         name=f"cl-test-prefs-{uuid.uuid4().hex[:8]}",
     )
     try:
-        app = create_app(DockerBackend(), preferences=preferences)
+        app = ContainerLabApp(DockerBackend(), preferences=preferences)
         async with app.run_test(size=(160, 40)) as pilot:
             table = app.containers.table
             await until(pilot, lambda: container.id in table.row_keys(), tries=400)
@@ -96,7 +96,7 @@ async def test_bad_settings_are_notices_and_the_dashboard_starts_with_defaults(
     path.write_text(BAD)
     preferences = load_preferences(path, dashboard_choices())
     assert [error.split(":")[1] for error in preferences.errors] == ["1", "3", "5", "6"]
-    app = create_app(DockerBackend(), preferences=preferences)
+    app = ContainerLabApp(DockerBackend(), preferences=preferences)
     notices = record_notices(app)
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.containers.table

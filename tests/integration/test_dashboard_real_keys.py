@@ -21,9 +21,9 @@ from textual.pilot import Pilot
 from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.views.app import ContainerLabApp, create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
+from tui.views.app import ContainerLabApp
+from tui.views.containers.pane import ContainersPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 
@@ -122,7 +122,7 @@ def state(container: Container) -> tuple[str, int]:
 
 async def test_kill_asks_then_yes_kills_the_container(make: Make) -> None:
     target = make("target")
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, {target.id})
         await put_cursor_on(pilot, pane, target.id)
@@ -138,7 +138,7 @@ async def test_kill_asks_then_yes_kills_the_container(make: Make) -> None:
 async def test_no_to_kill_leaves_the_container_running(make: Make) -> None:
     """After the "no", a kill of another container is the barrier: it was asked for later."""
     spared, barrier = make("spared"), make("barrier")
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, {spared.id, barrier.id})
         await put_cursor_on(pilot, pane, spared.id)
@@ -164,7 +164,7 @@ async def test_no_to_kill_leaves_the_container_running(make: Make) -> None:
 async def test_filter_shows_only_the_matching_rows(make: Make, prefix: str) -> None:
     alpha, beta, gamma = make("alpha"), make("beta"), make("gamma")
     mine = {alpha.id, beta.id, gamma.id}
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, mine)
         await filter_on(pilot, pane, f"{prefix}-be")
@@ -184,7 +184,7 @@ async def test_o_and_shift_o_order_the_rows_by_the_column(make: Make, prefix: st
         container.reload()
     by_start = sorted(ids, key=lambda cid: ids[cid].attrs["State"]["StartedAt"])
     assert by_start == [done.id, c.id, a.id, b.id], "the engine's start times"
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, set(ids))
         await filter_on(pilot, pane, prefix)
@@ -227,7 +227,7 @@ async def test_o_and_shift_o_order_the_rows_by_the_column(make: Make, prefix: st
 
 async def test_a_toggles_exited_containers_out_and_back(make: Make) -> None:
     running, done = make("running"), exited(make("done", ["true"]))
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, {running.id, done.id})
         assert pane.show_all
@@ -251,7 +251,7 @@ async def test_the_cursor_stays_on_its_container_while_the_list_changes(
     row key stays the same each time, and its row index really changes."""
     a, b, c = make("b1"), make("b2"), make("b3")
     mine = {a.id, b.id, c.id}
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, mine)
         await filter_on(pilot, pane, prefix)  # only this test's rows: exact indexes

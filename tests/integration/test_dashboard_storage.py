@@ -11,10 +11,10 @@ from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.engine.prune import plan_prunes, run_prune
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
+from tui.views.app import ContainerLabApp
 from tui.views.prune_screen import PruneScreen
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.docker
 
@@ -27,7 +27,7 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
     user = docker_client.containers.create(
         TEST_IMAGE, ["true"], volumes={name: {"bind": "/v"}}, labels=test_labels
     )
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     notices = record_notices(app)
     try:
         async with app.run_test(size=(160, 40)) as pilot:
@@ -75,7 +75,7 @@ async def test_the_networks_tab_lists_a_labelled_network_with_its_subnet(
     name = f"cl-test-net-{uuid.uuid4().hex[:8]}"
     ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet="10.231.9.0/24")])
     network = docker_client.networks.create(name, ipam=ipam, labels=test_labels)
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("6")
@@ -105,7 +105,7 @@ async def test_the_prune_preview_lists_what_goes_and_says_what_was_freed(
     )
     assert writer.wait(timeout=60)["StatusCode"] == 0
     api = docker_client.api
-    app = create_app(DockerBackend())
+    app = ContainerLabApp(DockerBackend())
     notices = record_notices(app)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = PruneScreen(lambda: plan_prunes(api, test_labels), lambda p: run_prune(api, p))

@@ -15,7 +15,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.build import BuildResult
 from tui.lab.session import DockerLab
 from tui.paths import LabPaths
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 from tui.views.training_pane import TrainingPane
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,7 @@ async def test_one_key_trains_to_a_verified_tarball(
 ) -> None:
     before = set(lab.models.glob("*.tar.gz")) if lab.models.exists() else set()
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
-    app = create_app(DockerBackend(), lab=session)
+    app = ContainerLabApp(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("3")
         pane = app.query_one(TrainingPane)
@@ -65,7 +65,7 @@ async def test_cancelling_leaves_no_tarball(
 ) -> None:
     lab = copy_lab(tmp_path / "lab")
     session = DockerLab(paths=lab, image=TEST_IMAGE_TAG, labels=LABELS)
-    app = create_app(DockerBackend(), lab=session)
+    app = ContainerLabApp(DockerBackend(), lab=session)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("3", "s")
         pane = app.query_one(TrainingPane)

@@ -18,10 +18,10 @@ from tests.conftest import SESSION_LABELS, TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.compose import config_paths
-from tui.engine.stats import memory_usage
+from tui.engine.stats.api import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
 from tui.lab.session import DockerLab
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 
 ROLES = ("idle", "web", "cpu", "memory", "compose-web", "compose-poller")
 
@@ -133,7 +133,7 @@ async def test_the_palette_actions_start_and_remove_the_set_through_a_worker(
     docker_client: docker.DockerClient, demo: DemoSet
 ):
     lab = DockerLab(demo_set=demo)
-    app = create_app(DockerBackend(), lab=lab)
+    app = ContainerLabApp(DockerBackend(), lab=lab)
     async with app.run_test(size=(140, 40)) as pilot:
         app.action_demo_up()
         names = {demo.prefix + role for role in ROLES}

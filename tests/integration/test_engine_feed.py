@@ -19,6 +19,7 @@ from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.feed import EngineFeed, FeedEvent
+from tui.engine.stats.scheduler import SLOW_SAMPLES_PER_ROUND
 
 pytestmark = pytest.mark.docker
 
@@ -100,7 +101,9 @@ def test_the_feed_reports_lists_samples_and_changes_then_nothing_after_close(
             ),
             "the kill to show as a change of that container",
         )
-        assert [e.error for e in reports.of(engine_feed.ActionDone)] == [""]  # type: ignore[attr-defined]
+        # The action's own report and the change its event brings come from two threads.
+        reports.wait(lambda: bool(reports.of(engine_feed.EngineRequestDone)), "the kill's report")
+        assert [e.error for e in reports.of(engine_feed.EngineRequestDone)] == [""]  # type: ignore[attr-defined]
     finally:
         feed.close(wait=10.0)
     count = len(reports.events)
@@ -140,7 +143,7 @@ def test_over_the_api_every_container_off_screen_is_sampled_when_more_are_due_th
 ) -> None:
     # Twice as many hidden containers as a round of slow samples takes, each due again a second
     # after its sample: a sampler that takes them in set order samples the same ones every round.
-    count = 2 * engine_feed.SLOW_SAMPLES_PER_ROUND
+    count = 2 * SLOW_SAMPLES_PER_ROUND
     made = [
         docker_client.containers.run(
             TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"

@@ -18,10 +18,10 @@ from bench.private_engine import PrivateEngine
 from tests.conftest import TEST_IMAGE
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
-from tui.engine.cgroup_stats import open_stats
-from tui.engine.stats import STALL_SECONDS, StatsStream
-from tui.views.app import create_app
-from tui.views.logs_screen import LogsScreen
+from tui.engine.stats.api import STALL_SECONDS, StatsStream
+from tui.engine.stats.cgroup import open_stats
+from tui.views.app import ContainerLabApp
+from tui.views.logs.screen import LogsScreen
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ async def test_dashboard_survives_an_engine_restart(
     private_engine: PrivateEngine, test_labels: dict[str, str]
 ) -> None:
     container = ticker(private_engine, test_labels)
-    app = create_app(DockerBackend(private_engine.url))
+    app = ContainerLabApp(DockerBackend(private_engine.url))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
         await until(pilot, lambda: container.id in pane.infos, 60, "the container row")
@@ -106,7 +106,7 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
     )
     client.close()
     # The API's stream is what can stall; cgroup files are read from the kernel directly.
-    app = create_app(DockerBackend(private_engine.url, stats="api"))
+    app = ContainerLabApp(DockerBackend(private_engine.url, stats="api"))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
         await until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")

@@ -18,8 +18,8 @@ from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.contexts import resolve_engines
 from tui.engine.events import EngineEvent
-from tui.engine.logs import LogLine
-from tui.engine.stats import StatsSample
+from tui.engine.logs.stream import LogLine
+from tui.engine.stats.api import StatsSample
 
 pytestmark = pytest.mark.docker
 LOOP = "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done"

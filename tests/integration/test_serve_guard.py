@@ -17,7 +17,7 @@ from aiohttp import web
 
 from tests.integration.serve_harness import SCRIPT, Served, served
 from tests.second_user import run_as, second_user
-from tui.views.serve import GuardedServer
+from tui.serve import GuardedServer
 
 pytestmark = pytest.mark.slow
 

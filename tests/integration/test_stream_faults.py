@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tui.engine.backend import DockerBackend
-from tui.engine.logs import LogBuffer
+from tui.engine.logs.stream import LogBuffer
 
 pytestmark = pytest.mark.fault
 

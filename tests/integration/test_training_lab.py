@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
-from tui.engine.build import BuildResult, build_image
+from tui.engine.build import BuildResult, BuildStep, build_image
 from tui.lab.identity import ensure_identity, load_identity
 from tui.lab.keys import load_keys
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
@@ -23,6 +23,11 @@ from tui.lab.verify import verify_tarball
 from tui.paths import LabPaths
 
 pytestmark = pytest.mark.slow
+
+
+def step_for(result: BuildResult, fragment: str) -> BuildStep:
+    """The first step whose instruction contains `fragment`."""
+    return next(step for step in result.steps if fragment in step.instruction)
 
 
 def expected_owner(lab: LabPaths) -> tuple[int, int]:
@@ -189,10 +194,10 @@ def test_a_code_only_change_reuses_the_dependency_layers(
         buildargs=buildargs,
         labels=LABELS,
     )
-    assert result.step_for("install-debian-packages.sh").cached
-    assert result.step_for("pip install").cached
-    assert result.step_for("useradd").cached
-    assert not result.step_for("COPY training/ /app/training/").cached
+    assert step_for(result, "install-debian-packages.sh").cached
+    assert step_for(result, "pip install").cached
+    assert step_for(result, "useradd").cached
+    assert not step_for(result, "COPY training/ /app/training/").cached
     # FROM and the ARG before it never print "Using cache"; every other step before the code does.
     rebuilt = [
         s for s in result.steps if not s.cached and not s.instruction.startswith(("FROM", "ARG"))

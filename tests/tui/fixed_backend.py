@@ -17,9 +17,9 @@ from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.events import EngineEvent
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.images import ImageInfo, Layer, image_from_summary, layers_from_history
-from tui.engine.logs import STDERR, STDOUT, LogLine
+from tui.engine.logs.stream import STDERR, STDOUT, LogLine
 from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
 

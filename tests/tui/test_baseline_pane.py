@@ -12,17 +12,17 @@ from tui.baseline.lesson import LessonResult, UnitResult, UnitSample, unavailabl
 from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
 from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline_pane import BaselinePane
-from tui.views.lesson_panel import FigureGrid
-from tui.views.lesson_text import (
+from tui.views.baseline.lesson_text import (
     bar,
     live_rows,
     memory_digits,
     phase_text,
     ready_digits,
-    result_table,
+    result_grid,
     summary,
 )
+from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import FigureGrid
 
 GIB = 1024 * MIB
 BASE = ("sha256:base", 100 * MIB)
@@ -157,7 +157,7 @@ async def test_update_figures_and_selection():
         assert rows[0][1] == "web (nginx)" and rows[0][3] == "all 1 running"
         assert row_of(rows, "Memory")[1] == "30.0 MiB"
         pane.update_figures(containers())
-        pane.show_container("aaa")  # an id prefix
+        pane.update_figures(pane.footprints, selected="aaa")  # an id prefix
         await pilot.pause()
         assert grid_rows(app, "#baseline-compare")[0][1] == "trainer (lab:latest)"
         pane.update_figures([])
@@ -187,7 +187,7 @@ def lesson_result(**units: UnitResult) -> LessonResult:
 def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
     vm = UnitResult("vm", True, "", 14.6, 290 * MIB, 256 * MIB, 3.1, 512 * MIB, 9.7, "6.1.0",
                     True, 300 * MIB)  # fmt: skip
-    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(vm=vm))]
+    rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(vm=vm))]
     assert rows[0] == ["", "container", "gVisor", "VM (emulated)"]
     by_label = {row[0]: row[1:] for row in rows[1:]}
     assert by_label["ready time"] == ["500 ms measured", "500 ms measured", "14.60 s measured"]
@@ -199,7 +199,7 @@ def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
 
 def test_an_unavailable_unit_says_why_instead_of_figures():
     gvisor = unavailable("gvisor", "this engine has no runsc runtime")
-    rows = [[cell.plain for cell in row] for row in result_table(lesson_result(gvisor=gvisor))]
+    rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(gvisor=gvisor))]
     assert rows[0][2] == "gVisor (unavailable)"
     assert rows[1][2] == "this engine has no runsc runtime"
     assert {row[2] for row in rows[2:]} == {"—"}

@@ -11,14 +11,15 @@ from textual.widgets import Static, TabbedContent
 
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
-from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
+from tui.paths import PROJECT_ENV
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
 
 TABS = {"1": "containers", "2": "images", "3": "training", "4": "baseline"}
 
 
 async def test_every_tab_key_works_from_every_tab():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, 4)
         tabs = app.query_one(TabbedContent)
@@ -36,7 +37,7 @@ async def test_every_tab_key_works_from_every_tab():
 
 
 async def test_c_toggles_the_full_citations_on_the_baseline_tab():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
         await pilot.press("4")
@@ -53,7 +54,7 @@ async def test_c_toggles_the_full_citations_on_the_baseline_tab():
 
 async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running():
     # FixedBackend has fixed data and no docker client: the lesson cannot run on it.
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     notices = record_notices(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
@@ -67,7 +68,7 @@ async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running
 
 
 async def test_the_palette_offers_the_lesson():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -76,7 +77,7 @@ async def test_the_palette_offers_the_lesson():
 
 
 async def test_a_click_on_the_baseline_tab_gives_its_keys_the_focus():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
         await pilot.click("#--content-tab-baseline")
@@ -84,3 +85,28 @@ async def test_a_click_on_the_baseline_tab_gives_its_keys_the_focus():
         await until(pilot, lambda: app.focused is pane)
         await pilot.press("c")
         assert pane.citations_shown
+
+
+async def test_a_damaged_measured_profile_leaves_one_line_on_the_tab_and_the_rest_works(
+    tmp_path, monkeypatch, bad_input
+):
+    # This host's measured profile is a file of the user's lab folder: a damaged one is said in
+    # the tab, in one line that says what to do, and every other tab works as before.
+    saved = tmp_path / ".lab" / "baseline" / "measured-profile.json"
+    saved.parent.mkdir(parents=True)
+    saved.write_text('{"profiles": [', encoding="utf-8")
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        await until(pilot, lambda: app.query_one(TabbedContent).active == "baseline")
+        line = str(app.query_one("#baseline-pane", Static).content)
+        assert line.startswith("VM baseline unavailable: Cannot read VM profiles"), line
+        assert str(saved) in line and "container-lab baseline measure" in line
+        assert "\n" not in line and not app.query(BaselinePane)
+        await pilot.press("1")
+        await until(pilot, lambda: app.query_one(TabbedContent).active == "containers")
+        assert app.containers.table.row_count == 4
+    assert saved.read_text(encoding="utf-8") == '{"profiles": ['  # left as it was
+    bad_input("damaged measured-profile.json")

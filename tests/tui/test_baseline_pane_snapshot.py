@@ -13,8 +13,8 @@ from tests.tui.dashboard_helpers import settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.baseline.compare import MIB
 from tui.baseline.lesson import LessonResult, UnitResult, UnitSample
-from tui.views.app import create_app
-from tui.views.baseline_pane import BaselinePane
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
 
 
 def unit(kind: str, ready: float, memory: int, disk: int, workload: float, **kw) -> UnitResult:
@@ -106,16 +106,16 @@ def test_baseline_pane_snapshot(snap_compare):
 
 
 def test_lesson_on_a_projector_100x30(snap_compare):
-    app = create_app(FootprintBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
     assert snap_compare(app, terminal_size=(100, 30), run_before=dashboard_on_the_lesson())
 
 
 def test_lesson_on_a_projector_200x50(snap_compare):
-    app = create_app(FootprintBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
     assert snap_compare(app, terminal_size=(200, 50), run_before=dashboard_on_the_lesson())
 
 
 def test_lesson_under_way_100x30(snap_compare):
-    app = create_app(FootprintBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
     run_before = dashboard_on_the_lesson(sample_only=True)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

@@ -8,10 +8,10 @@ import pytest
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.events import EngineEvent
-from tui.views import containers_pane
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.detail_screen import DetailScreen
+from tui.views.app import ContainerLabApp
+from tui.views.containers import pane as containers_pane
+from tui.views.containers.detail import DetailScreen
+from tui.views.widgets.confirm import ConfirmScreen
 
 
 def key_of(app, name):
@@ -20,7 +20,7 @@ def key_of(app, name):
 
 async def test_no_engine_shows_banner_then_reconnects_by_itself():
     backend = FixedBackend(up=False)
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         banner = app.query_one("#banner")
         await until(pilot, lambda: banner.display)
@@ -33,7 +33,7 @@ async def test_no_engine_shows_banner_then_reconnects_by_itself():
 
 async def test_rows_update_in_place_and_cursor_stays_on_its_container():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         table = app.containers.table
@@ -52,7 +52,7 @@ async def test_rows_update_in_place_and_cursor_stays_on_its_container():
 
 
 async def test_filter_sort_and_running_toggle():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         table = app.containers.table
@@ -68,7 +68,7 @@ async def test_filter_sort_and_running_toggle():
 
 async def test_destructive_action_asks_first():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
@@ -92,7 +92,7 @@ async def test_destructive_action_asks_first():
 
 async def test_removed_container_closes_its_view_with_a_notice():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     notes = record_notices(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
@@ -112,7 +112,7 @@ async def test_removed_container_closes_its_view_with_a_notice():
 
 
 async def test_help_and_palette_list_the_actions():
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         titles = [c.title for c in app.get_system_commands(app.screen)]
@@ -130,7 +130,7 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
     # makes the flush later, never earlier.
     gap = 3.0
     monkeypatch.setattr(containers_pane, "STATS_REDRAW_GAP", gap)
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         pane, table = app.containers, app.containers.table

@@ -8,10 +8,10 @@ tests/integration/test_serve_guard.py.
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
-from tui.views.app import create_app
-from tui.views.confirm import ConfirmScreen
-from tui.views.detail_screen import DetailScreen
+from tui.views.app import ContainerLabApp
+from tui.views.containers.detail import DetailScreen
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 CHANGING_KEYS = {
     "u": "start",
@@ -30,7 +30,7 @@ def shown_keys(app) -> set[str]:
 
 async def test_read_only_hides_and_refuses_the_container_keys():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock, read_only=True)
+    app = ContainerLabApp(backend, clock=fixed_clock, read_only=True)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         assert app.sub_title == "read-only"
@@ -48,7 +48,7 @@ async def test_read_only_hides_and_refuses_the_container_keys():
 
 async def test_read_only_refuses_every_entry_point_with_a_notice():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock, read_only=True)
+    app = ContainerLabApp(backend, clock=fixed_clock, read_only=True)
     notices = record_notices(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
@@ -81,7 +81,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
 
 async def test_without_read_only_the_keys_are_there_and_work():
     backend = FixedBackend()
-    app = create_app(backend, clock=fixed_clock)
+    app = ContainerLabApp(backend, clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         assert {"u", "t", "K", "e"} <= shown_keys(app)

@@ -16,8 +16,8 @@ import pytest
 from tests.tui.dashboard_helpers import settled
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine import feed
-from tui.views.app import ContainerLabApp, create_app
-from tui.views.containers_pane import ContainersPane
+from tui.views.app import ContainerLabApp
+from tui.views.containers.pane import ContainersPane
 from tui.views.messages import FeedMessage
 
 
@@ -42,7 +42,7 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
             ticked.append(tick.__name__)
 
     monkeypatch.setattr(ContainersPane, "on_unmount", late_worker_and_timers, raising=False)
-    app = create_app(FixedBackend(), clock=fixed_clock)
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
     assert posted == [True, True, True], "the app took the late messages"

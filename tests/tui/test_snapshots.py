@@ -6,13 +6,13 @@ Update with: .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update
 
 from tests.tui.dashboard_helpers import settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
-from tui.views.app import create_app
+from tui.views.app import ContainerLabApp
 
 SIZE = (140, 36)
 
 
 def app(up: bool = True):
-    return create_app(FixedBackend(up=up), clock=fixed_clock)
+    return ContainerLabApp(FixedBackend(up=up), clock=fixed_clock)
 
 
 def test_containers_screen(snap_compare):

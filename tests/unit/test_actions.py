@@ -17,7 +17,7 @@ def test_destructive_actions_are_lifecycle_ones_and_only_views_change_nothing() 
         ContainerAction.DETAIL,
         ContainerAction.LOGS,
     }
-    assert ContainerAction.SHELL.changes and not ContainerAction.SHELL.is_lifecycle
+    assert ContainerAction.SHELL.changes and ContainerAction.SHELL not in LIFECYCLE
     assert [a for a in ContainerAction if a.is_destructive] == [
         ContainerAction.STOP,
         ContainerAction.RESTART,

@@ -6,8 +6,8 @@ import pytest
 
 from tui.baseline.compare import (
     MIB,
+    Comparison,
     compare_all,
-    compare_one,
     fit_count,
     format_value,
     unique_layer_bytes,
@@ -19,6 +19,11 @@ from tui.baseline.profiles import Profile, load_reference_profiles, parse_profil
 from tui.engine.footprint import ContainerFootprint
 
 GIB = 1024 * MIB
+
+
+def compare_one(fp: ContainerFootprint, profile: Profile, host_bytes: int) -> list[Comparison]:
+    """Memory, start, disk and density of one container against a VM of `profile`."""
+    return compare_all([fp], profile, host_bytes)
 
 
 def make_profile(**figures: float) -> Profile:

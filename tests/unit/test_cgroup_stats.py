@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine.cgroup_stats import (
+from tui.engine.stats.cgroup import (
     CgroupCollector,
     CgroupPaths,
     is_local_engine,

@@ -28,7 +28,7 @@ from tui.engine.compose import (
     project_argv,
 )
 from tui.engine.containers import ContainerInfo
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
 from tui.views.presentation import (
     grouped_order,

@@ -4,7 +4,7 @@ and a search that never finds a hidden value."""
 from __future__ import annotations
 
 from tui.engine.inspect import is_secret, is_secret_key, masked
-from tui.views.inspect_doc import entries, label, matches
+from tui.views.inspect.document import entries, label, matches
 
 DOCUMENT = {
     "Id": "abc123",

@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine.log_query import (
+from tui.engine.logs.merge import merge_into
+from tui.engine.logs.query import (
     LogFilter,
     LogQueryError,
     LogWindow,
     default_save_path,
-    merge_into,
     older_than,
-    order_key,
     parse_window,
     save_lines,
 )
-from tui.engine.logs import STDOUT, LogBuffer, LogLine
+from tui.engine.logs.stream import STDOUT, LogBuffer, LogLine, order_key
 from tui.errors import LabError
 
 

@@ -3,7 +3,7 @@
 import io
 import struct
 
-from tui.engine.logs import (
+from tui.engine.logs.stream import (
     STDERR,
     STDOUT,
     LineAssembler,

@@ -19,9 +19,9 @@ from textual.message import Message
 
 import tui
 from tui.engine.actions import ContainerAction
-from tui.views.baseline_pane import BaselinePane
-from tui.views.containers_pane import ContainersPane
-from tui.views.lesson_feed import LessonEnded
+from tui.views.baseline.control import LessonEnded
+from tui.views.baseline.pane import BaselinePane
+from tui.views.containers.pane import ContainersPane
 
 
 def tui_messages() -> list[type[Message]]:

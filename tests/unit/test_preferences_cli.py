@@ -68,7 +68,7 @@ def test_the_readme_lists_every_remappable_binding():
     import re
     from pathlib import Path
 
-    from tui.views.preferences_view import dashboard_choices
+    from tui.views.keymap import dashboard_choices
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     paragraph = readme.split("Remappable bindings:")[1].split("(one id")[0]

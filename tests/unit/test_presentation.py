@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.prune import PruneCandidate, PrunePlan, PruneResult
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.views.presentation import (
     image_cells,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # (file, name): the only private name still used, with the reason. Textual's and docker-py's
-# are all gone: lifecycle.py asks `is_running` and the screen stack instead of `_pruning`.
+# are all gone: guards.py asks `is_running` and the screen stack instead of `_pruning`.
 ALLOWED = {
     # textual-serve builds its aiohttp app only in _make_app; the token guard must wrap every
     # route, so serve.py overrides it, and pyproject pins textual-serve below 1.2 for that.
-    ("tui/views/serve.py", "_make_app"),
+    ("tui/serve.py", "_make_app"),
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine.stats import (
+from tui.engine.stats.api import (
     StatsSample,
     block_io,
     cpu_percent,

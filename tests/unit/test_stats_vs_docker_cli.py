@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import pytest
 
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.views.formats import block_text, cpu_text, memory_text, net_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -20,7 +20,7 @@ def _cell(unit: UnitResult, value: float | None, kind: str) -> str:
     return format_value(value, kind) if unit.available and value is not None else "-"
 
 
-def result_table(result: LessonResult) -> list[str]:
+def result_lines(result: LessonResult) -> list[str]:
     """The lesson's figures as a compact text table, one column per unit."""
     units = [result.units[k] for k in UNIT_KINDS]
     rows: list[tuple[str, list[str]]] = [
@@ -84,7 +84,7 @@ def measure_from_cli(args: argparse.Namespace) -> int:
     finally:
         lesson.stop()
         client.close()
-    print("\n".join(result_table(result)))
+    print("\n".join(result_lines(result)))
     print(
         f"host memory {format_value(result.host_memory_bytes, 'bytes')}; "
         f"accelerator {result.accelerator.upper()}"

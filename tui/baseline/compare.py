@@ -100,11 +100,6 @@ def provenance(profile: Profile) -> str:
     return "measured" if profile.measured else "cited"
 
 
-def compare_one(fp: ContainerFootprint, profile: Profile, host_bytes: int) -> list[Comparison]:
-    """Memory, start, disk and density of one container against a VM of `profile`."""
-    return compare_all([fp], profile, host_bytes)
-
-
 def compare_all(
     fps: Sequence[ContainerFootprint], profile: Profile, host_bytes: int
 ) -> list[Comparison]:

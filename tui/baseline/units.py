@@ -18,10 +18,10 @@ import psutil
 
 from tui.baseline.qemu import QemuProcess
 from tui.baseline.workload import GO, IDLE, READY, WORKLOAD_DONE, WORKLOAD_START, parse_ready
-from tui.engine.cgroup_stats import CgroupPaths, read_counters
 from tui.engine.errors import EngineError
 from tui.engine.footprint import shim_of
 from tui.engine.handles import ContainerHandle
+from tui.engine.stats.cgroup import CgroupPaths, read_counters
 
 Lines = queue.Queue[str | None]
 

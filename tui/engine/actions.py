@@ -20,11 +20,6 @@ class ContainerAction(StrEnum):
     REMOVE = "remove"
 
     @property
-    def is_lifecycle(self) -> bool:
-        """The engine runs it (start … remove); the others open a view or a shell."""
-        return self in LIFECYCLE
-
-    @property
     def is_destructive(self) -> bool:
         """It stops or removes what runs: the dashboard asks first."""
         return self in DESTRUCTIVE

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import docker
 
@@ -17,7 +16,6 @@ from tui.engine import containers as _containers
 from tui.engine import images as _images
 from tui.engine import podman as _podman
 from tui.engine.actions import ContainerAction
-from tui.engine.cgroup_stats import CgroupCollector
 from tui.engine.client import (
     DEFAULT_POOL_SIZE,
     START_HINT,
@@ -32,9 +30,13 @@ from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
-from tui.engine.logs import LogLine, LogStream
+from tui.engine.logs.sources import LogReader
+from tui.engine.logs.stream import LogStream
 from tui.engine.prune import PrunePlan, PruneResult, plan_prunes, run_prune
-from tui.engine.stats import StatsSample, StatsStream, stats_once
+from tui.engine.stats.api import StatsSample, StatsStream, stats_once
+from tui.engine.stats.cgroup import CgroupCollector
+from tui.engine.stats.scheduler import StatsReader
+from tui.engine.streams import Stream
 from tui.engine.volumes import (
     NetworkInfo,
     VolumeInfo,
@@ -45,18 +47,8 @@ from tui.engine.volumes import (
 )
 from tui.errors import LabError
 
-T_co = TypeVar("T_co", covariant=True)
 
-
-class Stream(Protocol[T_co]):
-    """A blocking stream of items that another thread can close."""
-
-    def __iter__(self) -> Iterator[T_co]: ...
-
-    def close(self) -> None: ...
-
-
-class DashboardBackend(Protocol):
+class DashboardBackend(LogReader, StatsReader, Protocol):
     """Everything the dashboard needs from an engine (blocking calls, run them in workers)."""
 
     @property
@@ -93,30 +85,6 @@ class DashboardBackend(Protocol):
 
     def history(self, image_id: str) -> list[Layer]:
         """An image's layers, base first."""
-        ...
-
-    def stats(self, container_id: str) -> Stream[StatsSample]:
-        """A live stats stream of one container."""
-        ...
-
-    def stats_once(
-        self, container_id: str, before: StatsSample | None = None
-    ) -> StatsSample | None:
-        """One stats sample of a running container (None when it is not running); `before`,
-        its previous sample, lets the engine answer at once (CPU % averaged since then)."""
-        ...
-
-    def logs(
-        self,
-        container_id: str,
-        *,
-        follow: bool,
-        tail: int | str,
-        tty: bool,
-        since: float | None = None,
-        source: str = "",
-    ) -> Stream[LogLine]:
-        """The logs of one container: the last `tail` lines ("all"), none before `since`."""
         ...
 
     def events(self) -> Stream[EngineEvent]:
@@ -173,7 +141,7 @@ class DashboardBackend(Protocol):
         ...
 
 
-class EngineDown(LabError):
+class EngineUnavailable(LabError):
     """The engine does not answer (yet)."""
 
 
@@ -229,10 +197,12 @@ class DockerBackend:
 
     @property
     def api(self) -> docker.APIClient:
-        """The low-level client; raises EngineDown before a successful connect()."""
+        """The low-level client; raises EngineUnavailable before a successful connect()."""
         client = self._client
         if client is None:
-            raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
+            raise EngineUnavailable(
+                f"No Docker engine answers at {self.description}: {START_HINT}."
+            )
         return client.api
 
     def connect(self) -> None:
@@ -242,7 +212,7 @@ class DockerBackend:
             podman = _podman.is_podman(client.version())
         except Exception as exc:
             client.close()
-            raise EngineDown(f"The engine at {self.description} stopped answering.") from exc
+            raise EngineUnavailable(f"The engine at {self.description} stopped answering.") from exc
         with self._lock:
             old, self._client, self._podman = self._client, client, podman
         if old is not None:
@@ -333,7 +303,9 @@ class DockerBackend:
         """The high-level client (the lesson drives the engine through it)."""
         client = self._client
         if client is None:
-            raise EngineDown(f"No Docker engine answers at {self.description}: {START_HINT}.")
+            raise EngineUnavailable(
+                f"No Docker engine answers at {self.description}: {START_HINT}."
+            )
         return client
 
     def footprints(self) -> list[ContainerFootprint]:

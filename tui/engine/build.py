@@ -39,10 +39,6 @@ class BuildResult:
         """How many steps came from the cache."""
         return sum(step.cached for step in self.steps)
 
-    def step_for(self, fragment: str) -> BuildStep:
-        """The first step whose instruction contains `fragment`."""
-        return next(step for step in self.steps if fragment in step.instruction)
-
 
 @dataclass
 class BuildProgress:

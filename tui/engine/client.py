@@ -159,14 +159,6 @@ def connect(
     return client
 
 
-def is_engine_up(client: docker.DockerClient) -> bool:
-    """Ping the engine; False instead of an exception when it is gone."""
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
 def open_engine_stream(
     api: docker.APIClient, path: str, params: Mapping[str, object], timeout: float | None
 ) -> requests.Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +17,7 @@ import docker
 import psutil
 from docker.models.containers import Container
 
-from tui.engine.stats import memory_usage
-
-START_MARKER = "CONTAINER_LAB_STARTED"
+from tui.engine.stats.api import memory_usage
 
 
 @dataclass(frozen=True)
@@ -178,35 +175,3 @@ def running_footprints(client: docker.DockerClient) -> list[ContainerFootprint]:
     """Footprints of every running container (one stats sample each)."""
     shims = shim_index()
     return [footprint(client, c, shims) for c in client.containers.list()]
-
-
-def measure_fresh_container(
-    client: docker.DockerClient, image: str, labels: dict[str, str], timeout: float = 60.0
-) -> ContainerFootprint:
-    """Start a container that prints a marker, timing start to first log line on this host."""
-    command = ["sh", "-c", f"echo {START_MARKER}; sleep {int(timeout)}"]
-    container = client.containers.create(image, command, labels=labels, detach=True)
-    try:
-        # Attach before starting, as `docker run` does, so the first line cannot be missed.
-        stream = container.attach(stdout=True, stderr=True, stream=True, logs=True)
-        began = time.monotonic()
-        container.start()
-        elapsed: float | None = None
-        for chunk in stream:
-            if START_MARKER.encode() in chunk:
-                elapsed = time.monotonic() - began
-                break
-            if time.monotonic() - began > timeout:
-                break
-        container.reload()
-        return ContainerFootprint(
-            id=container.id or "",
-            name=container.name or "",
-            image=image,
-            memory_bytes=container_memory(container),
-            start_seconds=elapsed,
-            layers=image_layers(client, image),
-            shim_rss_bytes=shim_rss(container.id or ""),
-        )
-    finally:
-        container.remove(force=True)

@@ -18,7 +18,7 @@ from docker.types import Mount
 from tui.engine.client import EngineClient
 from tui.engine.errors import NotFoundError, WaitTimedOut, engine_errors
 from tui.engine.footprint import container_memory
-from tui.engine.logs import LogStream
+from tui.engine.logs.stream import LogStream
 
 
 def bind_mount(target: str, source: str, *, read_only: bool) -> Mount:

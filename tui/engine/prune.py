@@ -66,10 +66,6 @@ def _unique_size(image: Mapping[str, Any]) -> int:
     return max(0, size - shared) if shared >= 0 else size
 
 
-def _short(image_id: str) -> str:
-    return image_id.removeprefix("sha256:")[:12]
-
-
 def _container_name(container: Mapping[str, Any]) -> str:
     return str((container.get("Names") or ["?"])[0]).lstrip("/")
 

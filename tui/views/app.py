@@ -1,12 +1,11 @@
 """The Container Lab app: tabs for containers, images, training and the VM baseline.
 
-`create_app(backend)` is the one factory used by the CLI and the tests; `run_app` runs it in
-the terminal or serves it to browsers (tui/views/serve.py: a token, localhost by default).
+The CLI (tui/wiring.py) and the tests construct `ContainerLabApp` directly, handing it its
+backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers instead).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shlex
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -18,35 +17,40 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from tui.baseline.profiles import load_all_profiles
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
+from tui.errors import LabError
 from tui.lab.session import LabSession
+from tui.paths import lab_paths
 from tui.preferences import Preferences
-from tui.views.confirm import ConfirmScreen
-from tui.views.containers_pane import ContainersPane
-from tui.views.detail_screen import DetailScreen
+from tui.views.baseline.control import LessonApp
+from tui.views.baseline.pane import BaselinePane
+from tui.views.containers.detail import DetailScreen
+from tui.views.containers.pane import ContainersPane
+from tui.views.containers.projects import request_project_action
+from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
-from tui.views.inspect_screen import InspectRequested, InspectScreen
-from tui.views.lesson_feed import LessonApp
-from tui.views.lifecycle import only_while
-from tui.views.logs_screen import LogsScreen
-from tui.views.messages import ActionDone, FeedMessage
+from tui.views.inspect.screen import InspectScreen
+from tui.views.logs.screen import LogsScreen
+from tui.views.messages import ActionDone, FeedMessage, InspectRequested
 from tui.views.palette import dashboard_commands
-from tui.views.projects import request_project_action
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.swarm.job_panel import ClusterJobPanel
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.confirm import ConfirmScreen
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
-HAS_BASELINE = importlib.util.find_spec("tui.views.baseline_pane") is not None
 DEFAULTS = Preferences()
 
 
@@ -70,6 +74,7 @@ class ContainerLabApp(LessonApp):
         Binding("4", "tab('baseline')", "Baseline", show=False),
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
+        Binding("7", "tab('swarm')", "Swarm", show=False),
         Binding("P", "prune", "Prune", show=False, id="prune"),
         Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
@@ -93,9 +98,9 @@ class ContainerLabApp(LessonApp):
                 yield ImagesPane(self.clock, id="images-pane")
             with TabPane("Training [3]", id="training"):
                 yield self.training_widget()
-            if HAS_BASELINE:
-                with TabPane("VM baseline [4]", id="baseline"):
-                    yield self.baseline_widget()
+                yield ClusterJobPanel(clock=self.clock, id="cluster-job")
+            with TabPane("VM baseline [4]", id="baseline"):
+                yield self.baseline_widget()
             with TabPane("Volumes [5]", id="volumes"):
                 yield VolumesPane(
                     self.backend.volumes,
@@ -110,6 +115,8 @@ class ContainerLabApp(LessonApp):
                     self.allowed,
                     id="networks-pane",
                 )
+            with TabPane("Swarm [7]", id="swarm"):
+                yield SwarmPane(lambda: self.containers, clock=self.clock, id="swarm-pane")
         yield Footer()
 
     def __init__(
@@ -137,16 +144,16 @@ class ContainerLabApp(LessonApp):
         """The training run's pane."""
         return TrainingPane(self.lab, id="training-pane")
 
-    def baseline_widget(self) -> Static:
-        """The VM baseline pane, when its module is there."""
+    def baseline_widget(self) -> BaselinePane | Static:
+        """The VM baseline pane; a line saying why not when this host's profile is unreadable."""
         try:
-            from tui.baseline.profiles import load_all_profiles
-            from tui.paths import lab_paths
-            from tui.views.baseline_pane import BaselinePane
-
-            return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")  # type: ignore[return-value]
-        except Exception as exc:  # the pane is someone else's; never let it stop the app
-            return Static(f"VM baseline unavailable: {exc}", id="baseline-pane")
+            return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")
+        except LabError as exc:  # this host's measured profile, damaged
+            return Static(
+                f"VM baseline unavailable: {exc}; move it away, or measure again: "
+                "container-lab baseline measure",
+                id="baseline-pane",
+            )
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode.
@@ -247,7 +254,7 @@ class ContainerLabApp(LessonApp):
                     self.stalled.add(cid)
                     self.notify(f"{reason}; retrying", severity="warning", timeout=6)
                 self.containers.samples.pop(cid, None)  # no stale figures; the history stays
-            case engine_feed.ActionDone(what=what, target=target, error=error):
+            case engine_feed.EngineRequestDone(what=what, target=target, error=error):
                 self.say_done(what, target, error)
             case engine_feed.FootprintsLoaded(footprints=footprints):
                 self.show_footprints(footprints)
@@ -307,10 +314,6 @@ class ContainerLabApp(LessonApp):
 
     def show_footprints(self, footprints: list[ContainerFootprint]) -> None:
         """Feed the VM baseline pane, with the container selected in the list."""
-        if not HAS_BASELINE:
-            return
-        from tui.views.baseline_pane import BaselinePane
-
         for pane in self.main_screen.query(BaselinePane):
             pane.update_figures(footprints, selected=self.containers.selected_id)
 
@@ -501,7 +504,7 @@ class ContainerLabApp(LessonApp):
             else:  # the "unavailable" placeholder
                 self.main_screen.set_focus(None)
             self.refresh_baseline()
-        elif tab in ("volumes", "networks"):
+        elif tab in ("volumes", "networks", "swarm"):
             self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:
@@ -520,26 +523,6 @@ class ContainerLabApp(LessonApp):
         """The command palette lists every action of the dashboard (tui/views/palette.py)."""
         yield from super().get_system_commands(screen)
         yield from dashboard_commands(self)
-
-
-def create_app(
-    backend: DashboardBackend | Sequence[DashboardBackend],
-    clock: Callable[[], datetime] | None = None,
-    lab: LabSession | None = None,
-    read_only: bool = False,
-    preferences: Preferences = DEFAULTS,
-    engine_offer: EngineOffer | None = None,
-) -> ContainerLabApp:
-    """The dashboard, handed its backend (a real engine, or fixed data in tests), its lab and
-    the engines it may add while it runs."""
-    return ContainerLabApp(
-        backend,
-        clock=clock,
-        lab=lab,
-        read_only=read_only,
-        preferences=preferences,
-        engine_offer=engine_offer,
-    )
 
 
 def run_app(app: ContainerLabApp) -> int:

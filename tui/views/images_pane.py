@@ -16,10 +16,10 @@ from textual.widgets import DataTable, Label
 
 from tui.engine.images import ImageInfo, Layer
 from tui.views.formats import human_size
-from tui.views.inspect_screen import InspectRequested
-from tui.views.keyed_table import KeyedTable
+from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
 from tui.views.read_only import is_read_only
+from tui.views.widgets.keyed_table import KeyedTable
 
 
 class ImagesPane(Vertical):

@@ -1,4 +1,5 @@
-"""Messages posted to the app from its feeds and workers (which never touch widgets).
+"""Messages posted to the app: from its feeds and workers (which never touch widgets), and from
+one feature to another (features never import each other: the app routes these).
 
 Messages are dataclasses: Textual's `Message.__post_init__` sets up what its `__init__` would.
 """
@@ -26,3 +27,13 @@ class ActionDone(Message):
     what: str
     target: str
     error: str = ""
+
+
+@dataclass(eq=False)
+class InspectRequested(Message):
+    """Open the inspect view of an engine object (posted by panes and the detail screen);
+    without a `name` the view is titled with the start of `ref`."""
+
+    kind: str
+    ref: str
+    name: str = ""

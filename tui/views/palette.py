@@ -11,8 +11,10 @@ from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import EngineOffer
-from tui.views.containers_pane import ContainersPane
+from tui.views.containers.pane import ContainersPane
 from tui.views.images_pane import ImagesPane
+from tui.views.swarm.palette import swarm_commands
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 
 CONTAINER_COMMANDS = [
@@ -26,7 +28,7 @@ CONTAINER_COMMANDS = [
     (ContainerAction.PAUSE, "Pause or unpause container"),
     (ContainerAction.REMOVE, "Remove container"),
 ]
-TABS = ("containers", "images", "training", "baseline", "volumes", "networks")
+TABS = ("containers", "images", "training", "baseline", "volumes", "networks", "swarm")
 
 
 class PaletteHost(Protocol):
@@ -112,5 +114,7 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Remove demo containers", "Only those (./lab demo down)", app.action_demo_down
         )
+    for swarm in app.main_screen.query(SwarmPane):
+        yield from swarm_commands(swarm, app.read_only)
     for tab in TABS:
         yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))

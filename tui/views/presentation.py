@@ -15,7 +15,7 @@ from tui.engine.compose import ComposeProject, ProjectAction
 from tui.engine.containers import ContainerInfo
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.prune import PrunePlan, PruneResult
-from tui.engine.stats import StatsSample
+from tui.engine.stats.api import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.views.formats import (
     block_text,

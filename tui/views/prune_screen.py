@@ -12,10 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from tui.engine.prune import PrunePlan, PruneResult
-from tui.views.confirm import ConfirmScreen
 from tui.views.formats import human_size
-from tui.views.keyed_table import KeyedTable
 from tui.views.presentation import prune_cells, prune_summary
+from tui.views.widgets.confirm import ConfirmScreen
+from tui.views.widgets.keyed_table import KeyedTable
 
 
 class PruneScreen(Screen[None]):

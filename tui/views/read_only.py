@@ -10,10 +10,15 @@ from textual.dom import DOMNode
 
 from tui.engine.compose import ProjectAction
 
-# Every compose project action changes something (tui/views/projects.py asks before each).
+# Every compose project action changes something (views/containers/projects.py asks first).
 PROJECT_CHANGES = frozenset(ProjectAction)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
 APP_CHANGES = frozenset({"demo_up", "demo_down", "run_lesson", "stop_lesson", "prune"})
+# The Swarm tab's actions that change something (tui/views/swarm/pane.py): service and node
+# actions, the orchestration lesson (it stops a node's engine) and stopping it.
+SWARM_CHANGES = frozenset(
+    {"scale", "restart", "rollback", "remove", "drain", "pause_node", "activate", "lesson", "stop"}
+)
 
 
 def is_read_only(node: DOMNode) -> bool:

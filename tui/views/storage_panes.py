@@ -18,10 +18,10 @@ from textual.widgets import Label
 
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
-from tui.views.confirm import ConfirmScreen
-from tui.views.inspect_screen import InspectRequested
-from tui.views.keyed_table import KeyedTable
+from tui.views.messages import InspectRequested
 from tui.views.presentation import network_cells, network_rank, volume_cells, volume_rank
+from tui.views.widgets.confirm import ConfirmScreen
+from tui.views.widgets.keyed_table import KeyedTable
 
 T = TypeVar("T")
 

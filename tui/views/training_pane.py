@@ -21,8 +21,8 @@ from tui.errors import LabError
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
 from tui.lab.session import LabSession
 from tui.lab.verify import Verdict
-from tui.views.confirm import ConfirmScreen
 from tui.views.read_only import allowed, is_read_only
+from tui.views.widgets.confirm import ConfirmScreen
 
 MAX_LOG_LINES = 2000
 IDLE_TEXT = "Press [b]s[/b] to build the image and train a signed model; [b]c[/b] cancels."

@@ -1,0 +1,213 @@
+"""The lesson on screen: three cards with large figures, the live rows and the results.
+
+The panel only draws what it is handed (phases, samples, a LessonResult); the app runs the
+lesson. Each kind keeps one colour everywhere: the classes `container`, `gvisor` and `vm`
+are coloured in pane.tcss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Digits, Label, Static
+
+from tui.views.baseline.lesson_text import (
+    KIND_HOW,
+    KIND_NAMES,
+    KINDS,
+    LIVE_PHASES,
+    bar_rows,
+    column_title,
+    live_rows,
+    memory_digits,
+    phase_text,
+    ready_digits,
+    result_grid,
+    summary,
+    versions_line,
+)
+
+if TYPE_CHECKING:
+    from tui.baseline.lesson import LessonResult, UnitSample
+
+BAR_KINDS = list(KINDS) * 2  # the bar rows: ready time, then memory
+IDLE_TEXT = "One image as a container, in a gVisor sandbox and as a VM.  m runs the lesson."
+
+
+class FigureGrid(Grid):
+    """A small table of labels; `kinds` names the class of each row (or column) for colour."""
+
+    def __init__(self, *, by: str = "row", header: bool = True, **kwargs: str) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.header = header
+        self.by = by  # "row": the first cell of a row names its kind; "column": the header does
+
+    def show(self, rows: Sequence[Sequence[str | Text]], kinds: Sequence[str] = ()) -> None:
+        """Show these rows (the first is the header); kinds colour rows or columns."""
+        columns = len(rows[0]) if rows else 1
+        cells = [cell for row in rows for cell in row]
+        labels = self.labels()
+        if len(labels) != len(cells):
+            self.remove_children()
+            labels = [Label() for _ in cells]
+            self.mount_all(labels)
+        self.styles.grid_size_columns = columns
+        for index, (label, cell) in enumerate(zip(labels, cells, strict=True)):
+            row, column = divmod(index, columns)
+            label.update(cell)
+            label.set_classes(self._classes_of(row, column, kinds))
+
+    def labels(self) -> list[Label]:
+        """The labels shown now, row by row."""
+        return list(self.query_children(Label))
+
+    def _classes_of(self, row: int, column: int, kinds: Sequence[str]) -> str:
+        names = ["header"] if row == 0 and self.header else []
+        names += ["first"] if column == 0 else []
+        body_row = row - 1 if self.header else row
+        index = (body_row if self.by == "row" else column - 1) if kinds else -1
+        if 0 <= index < len(kinds):
+            names.append(kinds[index])
+        return " ".join(names)
+
+
+class UnitCard(Vertical):
+    """One kind: its ready time and host memory in large digits, its phase below the border."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(id=f"card-{kind}", classes=f"unit-card {kind}")
+        self.kind = kind
+        self.border_title = f"{KIND_NAMES[kind]} · {KIND_HOW[kind]}"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="card-figures"):
+            with Vertical(classes="figure"):
+                yield Digits("-", classes="ready")
+                yield Label("s to ready", classes="figure-label")
+            with Vertical(classes="figure"):
+                yield Digits("-", classes="memory")
+                yield Label("MiB on the host", classes="figure-label")
+
+    def set_figures(self, ready: str | None, memory: str | None) -> None:
+        """New headline figures (None keeps the one shown)."""
+        if ready is not None:
+            self.query_one(".ready", Digits).update(ready)
+        if memory is not None:
+            self.query_one(".memory", Digits).update(memory)
+
+    def set_phase(self, text: str) -> None:
+        """What the unit does now, under the card."""
+        self.border_subtitle = text
+
+
+class LessonPanel(Vertical):
+    """The three-way comparison: cards, live rows and the results table."""
+
+    def __init__(self, **kwargs: str) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.result: LessonResult | None = None
+        self.phases: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(IDLE_TEXT, id="lesson-status")
+        with Horizontal(id="lesson-cards"):
+            for kind in KINDS:
+                yield UnitCard(kind)
+        yield FigureGrid(by="row", header=False, id="lesson-live")
+        yield FigureGrid(by="column", id="lesson-results")
+        yield FigureGrid(by="row", header=False, id="lesson-bars")
+
+    def on_mount(self) -> None:
+        self.show_samples([])
+        self.query_one("#lesson-results", FigureGrid).display = False
+
+    def on_resize(self) -> None:
+        """Bars as wide as the panel."""
+        self.show_bars()
+
+    def show_bars(self) -> None:
+        """Ready time and memory as bars, once there are figures (shown when `roomy`)."""
+        grid = self.query_one("#lesson-bars", FigureGrid)
+        grid.set_class(self.result is not None, "shown")
+        if self.result is not None:
+            grid.show(bar_rows(self.result, max(10, self.size.width - 40)), BAR_KINDS)
+
+    def card(self, kind: str) -> UnitCard:
+        """The card of one kind."""
+        return self.query_one(f"#card-{kind}", UnitCard)
+
+    def started(self) -> None:
+        """A new run: clear the figures and say so."""
+        self.result = None
+        self.phases = {}
+        self.set_status("The lesson runs: a container, a gVisor sandbox and a VM of one image.")
+        for kind in KINDS:
+            self.card(kind).set_figures("-", "-")
+            self.card(kind).set_phase("waiting")
+        self.query_one("#lesson-results", FigureGrid).display = False
+        self.show_bars()
+
+    def set_status(self, text: str | Text) -> None:
+        """The line above the cards."""
+        self.query_one("#lesson-status", Static).update(text)
+
+    def show_phase(self, kind: str, phase: str, note: str = "") -> None:
+        """A unit moved on (exporting disk, booting, ready...)."""
+        if kind not in KINDS:
+            return
+        self.phases[kind] = phase
+        self.card(kind).set_phase(phase_text(kind, phase, note))
+
+    def show_samples(self, samples: Sequence[UnitSample]) -> None:
+        """The live rows (only units that still run) and the cards' live memory."""
+        rows = live_rows(samples)
+        grid = self.query_one("#lesson-live", FigureGrid)
+        kinds = [s.kind for s in samples if s.phase in LIVE_PHASES]
+        kinds.sort(key=KINDS.index)
+        grid.show(rows, kinds)
+        grid.display = bool(rows)
+        for sample in samples:
+            if sample.kind not in KINDS:
+                continue
+            card = self.card(sample.kind)
+            card.set_phase(phase_text(sample.kind, sample.phase, sample.note))
+            if self.result is None and sample.phase in LIVE_PHASES:
+                card.set_figures(None, memory_digits(sample.host_memory_bytes))
+
+    def show_result(self, result: LessonResult) -> None:
+        """The measured figures: headline digits and the results table."""
+        self.result = result
+        self.set_status(summary(result))
+        for kind in KINDS:
+            unit = result.units.get(kind)
+            card = self.card(kind)
+            card.border_title = f"{column_title(kind, unit)} · {KIND_HOW[kind]}"
+            host = unit.host_memory_bytes if unit is not None and unit.available else None
+            card.set_figures(ready_digits(unit), memory_digits(host))
+            if unit is not None and not unit.available:
+                card.set_phase(f"unavailable: {unit.note}" if unit.note else "unavailable")
+        grid = self.query_one("#lesson-results", FigureGrid)
+        grid.show(result_grid(result), list(KINDS))
+        grid.display = True
+        self.show_bars()
+
+    def stopped(self, error: str = "") -> None:
+        """The three were stopped (or the run failed): no live rows; the results stay."""
+        self.show_samples([])
+        for kind in KINDS:
+            if self.phases.get(kind) != "unavailable":
+                self.card(kind).set_phase("stopped")
+        if error:
+            self.set_status(Text(f"The lesson stopped: {error}", style="bold"))
+        elif self.result is not None:
+            self.set_status(f"{summary(self.result)} · stopped")
+        else:
+            self.set_status(IDLE_TEXT)
+
+    def sources_text(self) -> str:
+        """The versions behind the measured figures (for the citations line)."""
+        return versions_line(self.result) if self.result is not None else ""

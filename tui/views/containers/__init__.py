@@ -1,0 +1,1 @@
+"""The containers tab: the list with its compose projects, and the detail screen."""

@@ -1,0 +1,1 @@
+"""The logs screen: one container's logs or a compose project's merged, followed live."""

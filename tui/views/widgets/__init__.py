@@ -1,0 +1,1 @@
+"""Widgets shared by several views: the keyed table and the confirm dialog."""
