@@ -155,4 +155,4 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         assert flushed_at >= gap_ends - 0.05, f"flushed {gap_ends - flushed_at:.2f} s early"
         await until(pilot, lambda: str(table.get_cell(web, "cpu")) == "42.50%", what="the cell")
         # an unchanged row changes nothing in the table, so nothing is redrawn
-        assert not table.upsert(web, pane.cells(pane.infos[web]))
+        assert not table.upsert(web, pane.row_cells(web))

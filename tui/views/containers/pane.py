@@ -29,6 +29,7 @@ from tui.views.guards import unless_removed
 from tui.views.messages import InspectRequested
 from tui.views.presentation import (
     STATS_COLUMNS,
+    Cells,
     container_cells,
     container_rank,
     grouped_order,
@@ -74,8 +75,6 @@ COLUMNS = [
     ("net", "Net I/O"),
     ("block", "Block I/O"),
 ]
-# The order of a row's cells as presentation.container_cells builds them.
-ALL_COLUMNS = ["host", "name", "image", "state", "status", "ports", "cpu", "mem", "net", "block"]
 
 
 class ContainersPane(ProjectRows):
@@ -161,7 +160,6 @@ class ContainersPane(ProjectRows):
         labels = dict(COLUMNS)
         wanted = [*(["host"] if hosts and "host" not in keys else []), *keys]
         self.shown_columns = [(key, labels[key]) for key in wanted]
-        self._cell_index = [ALL_COLUMNS.index(key) for key, _ in self.shown_columns]
 
     def show_hosts(self) -> None:
         """Another engine is watched now: a Host column comes first (every row is redrawn)."""
@@ -312,20 +310,14 @@ class ContainersPane(ProjectRows):
         """A sort key that puts rows in `order` (the table sorts ascending by it)."""
         return {key: place for place, key in enumerate(order)}.__getitem__
 
-    def cells(self, info: ContainerInfo) -> list[Any]:
-        """The row of one container (the columns shown)."""
-        return self.shown(self.all_cells(info))
+    def shown(self, cells: Cells) -> list[Any]:
+        """The cells of the columns shown, in their order."""
+        return [cells[key] for key, _ in self.shown_columns]
 
-    def shown(self, every: list[Any]) -> list[Any]:
-        """The cells of the columns shown, from a row of every column (ALL_COLUMNS order)."""
-        return [every[index] for index in self._cell_index]
-
-    def all_cells(self, info: ContainerInfo) -> list[Any]:
-        """Every column's cell of one container, in ALL_COLUMNS order."""
+    def all_cells(self, info: ContainerInfo) -> Cells:
+        """Every column's cell of one container, by column key."""
         sample = self.samples.get(info.id) if info.is_running else None
-        cells = container_cells(info, sample, self.clock())
-        cells[1] = self.name_cell(info)  # the name, with its mark
-        return cells
+        return {**container_cells(info, sample, self.clock()), "name": self.name_cell(info)}
 
     def rank(self, container_id: str) -> Any:
         """The sort key of a container for the current sort column."""

@@ -16,7 +16,13 @@ from textual.message import Message
 from tui.engine.compose import ComposeProject, ProjectAction, project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats.api import StatsSample
-from tui.views.presentation import member_name, project_cells, project_key, project_of_key
+from tui.views.presentation import (
+    Cells,
+    member_name,
+    project_cells,
+    project_key,
+    project_of_key,
+)
 from tui.views.widgets.keyed_table import KeyedTable
 
 # On a compose project's header row the container keys act on the whole project.
@@ -56,11 +62,11 @@ class ProjectRows(Vertical):
         """The containers table."""
         raise NotImplementedError
 
-    def all_cells(self, info: ContainerInfo) -> list[Any]:
+    def all_cells(self, info: ContainerInfo) -> Cells:
         """Every column's cell of one container."""
         raise NotImplementedError
 
-    def shown(self, every: list[Any]) -> list[Any]:
+    def shown(self, cells: Cells) -> list[Any]:
         """The cells of the columns shown."""
         raise NotImplementedError
 
@@ -96,10 +102,10 @@ class ProjectRows(Vertical):
             header = project_cells(
                 self.projects[project], self.infos, self.samples, project in self.folded
             )
-            return self.shown(["", *header])  # no host: a project's containers share one
+            return self.shown(header)
         cells = self.all_cells(self.infos[key])
         if self.project_of(key) is not None:
-            cells[1] = member_name(cells[1])
+            cells["name"] = member_name(str(cells["name"]))
         return self.shown(cells)
 
     def offer_project_keys(self) -> None:
