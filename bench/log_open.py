@@ -52,7 +52,7 @@ async def time_app(container_id: str, last: str, runs: int) -> dict[str, Any]:
         older = 0.0
         for run in range(runs):
             started = time.perf_counter()
-            app.action_open_logs(container_id)
+            app.open_logs([container_id])
             await _wait(lambda: isinstance(app.screen, LogsScreen), "the logs screen")
             screen = app.screen
             assert isinstance(screen, LogsScreen)

@@ -110,7 +110,7 @@ async def live_view(client: docker.DockerClient, seconds: float) -> dict[str, An
         async with app.run_test(size=(140, 40)) as pilot:
             while container.id not in app.containers.infos:
                 await pilot.pause(0.05)
-            app.action_open_logs(container.id)
+            app.open_logs([container.id])
             while not isinstance(app.screen, LogsScreen):
                 await pilot.pause(0.05)
             logs = app.screen

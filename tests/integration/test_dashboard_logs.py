@@ -29,7 +29,7 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos)
-            app.action_open_logs(container.id)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen
@@ -85,7 +85,7 @@ async def test_logs_of_a_stopped_container_show_what_it_printed(docker_client, t
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos)
-            app.action_open_logs(container.id)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen

@@ -168,7 +168,7 @@ async def test_a_million_line_log_opens_on_its_last_lines_and_reads_older_on_dem
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: container.id in app.containers.infos, tries=400)
-            app.action_open_logs(container.id)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen

@@ -38,7 +38,7 @@ async def _open_logs(pilot: Pilot[Any], container_id: str) -> LogsScreen:
     app = pilot.app
     assert isinstance(app, ContainerLabApp)
     await until(pilot, lambda: container_id in app.containers.infos, tries=400)
-    app.action_open_logs(container_id)
+    app.open_logs([container_id])
     await until(pilot, lambda: isinstance(app.screen, LogsScreen))
     await pilot.pause()
     screen = app.screen

@@ -44,7 +44,7 @@ async def test_stats_of_every_container_and_logs_still_open(docker_client, test_
             await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
             await until(pilot, lambda: ids <= set(pane.samples), seconds=90)
             last = made[-1]
-            app.action_open_logs(last.id)
+            app.open_logs([last.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             screen = app.screen
             assert isinstance(screen, LogsScreen)

@@ -22,6 +22,7 @@ from tui.engine.actions import ContainerAction
 from tui.views.baseline.control import LessonEnded
 from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.pane import ContainersPane
+from tui.views.messages import LogsRequested
 
 
 def tui_messages() -> list[type[Message]]:
@@ -112,5 +113,9 @@ def test_dataclass_messages_keep_their_handler_names_and_arguments() -> None:
     assert BaselinePane.ProfileChanged.bubble
     ended = LessonEnded("lesson", "boom", stopped=True)  # type: ignore[arg-type]
     assert (ended.lesson, ended.error, ended.stopped) == ("lesson", "boom", True)
-    request = ContainersPane.Requested(ContainerAction.LOGS, "c1")
-    assert (request.action, request.container_id, request.container_ids) == ("logs", "c1", ())
+    request = ContainersPane.Requested(ContainerAction.STOP, "c1")
+    assert (request.action, request.container_id) == ("stop", "c1")
+    logs = LogsRequested(("c1", "c2"))
+    assert (logs.container_ids, logs.title, logs.handler_name) == (
+        ("c1", "c2"), "", "on_logs_requested"
+    )  # fmt: skip

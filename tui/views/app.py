@@ -21,7 +21,6 @@ from tui.baseline.profiles import load_all_profiles
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, EngineOffer
-from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats.api import StatsSample
@@ -38,7 +37,7 @@ from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
-from tui.views.messages import ActionDone, FeedMessage, InspectRequested
+from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
 from tui.views.palette import dashboard_commands
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
@@ -350,11 +349,6 @@ class ContainerLabApp(LessonApp):
 
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
-        if message.action is ContainerAction.LOGS and len(message.container_ids) > 1:
-            first = self.containers.infos.get(message.container_id)
-            title = f"project {project_name(first) if first else ''}"
-            self.open_merged_logs(list(message.container_ids), title)  # a project's `l`
-            return
         self.container_request(message.action, message.container_id)
 
     @on(ContainersPane.ProjectRequested)
@@ -369,7 +363,7 @@ class ContainerLabApp(LessonApp):
         if action is ContainerAction.DETAIL:
             self.push_screen(DetailScreen(info, self.clock, self.backend_of(info).processes))
         elif action is ContainerAction.LOGS:
-            self.action_open_logs(container_id)
+            self.open_logs([container_id])
         elif action is ContainerAction.SHELL:
             self.open_shell(container_id)
         elif action.is_destructive:
@@ -396,24 +390,18 @@ class ContainerLabApp(LessonApp):
         inspect = self.backend.inspect
         self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
 
-    @on(ContainersPane.MergedLogsRequested)
-    def _merged_logs_requested(self, message: ContainersPane.MergedLogsRequested) -> None:
-        self.open_merged_logs(list(message.container_ids), message.title)
+    @on(LogsRequested)
+    def _logs_requested(self, message: LogsRequested) -> None:
+        self.open_logs(message.container_ids, message.title)
 
-    def open_merged_logs(self, container_ids: list[str], title: str) -> None:
-        """Several containers' logs in one view, ordered by time (one engine's at a time)."""
+    def open_logs(self, container_ids: Sequence[str], title: str = "") -> None:
+        """A container's logs, or several merged in one view by time (one engine's at a time)."""
         known = self.containers.infos
         infos = [known[cid] for cid in container_ids if cid in known]
         if infos:
             backend = self.backend_of(infos[0])
             infos = [info for info in infos if self.backend_of(info) is backend]
             self.push_screen(LogsScreen(backend, infos, title=title))
-
-    def action_open_logs(self, container_id: str) -> None:
-        """Open the logs of a container."""
-        info = self.containers.infos.get(container_id)
-        if info is not None:
-            self.push_screen(LogsScreen(self.backend_of(info), info))
 
     def open_shell(self, container_id: str) -> None:
         """Suspend the app and run `docker exec -it … sh` in a running container."""

@@ -26,7 +26,7 @@ from tui.engine.stats.api import StatsSample
 from tui.preferences import ContainersView
 from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
 from tui.views.guards import unless_removed
-from tui.views.messages import InspectRequested
+from tui.views.messages import InspectRequested, LogsRequested
 from tui.views.presentation import (
     STATS_COLUMNS,
     Cells,
@@ -107,19 +107,10 @@ class ContainersPane(ProjectRows):
 
     @dataclass(eq=False)
     class Requested(Message):
-        """The user asked for `action` on a container (`container_ids`: a project's, for logs;
-        empty when only `container_id` is meant)."""
+        """The user asked for `action` on a container (logs are a LogsRequested)."""
 
         action: ContainerAction
         container_id: str
-        container_ids: tuple[str, ...] = ()
-
-    @dataclass(eq=False)
-    class MergedLogsRequested(Message):
-        """The user asked for the logs of several containers merged in one view."""
-
-        container_ids: list[str]
-        title: str
 
     def __init__(
         self,
@@ -486,15 +477,16 @@ class ContainersPane(ProjectRows):
         cid = self.selected_id
         if cid is None:
             self.notify("no container selected", severity="warning")
-            return
-        self.post_message(self.Requested(parse_action(action), cid))
+        elif parse_action(action) is ContainerAction.LOGS:
+            self.post_message(LogsRequested((cid,)))
+        else:
+            self.post_message(self.Requested(parse_action(action), cid))
 
     def request_project_logs(self, project: str) -> None:
-        """`l` on a project's header: the logs request, with every container of the project."""
-        found = self.projects.get(project)
-        ids = tuple(info.id for info in found.containers(self.infos)) if found else ()
+        """The logs of a project's containers merged in one view (`l` on its header, or `L`)."""
+        ids = tuple(i.id for i in self.infos.values() if project_name(i) == project)
         if ids:
-            self.post_message(self.Requested(ContainerAction.LOGS, ids[0], container_ids=ids))
+            self.post_message(LogsRequested(ids, f"project {project}"))
 
     # Marks and merged logs -----------------------------------------------------------------
 
@@ -512,9 +504,9 @@ class ContainersPane(ProjectRows):
     def action_merged_logs(self) -> None:
         """Ask for the merged logs of the marked containers, else of the project under the cursor
         (its header or one of its containers)."""
-        marked = [cid for cid in self.infos if cid in self.marked]
+        marked = tuple(cid for cid in self.infos if cid in self.marked)
         if marked:
-            self.post_message(self.MergedLogsRequested(marked, f"{len(marked)} marked"))
+            self.post_message(LogsRequested(marked, f"{len(marked)} marked"))
             return
         project = self.row_project()
         if not project:
@@ -523,8 +515,7 @@ class ContainersPane(ProjectRows):
                 severity="warning",
             )
             return
-        ids = [i.id for i in self.infos.values() if project_name(i) == project]
-        self.post_message(self.MergedLogsRequested(ids, f"project {project}"))
+        self.request_project_logs(project)
 
 
 def _set_label(label: Label, text: str) -> None:
