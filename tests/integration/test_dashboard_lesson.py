@@ -24,7 +24,7 @@ from tests.integration.lesson_checks import lesson_processes
 from tests.integration.test_shell_in_terminal import Terminal
 from tests.tui.dashboard_helpers import until
 from tui.baseline import qemu as vm
-from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
+from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UnitKind
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
 from tui.views.app import ContainerLabApp
@@ -87,11 +87,12 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
             await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
             result = pane.lesson.result
-            assert result is not None and set(result.units) == set(UNIT_KINDS), result
+            assert result is not None and set(result.units) == set(UnitKind), result
             assert all(u.available for u in result.units.values()), result.units
             rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
             emulated = result.units["vm"].emulated
-            assert rows[0][3] == ("VM (emulated)" if emulated else "VM"), rows
+            accel = result.accelerator.upper()
+            assert rows[0][3] == f"VM (QEMU {accel}{', emulated' if emulated else ''})", rows
             ready = next(row for row in rows if row[0] == "ready time")
             assert len(ready) == 4, ready  # the label, then container, gVisor and VM
             assert all(cell.endswith(" measured") for cell in ready[1:]), ready

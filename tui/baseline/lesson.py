@@ -18,7 +18,7 @@ from pathlib import Path
 from tui.baseline import qemu as vm
 from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
 from tui.baseline.measure import build_result, save_lesson
-from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, UnitSample, unavailable
+from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample, unavailable
 from tui.baseline.units import (
     ContainerUnit,
     Timings,
@@ -74,7 +74,7 @@ class Lesson:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._states = {kind: UnitState() for kind in UNIT_KINDS}
+        self._states: dict[str, UnitState] = {kind: UnitState() for kind in UnitKind}
         self.accelerator = ""
         self.saved_path: Path | None = None  # the measured profile, once `run` saved it
 
@@ -93,7 +93,7 @@ class Lesson:
     def samples(self) -> list[UnitSample]:
         """Live CPU% (since the previous sample) and host memory of each unit."""
         out = []
-        for kind in UNIT_KINDS:
+        for kind in UnitKind:
             with self._lock:
                 state = self._states[kind]
                 unit, phase, note, last = state.unit, state.phase, state.note, state.last_cpu
@@ -132,7 +132,7 @@ class Lesson:
             thread.join(max(1.0, deadline - time.monotonic() + 30))
         # All three are ready (or out): now their workloads, one at a time, nothing else of ours
         # running, so no unit's time includes another's work or the VM's boot.
-        for kind in UNIT_KINDS:
+        for kind in UnitKind:
             self._guard(kind, self._workload, kind, deadline)
         idle_cpu = self._idle_cpu()
         if self._stopped.is_set():
@@ -303,9 +303,9 @@ class Lesson:
 __all__ = [
     "LESSON_LABEL",
     "OWNER_LABEL",
-    "UNIT_KINDS",
     "Lesson",
     "LessonResult",
+    "UnitKind",
     "UnitResult",
     "UnitSample",
     "cleanup_leftovers",

@@ -23,13 +23,14 @@ from textual.widgets import Label, Select, Static
 
 from tui.baseline.compare import compare_all
 from tui.baseline.profiles import Profile
+from tui.baseline.report import citations_full, citations_short, compare_table
+from tui.baseline.results import UnitKind
 from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline.lesson_text import citations_full, citations_short, compare_table
 from tui.views.baseline.panel import FigureGrid, LessonPanel
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
-COMPARE_KINDS = ("container", "vm", "container", "vm")  # the colours of the compare columns
+COMPARE_KINDS = (UnitKind.CONTAINER, UnitKind.VM) * 2  # the colours of the compare columns
 
 
 class BaselinePane(VerticalScroll):
