@@ -20,7 +20,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.compose import config_paths
 from tui.engine.stats.api import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
-from tui.lab.session import DockerLab
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 
 ROLES = ("idle", "web", "cpu", "memory", "compose-web", "compose-poller")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 
 from tui.baseline.compare import MIB, format_value
-from tui.baseline.lesson import Lesson, LessonResult
+from tui.baseline.lesson import LESSON_IMAGE, Lesson, LessonResult
 from tui.baseline.profiles import Profile, Source, load_all_profiles, measured_profile_path
 from tui.baseline.qemu import find_qemu
 from tui.baseline.report import result_rows, result_titles, summary, unit_notes
 from tui.errors import LabError
 from tui.paths import lab_paths
 
-BASE_IMAGE = "debian:bookworm-slim"
 MIN_VM_MIB = 128  # Debian's kernel and initrd do not reach userspace in much less
 
 
@@ -45,7 +44,7 @@ def measure_from_cli(args: argparse.Namespace) -> int:
         raise LabError(f"--timeout {args.timeout:g} must be a positive number of seconds.")
     find_qemu()  # a missing QEMU is the first thing to say, before any container runs
     paths = lab_paths()
-    image = getattr(args, "image", None) or BASE_IMAGE
+    image = getattr(args, "image", None) or LESSON_IMAGE
     client = connect(getattr(args, "host", None), timeout=60)
     print(
         f"The lesson: {image} as a container, a gVisor sandbox and a QEMU VM "

@@ -37,6 +37,7 @@ from tui.engine.runtimes import RUNSC, has_runsc, how_to_add_runsc
 from tui.errors import LabError
 from tui.paths import LabPaths
 
+LESSON_IMAGE = "debian:bookworm-slim"  # the image the lesson runs three ways by default
 RUNTIMES = {"container": "runc", "gvisor": RUNSC}
 IDLE_WINDOW_SECONDS = 3.0
 PhaseCallback = Callable[[str, str, str], None]
@@ -56,7 +57,7 @@ class Lesson:
         self,
         client: EngineClient,
         paths: LabPaths,
-        image: str = "debian:bookworm-slim",
+        image: str = LESSON_IMAGE,
         *,
         labels: dict[str, str] | None = None,
         on_phase: PhaseCallback | None = None,

@@ -6,8 +6,12 @@ backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shlex
+import signal
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -25,14 +29,15 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
-from tui.lab.session import LabSession
 from tui.paths import lab_paths
 from tui.preferences import Preferences
-from tui.views.baseline.control import LessonApp
+from tui.session import LabSession
+from tui.views.baseline.control import LessonControl
 from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.detail import DetailScreen
 from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
+from tui.views.engines import EngineApp
 from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
@@ -49,6 +54,7 @@ REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown a
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end as `q` does (the lesson is stopped too)
 
 
 # A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
@@ -57,7 +63,7 @@ DEFAULTS = Preferences()
 while_open = only_while(lambda app: app.dashboard_open())
 
 
-class ContainerLabApp(LessonApp):
+class ContainerLabApp(EngineApp):
     """The dashboard. Hand it a backend; it never blocks on the engine itself."""
 
     CSS_PATH = "app.tcss"
@@ -132,6 +138,7 @@ class ContainerLabApp(LessonApp):
             self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
         self.down: dict[str, str] = {}  # engine -> why it does not answer (its banner line)
+        self.signals: tuple[signal.Signals, ...] = ()  # the exit signals handled
 
     def training_widget(self) -> TrainingPane:
         """The training run's pane."""
@@ -140,7 +147,7 @@ class ContainerLabApp(LessonApp):
     def baseline_widget(self) -> BaselinePane | Static:
         """The VM baseline pane; a line saying why not when this host's profile is unreadable."""
         try:
-            return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")
+            return BaselinePane(load_all_profiles(lab_paths()), lab=self.lab, id="baseline-pane")
         except LabError as exc:  # this host's measured profile, damaged
             return Static(
                 f"VM baseline unavailable: {exc}; move it away, or measure again: "
@@ -190,6 +197,30 @@ class ContainerLabApp(LessonApp):
         self.every(REFRESH_SECONDS, self.refresh_containers)
         self.every(BASELINE_SECONDS, self.refresh_baseline)
         self.start_feeds()
+        self.handle_exit_signals()
+
+    def handle_exit_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as `q` does: the panes stop what they run on the
+        way out (the lesson's container, sandbox and VM)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop, installed = asyncio.get_running_loop(), []
+        for sig in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit_on_signal, sig)
+                installed.append(sig)
+        self.signals = tuple(installed)
+
+    def exit_on_signal(self, sig: signal.Signals) -> None:
+        """Leave as `q` does, with the shell's status for a signal."""
+        self.exit(return_code=128 + sig)
+
+    def on_unmount(self) -> None:
+        """Give the signals back (the panes are gone by now, and what they ran with them)."""
+        loop = asyncio.get_running_loop()
+        for sig in self.signals:
+            loop.remove_signal_handler(sig)
+        self.signals = ()
 
     def apply_preferences(self) -> None:
         """Theme and keymap from the preferences file; each bad setting becomes a notice."""
@@ -264,8 +295,9 @@ class ContainerLabApp(LessonApp):
             # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
         elif isinstance(event, engine_feed.EngineUp):
-            if engine == self.backend.name:
-                self.first_engine_answered()  # the lesson's leftovers, once
+            if engine == self.backend.name:  # what dead apps' lessons left goes, once
+                for pane in self.main_screen.query(BaselinePane):
+                    pane.control.clean_leftovers()
             if self.down.pop(engine, None) is not None:
                 self.notify(f"connected to the engine at {event.description}")
             for screen in self.screen_stack:
@@ -461,6 +493,22 @@ class ContainerLabApp(LessonApp):
             return
         done = "started: see the Containers tab" if action == "up" else f"removed ({len(lines)})"
         self.post_message(ActionDone("demo containers", done))
+
+    def on_lesson_control_started(self) -> None:
+        """The lesson runs (maybe from the palette): its tab comes forward."""
+        self.action_tab("baseline")
+
+    def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
+        """The lesson's containers leave the VM baseline's table now, not in 5 s."""
+        if message.stopped:
+            self.refresh_baseline()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A click on the VM baseline tab gives its keys (m, x, c) the focus, as `4` does."""
+        pane = self.main_screen.query_one("#baseline-pane")
+        on_baseline = event.tabbed_content.active == "baseline"
+        if on_baseline and pane.can_focus and not pane.has_focus_within:
+            pane.focus()
 
     def action_tab(self, tab: str) -> None:
         """Switch to a tab and focus the widget that takes its keys.

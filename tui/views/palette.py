@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import EngineOffer
+from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.pane import ContainersPane
 from tui.views.images_pane import ImagesPane
 from tui.views.training_pane import TrainingPane
@@ -111,6 +112,15 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         )
         yield SystemCommand(
             "Remove demo containers", "Only those (./lab demo down)", app.action_demo_down
+        )
+    for lesson in app.main_screen.query(BaselinePane):  # not when its profiles are unreadable
+        yield SystemCommand(
+            "Run the lesson: container vs gVisor vs VM",
+            "One image as a container, a gVisor sandbox and a QEMU VM (VM baseline tab)",
+            lesson.action_run_lesson,
+        )
+        yield SystemCommand(
+            "Stop the lesson", "Stop its container, sandbox and VM", lesson.action_stop_lesson
         )
     for tab in TABS:
         yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))
