@@ -206,7 +206,7 @@ async def _screen_ages(
         await asyncio.sleep(AGE_PERIOD)
         now, on_screen = time.monotonic(), app.containers.rows_on_screen()
         on_screen_most = max(on_screen_most, len(on_screen & ids))
-        streamed_most = max(streamed_most, sum(len(f.streamed) for f in app.feeds.values()))
+        streamed_most = max(streamed_most, sum(len(f.streamed) for f in app.engines.feeds.values()))
         for cid in ids:
             if cid in shown:
                 (out.ages if cid in on_screen else out.offscreen_ages).append(now - shown[cid])
@@ -283,8 +283,8 @@ def run_app(
             measured.streams = len(ids & set(shown))  # rows whose figures reached the table
             measured.app.update(
                 terminal_size=f"{size[0]}x{size[1]}",
-                streamed_at_end=sum(len(feed.streamed) for feed in app.feeds.values()),
-                engines=len(app.feeds),
+                streamed_at_end=sum(len(feed.streamed) for feed in app.engines.feeds.values()),
+                engines=len(app.engines.feeds),
             )
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured

@@ -68,7 +68,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     run_id = ""
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
+            await until(pilot, lambda: app.engines.up, 60, "the engine answering")
             await pilot.press("4")
             await pilot.press("m")
             pane = app.query_one(BaselinePane)
@@ -236,7 +236,7 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             )
         app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=test_labels))
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
+            await until(pilot, lambda: app.engines.up, 60, "the engine answering")
             control = app.query_one(BaselinePane).control
             await until(
                 pilot,

@@ -77,7 +77,7 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
             table.focus()
             hidden = ids - pane.rows_on_screen()
             assert hidden, "fewer rows fit on screen than there are containers"
-            feed = app.feed_of(pane.infos[made[0].id])
+            feed = app.engines.feed_of(pane.infos[made[0].id])
             assert feed is not None
             await until(pilot, lambda: hidden <= set(pane.samples), seconds=90, what="slow samples")
             assert not hidden & feed.streamed, "a row out of view is not streamed"

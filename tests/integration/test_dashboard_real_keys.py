@@ -153,7 +153,7 @@ async def test_no_to_kill_leaves_the_container_running(make: Make) -> None:
         # any kill the "no" had sent was sent before the barrier's; let every action end
         await until(
             pilot,
-            lambda: not any(feed.busy for feed in app.feeds.values()),
+            lambda: not any(feed.busy for feed in app.engines.feeds.values()),
             what="the actions to end",
         )
         assert state(barrier) == ("exited", 137)

@@ -70,7 +70,7 @@ async def test_dashboard_survives_an_engine_restart(
         await until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
 
         private_engine.stop()
-        await until(pilot, lambda: not app.engine_up, 60, "the outage to be noticed")
+        await until(pilot, lambda: not app.engines.up, 60, "the outage to be noticed")
         # dockerd stops its containers before it exits, so the log stream may end either way.
         await until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
         assert logs.ended in ("engine went away", "stream ended (container stopped)")
@@ -80,7 +80,7 @@ async def test_dashboard_survives_an_engine_restart(
         lines_before = len(logs.buffer)
         history_before = len(pane.history[container.id][0])
         private_engine.start()
-        await until(pilot, lambda: app.engine_up, 60, "the reconnection")
+        await until(pilot, lambda: app.engines.up, 60, "the reconnection")
         assert not app.query_one("#banner").display
         await until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
         await until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")

@@ -76,7 +76,7 @@ def dashboard_on_the_lesson(sample_only: bool = False):
         pane = app.query_one(BaselinePane)
         pane.update_profiles(profiles()[1:], profile_id="kvm-ubuntu-server")  # cited only
         pane.update_figures(containers(), selected="trainer", host_memory_bytes=16 * GIB)
-        await until(pilot, lambda: not any(feed.busy for feed in app.feeds.values()))
+        await until(pilot, lambda: not any(feed.busy for feed in app.engines.feeds.values()))
         pane.lesson.started()
         if sample_only:
             for kind, phase, note in [

@@ -84,7 +84,7 @@ async def test_destructive_action_asks_first():
         # every action worker has ended: the "n" did not send a kill that was merely slower
         await until(
             pilot,
-            lambda: not any(feed.busy for feed in app.feeds.values()),
+            lambda: not any(feed.busy for feed in app.engines.feeds.values()),
             what="the action workers to end",
         )
         assert backend.actions == [("kill", target)]
@@ -146,7 +146,7 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         pane.flush_stats = recorded_flush  # type: ignore[method-assign]
         pane.last_redraw = time.monotonic()  # a redraw just now: this flush waits the gap
         gap_ends = pane.last_redraw + gap
-        app.feeds["fixed"].deliver([sample])
+        app.engines.feeds["fixed"].deliver([sample])
         # Only a flush takes samples from the inbox (the 1 s refresh draws what was taken).
         await until(pilot, lambda: pane.samples[web] is sample, what="the sample to be taken")
         assert len(flushes) == 1, flushes

@@ -56,7 +56,6 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         target = app.containers.table.cursor_key
         for action in [*CHANGING_KEYS.values(), "shell"]:
             app.container_request(ContainerAction(action), target)  # keys and palette reach it
-        app.open_shell(target)
         commands = {c.title for c in app.get_system_commands(app.screen)}
         refused = {"Stop container", "Kill container", "Remove container", "Remove image"}
         assert not refused & commands, "the palette lists what read-only mode refuses"
@@ -64,7 +63,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         for action in ("stop", "kill", "remove"):  # what those commands called, refused
             app.containers.action_request(action)
         app.images.table.move_cursor(row=0)
-        app.images.action_request("remove")
+        app.images.action_remove()
         training = app.main_screen.query_one(TrainingPane)
         training.action_start()
         training.action_cancel()

@@ -1,43 +1,46 @@
-"""The Container Lab app: tabs for containers, images, training and the VM baseline.
+"""The Container Lab app: tabs for containers, images, training, the VM baseline and storage.
 
 The CLI (tui/wiring.py) and the tests construct `ContainerLabApp` directly, handing it its
-backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers instead).
+backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers instead). The
+app owns its engines (`EngineFeeds`, views/engines.py) and routes their reports and the panes'
+requests; each pane runs its own work (the lesson in the VM baseline pane, training in its pane).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shlex
 import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
-from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
-from tui.baseline.profiles import load_all_profiles
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.containers import ContainerInfo
+from tui.engine.feed import FeedEvent
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
-from tui.paths import lab_paths
 from tui.preferences import Preferences
 from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
-from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.pane import BaselinePane, baseline_pane
+from tui.views.containers.actions import request_container_action
 from tui.views.containers.detail import DetailScreen
 from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
-from tui.views.engines import EngineApp
+from tui.views.engines import EngineAdded, EngineFeeds
 from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
@@ -48,12 +51,12 @@ from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.training_pane import TrainingPane
-from tui.views.widgets.confirm import ConfirmScreen
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
+VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end as `q` does (the lesson is stopped too)
 
 
@@ -63,8 +66,8 @@ EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end as `q` does (the lesson is
 while_open = only_while(lambda app: app.dashboard_open())
 
 
-class ContainerLabApp(EngineApp):
-    """The dashboard. Hand it a backend; it never blocks on the engine itself."""
+class ContainerLabApp(App[int]):
+    """The dashboard. Hand it its engines' backends; it never blocks on an engine itself."""
 
     CSS_PATH = "app.tcss"
     TITLE = "Container Lab"
@@ -84,6 +87,7 @@ class ContainerLabApp(EngineApp):
 
     def compose(self) -> ComposeResult:
         """Header, the engine banner, the tabs and the footer."""
+        first = self.engines.first
         yield Header()
         yield Static(id="banner")
         with TabbedContent(id="tabs", initial="containers"):
@@ -92,29 +96,23 @@ class ContainerLabApp(EngineApp):
                     self.clock,
                     self.take_samples,
                     view=self.preferences.containers,
-                    several_engines=self.several_engines,
-                    on_shown=self.containers_shown,
+                    several_engines=self.engines.several,
+                    on_shown=self.engines.show,
                     id="containers-pane",
                 )
             with TabPane("Images [2]", id="images"):
-                yield ImagesPane(self.clock, id="images-pane")
+                yield ImagesPane(self.clock, lambda: self.engines.first_feed, id="images-pane")
             with TabPane("Training [3]", id="training"):
-                yield self.training_widget()
+                yield TrainingPane(self.lab, id="training-pane")
             with TabPane("VM baseline [4]", id="baseline"):
-                yield self.baseline_widget()
+                yield baseline_pane(self.lab, id="baseline-pane")
             with TabPane("Volumes [5]", id="volumes"):
                 yield VolumesPane(
-                    self.backend.volumes,
-                    self.backend.remove_volume,
-                    self.allowed,
-                    id="volumes-pane",
+                    first.volumes, first.remove_volume, self.allowed, id="volumes-pane"
                 )
             with TabPane("Networks [6]", id="networks"):
                 yield NetworksPane(
-                    self.backend.networks,
-                    self.backend.remove_network,
-                    self.allowed,
-                    id="networks-pane",
+                    first.networks, first.remove_network, self.allowed, id="networks-pane"
                 )
         yield Footer()
 
@@ -128,9 +126,12 @@ class ContainerLabApp(EngineApp):
         engine_offer: EngineOffer | None = None,
     ) -> None:
         """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
-        the images, volumes, networks and lesson tabs), the lab, the preferences and the
-        engines it may add (the docker contexts not watched yet)."""
-        super().__init__(backend, clock=clock, engine_offer=engine_offer)
+        the images, volumes, networks and prune), the lab, the preferences and the engines it
+        may add (the docker contexts not watched yet)."""
+        super().__init__()
+        backends = [backend] if not isinstance(backend, Sequence) else list(backend)
+        self.engines = EngineFeeds(backends, self.report, engine_offer)
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.lab = lab
         self.preferences = preferences
         self.read_only = read_only  # see allowed()
@@ -138,22 +139,9 @@ class ContainerLabApp(EngineApp):
             self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
         self.down: dict[str, str] = {}  # engine -> why it does not answer (its banner line)
+        self.timers: list[Timer] = []
         self.signals: tuple[signal.Signals, ...] = ()  # the exit signals handled
-
-    def training_widget(self) -> TrainingPane:
-        """The training run's pane."""
-        return TrainingPane(self.lab, id="training-pane")
-
-    def baseline_widget(self) -> BaselinePane | Static:
-        """The VM baseline pane; a line saying why not when this host's profile is unreadable."""
-        try:
-            return BaselinePane(load_all_profiles(lab_paths()), lab=self.lab, id="baseline-pane")
-        except LabError as exc:  # this host's measured profile, damaged
-            return Static(
-                f"VM baseline unavailable: {exc}; move it away, or measure again: "
-                "container-lab baseline measure",
-                id="baseline-pane",
-            )
+        self.closing = False
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode.
@@ -189,14 +177,24 @@ class ContainerLabApp(EngineApp):
         """The images pane."""
         return self.main_screen.query_one(ImagesPane)
 
+    def on_load(self) -> None:
+        """Room for the views' own thread workers (a logs stream each, merged logs one per
+        container, the lesson): Textual runs them on the loop's default executor, which allows
+        only min(32, cores + 4) threads, six here, and a seventh stream would wait forever."""
+        executor = ThreadPoolExecutor(VIEW_THREADS, thread_name_prefix="view-worker")
+        asyncio.get_running_loop().set_default_executor(executor)
+
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
         self.apply_preferences()
         self.containers.table.focus()
-        self.every(REFRESH_SECONDS, self.refresh_containers)
-        self.every(BASELINE_SECONDS, self.refresh_baseline)
-        self.start_feeds()
+        for seconds, callback in [
+            (REFRESH_SECONDS, self.refresh_containers),
+            (BASELINE_SECONDS, self.refresh_baseline),
+        ]:
+            self.timers.append(self.set_interval(seconds, callback))
+        self.engines.start()
         self.handle_exit_signals()
 
     def handle_exit_signals(self) -> None:
@@ -215,12 +213,39 @@ class ContainerLabApp(EngineApp):
         """Leave as `q` does, with the shell's status for a signal."""
         self.exit(return_code=128 + sig)
 
+    def report(self, event: FeedEvent) -> None:
+        """An engine feed's report (from its threads): into the app's queue as a message."""
+        if not self.closing:
+            self.post_message(FeedMessage(event))
+
+    def shutdown(self) -> None:
+        """Close the feeds, stop the timers and cancel the workers (before the screens go)."""
+        self.closing = True
+        for timer in self.timers:
+            timer.stop()
+        self.engines.close()
+        self.workers.cancel_all()
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: object = None) -> None:
+        """Shut the engine side down first, then let Textual remove the screens (and with them
+        the panes, which stop what they run: the lesson's container, sandbox and VM)."""
+        self.shutdown()
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
+
     def on_unmount(self) -> None:
-        """Give the signals back (the panes are gone by now, and what they ran with them)."""
+        """A pilot's shutdown does not go through exit(): close everything here too, and give
+        the signals back."""
+        self.shutdown()
         loop = asyncio.get_running_loop()
         for sig in self.signals:
             loop.remove_signal_handler(sig)
         self.signals = ()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failed workers: say so."""
+        if event.state == WorkerState.ERROR and not self.closing:
+            worker = event.worker
+            self.notify(f"{worker.name or worker.group}: {worker.error}", severity="error")
 
     def apply_preferences(self) -> None:
         """Theme and keymap from the preferences file; each bad setting becomes a notice."""
@@ -239,7 +264,7 @@ class ContainerLabApp(EngineApp):
     @while_open
     def refresh_baseline(self) -> None:
         """Sample footprints for the VM baseline when its tab is the one shown."""
-        feed = self.feeds.get(self.backend.name)
+        feed = self.engines.first_feed
         if feed is not None and feed.up and self.active_tab == "baseline":
             feed.load_footprints()
 
@@ -269,7 +294,7 @@ class ContainerLabApp(EngineApp):
             case engine_feed.ContainersLoaded(engine=engine, containers=infos):
                 self.containers.set_containers(infos, engine=engine)
             case engine_feed.ImagesLoaded(engine=engine, images=images):
-                if engine == self.backend.name:
+                if engine == self.engines.first.name:
                     self.images.set_images(images)
             case engine_feed.HistoryLoaded(image_id=image_id, layers=layers):
                 self.images.set_history(image_id, layers)
@@ -282,20 +307,23 @@ class ContainerLabApp(EngineApp):
                 self.say_done(what, target, error)
             case engine_feed.FootprintsLoaded(footprints=footprints):
                 self.show_footprints(footprints)
+            case EngineAdded(engine=name):  # a Host column, and how to see one engine at a time
+                self.containers.show_hosts()
+                self.notify(f"watching {name} too: H shows one engine at a time")
             case _:
                 self.engine_changed(event)
 
     def engine_changed(self, event: engine_feed.FeedEvent) -> None:
         """An engine answered, is not there, or stopped answering: its banner line says so."""
         engine = event.engine
-        label = f"{engine}: " if self.several_engines else ""
+        label = f"{engine}: " if self.engines.several else ""
         if isinstance(event, engine_feed.EngineDown):
             self.down[engine] = f"{label}{event.reason}\nRetrying by itself every few seconds."
         elif isinstance(event, engine_feed.EngineLost):
             # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
         elif isinstance(event, engine_feed.EngineUp):
-            if engine == self.backend.name:  # what dead apps' lessons left goes, once
+            if engine == self.engines.first.name:  # what dead apps' lessons left goes, once
                 for pane in self.main_screen.query(BaselinePane):
                     pane.control.clean_leftovers()
             if self.down.pop(engine, None) is not None:
@@ -309,33 +337,29 @@ class ContainerLabApp(EngineApp):
         """Update one row and any view open on it."""
         self.containers.set_container(container_id, info)
         for screen in list(self.screen_stack):
-            if getattr(screen, "container_id", None) != container_id:
+            if not isinstance(screen, DetailScreen | LogsScreen):
+                continue
+            if screen.container_id != container_id:
                 continue
             if info is None:
                 self.close_views_of(screen, "was removed")
             elif isinstance(screen, DetailScreen):
                 screen.update_info(info)
 
-    def close_views_of(self, screen: Screen[None], why: str) -> None:
-        """Close a view whose container went away, with a notice."""
-        name = getattr(getattr(screen, "info", None), "name", "the container")
+    def close_views_of(self, screen: DetailScreen | LogsScreen, why: str) -> None:
+        """Close a view whose container went away (and the screens above it), with a notice."""
         if screen not in self.screen_stack:
             return
-        while screen in self.screen_stack:  # screens above it go too
+        while screen in self.screen_stack:
             self.pop_screen()
-        self.notify(f"{name} {why}; its view was closed", severity="warning")
+        self.notify(f"{screen.info.name} {why}; its view was closed", severity="warning")
 
     def take_samples(self) -> list[StatsSample]:
         """The samples the feeds have waiting; a container that sends them is no longer stalled."""
-        samples = super().take_samples()
+        samples = self.engines.take_samples()
         for sample in samples:
             self.stalled.discard(sample.container_id)
         return samples
-
-    def containers_shown(self, container_ids: set[str]) -> None:
-        """The containers on screen: over the API, only their stats are streamed."""
-        for feed in self.feeds.values():
-            feed.show(container_ids)
 
     def show_footprints(self, footprints: list[ContainerFootprint]) -> None:
         """Feed the VM baseline pane, with the container selected in the list."""
@@ -356,24 +380,24 @@ class ContainerLabApp(EngineApp):
 
     def action_reload(self) -> None:
         """Reload every engine's lists."""
-        for feed in self.feeds.values():
-            if feed.up:
-                feed.reload()
+        self.engines.reload()
 
-    def engine_added(self, name: str) -> None:
-        """A Host column, and a notice saying how to see one engine at a time."""
-        self.containers.show_hosts()
-        self.notify(f"watching {name} too: H shows one engine at a time")
+    def add_engine(self, name: str) -> None:
+        """Watch the offered engine `name` too (a docker context), from now on."""
+        try:
+            self.engines.add(name)
+        except LabError as exc:
+            self.notify(str(exc), severity="error")
 
     def action_next_engine(self) -> None:
         """Show the containers of all engines, then of each one in turn."""
-        if not self.several_engines:
+        if not self.engines.several:
             self.notify(
                 "one engine only: add a docker context from the palette (ctrl+p, Watch …), "
                 "or start with --context all"
             )
             return
-        names = [None, *self.backends]
+        names = [None, *self.engines.backends]
         pane = self.containers
         pane.engine_filter = names[(names.index(pane.engine_filter) + 1) % len(names)]
         self.notify(f"showing {pane.engine_filter or 'every engine'}'s containers")
@@ -385,41 +409,16 @@ class ContainerLabApp(EngineApp):
 
     @on(ContainersPane.ProjectRequested)
     def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
-        request_project_action(self, self.containers, message.action, message.project)
+        pane, backend = self.containers, self.engines.first
+        request_project_action(self, backend, pane, message.action, message.project)
 
     def container_request(self, action: ContainerAction, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
-        info = self.containers.infos.get(container_id)
-        if info is None or (action.changes and not self.allowed(action)):
-            return
-        if action is ContainerAction.DETAIL:
-            self.push_screen(DetailScreen(info, self.clock, self.backend_of(info).processes))
-        elif action is ContainerAction.LOGS:
-            self.open_logs([container_id])
-        elif action is ContainerAction.SHELL:
-            self.open_shell(container_id)
-        elif action.is_destructive:
-            question = f"{action.capitalize()} container {info.name}?"
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.container_lifecycle(info, action)
-
-            self.push_screen(ConfirmScreen(question), answered)
-        else:
-            if action is ContainerAction.PAUSE and info.state == "paused":
-                action = ContainerAction.UNPAUSE
-            self.container_lifecycle(info, action)
-
-    def container_lifecycle(self, info: ContainerInfo, action: ContainerAction) -> None:
-        """Hand a lifecycle action to the feed of the container's engine."""
-        feed = self.feed_of(info)
-        if feed is not None:
-            feed.run_action(info.id, action, info.name)
+        request_container_action(self, self.engines, self.containers, action, container_id)
 
     @on(InspectRequested)
     def _inspect_requested(self, message: InspectRequested) -> None:
-        inspect = self.backend.inspect
+        inspect = self.engines.first.inspect
         self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
 
     @on(LogsRequested)
@@ -431,68 +430,9 @@ class ContainerLabApp(EngineApp):
         known = self.containers.infos
         infos = [known[cid] for cid in container_ids if cid in known]
         if infos:
-            backend = self.backend_of(infos[0])
-            infos = [info for info in infos if self.backend_of(info) is backend]
+            backend = self.engines.backend_of(infos[0])
+            infos = [info for info in infos if self.engines.backend_of(info) is backend]
             self.push_screen(LogsScreen(backend, infos, title=title))
-
-    def open_shell(self, container_id: str) -> None:
-        """Suspend the app and run `docker exec -it … sh` in a running container."""
-        info = self.containers.infos.get(container_id)
-        if not self.allowed("shell"):
-            return
-        if info is None or info.state != "running":
-            self.notify("a shell needs a running container", severity="warning")
-            return
-        argv = self.backend_of(info).shell_argv(container_id)
-        try:
-            with self.suspend():
-                print(f"$ {shlex.join(argv)}   (exit the shell to come back)", flush=True)
-                subprocess.run(argv, check=False)
-        except Exception as exc:  # SuspendNotSupported in a browser, or no docker CLI
-            self.notify(f"cannot open a shell here: {exc}", severity="error")
-
-    @on(ImagesPane.Requested)
-    @while_open  # the first list's history request can arrive as a quick quit removes the panes
-    def _image_requested(self, message: ImagesPane.Requested) -> None:
-        image = self.images.images.get(message.image_id)
-        feed = self.feeds.get(self.backend.name)
-        if feed is None:
-            return
-        if message.action == "history":
-            feed.load_history(message.image_id)
-        elif message.action == "remove" and image is not None and self.allowed("image removal"):
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    feed.remove_image(image.id, image.name)
-
-            self.push_screen(
-                ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
-            )
-
-    def action_demo_up(self) -> None:
-        """Start the demo containers (local images only; what runs already is kept)."""
-        if self.allowed("demo"):
-            self.run_demo("up")
-
-    def action_demo_down(self) -> None:
-        """Remove the demo containers (by their label) and nothing else."""
-        if self.allowed("demo"):
-            self.run_demo("down")
-
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
-    def run_demo(self, action: str) -> None:
-        """The demo's Docker and Compose calls block: run them off the event loop."""
-        if self.lab is None:
-            self.post_message(ActionDone(f"demo {action}", "", "no lab configured"))
-            return
-        try:
-            lines = self.lab.demo(action)
-        except Exception as exc:  # LabError says what to do; anything else must not kill the app
-            self.post_message(ActionDone(f"demo {action}", "failed", str(exc)))
-            return
-        done = "started: see the Containers tab" if action == "up" else f"removed ({len(lines)})"
-        self.post_message(ActionDone("demo containers", done))
 
     def on_lesson_control_started(self) -> None:
         """The lesson runs (maybe from the palette): its tab comes forward."""
@@ -539,8 +479,9 @@ class ContainerLabApp(EngineApp):
 
     def action_prune(self) -> None:
         """The prune preview: what each prune would free, then prune the ticked ones."""
-        if self.engine_up and self.allowed("pruning"):
-            self.push_screen(PruneScreen(self.backend.prune_plans, self.backend.prune))
+        first = self.engines.first
+        if self.engines.up and self.allowed("pruning"):
+            self.push_screen(PruneScreen(first.prune_plans, first.prune))
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""

@@ -15,7 +15,7 @@ from tui.engine.compose import ProjectAction
 # Every compose project action changes something (views/containers/projects.py asks first).
 PROJECT_CHANGES = frozenset(ProjectAction)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
-APP_CHANGES = frozenset({"demo_up", "demo_down", "prune"})
+APP_CHANGES = frozenset({"prune"})
 
 
 @runtime_checkable

@@ -27,6 +27,7 @@ from tui.baseline.profiles import Profile, load_all_profiles
 from tui.baseline.report import citations_full, citations_short, compare_table
 from tui.baseline.results import UnitKind
 from tui.engine.footprint import ContainerFootprint
+from tui.errors import LabError
 from tui.paths import lab_paths
 from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
@@ -37,6 +38,19 @@ SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
 COMPARE_KINDS = (UnitKind.CONTAINER, UnitKind.VM) * 2  # the colours of the compare columns
 LESSON_ACTIONS = ("run_lesson", "stop_lesson")
+
+
+def baseline_pane(lab: LabSession | None, *, id: str) -> BaselinePane | Static:
+    """The pane, with the cited profiles and this host's measured one; a line saying why not
+    (and what to do) when the measured profile cannot be read."""
+    try:
+        return BaselinePane(load_all_profiles(lab_paths()), lab=lab, id=id)
+    except LabError as exc:  # this host's measured profile, damaged
+        return Static(
+            f"VM baseline unavailable: {exc}; move it away, or measure again: "
+            "container-lab baseline measure",
+            id=id,
+        )
 
 
 class BaselinePane(VerticalScroll):
