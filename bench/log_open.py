@@ -47,7 +47,7 @@ async def time_app(container_id: str, last: str, runs: int) -> dict[str, Any]:
     opens: list[float] = []
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
-        await _wait(lambda: container_id in app.containers.infos, "the container row")
+        await _wait(lambda: container_id in app.containers.rows.infos, "the container row")
         rows = 0
         older = 0.0
         for run in range(runs):

@@ -108,7 +108,7 @@ async def live_view(client: docker.DockerClient, seconds: float) -> dict[str, An
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 40)) as pilot:
-            while container.id not in app.containers.infos:
+            while container.id not in app.containers.rows.infos:
                 await pilot.pause(0.05)
             app.open_logs([container.id])
             while not isinstance(app.screen, LogsScreen):

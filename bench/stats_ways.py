@@ -251,14 +251,14 @@ def run_app(
         return draw
 
     def _note_shown(pane: ContainersPane) -> None:
-        for cid, sample in pane.samples.items():
+        for cid, sample in pane.rows.samples.items():
             if cid in pane.fresh:  # not drawn yet
                 continue
             moment = arrived.get(id(sample))
             if moment is not None:
                 shown[cid] = moment[0]
-        if len(arrived) > 8 * len(pane.samples) + 64:  # forget samples superseded long ago
-            keep = {id(sample) for sample in pane.samples.values()}
+        if len(arrived) > 8 * len(pane.rows.samples) + 64:  # forget samples superseded long ago
+            keep = {id(sample) for sample in pane.rows.samples.values()}
             old = time.monotonic() - 5.0  # younger ones may still wait in the inbox
             for key in [k for k, (at, _) in list(arrived.items()) if at < old and k not in keep]:
                 del arrived[key]

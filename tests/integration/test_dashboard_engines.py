@@ -152,7 +152,7 @@ async def test_three_engines_list_sample_and_cycle_with_h(
         await until(pilot, lambda: set(ids.values()) <= table.row_keys(), "every engine's row")
         for name, cid in ids.items():
             assert str(table.get_cell(cid, "host")) == name
-            assert pane.infos[cid].engine == name
+            assert pane.rows.infos[cid].engine == name
         # Cgroup files for the two dockerds, the API for Podman (a sample every 5 s).
         await until(
             pilot,
@@ -166,7 +166,7 @@ async def test_three_engines_list_sample_and_cycle_with_h(
         # Only these three engines are watched and they run nothing else: their rows are ours.
         for shown in [*names, None]:
             await pilot.press("H")
-            assert pane.engine_filter == shown
+            assert pane.rows.engine_filter == shown
             wanted = {ids[shown]} if shown else set(ids.values())
             await until(pilot, shows(table, wanted), f"the rows of {shown or 'all'}")
         assert not banner_lines(app)
@@ -192,7 +192,7 @@ async def test_a_stopped_engine_leaves_the_others_streaming_and_comes_back(
             PODMAN_WAIT,
         )
 
-        before = {name: pane.samples[ids[name]] for name in others}
+        before = {name: pane.rows.samples[ids[name]] for name in others}
         # SIGTERM, as a service manager stops it: dockerd stops its containers, then exits.
         await asyncio.to_thread(private_pair[1].stop)
         await until(pilot, lambda: stopped in app.down, "the stopped engine's banner line")
@@ -201,12 +201,12 @@ async def test_a_stopped_engine_leaves_the_others_streaming_and_comes_back(
         assert named, lines
         assert not any(line.startswith(f"{other}: ") for other in others for line in lines)
         # Its row stays as last seen, under its banner line, until the engine answers again.
-        assert ids[stopped] in table.row_keys() and ids[stopped] in pane.infos
+        assert ids[stopped] in table.row_keys() and ids[stopped] in pane.rows.infos
 
         # The others stay, and a sample taken after the outage began reaches each of them.
         await until(
             pilot,
-            lambda: all(pane.samples.get(ids[n]) not in (None, before[n]) for n in others),
+            lambda: all(pane.rows.samples.get(ids[n]) not in (None, before[n]) for n in others),
             "new samples from the engines still up",
             PODMAN_WAIT,
         )
@@ -273,7 +273,7 @@ async def test_an_ssh_engine_next_to_the_local_one(
                 pilot, lambda: has_stats(app, remote) and has_stats(app, local), "stats on both"
             )
             await pilot.press("H")
-            assert pane.engine_filter == ssh_name
+            assert pane.rows.engine_filter == ssh_name
             await until(pilot, lambda: table.row_keys() == {remote}, "only the ssh engine's row")
             assert not banner_lines(app)
     finally:
@@ -362,7 +362,7 @@ async def test_a_docker_context_is_offered_in_the_palette_and_watched_from_then_
             offered = {c.title for c in app.get_system_commands(app.screen)}
             assert "Watch lab-b" not in offered and "Next engine" in offered
             await pilot.press("H", "H")
-            assert pane.engine_filter == "lab-b"
+            assert pane.rows.engine_filter == "lab-b"
             await until(pilot, shows(table, {ids[1]}), "lab-b's row alone")
         assert app.return_code in (None, 0)
 

@@ -28,7 +28,7 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos)
+            await until(pilot, lambda: container.id in app.containers.rows.infos)
             app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
@@ -84,7 +84,7 @@ async def test_logs_of_a_stopped_container_show_what_it_printed(docker_client, t
         assert container.wait(timeout=60)["StatusCode"] == 0
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos)
+            await until(pilot, lambda: container.id in app.containers.rows.infos)
             app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose

@@ -61,7 +61,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 36)) as pilot:
-            await until(pilot, lambda: db.id in app.containers.infos, tries=400)
+            await until(pilot, lambda: db.id in app.containers.rows.infos, tries=400)
             # L on the project's header row merges the project too
             table, header = app.containers.table, project_key(project)
             await until(pilot, lambda: header in table.row_keys(), tries=400)
@@ -136,7 +136,7 @@ async def test_marked_containers_merge_and_marks_show_in_the_table(docker_client
             await pilot.press("space")
             await _select(pilot, two.id)
             await pilot.press("space")
-            assert pane.marked == {one.id, two.id}
+            assert pane.rows.marked == {one.id, two.id}
             name_cell = str(pane.table.get_cell(two.id, "name"))
             assert name_cell == f"✓ {two.name}"
             await pilot.press("L")
@@ -150,7 +150,7 @@ async def test_marked_containers_merge_and_marks_show_in_the_table(docker_client
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, LogsScreen))
             await pilot.press("space")  # unmark the one under the cursor
-            assert pane.marked == {one.id}
+            assert pane.rows.marked == {one.id}
             assert str(pane.table.get_cell(two.id, "name")) == two.name
     finally:
         one.remove(force=True)
@@ -167,7 +167,7 @@ async def test_a_million_line_log_opens_on_its_last_lines_and_reads_older_on_dem
         assert container.wait(timeout=300)["StatusCode"] == 0
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos, tries=400)
+            await until(pilot, lambda: container.id in app.containers.rows.infos, tries=400)
             app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose

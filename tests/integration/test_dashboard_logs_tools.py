@@ -37,7 +37,7 @@ def _shown(screen: LogsScreen) -> list[str]:
 async def _open_logs(pilot: Pilot[Any], container_id: str) -> LogsScreen:
     app = pilot.app
     assert isinstance(app, ContainerLabApp)
-    await until(pilot, lambda: container_id in app.containers.infos, tries=400)
+    await until(pilot, lambda: container_id in app.containers.rows.infos, tries=400)
     app.open_logs([container_id])
     await until(pilot, lambda: isinstance(app.screen, LogsScreen))
     await pilot.pause()

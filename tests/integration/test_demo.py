@@ -140,7 +140,7 @@ async def test_the_palette_actions_start_and_remove_the_set_through_a_worker(
         names = {demo.prefix + role for role in ROLES}
 
         def shown() -> set[str]:
-            return {info.name for info in app.containers.infos.values()} & names
+            return {info.name for info in app.containers.rows.infos.values()} & names
 
         await until(pilot, lambda: shown() == names, 90, "every container of the set")
         commands["Remove demo containers"]()

@@ -15,7 +15,7 @@ from tui.views.widgets.confirm import ConfirmScreen
 
 
 def key_of(app, name):
-    return next(cid for cid, info in app.containers.infos.items() if info.name == name)
+    return next(cid for cid, info in app.containers.rows.infos.items() if info.name == name)
 
 
 async def test_no_engine_shows_banner_then_reconnects_by_itself():
@@ -63,7 +63,7 @@ async def test_filter_sort_and_running_toggle():
         await pilot.press("a")
         await until(pilot, lambda: table.row_count == 2)
         await pilot.press("a", "o")  # sort by the next column shown after the state: CPU
-        assert app.containers.sort_column == "cpu"
+        assert app.containers.rows.sort_column == "cpu"
 
 
 async def test_destructive_action_asks_first():
@@ -135,12 +135,12 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         await settled(pilot, 4)
         pane, table = app.containers, app.containers.table
         web = key_of(app, "web")
-        sample = dataclasses.replace(pane.samples[web], cpu_percent=42.5)
+        sample = dataclasses.replace(pane.rows.samples[web], cpu_percent=42.5)
         flushes: list[tuple[float, bool]] = []  # when each flush ran, and whether it was drawn
         flush = pane.flush_stats
 
         def recorded_flush() -> None:
-            flushes.append((time.monotonic(), pane.samples[web] is sample))
+            flushes.append((time.monotonic(), pane.rows.samples[web] is sample))
             flush()
 
         pane.flush_stats = recorded_flush  # type: ignore[method-assign]
@@ -148,7 +148,7 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         gap_ends = pane.last_redraw + gap
         app.engines.feeds["fixed"].deliver([sample])
         # Only a flush takes samples from the inbox (the 1 s refresh draws what was taken).
-        await until(pilot, lambda: pane.samples[web] is sample, what="the sample to be taken")
+        await until(pilot, lambda: pane.rows.samples[web] is sample, what="the sample to be taken")
         assert len(flushes) == 1, flushes
         flushed_at, drawn_before = flushes[0]
         assert not drawn_before, "it waits in the inbox until the flush"

@@ -55,13 +55,13 @@ def assert_grouped(app: ContainerLabApp) -> None:
     """Each header row comes right before its project's shown containers, and only those."""
     pane, keys = app.containers, order(app)
     for place, key in enumerate(keys):
-        project = project_of_key(key) or pane.project_of(key)
+        project = project_of_key(key) or pane.rows.project_of(key)
         if project is None:
             continue
         head = project_key(project)
         if key != head:
             before = keys[place - 1]
-            assert before == head or pane.project_of(before) == project, keys
+            assert before == head or pane.rows.project_of(before) == project, keys
 
 
 async def on_row(app: ContainerLabApp, key: str, pilot) -> None:
@@ -85,8 +85,8 @@ async def test_projects_group_under_every_sort_and_plain_rows_keep_the_flat_orde
             await pilot.press("O")
             await pilot.pause()
             assert_grouped(app)
-            plain = [k for k in order(app) if k in pane.infos and not pane.project_of(k)]
-            flat = sorted(plain, key=pane.rank, reverse=pane.sort_reverse)
+            plain = [k for k in order(app) if k in pane.rows.infos and not pane.rows.project_of(k)]
+            flat = sorted(plain, key=pane.rows.rank, reverse=pane.rows.sort_reverse)
             assert plain == flat
             await pilot.press("O")
 

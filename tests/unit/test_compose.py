@@ -230,7 +230,7 @@ def test_the_question_names_exactly_the_containers_touched() -> None:
 def test_container_and_header_cells_fill_every_column_of_the_table_by_key() -> None:
     # The pane shows any subset of COLUMNS in any order (the preferences' `columns`): each row
     # builder must give a cell for each column, found by key, never by position.
-    from tui.views.containers.pane import COLUMNS
+    from tui.views.containers.table import COLUMNS
     from tui.views.presentation import container_cells
 
     web = info("shop_web_1", project="shop")

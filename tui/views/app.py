@@ -302,7 +302,7 @@ class ContainerLabApp(App[int]):
                 if cid not in self.stalled:
                     self.stalled.add(cid)
                     self.notify(f"{reason}; retrying", severity="warning", timeout=6)
-                self.containers.samples.pop(cid, None)  # no stale figures; the history stays
+                self.containers.rows.samples.pop(cid, None)  # no stale figures; history stays
             case engine_feed.EngineRequestDone(what=what, target=target, error=error):
                 self.say_done(what, target, error)
             case engine_feed.FootprintsLoaded(footprints=footprints):
@@ -397,11 +397,10 @@ class ContainerLabApp(App[int]):
                 "or start with --context all"
             )
             return
-        names = [None, *self.engines.backends]
-        pane = self.containers
-        pane.engine_filter = names[(names.index(pane.engine_filter) + 1) % len(names)]
-        self.notify(f"showing {pane.engine_filter or 'every engine'}'s containers")
-        pane.refresh_rows()
+        names, rows = [None, *self.engines.backends], self.containers.rows
+        rows.engine_filter = names[(names.index(rows.engine_filter) + 1) % len(names)]
+        self.notify(f"showing {rows.engine_filter or 'every engine'}'s containers")
+        self.containers.refresh_rows()
 
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
@@ -409,8 +408,9 @@ class ContainerLabApp(App[int]):
 
     @on(ContainersPane.ProjectRequested)
     def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
-        pane, backend = self.containers, self.engines.first
-        request_project_action(self, backend, pane, message.action, message.project)
+        rows, first = self.containers.rows, self.engines.first
+        project = rows.groups.projects.get(message.project)
+        request_project_action(self, first, project, rows.infos, message.action)
 
     def container_request(self, action: ContainerAction, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
@@ -427,7 +427,7 @@ class ContainerLabApp(App[int]):
 
     def open_logs(self, container_ids: Sequence[str], title: str = "") -> None:
         """A container's logs, or several merged in one view by time (one engine's at a time)."""
-        known = self.containers.infos
+        known = self.containers.rows.infos
         infos = [known[cid] for cid in container_ids if cid in known]
         if infos:
             backend = self.engines.backend_of(infos[0])

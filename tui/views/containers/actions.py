@@ -29,7 +29,7 @@ def request_container_action(
     container_id: str,
 ) -> None:
     """Run `action` on a container the pane lists: a view, a shell, or a lifecycle action."""
-    info = pane.infos.get(container_id)
+    info = pane.rows.infos.get(container_id)
     if info is None or (action.changes and not allowed(pane, action)):
         return
     if action is ContainerAction.DETAIL:
