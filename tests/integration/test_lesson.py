@@ -40,7 +40,10 @@ def ran(
     from tests.conftest import SESSION_LABELS
 
     ok, why = gvisor_status(docker_client)
-    assert ok, f"the shared engine must list runsc (`container-lab engine up` registers it): {why}"
+    assert ok, (
+        "the shared engine must list container-lab-runsc (`container-lab engine up` registers it "
+        f"on an engine the lab started, `engine up --gvisor` on any): {why}"
+    )
     paths = LabPaths(tmp_path_factory.mktemp("lesson-project"))
     phases: list[tuple[str, str, str]] = []
     lesson = Lesson(

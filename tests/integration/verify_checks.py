@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import tarfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ import docker
 
 from tests.conftest import SESSION_ID, TEST_LABEL
 from tui.lab.container_spec import ROLE_LABEL
+from tui.paths import LabPaths
 
 
 def digest(path: Path) -> str:
@@ -66,3 +68,13 @@ class Zeros(io.RawIOBase):
         """Fill with zeros."""
         buffer[:] = bytes(len(buffer))
         return len(buffer)
+
+
+def victim_lab(project: Path, lab: LabPaths) -> LabPaths:
+    """A copy of the session lab (same keys, same .env) whose files root now owns."""
+    project.mkdir(exist_ok=True)
+    shutil.copy2(lab.env_file, project / ".env")
+    shutil.copytree(lab.lab, project / ".lab")
+    (project / ".lab").chmod(0o711)
+    (project / "models").mkdir()
+    return LabPaths(project)

@@ -33,21 +33,21 @@ from tui.engine.client import EngineClient
 from tui.engine.errors import EngineError, NotFoundError
 from tui.engine.handles import create_container, labelled_containers
 from tui.engine.images import image_id
-from tui.engine.runtimes import RUNSC, has_runsc, how_to_add_runsc
+from tui.engine.runtimes import LAB_RUNTIME, has_lab_runtime, how_to_add_runsc
 from tui.errors import LabError
 from tui.paths import LabPaths
 
 LESSON_IMAGE = "debian:bookworm-slim"  # the image the lesson runs three ways by default
-RUNTIMES = {"container": "runc", "gvisor": RUNSC}
+RUNTIMES = {"container": "runc", "gvisor": LAB_RUNTIME}  # runsc, under the lab's own name
 IDLE_WINDOW_SECONDS = 3.0
 PhaseCallback = Callable[[str, str, str], None]
 
 
 def gvisor_status(client: EngineClient) -> tuple[bool, str]:
     """Whether this engine can run the gVisor row, and if not, one line on how to add it."""
-    if has_runsc(client):
+    if has_lab_runtime(client):
         return True, ""
-    return False, f"this engine has no runsc runtime: {how_to_add_runsc()}"
+    return False, f"this engine has no {LAB_RUNTIME} runtime: {how_to_add_runsc()}"
 
 
 class Lesson:

@@ -19,7 +19,7 @@ from tui.lab.container_spec import verify_config
 from tui.lab.identity import ensure_identity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
-from tui.lab.trusted_dir import check_trusted_dir
+from tui.lab.trusted_dir import private_snapshot, read_trusted_keys
 from tui.paths import LabPaths, lab_paths
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -69,13 +69,16 @@ def verify_tarball(
     if not timeout > 0:
         raise LabError(f"--timeout must be a positive number of seconds, not {timeout}.")
     source = _checked_source(path)
-    keys = load_keys(paths)
+    load_keys(paths)  # no keys: one line saying to run `keys init`
     identity = ensure_identity(paths.env_file)
-    trusted_dir = check_trusted_dir(keys.trusted_dir)
+    trusted = read_trusted_keys(paths)
     ensure_training_image(client, paths, identity, tag=image, labels=labels, only_if_missing=True)
     name = source.name if _SAFE_NAME.match(source.name) else "model.tar.gz"
     # A private copy the container's user can read, whoever owns the original.
-    with tempfile.TemporaryDirectory(prefix="container-lab-verify-") as tmp:
+    with (
+        private_snapshot(trusted, identity) as trusted_dir,
+        tempfile.TemporaryDirectory(prefix="container-lab-verify-") as tmp,
+    ):
         folder = Path(tmp)
         folder.chmod(0o755)
         shutil.copyfile(source, folder / name)
