@@ -103,7 +103,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
                 for text in shown
             ), shown[:4]
             colours = {
-                line.source: str(screen.styled_line(line).spans[0].style)
+                line.source: str(screen.state.styled(line).spans[0].style)
                 for line in screen.buffer.lines
             }
             assert len(set(colours.values())) == 2
@@ -114,7 +114,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
             # db removed mid-stream: its part ends, web goes on, the view stays open
             db.remove(force=True)
             await until(pilot, lambda: f"{db.name}: stream ended" in _status(screen), tries=400)
-            assert app.screen is screen and not screen.ended
+            assert app.screen is screen and not screen.state.ended
             count = len(texts_from(web.name))
             await until(pilot, lambda: len(texts_from(web.name)) >= count + 5, tries=400)
             assert in_time_order(screen.buffer.lines)

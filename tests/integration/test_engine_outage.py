@@ -72,8 +72,8 @@ async def test_dashboard_survives_an_engine_restart(
         private_engine.stop()
         await until(pilot, lambda: not app.engines.up, 60, "the outage to be noticed")
         # dockerd stops its containers before it exits, so the log stream may end either way.
-        await until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
-        assert logs.ended in ("engine went away", "stream ended (container stopped)")
+        await until(pilot, lambda: logs.state.ended != "", 60, "the logs to say the stream ended")
+        assert logs.state.ended in ("engine went away", "stream ended (container stopped)")
         banner = str(app.query_one("#banner").render())
         assert "stopped answering" in banner or "No Docker engine" in banner, banner
 
@@ -82,7 +82,7 @@ async def test_dashboard_survives_an_engine_restart(
         private_engine.start()
         await until(pilot, lambda: app.engines.up, 60, "the reconnection")
         assert not app.query_one("#banner").display
-        await until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
+        await until(pilot, lambda: logs.state.ended == "", 60, "the logs to resume")
         await until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")
         texts = [line.text for line in list(logs.buffer.lines)[lines_before:]]
         assert any("reconnected" in text for text in texts)
