@@ -11,6 +11,8 @@ from tui.engine.events import EngineEvent
 from tui.views.app import ContainerLabApp
 from tui.views.containers import pane as containers_pane
 from tui.views.containers.detail import DetailScreen
+from tui.views.inspect.screen import InspectScreen
+from tui.views.logs.screen import LogsScreen
 from tui.views.widgets.confirm import ConfirmScreen
 
 
@@ -99,8 +101,9 @@ async def test_removed_container_closes_its_view_with_a_notice():
         target = app.containers.table.cursor_key
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail")
-        await pilot.press("l")
-        await pilot.pause()
+        await pilot.press("l")  # the detail's own `l` opens the logs on top of it
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), what="the logs")
+        assert app.screen.container_id == target
         del backend.infos[target]
         backend.emit(EngineEvent("container", "destroy", target))
         await until(
@@ -156,3 +159,18 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         await until(pilot, lambda: str(table.get_cell(web, "cpu")) == "42.50%", what="the cell")
         # an unchanged row changes nothing in the table, so nothing is redrawn
         assert not table.upsert(web, pane.row_cells(web))
+
+
+async def test_an_inspect_view_closes_when_its_container_is_removed():
+    backend = FixedBackend()
+    app = ContainerLabApp(backend, clock=fixed_clock)
+    notes = record_notices(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        target = app.containers.table.cursor_key
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InspectScreen), what="the inspect view")
+        del backend.infos[target]
+        backend.emit(EngineEvent("container", "destroy", target))
+        await until(pilot, lambda: app.screen is app.screen_stack[0], what="the view closed")
+        await until(pilot, lambda: any("its view was closed" in note for note in notes))

@@ -64,6 +64,8 @@ EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end as `q` does (the lesson is
 # posting until their streams close, and Textual still delivers what is queued while it removes
 # the screens (a pilot's shutdown especially).
 while_open = only_while(lambda app: app.dashboard_open())
+# The views of one container, closed when it is removed (a merged logs view has no one container).
+ContainerView = DetailScreen | LogsScreen | InspectScreen
 
 
 class ContainerLabApp(App[int]):
@@ -337,22 +339,21 @@ class ContainerLabApp(App[int]):
         """Update one row and any view open on it."""
         self.containers.set_container(container_id, info)
         for screen in list(self.screen_stack):
-            if not isinstance(screen, DetailScreen | LogsScreen):
-                continue
-            if screen.container_id != container_id:
+            if not isinstance(screen, ContainerView) or screen.container_id != container_id:
                 continue
             if info is None:
                 self.close_views_of(screen, "was removed")
             elif isinstance(screen, DetailScreen):
                 screen.update_info(info)
 
-    def close_views_of(self, screen: DetailScreen | LogsScreen, why: str) -> None:
+    def close_views_of(self, screen: ContainerView, why: str) -> None:
         """Close a view whose container went away (and the screens above it), with a notice."""
         if screen not in self.screen_stack:
             return
         while screen in self.screen_stack:
             self.pop_screen()
-        self.notify(f"{screen.info.name} {why}; its view was closed", severity="warning")
+        name = "the container" if isinstance(screen, InspectScreen) else screen.info.name
+        self.notify(f"{name} {why}; its view was closed", severity="warning")
 
     def take_samples(self) -> list[StatsSample]:
         """The samples the feeds have waiting; a container that sends them is no longer stalled."""
