@@ -87,6 +87,8 @@ async def test_m_with_no_engine_answering_says_so_in_one_line_and_m_works_again(
             await until(pilot, lambda n=attempt: len(refusals(notices)) == n, what="the refusal")
         said = refusals(notices)
         assert all("No Docker engine answers at unix://" in n and "\n" not in n for n in said)
+        # the start-up cleanup of old lessons found no engine either, and kept quiet about it
+        assert [n for n in notices if "No Docker engine" in n] == said, notices
         assert pane.control.current is None and pane.control.timer is None
         status = str(pane.lesson.query_one("#lesson-status").render())
         assert status.startswith("The lesson stopped: No Docker engine answers"), status

@@ -19,8 +19,9 @@ from textual import work
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
+from tui.errors import LabError
 from tui.session import LabSession
 from tui.views.read_only import allowed, is_read_only
 
@@ -111,6 +112,12 @@ class LessonControl(Widget):
         self.timer: Timer | None = None
         self.sampler: Worker[None] | None = None  # the live sample being taken
         self.cleanup_worker: Worker[None] | None = None  # removes dead apps' lessons, once
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A lesson worker that failed says so (a widget's worker events stay with it)."""
+        if event.state == WorkerState.ERROR:
+            worker = event.worker
+            self.notify(f"{worker.name or worker.group}: {worker.error}", severity="error")
 
     def is_current(self, run: LessonRun) -> bool:
         """True for the live run's messages (False for an earlier run's)."""
@@ -208,6 +215,11 @@ class LessonControl(Widget):
 
     @work(thread=True, exclusive=True, group="lesson-cleanup", exit_on_error=False)
     def remove_leftovers(self, lab: LabSession) -> None:
-        """Remove what lessons of apps that are gone (killed, say) left; a live one is spared."""
-        if count := lab.clean_lesson_leftovers():  # notify() posts a message: safe from here
+        """Remove what lessons of apps that are gone (killed, say) left; a live one is spared.
+        The lab's engine not answering is no news here: the banner says so already."""
+        try:
+            count = lab.clean_lesson_leftovers()
+        except LabError:
+            return
+        if count:  # notify() posts a message: safe from here
             self.notify(f"removed {count} leftovers of an earlier lesson")
