@@ -1,4 +1,4 @@
-"""Snapshots of the VM baseline tab (update with `pytest --snapshot-update`).
+"""Snapshots of the VM baseline tab (update with `./lab test tests/tui --snapshot-update`).
 
 The data is fixed on purpose, an allowed fake: a LessonResult and live samples typed in here
 (the real lesson takes a minute and its figures change every run), fixed profiles and container
@@ -119,3 +119,9 @@ def test_lesson_under_way_100x30(snap_compare):
     app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
     run_before = dashboard_on_the_lesson(sample_only=True)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_lesson_under_way_200x50(snap_compare):
+    app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
+    run_before = dashboard_on_the_lesson(sample_only=True)
+    assert snap_compare(app, terminal_size=(200, 50), run_before=run_before)
