@@ -145,6 +145,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.train_cli import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
+    if args.cluster:
+        from tui.cluster.plan import find_cluster
+        from tui.lab.cluster_run import train_cluster_from_cli
+
+        if args.compose:
+            raise LabError("--cluster and --compose: pick one way to run the training.")
+        if args.replicas < 1:
+            raise LabError(f"--replicas {args.replicas}: a job needs at least 1 replica.")
+        state = find_cluster(args.cluster_name)
+        if state is None or not state.complete:
+            raise LabError(
+                f"no cluster named {args.cluster_name} is up: `./lab cluster up` makes one."
+            )
+        urls = [node.url for node in state.nodes]
+        return train_cluster_from_cli(args.host, urls[0], urls, args.replicas, identity)
     return train_from_cli(
         host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
     )
@@ -166,6 +181,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.action is None:
         raise LabError("say what to do with the demo containers: `demo up` or `demo down`.")
     return demo_from_cli(args.action, host=args.host)
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from tui.cluster import cli as cluster_cli
+
+    if args.action is None:
+        raise LabError("say what to do with the cluster: `cluster up`, `status` or `down`.")
+    if args.action == "up":
+        return cluster_cli.up_from_cli(args.host, args.nodes, args.name)
+    if args.action == "status":
+        return cluster_cli.status_from_cli(args.name)
+    return cluster_cli.down_from_cli(args.name)
 
 
 def _cmd_baseline_measure(args: argparse.Namespace) -> int:
@@ -297,6 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UID[:GID]",
         help="run the container as (and give models/ to) these ids instead of .env's",
     )
+    train.add_argument(
+        "--cluster",
+        action="store_true",
+        help="run as a Swarm replicated-job on the lab's cluster (./lab cluster up)",
+    )
+    train.add_argument(
+        "--replicas", type=int, default=2, metavar="N", help="with --cluster: replicas (default 2)"
+    )
+    train.add_argument("--cluster-name", default="lab", help=argparse.SUPPRESS)
     train.set_defaults(func=_cmd_train)
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
@@ -316,6 +352,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo_up.set_defaults(func=_cmd_demo, action="up")
     demo_down = demo_actions.add_parser("down", help="remove the demo containers, nothing else")
     demo_down.set_defaults(func=_cmd_demo, action="down")
+
+    cluster = sub.add_parser("cluster", help="a Docker Swarm of several engines on this machine")
+    cluster.set_defaults(func=_cmd_cluster, action=None, name="lab")
+    cluster_actions = cluster.add_subparsers(metavar="ACTION")
+    cluster_up = cluster_actions.add_parser(
+        "up", help="start N dockerds in their own namespaces and form a Swarm (needs root)"
+    )
+    cluster_up.add_argument(
+        "--nodes", type=int, default=3, metavar="N", help="how many nodes (default 3)"
+    )
+    cluster_actions.add_parser("status", help="each node as the manager sees it")
+    cluster_actions.add_parser("down", help="remove exactly what `cluster up` made")
+    for action, parser_ in cluster_actions.choices.items():
+        parser_.set_defaults(func=_cmd_cluster, action=action)
+        parser_.add_argument(
+            "--name", default="lab", help="the cluster's name (several can run; default lab)"
+        )
 
     config_parser = sub.add_parser("config", help="the preferences file")
     config_parser.set_defaults(func=_cmd_config_missing)

@@ -50,6 +50,8 @@ from tui.views.palette import dashboard_commands
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
+from tui.views.swarm.job_panel import ClusterJobPanel
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
@@ -82,6 +84,7 @@ class ContainerLabApp(App[int]):
         Binding("4", "tab('baseline')", "Baseline", show=False),
         Binding("5", "tab('volumes')", "Volumes", show=False),
         Binding("6", "tab('networks')", "Networks", show=False),
+        Binding("7", "tab('swarm')", "Swarm", show=False),
         Binding("P", "prune", "Prune", show=False, id="prune"),
         Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
@@ -106,6 +109,7 @@ class ContainerLabApp(App[int]):
                 yield ImagesPane(self.clock, lambda: self.engines.first_feed, id="images-pane")
             with TabPane("Training [3]", id="training"):
                 yield TrainingPane(self.lab, id="training-pane")
+                yield ClusterJobPanel(clock=self.clock, id="cluster-job")
             with TabPane("VM baseline [4]", id="baseline"):
                 yield baseline_pane(self.lab, id="baseline-pane")
             with TabPane("Volumes [5]", id="volumes"):
@@ -115,6 +119,13 @@ class ContainerLabApp(App[int]):
             with TabPane("Networks [6]", id="networks"):
                 yield NetworksPane(
                     first.networks, first.remove_network, self.allowed, id="networks-pane"
+                )
+            with TabPane("Swarm [7]", id="swarm"):
+                yield SwarmPane(
+                    lambda: self.containers.rows,
+                    clock=self.clock,
+                    watched=lambda: self.engines.backends.values(),
+                    id="swarm-pane",
                 )
         yield Footer()
 
@@ -475,7 +486,7 @@ class ContainerLabApp(App[int]):
             else:  # the "unavailable" placeholder
                 self.main_screen.set_focus(None)
             self.refresh_baseline()
-        elif tab in ("volumes", "networks"):
+        elif tab in ("volumes", "networks", "swarm"):
             self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:

@@ -17,6 +17,8 @@ from tui.views.containers.pane import ContainersPane
 from tui.views.demo import run_demo
 from tui.views.engines import EngineFeeds
 from tui.views.images_pane import ImagesPane
+from tui.views.swarm.palette import swarm_commands
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 
 CONTAINER_COMMANDS = [
@@ -30,7 +32,7 @@ CONTAINER_COMMANDS = [
     (ContainerAction.PAUSE, "Pause or unpause container"),
     (ContainerAction.REMOVE, "Remove container"),
 ]
-TABS = ("containers", "images", "training", "baseline", "volumes", "networks")
+TABS = ("containers", "images", "training", "baseline", "volumes", "networks", "swarm")
 
 
 class PaletteHost(Protocol):
@@ -119,5 +121,7 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Stop the lesson", "Stop its container, sandbox and VM", lesson.action_stop_lesson
         )
+    for swarm in app.main_screen.query(SwarmPane):
+        yield from swarm_commands(swarm, app.read_only)
     for tab in TABS:
         yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))

@@ -16,6 +16,11 @@ from tui.engine.compose import ProjectAction
 PROJECT_CHANGES = frozenset(ProjectAction)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
 APP_CHANGES = frozenset({"prune"})
+# The Swarm tab's actions that change something (tui/views/swarm/pane.py): service and node
+# actions, the orchestration lesson (it stops a node's engine) and stopping it.
+SWARM_CHANGES = frozenset(
+    {"scale", "restart", "rollback", "remove", "drain", "pause_node", "activate", "lesson", "stop"}
+)
 
 
 @runtime_checkable
