@@ -19,8 +19,8 @@ from textual.widgets import Log, ProgressBar, Static
 from tui.engine.build import BuildProgress
 from tui.errors import LabError
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
-from tui.lab.session import LabSession
 from tui.lab.verify import Verdict
+from tui.session import LabSession
 from tui.views.read_only import allowed, is_read_only
 from tui.views.widgets.confirm import ConfirmScreen
 
