@@ -200,12 +200,20 @@ async def test_a_shared_bind_prints_that_the_token_grants_the_dashboard(capsys) 
     assert "warning" not in capsys.readouterr().out
 
 
+WILDCARD = "bind to the address your students will type"
+
+
 @pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
-        (["--bind", "0.0.0.0"], "bind to the address your students will type"),
-        (["--bind", "::"], "bind to the address your students will type"),
+        (["--bind", "0.0.0.0"], WILDCARD),
+        (["--bind", "::"], WILDCARD),
+        # other spellings of the wildcard that inet_aton (and so the listener) accepts; all
+        # of them are in tests/unit/test_serve_bind.py
+        (["--bind", "0x0"], WILDCARD),
+        (["--bind", "000.000.000.000"], WILDCARD),
+        (["--bind", "no-such-host.invalid"], "does not resolve"),
         (["--max-sessions", "0"], "give at least 1"),
         (["--port", "70000"], "not a TCP port"),
     ],

@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 import shlex
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from html import escape
@@ -31,6 +32,10 @@ from tui.errors import LabError
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
+WILDCARD = (
+    "--bind {} listens everywhere, but Host headers are checked against the bind "
+    "address: bind to the address your students will type (e.g. 192.168.1.10)"
+)
 PAGE = (
     "<!DOCTYPE html><html><head><title>Container Lab</title></head>"
     "<body style='font-family: monospace'><h1>{title}</h1><p>{text}</p></body></html>"
@@ -46,20 +51,42 @@ def url_name(bind: str) -> str:
     return f"[{address}]" if address.version == 6 else str(address)
 
 
-def check_bind(bind: str) -> str:
-    """`bind` if the server can check Host headers against it; a LabError for a wildcard."""
+def _numeric(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`name` as an address, in every spelling the resolver takes (inet_aton's `0x0`, `0.0`,
+    `000.000.000.000`, `127.1` too); None for a host name."""
     try:
-        address = ipaddress.ip_address(bind.strip("[]"))
+        return ipaddress.ip_address(name)
     except ValueError:
-        if not bind or "/" in bind or " " in bind:
-            raise LabError(f"--bind {bind!r} is not an address or host name") from None
-        return bind
-    if address.is_unspecified:
-        raise LabError(
-            f"--bind {bind} listens everywhere, but Host headers are checked against the bind "
-            "address: bind to the address your students will type (e.g. 192.168.1.10)"
-        )
-    return str(address)
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None
+
+
+def _wildcard(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:0.0.0.0 is the IPv4 wildcard
+    return address.is_unspecified or (mapped is not None and mapped.is_unspecified)
+
+
+def check_bind(bind: str) -> str:
+    """`bind`, normalised, if the server can check Host headers against it; a LabError for
+    an address (or a name resolving to one) that listens on every interface."""
+    name = bind.strip("[]")
+    if not name or "/" in name or any(c.isspace() for c in name):
+        raise LabError(f"--bind {bind!r} is not an address or host name")
+    address = _numeric(name)
+    if address is not None:
+        if _wildcard(address):
+            raise LabError(WILDCARD.format(bind))
+        return str(address)
+    try:
+        found = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise LabError(f"--bind {bind}: the name does not resolve ({exc})") from None
+    if any(_wildcard(ipaddress.ip_address(str(entry[4][0]).partition("%")[0])) for entry in found):
+        raise LabError(WILDCARD.format(bind))
+    return name
 
 
 class _HideToken(logging.Filter):
