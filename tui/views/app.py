@@ -26,6 +26,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats import StatsSample
 from tui.lab.session import LabSession
+from tui.lifetime import Ending, installed
 from tui.preferences import Preferences
 from tui.views.confirm import ConfirmScreen
 from tui.views.containers_pane import ContainersPane
@@ -543,6 +544,8 @@ def create_app(
 
 
 def run_app(app: ContainerLabApp) -> int:
-    """Run a wired dashboard (tui/wiring.py) in this terminal."""
+    """Run a wired dashboard (tui/wiring.py) in this terminal; however it ends (a signal, the
+    terminal gone, start-up included), it is gone within seconds (tui/lifetime.py)."""
+    app.ending = installed() or Ending().install()
     app.run()
     return app.return_code or 0

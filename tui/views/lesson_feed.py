@@ -1,15 +1,14 @@
 """The app's lesson side: run, sample and stop the lesson in thread workers, never in the UI.
 
 `m` on the VM baseline tab runs `Lesson.run()` in a thread worker; a one-second timer asks a
-thread worker for `Lesson.samples()`; `x` stops the three in another. Quitting, SIGTERM and
-SIGHUP stop them too: no QEMU, runsc or lesson container outlives the app.
+thread worker for `Lesson.samples()`; `x` stops the three in another. However the app ends
+(quitting, SIGTERM, SIGHUP, SIGINT, its terminal or server gone: tui/lifetime.py) they are
+stopped too: no QEMU, runsc or lesson container outlives the app.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import TabbedContent
 from textual.worker import Worker
 
+from tui.lifetime import HOLDS, Ending
 from tui.views.feeds import EngineApp
 from tui.views.lifecycle import being_removed
 from tui.views.read_only import allowed, is_read_only
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from tui.views.baseline_pane import BaselinePane
 
 SAMPLE_SECONDS = 1.0
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(eq=False)
@@ -94,33 +93,28 @@ class LessonApp(EngineApp):
     lesson_image = "debian:bookworm-slim"
     cleanup_worker: Worker[None] | None = None  # removes dead apps' lessons, once
     sampler: Worker[None] | None = None  # the live sample being taken
-    _signals_installed: tuple[signal.Signals, ...] = ()
+    ending: Ending | None = None  # how this process ends (not in headless tests)
 
     # Wiring ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Exit cleanly on SIGTERM and SIGHUP (the lesson is stopped on the way out)."""
-        if threading.current_thread() is not threading.main_thread():
+        """Signals and a lost terminal end the app, as `q` does, within seconds."""
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
+        if self.ending is None:  # run without run_app(): from now on, then
+            self.ending = Ending().install()
+        self.ending.catch_signals()  # the web driver took SIGINT and SIGTERM for its loop
         loop = asyncio.get_running_loop()
-        installed = []
-        for sig in EXIT_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit_on_signal, sig)
-                installed.append(sig)
-        self._signals_installed = tuple(installed)
-
-    def exit_on_signal(self, sig: signal.Signals) -> None:
-        """Leave as `q` does, with the shell's status for a signal."""
-        self.exit(return_code=128 + sig)
+        # The shell's status for a signal; exit() runs on the loop, whichever thread asks.
+        self.ending.request_exit = lambda code: loop.call_soon_threadsafe(self.exit, None, code)
+        if self.ending.begun.is_set():  # it began during start-up
+            self.exit(return_code=self.ending.code)
 
     def on_unmount(self) -> None:
-        """Stop the lesson before the process ends, and give the signals back."""
+        """Stop the lesson before the process ends; the ending bounds whatever comes after."""
         self.shutdown_lesson()
-        loop = asyncio.get_running_loop()
-        for sig in self._signals_installed:
-            loop.remove_signal_handler(sig)
-        self._signals_installed = ()
+        if self.ending is not None:
+            self.ending.begin(self.return_code or 0)
 
     def first_engine_answered(self) -> None:
         """Once per app: remove what an earlier, killed lesson left behind."""
@@ -190,6 +184,7 @@ class LessonApp(EngineApp):
             self.notify(f"cannot run the lesson: {exc}", severity="error")
             return
         self.lesson = lesson
+        HOLDS.hold(lesson, lesson.stop)  # however the app ends, the three are stopped
         if self.lesson_timer is not None:
             self.lesson_timer.stop()
         self.lesson_timer = self.set_interval(SAMPLE_SECONDS, self.poll_lesson)
@@ -230,6 +225,7 @@ class LessonApp(EngineApp):
         self.forget_lesson()
         if lesson is not None:
             lesson.stop()
+            HOLDS.release(lesson)
 
     def poll_lesson(self) -> None:
         """Once a second: sample the lesson's units off the UI thread (one sampler at a time)."""
@@ -259,6 +255,7 @@ class LessonApp(EngineApp):
         """Stop the three; post that they are gone (and why, when the run failed)."""
         try:
             lesson.stop()
+            HOLDS.release(lesson)
         finally:
             self.post_message(LessonEnded(lesson, error, stopped=True))
 
