@@ -1,45 +1,64 @@
-"""`container-lab --serve`: textual-serve's server behind a token, a Host check and a session cap.
+"""`container-lab --serve`: textual-serve's sessions behind a token, a Host check and limits.
 
 The served dashboard runs as whoever started it (often root), so the page is no public
-service. Every start makes a random token, as Jupyter does: the printed URL carries it, the
-first page sets it as an HttpOnly, SameSite=Strict cookie and redirects to the clean URL, and
-any request without it (query or cookie) gets 403. The Host header must be one of the names
-the server answers to (so DNS rebinding fails), the websocket's Origin must be the page's
-own (so another site cannot drive it through the browser), and only `max_sessions`
-dashboards (one process each) run at once.
+service. Every start makes a random token and prints `http://HOST:PORT/#token=…`. The token
+stays in the URL's fragment and the page's sessionStorage and is traded for one-time tickets
+(tui/views/serve_page.py), so no cookie, no URL and no header that grants the dashboard is ever
+sent to another port of this host (cookies ignore ports; sessionStorage does not).
+
+The page and the static files hold nothing secret and are public; a download is reached only
+by its random key. Every request's Host must be one of the server's names (DNS rebinding gets
+403), the Origin of /session and /ws must be the page's own, at most `max_sessions` dashboards
+run at once, and the limits of tui/views/serve_limits.py hold for everyone. SIGTERM, SIGINT
+or SIGHUP end every session (tui/views/serve_session.py), then the server, within seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
+import os
 import re
 import secrets
-import shlex
+import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from html import escape
-from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
-from textual_serve.server import Server, to_int
+from textual_serve.server import Server
 
 from tui.errors import LabError
+from tui.lifetime import MEMORY_ENV
+from tui.views.serve_limits import (
+    HEADER_SECONDS,
+    MAX_PACKET,
+    ConnectionGate,
+    TicketBook,
+    clamp_size,
+    connection_limit,
+)
+from tui.views.serve_page import NO_TOKEN, TOKEN_HEADER, refusal, render_page
+from tui.views.serve_session import SESSION_MEMORY, Session
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
-WILDCARD = (
-    "--bind {} listens everywhere, but Host headers are checked against the bind "
-    "address: bind to the address your students will type (e.g. 192.168.1.10)"
-)
+SECRET_IN_LOG = re.compile(r"(token=|/ws/)[^&\s\"?]+")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 PAGE = (
     "<!DOCTYPE html><html><head><title>Container Lab</title></head>"
     "<body style='font-family: monospace'><h1>{title}</h1><p>{text}</p></body></html>"
 )
+WILDCARD = (
+    "--bind {} listens everywhere, but Host headers are checked against the bind "
+    "address: bind to the address your students will type (e.g. 192.168.1.10)"
+)
+log = logging.getLogger("container-lab.serve")
 
 
 def url_name(bind: str) -> str:
@@ -89,57 +108,61 @@ def check_bind(bind: str) -> str:
     return name
 
 
-class _HideToken(logging.Filter):
-    """Access log lines show `token=…` instead of the token itself."""
+class _HideSecrets(logging.Filter):
+    """Access log lines show `token=…` and `/ws/…` instead of a token or ticket."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = TOKEN_IN_URL.sub(r"\1…", record.msg)
+            record.msg = SECRET_IN_LOG.sub(r"\1…", record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(
-                TOKEN_IN_URL.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+                SECRET_IN_LOG.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
             )
         return True
 
 
 def _page(status: int, title: str, text: str) -> web.Response:
-    body = PAGE.format(title=escape(title), text=escape(text))
+    body = PAGE.format(title=escape(title), text=escape(text))  # the Host header is the caller's
     return web.Response(status=status, text=body, content_type="text/html")
 
 
 class GuardedServer(Server):
-    """textual-serve's `Server`, answering only with the token, to its own names and Origin."""
+    """textual-serve's `Server` with its own routes, guard, limits and shutdown."""
 
     def __init__(
         self,
-        command: str,
+        argv: Sequence[str],
         *,
         bind: str = "127.0.0.1",
         port: int = 8000,
         max_sessions: int = 4,
         title: str = "Container Lab",
         token: str | None = None,
+        session_memory: int = SESSION_MEMORY,
     ) -> None:
-        """Serve `command` (one process per browser session) on `bind`:`port`."""
+        """Serve `argv` (one process per browser session) on `bind`:`port`."""
         bind = check_bind(bind)
         if max_sessions < 1:
             raise LabError(f"--max-sessions {max_sessions}: give at least 1")
         if not 0 < port < 65536:
             raise LabError(f"--port {port} is not a TCP port (1-65535)")
         name = url_name(bind)
-        super().__init__(command, host=bind, port=port, title=title)
+        super().__init__(" ".join(argv), host=bind, port=port, title=title)
+        self.argv = list(argv)
         self.public_url = f"http://{name}:{port}"
         self.token = token or secrets.token_urlsafe(32)
+        self.tickets = TicketBook()
         self.max_sessions = max_sessions
-        self.sessions = 0
-        self.cookie_name = f"container-lab-token-{port}"  # cookies ignore ports; names do not
+        self.sessions = 0  # websockets let in (counted before their first await)
+        self.session_memory = session_memory
+        self.live: set[Session] = set()
         names = {*LOOPBACK_NAMES, name}
         self.hosts = {f"{n}:{port}" for n in names} | (names if port == 80 else set())
 
     @property
     def token_url(self) -> str:
-        """The URL to open: the only way in."""
-        return f"{self.public_url}/?token={self.token}"
+        """The URL to open: the only way in (the fragment never leaves the browser)."""
+        return f"{self.public_url}/#token={self.token}"
 
     @property
     def shared(self) -> bool:
@@ -151,73 +174,136 @@ class GuardedServer(Server):
         except ValueError:  # a host name: other machines may resolve it
             return True
 
-    def initialize_logging(self) -> None:
-        """textual-serve's logging, with the token kept out of the access log."""
-        super().initialize_logging()
-        logging.getLogger("aiohttp.access").addFilter(_HideToken())
+    @property
+    def full(self) -> bool:
+        """All sessions are taken."""
+        return self.sessions >= self.max_sessions
 
-    async def _make_app(self) -> web.Application:
-        # The one private method used (hence textual-serve's upper bound in pyproject):
-        # the guard must see every route, the static files included.
-        app = await super()._make_app()
-        app.middlewares.append(self.guard)
+    def initialize_logging(self) -> None:
+        """textual-serve's logging, with tokens and tickets kept out of the access log."""
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").addFilter(_HideSecrets())
+
+    def make_app(self) -> web.Application:
+        """The routes (textual-serve's page, static files and downloads, our /session and
+        /ws/<ticket>), every one behind the guard."""
+        app = web.Application(middlewares=[self.guard])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        app.add_routes(
+            [
+                web.get("/", self.handle_index),
+                web.post("/session", self.handle_session),
+                web.get("/ws/{ticket}", self.handle_websocket),
+                web.get("/download/{key}", self.handle_download),
+                web.static("/static", self.statics_path),
+            ]
+        )
         return app
 
-    def has_token(self, request: web.Request) -> bool:
-        """True if the query or the cookie carries this start's token."""
-        expected = self.token.encode()
-        given = [request.query.get("token"), request.cookies.get(self.cookie_name)]
-        return any(
-            hmac.compare_digest(value.encode(), expected) for value in given if value is not None
-        )
+    def has_token(self, given: str | None) -> bool:
+        """True if `given` is this start's token."""
+        return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
 
     @web.middleware
     async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Host, token, Origin (websocket), then the session cap; 403 or 503 otherwise."""
+        """Host first; then the token (/session) or a ticket (/ws) from the page's own Origin,
+        and the session cap; 403 or 503 otherwise."""
         if request.host.lower() not in self.hosts:
             return _page(403, "Forbidden", f"This server does not answer as {request.host}.")
-        if not self.has_token(request):
-            return _page(
-                403,
-                "Forbidden",
-                "This page needs its token: open the URL that container-lab --serve printed.",
-            )
-        websocket = request.path == "/ws"
-        if websocket and request.headers.get("Origin") != f"http://{request.host}":
-            return _page(403, "Forbidden", "The websocket's Origin is not this page.")
-        if "token" in request.query and request.path == "/" and not websocket:
-            response = web.HTTPSeeOther(request.rel_url.without_query_params("token"))
-            response.set_cookie(
-                self.cookie_name, self.token, httponly=True, samesite="Strict", path="/"
-            )
-            return response
-        if request.path in ("/", "/ws") and self.sessions >= self.max_sessions:
-            return _page(
-                503,
-                "Container Lab is full",
-                f"All {self.max_sessions} sessions are in use. Close one and reload this page.",
-            )
-        if not websocket:
-            return await handler(request)
-        self.sessions += 1  # no await since the check above: no other request got in between
-        try:
-            return await handler(request)
-        finally:
-            self.sessions -= 1
+        own_origin = request.headers.get("Origin") == f"http://{request.host}"
+        if request.path == "/session":
+            if not (own_origin and self.has_token(request.headers.get(TOKEN_HEADER))):
+                return refusal(403, "Forbidden", NO_TOKEN)
+            if self.full:
+                return refusal(503, "Container Lab is full", self.full_text)
+        elif request.path.startswith("/ws/"):
+            if not own_origin or not self.tickets.redeem(request.match_info.get("ticket", "")):
+                return _page(403, "Forbidden", "This websocket needs a ticket from its page.")
+            if self.full:
+                return _page(503, "Container Lab is full", self.full_text)
+            self.sessions += 1
+            try:
+                return await handler(request)
+            finally:
+                self.sessions -= 1
+        elif request.path == "/" and self.full:
+            return _page(503, "Container Lab is full", self.full_text)
+        return await handler(request)
+
+    @property
+    def full_text(self) -> str:
+        """What a browser over the cap is told."""
+        return f"All {self.max_sessions} sessions are in use. Close one and reload this page."
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
-        """The page, with its websocket and static URLs on the host the browser used."""
-        base = f"http://{request.host}"
-        context: dict[str, Any] = {
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": f"ws://{request.host}/ws",
-            "config": {"static": {"url": f"{base}/static/"}},
-            "application": {"name": self.title},
-        }
-        return aiohttp_jinja2.render_template("app_index.html", request, context)
+        """The page (public: the token script inside asks for a ticket)."""
+        return render_page(request, self.title)
 
-    async def on_startup(self, app: web.Application) -> None:
-        """Print the token URL (and what sharing it means) instead of textual-serve's banner."""
+    async def handle_session(self, request: web.Request) -> web.StreamResponse:
+        """A one-time ticket for the websocket, for a request the guard let through."""
+        return web.json_response(
+            {"ticket": self.tickets.issue()}, headers={"Cache-Control": "no-store"}
+        )
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """One dashboard for one websocket, at a clamped size, ended when the browser leaves."""
+        width, height = clamp_size(request.query.get("width", 80), request.query.get("height", 24))
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_PACKET)
+        await websocket.prepare(request)
+        session = Session(self.argv, websocket, self.download_manager, memory=self.session_memory)
+        self.live.add(session)
+        try:
+            await session.start(width, height)
+            await session.pump()
+        except Exception:
+            log.exception("a session failed")
+        finally:
+            await session.stop()
+            self.live.discard(session)
+        return websocket
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGTERM, SIGINT or SIGHUP; then end every session and stop."""
+        self.debug = debug
+        self.initialize_logging()
+        asyncio.run(self.run())
+
+    async def run(self) -> None:
+        """Listen behind the connection gate, announce the URL, and stop on a signal."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, stop.set)
+        # keepalive_timeout also closes a connection that sends no whole request that soon.
+        runner = web.AppRunner(
+            self.make_app(),
+            handle_signals=False,
+            keepalive_timeout=HEADER_SECONDS,
+            shutdown_timeout=1.0,
+        )
+        await runner.setup()
+        try:
+            assert runner.server is not None
+            gate = ConnectionGate(runner.server, connection_limit())
+            listener = await loop.create_server(gate, self.host, self.port, backlog=128)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.announce()
+        await stop.wait()
+        listener.close()
+        await self.end_sessions()
+        await runner.cleanup()
+
+    async def end_sessions(self) -> None:
+        """End every session at once (each is bounded), closing its browser's websocket."""
+        sessions = list(self.live)
+        if sessions:
+            print(f"ending {len(sessions)} browser session(s)", flush=True)
+        await asyncio.gather(*(session.stop() for session in sessions), return_exceptions=True)
+
+    def announce(self) -> None:
+        """Print the token URL (and what sharing it means)."""
         print(f"Serving Container Lab on {self.token_url}", flush=True)
         print(f"(at most {self.max_sessions} browser sessions at once; Ctrl+C to quit)", flush=True)
         if self.shared:
@@ -237,11 +323,18 @@ def serve_dashboard(
     max_sessions: int,
     read_only: bool,
 ) -> int:
-    """Serve the dashboard (with the same engine, stats and read-only flags) until Ctrl+C."""
-    command = [sys.executable, "-m", "tui.cli", "--stats", stats]
-    command += engine_args  # --host/--context as given: each session watches the same engines
-    command += ["--read-only"] if read_only else []
-    server = GuardedServer(shlex.join(command), bind=bind, port=port, max_sessions=max_sessions)
+    """Serve the dashboard (with the same engine, stats and read-only flags) until a signal."""
+    argv = [sys.executable, "-m", "tui.cli", "--stats", stats]
+    argv += engine_args  # --host/--context as given: each session watches the same engines
+    argv += ["--read-only"] if read_only else []
+    memory = os.environ.get(MEMORY_ENV, "")  # a bound of your own for each session, in bytes
+    server = GuardedServer(
+        argv,
+        bind=bind,
+        port=port,
+        max_sessions=max_sessions,
+        session_memory=int(memory) if memory.isdigit() else SESSION_MEMORY,
+    )
     try:
         server.serve()
     except OSError as exc:
