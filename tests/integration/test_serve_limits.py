@@ -58,20 +58,25 @@ def footer_rows(screen: bytes) -> set[int]:
     return {int(parts[i]) for i in range(1, len(parts) - 2, 3) if b"palette" in parts[i + 2]}
 
 
-async def seat_free(server: Served, seconds: float = 60) -> None:
-    """Wait until a new session opens (with --max-sessions 1: the old one's seat is free)."""
+async def opened(
+    server: Served, client: aiohttp.ClientSession, seconds: float = 60
+) -> aiohttp.ClientWebSocketResponse:
+    """A new session, once there is a seat (with --max-sessions 1: the old one's is free)."""
     deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await open_session(server, client)
+        except AssertionError:  # 503 from /session: still full
+            assert time.monotonic() < deadline, "the seat was never freed"
+            await asyncio.sleep(0.2)
+
+
+async def seat_free(server: Served) -> None:
+    """Wait until a new session opens and draws the dashboard."""
     async with aiohttp.ClientSession() as client:
-        while True:
-            try:
-                websocket = await open_session(server, client)
-            except AssertionError:  # 503 from /session: still full
-                assert time.monotonic() < deadline, "the seat was never freed"
-                await asyncio.sleep(0.2)
-                continue
-            await screen_until(websocket, b"Containers")
-            await websocket.close()
-            return
+        websocket = await opened(server, client)
+        await screen_until(websocket, b"Containers")
+        await websocket.close()
 
 
 async def closed_by_server(websocket: aiohttp.ClientWebSocketResponse, seconds: float = 90) -> None:
@@ -212,8 +217,8 @@ def test_an_app_over_its_memory_bound_ends_only_its_own_session(fault) -> None:
 
         async def probe() -> None:
             async with aiohttp.ClientSession() as client:
-                for _ in range(2):  # the seat comes back each time
-                    websocket = await open_session(server, client)
+                for _ in range(2):  # the seat comes back each time (once the server has seen
+                    websocket = await opened(server, client)  # its app gone)
                     await closed_by_server(websocket)
 
         asyncio.run(probe())
