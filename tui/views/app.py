@@ -1,7 +1,7 @@
 """The Container Lab app: tabs for containers, images, training, the VM baseline and storage.
 
 The CLI (tui/wiring.py) and the tests construct `ContainerLabApp` directly, handing it its
-backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers instead). The
+backends; `run_app` runs it in the terminal (tui/serve/ serves it to browsers). The
 app owns its engines (`EngineFeeds`, views/engines.py) and routes their reports and the panes'
 requests; each pane runs its own work (the lesson in the VM baseline pane, training in its pane).
 """
@@ -9,8 +9,6 @@ requests; each pane runs its own work (the lesson in the VM baseline pane, train
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +30,7 @@ from tui.engine.feed import FeedEvent
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
+from tui.lifetime import Ending, installed
 from tui.preferences import Preferences
 from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
@@ -59,7 +58,6 @@ NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read a
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
 VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end as `q` does (the lesson is stopped too)
 
 
 # A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
@@ -153,7 +151,7 @@ class ContainerLabApp(App[int]):
         self.stalled: set[str] = set()  # containers whose stats stream went silent
         self.down: dict[str, str] = {}  # engine -> why it does not answer (its banner line)
         self.timers: list[Timer] = []
-        self.signals: tuple[signal.Signals, ...] = ()  # the exit signals handled
+        self.ending: Ending | None = None  # how this process ends (not in headless tests)
         self.closing = False
 
     def allowed(self, what: str) -> bool:
@@ -211,20 +209,18 @@ class ContainerLabApp(App[int]):
         self.handle_exit_signals()
 
     def handle_exit_signals(self) -> None:
-        """SIGTERM and SIGHUP end the app as `q` does: the panes stop what they run on the
-        way out (the lesson's container, sandbox and VM)."""
-        if threading.current_thread() is not threading.main_thread():
+        """Signals and a lost terminal end the app as `q` does, within seconds (tui/lifetime.py):
+        the panes stop what they run on the way out (the lesson's container, sandbox and VM)."""
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
-        loop, installed = asyncio.get_running_loop(), []
-        for sig in EXIT_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit_on_signal, sig)
-                installed.append(sig)
-        self.signals = tuple(installed)
-
-    def exit_on_signal(self, sig: signal.Signals) -> None:
-        """Leave as `q` does, with the shell's status for a signal."""
-        self.exit(return_code=128 + sig)
+        if self.ending is None:  # run without run_app(): from now on, then
+            self.ending = Ending().install()
+        self.ending.catch_signals()  # the web driver took SIGINT and SIGTERM for its loop
+        loop = asyncio.get_running_loop()
+        # The shell's status for a signal; exit() runs on the loop, whichever thread asks.
+        self.ending.request_exit = lambda code: loop.call_soon_threadsafe(self.exit, None, code)
+        if self.ending.begun.is_set():  # it began during start-up
+            self.exit(return_code=self.ending.code)
 
     def report(self, event: FeedEvent) -> None:
         """An engine feed's report (from its threads): into the app's queue as a message."""
@@ -246,13 +242,11 @@ class ContainerLabApp(App[int]):
         super().exit(result, return_code, message)  # type: ignore[arg-type]
 
     def on_unmount(self) -> None:
-        """A pilot's shutdown does not go through exit(): close everything here too, and give
-        the signals back."""
+        """A pilot's shutdown does not go through exit(): close everything here too; the
+        ending bounds whatever comes after."""
         self.shutdown()
-        loop = asyncio.get_running_loop()
-        for sig in self.signals:
-            loop.remove_signal_handler(sig)
-        self.signals = ()
+        if self.ending is not None:
+            self.ending.begin(self.return_code or 0)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for failed workers: say so."""
@@ -509,6 +503,8 @@ class ContainerLabApp(App[int]):
 
 
 def run_app(app: ContainerLabApp) -> int:
-    """Run a wired dashboard (tui/wiring.py) in this terminal."""
+    """Run a wired dashboard (tui/wiring.py) in this terminal; however it ends (a signal, the
+    terminal gone, start-up included), it is gone within seconds (tui/lifetime.py)."""
+    app.ending = installed() or Ending().install()
     app.run()
     return app.return_code or 0

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from tui.errors import LabError
+from tui.lifetime import HOLDS
 from tui.session import LabSession
 from tui.views.read_only import allowed, is_read_only
 
@@ -58,6 +59,7 @@ class LessonRun:
             lesson = self.lesson
         if lesson is not None:
             lesson.stop()
+        HOLDS.release(self)
 
 
 class LessonControl(Widget):
@@ -136,6 +138,7 @@ class LessonControl(Widget):
             self.notify("cannot run the lesson: no lab configured", severity="error")
             return
         run = self.current = LessonRun(self)
+        HOLDS.hold(run, run.stop)  # however the app ends, the three are stopped
         if self.timer is not None:
             self.timer.stop()
         self.timer = self.set_interval(SAMPLE_SECONDS, self.poll)
