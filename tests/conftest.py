@@ -119,6 +119,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for campaign, tally in sorted(fuzz_counts(passed).items()):
         detail = ", ".join(f"{name} {count}" for name, count in sorted(tally.items()))
         terminalreporter.write_line(f"fuzzing, {campaign}: {detail}")
+    if CLUSTER_TIMINGS:
+        costs = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in CLUSTER_TIMINGS.items())
+        terminalreporter.write_line(f"cluster: the session's 3-node Swarm cost {costs}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -163,3 +166,8 @@ def remove_test_objects(client: docker.DockerClient) -> None:
 def test_labels(request: pytest.FixtureRequest) -> dict[str, str]:
     """Labels for a throwaway object made by this test."""
     return {**SESSION_LABELS, f"{TEST_LABEL}.name": request.node.name[:60]}
+
+
+# The session's Swarm (tests/cluster_fixture.py), for the integration and bench tests alike.
+from tests.cluster_fixture import TIMINGS as CLUSTER_TIMINGS  # noqa: E402
+from tests.cluster_fixture import swarm_cluster  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import tarfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -91,3 +92,13 @@ def assert_refused(
     assert snapshot(lab.models) == before_models, "verification wrote into models/"
     assert_no_verifier_left(client)
     return verdict.reason
+
+
+def victim_lab(project: Path, lab: LabPaths) -> LabPaths:
+    """A copy of the session lab (same keys, same .env) whose files root now owns."""
+    project.mkdir(exist_ok=True)
+    shutil.copy2(lab.env_file, project / ".env")
+    shutil.copytree(lab.lab, project / ".lab")
+    (project / ".lab").chmod(0o711)
+    (project / "models").mkdir()
+    return LabPaths(project)

@@ -149,10 +149,10 @@ class _Trickle(io.RawIOBase):
 
 def test_short_reads_are_read_on_to_the_end() -> None:
     data = bytes(range(256)) * 40
-    packed = _header(0x08, b"model.tar\0") + _body(data)
-    assert b"".join(gunzip(_Trickle(packed), "t")) == data  # type: ignore[arg-type]
-    with pytest.raises(BadTarball, match="data after the end"):
-        b"".join(gunzip(_Trickle(packed + bytes(100) + b"x"), "t"))  # type: ignore[arg-type]
+    for packed in (_header(0x08, b"model.tar\0") + _body(data), _header(0) + _body(data)):
+        assert b"".join(gunzip(_Trickle(packed), "t")) == data  # type: ignore[arg-type]
+        with pytest.raises(BadTarball, match="data after the end"):
+            b"".join(gunzip(_Trickle(packed + bytes(100) + b"x"), "t"))  # type: ignore[arg-type]
 
 
 def test_a_name_of_255_bytes_and_zero_padding_after_the_member_are_accepted() -> None:

@@ -347,6 +347,18 @@ def test_a_malformed_seal_is_refused_in_one_line(
     bad_input(f"seal: {case}")
 
 
+def test_the_document_is_canonical_json_on_one_line() -> None:
+    members = [
+        Member("m/", "folder", 0o755, 0, 5, ""),
+        Member("m/a", "file", 0o644, 0, 0, "a" * 64),
+    ]
+    text = seal_document(members, "m/s", model="x", trained_at=TRAINED, key="k")
+    assert text == (json.dumps(json.loads(text), sort_keys=True) + "\n").encode()
+    assert text.count(b"\n") == 1
+    seal = parse_seal(text)  # an empty member written at the epoch is a member too
+    assert (seal.members[1]["size"], seal.members[1]["mtime"]) == (0, 0)
+
+
 def test_entry_of_lists_what_a_reader_sees() -> None:
     assert entry_of(Member("m/", "folder", 0o755, 0, 9, "")) == {
         "name": "m/",

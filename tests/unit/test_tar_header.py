@@ -188,6 +188,35 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
         ": member m/a has mode 100644: setuid, setgid, sticky or type bits are not accepted"
         + UNSIGNED,
     ),
+    "mode with a digit past the permissions": (
+        lambda: _with(mode=b"1000644\0"),
+        ": member m/a has mode 1000644: setuid, setgid, sticky or type bits are not accepted"
+        + UNSIGNED,
+    ),
+    "uid 0o1000000": (
+        lambda: _with(uid=b"1000000\0"),
+        ": member m/a has an owner uid other than 0" + UNSIGNED,
+    ),
+    "gid 0o1000000": (
+        lambda: _with(gid=b"1000000\0"),
+        ": member m/a has a group gid other than 0" + UNSIGNED,
+    ),
+    "devmajor 0o1000000": (
+        lambda: _with(devmajor=b"1000000\0"),
+        ": member m/a has a device major number other than 0" + UNSIGNED,
+    ),
+    "devminor 0o1000000": (
+        lambda: _with(devminor=b"1000000\0"),
+        ": member m/a has a device minor number other than 0" + UNSIGNED,
+    ),
+    "GNU long name of 1 GiB": (
+        lambda: _with(type=b"L", size=b"10000000000\0"),
+        ": member m/a is a GNU long-name header of 1024 MiB" + UNREAD,
+    ),
+    "GNU long name of an unreadable size": (
+        lambda: _with(type=b"L", size=b"junk"),
+        ": member m/a is a GNU long-name header of an unreadable size" + UNREAD,
+    ),
     "mode not octal": (
         lambda: _with(mode=b"0000648\0"),
         ": member m/a has a mode field that is not a plain octal number" + UNSIGNED,
@@ -291,13 +320,31 @@ def test_a_field_no_plain_file_has_is_refused_naming_it(
     bad_input(f"tar header: {case}")
 
 
-def test_a_gnu_sparse_header_says_what_it_would_unpack_to(bad_input: Callable[[str], None]) -> None:
+def _sparse(realsize: bytes, byte_495: int = 0) -> bytes:
+    """A GNU sparse header whose realsize field (bytes 483-494) holds `realsize`."""
     block = bytearray(forge.header("m/sparse.bin", kind=b"S", size=0, magic=b"ustar  \0"))
-    block[483:495] = forge.number(3 << 29, 12)  # realsize: 1.5 GiB
+    block[483:495] = realsize.ljust(12, b"\0")
+    block[495] = byte_495
     forge.seal_checksum(block)
-    with pytest.raises(BadTarball, match="sparse file that unpacks to 1536 MiB") as caught:
-        parse(bytes(block), "t", 1)
-    assert "without unpacking" in str(caught.value)
+    return bytes(block)
+
+
+SPARSE = "t: member m/sparse.bin is a GNU sparse file that unpacks to {} (refused without "
+SPARSE += "unpacking: a model holds only plain files)"
+
+
+def test_a_gnu_sparse_header_says_what_it_would_unpack_to(
+    bad_input: Callable[[str], None],
+) -> None:
+    for block, size in (
+        (_sparse(forge.number(3 << 29, 12)), "1536 MiB"),
+        (_sparse(forge.number(3 << 29, 12), byte_495=ord("7")), "1536 MiB"),  # the next field
+        (_sparse(b"junk"), "an unreadable size"),
+    ):
+        assert len(block) == 512
+        with pytest.raises(BadTarball) as caught:
+            parse(block, "t", 1)
+        assert str(caught.value) == SPARSE.format(size)
     bad_input("tar header: GNU sparse member")
 
 
@@ -330,6 +377,7 @@ def test_octal_reads_what_tar_writes(field: bytes, value: int) -> None:
         b"",
         b"\0" * 8,
         b" " * 8,
+        b"0000644X",
         b"8\0",
         b"64\x004\0",
         b" 644\0",

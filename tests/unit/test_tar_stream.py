@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -63,6 +64,32 @@ def test_members_data_and_digests_are_what_was_written() -> None:
         for name, _, digest, kept in found[1:]:
             assert kept == files[name]
             assert digest == hashlib.sha256(files[name]).hexdigest()
+
+
+def test_a_damaged_header_is_named_by_its_place_in_the_archive() -> None:
+    damaged = bytearray(forge.member("m/b", b"x"))
+    damaged[0] ^= 1
+    with pytest.raises(BadTarball) as caught:
+        _read_all(forge.member("m/a", b"1") + bytes(damaged) + forge.end())
+    assert str(caught.value) == (
+        "t.tar.gz: member #2 has a bad header checksum: the archive is damaged or forged "
+        "(not signed)"
+    )
+
+
+def test_data_not_kept_is_hashed_without_being_held() -> None:
+    size = 32 * 1024 * 1024
+    archive = forge.header("m/big", size=size) + bytes(size) + forge.end()
+    reader = TarReader(_chunks(archive, 1 << 20), "t")
+    assert reader.next() is not None
+    tracemalloc.start()
+    try:
+        digest, kept = reader.data(keep=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert kept is None and digest == hashlib.sha256(bytes(size)).hexdigest()
+    assert peak < size // 4, f"{peak} bytes held while hashing {size}"
 
 
 def test_data_not_kept_is_still_hashed() -> None:

@@ -6,7 +6,8 @@ timestamp check is new (issue 21 item 10).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -105,18 +106,36 @@ def test_a_name_whose_timestamp_is_not_the_signed_one_is_refused(
     bad_input(f"model renamed: {name}")
 
 
-def test_the_recorded_time_is_read_in_utc() -> None:
-    assert recorded_time({"trained_at": "2026-12-06T18:15:04+01:00"}) == datetime(
-        2026, 12, 6, 17, 15, 4, tzinfo=UTC
-    )
+@pytest.fixture()
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's local time zone is not UTC (UTC+9), for these tests only."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_recorded_time_is_read_in_utc_wherever_the_machine_is(tokyo: None) -> None:
+    when = recorded_time({"trained_at": "2026-12-06T18:15:04+01:00"})
+    assert when == datetime(2026, 12, 6, 17, 15, 4, tzinfo=UTC)
+    assert when.utcoffset() == timedelta(0)
     for bad in (
         {},
         {"trained_at": "2026-12-06T17:15:04"},
         {"trained_at": "soon"},
         {"trained_at": 5},
     ):
-        with pytest.raises(RefusedModel, match="records no training time"):
+        with pytest.raises(RefusedModel) as caught:
             recorded_time(bad)
+        assert str(caught.value) == "the model's signed metadata records no training time"
+        assert caught.value.check == METADATA
+
+
+def test_the_name_is_compared_in_utc_wherever_the_machine_is(tokyo: None) -> None:
+    check_name_time("sports-classifier-20261206T171504Z.tar.gz", SIGNED)
+    with pytest.raises(RefusedModel):
+        check_name_time("sports-classifier-20261207T021504Z.tar.gz", SIGNED)  # Tokyo's clock
 
 
 PACKED = {SEALED_FIELD: SEAL_FILE, "trained_at": SIGNED.isoformat()}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import tar_forge as forge
-from training.refusal import FILE, LAYOUT, TAR, BadTarball
+from training.refusal import FILE, GZIP, LAYOUT, TAR, BadTarball
 from training.tarball import FILE_CAP, MAX_MEMBERS, Limits, member_parts, open_model, scan
 
 Members = list[tuple[str, bytes | None]]
@@ -65,6 +65,14 @@ def test_a_well_formed_folder_is_read_with_every_members_digest(tmp_path: Path) 
     assert layout.kept == {}
 
 
+def test_pax_time_records_stay_with_their_member(tmp_path: Path) -> None:
+    archive = forge.folder("m/") + forge.pax({"mtime": "1.5"}) + forge.member("m/a", b"1")
+    path = tmp_path / "pax.tar.gz"
+    path.write_bytes(gzip.compress(archive + forge.end()))
+    layout = scan(path)
+    assert [m.extended for m in layout.members] == [(), (("mtime", "1.5"),)]
+
+
 def test_a_folder_gnu_tar_made_is_read(tmp_path: Path) -> None:
     layout = scan(_gnu_tar(tmp_path, "m"), keep=frozenset({"a"}))
     assert layout.folder == "m" and layout.files == {"a": 1, "b": 2}
@@ -80,6 +88,7 @@ def test_kept_files_are_capped(tmp_path: Path, bad_input: Callable[[str], None])
         str(caught.value)
         == "k.tar.gz: m/meta is 11 bytes, over the 10 bytes cap for a metadata file"
     )
+    assert caught.value.check == LAYOUT
     bad_input("tar layout: metadata file over its cap")
 
 
@@ -252,6 +261,7 @@ def test_malformed_layouts_are_refused_in_one_line(
     with pytest.raises(BadTarball) as caught:
         scan(make(tmp_path / "case.tar.gz"))
     assert str(caught.value) == "case.tar.gz" + expected
+    assert caught.value.check == (GZIP if "after the end" in expected else LAYOUT)
     bad_input(f"tar layout: {case}")
 
 

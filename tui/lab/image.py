@@ -6,6 +6,7 @@ alone knows: the Dockerfile's SHA-256 and the base image's name and id.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from tui.lab.identity import LabIdentity
 from tui.paths import LabPaths
 
 TRAINING_IMAGE = "container-lab/training:latest"
+IMAGE_ENV = "LAB_IMAGE"  # another tag, as compose.yaml reads it
 USER_LABEL = "org.container-lab.user-id"
 GROUP_LABEL = "org.container-lab.group-id"
 DOCKERFILE_LABEL = "org.container-lab.dockerfile-sha256"
@@ -45,6 +47,11 @@ def provenance_labels(client: EngineClient, paths: LabPaths) -> dict[str, str]:
         BASE_LABEL: base,
         BASE_ID_LABEL: image_id(client, base) or "",
     }
+
+
+def training_image_tag() -> str:
+    """$LAB_IMAGE, else the lab's own tag."""
+    return os.environ.get(IMAGE_ENV) or TRAINING_IMAGE
 
 
 def image_matches(client: EngineClient, tag: str, identity: LabIdentity) -> bool:

@@ -21,7 +21,7 @@ from tui.engine.client import EngineClient, connect
 from tui.engine.images import image_id
 from tui.errors import LabError
 from tui.lab.checkout import checkout_inputs, input_differences
-from tui.lab.image import TRAINING_IMAGE, base_image_name
+from tui.lab.image import TRAINING_IMAGE, base_image_name, training_image_tag
 from tui.lab.run import RunOutcome, TrainingRun, describe_failure
 from tui.lab.run_report import provenance_differences
 from tui.lab.verify import VerifyTimedOut, verify_tarball
@@ -133,12 +133,17 @@ def reproduce_from_cli(
     host: str | None = None,
     runtime: str | None = None,
     *,
-    image: str = TRAINING_IMAGE,
+    image: str | None = None,
     labels: dict[str, str] | None = None,
 ) -> int:
     """Print what differs and the verdict: 0 identical, 1 different (2 is the caller's)."""
     found = reproduce(
-        connect(host), model, lab_paths(), image=image, labels=labels, runtime=runtime
+        connect(host),
+        model,
+        lab_paths(),
+        image=image or training_image_tag(),
+        labels=labels,
+        runtime=runtime,
     )
     line = verdict_line(found)
     if found.outcome and found.outcome.history_error:

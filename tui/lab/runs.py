@@ -11,12 +11,12 @@ the later records that name it.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from tui.lab.files import make_folder, write_new
 from tui.paths import LabPaths
 
 RUNS_FOLDER = "runs"
@@ -57,25 +57,6 @@ def runs_dir(paths: LabPaths) -> Path:
     return paths.models / RUNS_FOLDER
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Create `path` with exactly `mode` (no umask), refusing to follow a link or overwrite."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    descriptor = os.open(path, flags, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        os.fchmod(handle.fileno(), mode)
-        handle.write(data)
-
-
-def _make_folder(path: Path, mode: int) -> None:
-    try:
-        os.mkdir(path, mode)
-    except FileExistsError:
-        if path.is_symlink() or not path.is_dir():
-            raise NotADirectoryError(f"{path} is not a folder") from None
-        return
-    os.chmod(path, mode, follow_symlinks=False)
-
-
 def record_file_name(record: RunRecord) -> str:
     """`<start, compact>-<run id>.json`: sorts by time."""
     stamp = re.sub(r"[^0-9T]", "", record.started_at.split("+")[0])[:15]
@@ -85,9 +66,11 @@ def record_file_name(record: RunRecord) -> str:
 def write_record(paths: LabPaths, record: RunRecord) -> Path:
     """Add `record` to the history; its file's path."""
     folder = runs_dir(paths)
-    _make_folder(folder, FOLDER_MODE)
+    make_folder(folder, FOLDER_MODE, exist_ok=True)
+    if folder.is_symlink() or not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
     target = folder / record_file_name(record)
-    _write_new(target, (json.dumps(asdict(record), sort_keys=True) + "\n").encode(), FILE_MODE)
+    write_new(target, (json.dumps(asdict(record), sort_keys=True) + "\n").encode(), FILE_MODE)
     return target
 
 

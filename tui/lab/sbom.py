@@ -4,7 +4,6 @@ the SHA-256 its models' provenance records), a summary, and saving it with an ex
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from training.sbom import (
 from tui.engine.client import connect
 from tui.engine.image_files import image_files
 from tui.errors import LabError
+from tui.lab.files import make_folder, write_new
 from tui.paths import LabPaths
 
 FileReader = Callable[[Callable[[str], bool]], dict[str, bytes]]  # wanted -> the image's files
@@ -73,32 +73,24 @@ def default_path(paths: LabPaths, sbom: ImageSbom, image_id: str) -> Path:
     return paths.lab / "sbom" / f"{name[:80]}-{image_id.removeprefix('sha256:')[:12]}.cdx.json"
 
 
-def save_sbom(sbom: ImageSbom, target: Path, *, make_folder: bool = False) -> Path:
+def save_sbom(sbom: ImageSbom, target: Path, *, make_folders: bool = False) -> Path:
     """Write the document to `target` (mode 644, never through a link, never over another
-    file; the same SBOM already there is kept). `make_folder`: create its folder and the one
+    file; the same SBOM already there is kept). `make_folders`: create its folder and the one
     above it (.lab/sbom/) when missing, mode 700."""
     data = document_bytes(sbom.document)
-    for folder in (target.parent.parent, target.parent) if make_folder else ():
-        if folder.is_dir():
-            continue
+    for folder in (target.parent.parent, target.parent) if make_folders else ():
         try:
-            os.mkdir(folder, FOLDER_MODE)
-            os.chmod(folder, FOLDER_MODE, follow_symlinks=False)
+            make_folder(folder, FOLDER_MODE, exist_ok=True)
         except OSError as exc:
             raise LabError(f"cannot create {folder}: {exc.strerror}") from exc
     try:
-        descriptor = os.open(
-            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
-        )
+        write_new(target, data, FILE_MODE)
     except FileExistsError as exc:
         if not target.is_symlink() and target.is_file() and target.read_bytes() == data:
             return target
         raise LabError(f"{target} exists: give another path or move it away.") from exc
     except OSError as exc:
         raise LabError(f"cannot write {target}: {exc.strerror}") from exc
-    with os.fdopen(descriptor, "wb") as handle:
-        os.fchmod(handle.fileno(), FILE_MODE)
-        handle.write(data)
     return target
 
 

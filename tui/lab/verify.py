@@ -16,7 +16,7 @@ from tui.lab.container_spec import verify_config
 from tui.lab.identity import ensure_identity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
-from tui.lab.trusted_dir import check_trusted_dir
+from tui.lab.trusted_dir import private_snapshot, read_trusted_keys
 from tui.lab.verify_input import open_input, private_copy, refusal
 from tui.paths import LabPaths, lab_paths
 
@@ -53,16 +53,19 @@ def verify_tarball(
     if not timeout > 0:
         raise LabError(f"--timeout must be a positive number of seconds, not {timeout}.")
     with open_input(path) as opened:
-        keys = load_keys(paths)
+        load_keys(paths)  # no keys: one line saying to run `keys init`
         identity = ensure_identity(paths.env_file)
-        trusted_dir = check_trusted_dir(keys.trusted_dir)
+        trusted = read_trusted_keys(paths)
         refused = refusal(opened, path.name)
         if refused is not None:
             return Verdict(False, refused, {"check": "file"})
         ensure_training_image(
             client, paths, identity, tag=image, labels=labels, only_if_missing=True
         )
-        with private_copy(opened, identity) as folder:
+        with (
+            private_snapshot(trusted, identity) as trusted_dir,
+            private_copy(opened, identity) as folder,
+        ):
             config = verify_config(image, folder, opened.name, trusted_dir, identity, labels)
             output, errors, status = _run(client, config, timeout, path.name)
     lines = [line for line in output.splitlines() if line.startswith("{")]

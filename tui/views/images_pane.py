@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label
 
+from tui.engine.feed import EngineFeed
 from tui.engine.images import ImageInfo, Layer
 from tui.errors import LabError
 from tui.lab.sbom import ImageSbom, default_path, image_sbom
@@ -21,30 +22,21 @@ from tui.paths import lab_paths
 from tui.views.formats import human_size
 from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
-from tui.views.read_only import is_read_only
+from tui.views.read_only import allowed, is_read_only
 from tui.views.sbom_screen import SbomScreen
+from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
-
-# (image id, which files) -> those files of the image, read from its layers
-ImageFileReader = Callable[[str, Callable[[str], bool]], dict[str, bytes]]
 
 
 class ImagesPane(Vertical):
     """The image list; the highlighted image's layers below it."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("D,delete", "request('remove')", "Remove image", id="remove"),
+        Binding("D,delete", "remove", "Remove image", id="remove"),
         Binding("o", "sort_next", "Sort", id="sort"),
         Binding("i", "inspect", "Inspect", id="inspect"),
         Binding("b", "sbom", "SBOM", id="sbom"),
     ]
-
-    @dataclass(eq=False)
-    class Requested(Message):
-        """The user asked for `action` (history, remove) on an image."""
-
-        action: str
-        image_id: str
 
     @dataclass(eq=False)
     class SbomReady(Message):
@@ -59,13 +51,13 @@ class ImagesPane(Vertical):
     def __init__(
         self,
         clock: Callable[[], datetime],
-        read_image_files: ImageFileReader | None = None,
+        feed: Callable[[], EngineFeed | None] = lambda: None,
         **kwargs: Any,
     ) -> None:
-        """`read_image_files` reads an image's files for its SBOM (None: no SBOM key)."""
+        """`feed` is the engine's feed (once started): it loads histories and removes images."""
         super().__init__(**kwargs)
         self.clock = clock
-        self.read_image_files = read_image_files
+        self.feed = feed
         self.images: dict[str, ImageInfo] = {}
         self.history_of = ""
         self.sort_by = "name"
@@ -123,10 +115,10 @@ class ImagesPane(Vertical):
         self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
 
     def _want_history(self) -> None:
-        image_id = self.selected_id
-        if image_id and image_id != self.history_of:
+        image_id, feed = self.selected_id, self.feed()
+        if image_id and image_id != self.history_of and feed is not None:
             self.history_of = image_id
-            self.post_message(self.Requested("history", image_id))
+            feed.load_history(image_id)  # HistoryLoaded comes back to set_history
 
     @on(DataTable.RowHighlighted, "#images-table")
     def _highlighted(self) -> None:
@@ -140,7 +132,7 @@ class ImagesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the image removal key in read-only mode."""
-        return not (action == "request" and parameters == ("remove",) and is_read_only(self))
+        return not (action == "remove" and is_read_only(self))
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected image."""
@@ -150,17 +142,16 @@ class ImagesPane(Vertical):
 
     def action_sbom(self) -> None:
         """Read the selected image's packages (a worker) and show its SBOM."""
-        image = self.images.get(self.selected_id or "")
-        if image is None or self.read_image_files is None:
+        image, feed = self.images.get(self.selected_id or ""), self.feed()
+        if image is None or feed is None:
             return
         self.notify(f"reading the layers of {image.name} for its SBOM…")
-        self.load_sbom(image.id, image.name)
+        self.load_sbom(feed, image.id, image.name)
 
     @work(thread=True, exclusive=True, group="sbom", exit_on_error=False)
-    def load_sbom(self, image_id: str, name: str) -> None:
+    def load_sbom(self, feed: EngineFeed, image_id: str, name: str) -> None:
         """Read the image's dpkg status and Python metadata from its layers."""
-        reader = self.read_image_files
-        assert reader is not None
+        reader = feed.backend.image_files
         try:
             sbom = image_sbom(name, lambda wanted: reader(image_id, wanted))
         except (LabError, OSError) as exc:
@@ -176,8 +167,16 @@ class ImagesPane(Vertical):
         target = default_path(lab_paths(), message.sbom, message.image_id)
         self.app.push_screen(SbomScreen(message.sbom, target))
 
-    def action_request(self, action: str) -> None:
-        """Ask the app to run `action` on the selected image."""
-        image_id = self.selected_id
-        if image_id:
-            self.post_message(self.Requested(action, image_id))
+    def action_remove(self) -> None:
+        """Remove the selected image, after a question."""
+        image, feed = self.images.get(self.selected_id or ""), self.feed()
+        if image is None or feed is None or not allowed(self, "image removal"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                feed.remove_image(image.id, image.name)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
+        )

@@ -61,7 +61,7 @@ class SbomScreen(Screen[None]):
         if not allowed(self, "saving an SBOM"):
             return
         try:
-            self.saved = save_sbom(self.sbom, self.target, make_folder=True)
+            self.saved = save_sbom(self.sbom, self.target, make_folders=True)
         except LabError as exc:
             self.app.notify(str(exc), severity="error")
             return
