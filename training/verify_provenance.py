@@ -95,7 +95,9 @@ def check_provenance(
     """What the report says about provenance; RefusedModel when it does not hold."""
     provenance = seal.provenance if seal is not None else None
     if provenance is None:
-        if _member(layout, ATTESTATION_FILE) is not None:
+        # Without a seal at all, the model's own metadata says whether it had one (step 6 of
+        # verify refuses a stripped seal by name); with a seal, an attestation needs provenance.
+        if seal is not None and _member(layout, ATTESTATION_FILE) is not None:
             raise RefusedModel(
                 f"{label} carries {ATTESTATION_FILE} but its seal records no provenance", MANIFEST
             )
