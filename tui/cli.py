@@ -376,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--runtime", metavar="NAME", help="the engine's runtime to train with")
     reproduce.set_defaults(func=_cmd_reproduce)
 
-    runs = sub.add_parser("runs", help="the run history in models/runs/")
+    runs = sub.add_parser("runs", help="the run history in runs/")
     runs.add_argument(
         "--compare",
         nargs=2,

@@ -1,5 +1,5 @@
 """The Training tab's run history and compare screen, and the Images tab's SBOM screen, in the
-whole dashboard on fixed data (FixedBackend; the runs are files in a temporary models/runs/).
+whole dashboard on fixed data (FixedBackend; the runs are files in a temporary runs/).
 
 Real runs and a real image's SBOM are tests/integration/test_reproducible.py's.
 """

@@ -145,7 +145,7 @@ class TrainingRun:
     def run(self) -> RunOutcome:
         """Build if needed, train, and return once the tarball is in place or the run failed.
 
-        The run, however it ended, is added to the run history (models/runs/).
+        The run, however it ended, is added to the run history (runs/).
         """
         started, started_at = time.monotonic(), datetime.now(UTC)
         keys, identity = prepare_run(self.paths, self.identity)

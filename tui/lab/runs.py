@@ -1,4 +1,7 @@
-"""The run history: one JSON file per training run in models/runs/, no server.
+"""The run history: one JSON file per training run in runs/ beside models/, no server.
+
+Beside models/, not in it: models/ holds models only, so a failed or cancelled run still
+leaves nothing there.
 
 Every run that `container-lab train`, `reproduce` or the dashboard starts leaves a record:
 when, how long, on which engine and runtime, how it ended, the metrics, the model digest and
@@ -53,8 +56,8 @@ class RunRecord:
 
 
 def runs_dir(paths: LabPaths) -> Path:
-    """models/runs/."""
-    return paths.models / RUNS_FOLDER
+    """runs/, beside models/."""
+    return paths.models.parent / RUNS_FOLDER
 
 
 def record_file_name(record: RunRecord) -> str:

@@ -1,5 +1,5 @@
 """The training run from one key: build, train, watch models/, verify, show the model; and
-the run history (models/runs/), two runs of which compare side by side.
+the run history (runs/), two runs of which compare side by side.
 
 The run itself (tui.lab) blocks, so it runs in a thread worker that posts each event back; the
 history is read in a worker too, at start and after each run.
@@ -61,7 +61,7 @@ class TrainingEvent(Message):
 
 @dataclass(eq=False)
 class RunsLoaded(Message):
-    """The run history as read from models/runs/, and the files that could not be read."""
+    """The run history as read from runs/, and the files that could not be read."""
 
     records: list[RunRecord]
     problems: list[str]
@@ -126,7 +126,7 @@ class TrainingPane(Vertical, can_focus=True):
 
     @work(thread=True, exclusive=True, group="training-runs", exit_on_error=False)
     def load_runs(self) -> None:
-        """Read models/runs/ off the event loop."""
+        """Read runs/ off the event loop."""
         assert self.lab is not None
         records, problems = load_records(self.lab.paths)
         self.post_message(RunsLoaded(records, problems))
