@@ -88,9 +88,9 @@ def resolve(records: list[RunRecord], ref: str) -> RunRecord:
         return records[int(ref) - 1]
     found = [r for r in records if ref and (r.run_id.startswith(ref) or r.model == ref)]
     if len(found) != 1:
-        what = "no run" if not found else f"{len(found)} runs"
+        what = "no run in the history matches" if not found else f"{len(found)} runs match"
         raise LabError(
-            f"{what} in the history match {ref!r}: give a number from `container-lab runs`, "
+            f"{what} {ref!r}: give a number from `container-lab runs`, "
             "a run id or a model file name."
         )
     return found[0]
