@@ -63,6 +63,19 @@ def trained(
 
 
 @pytest.fixture(scope="session")
+def foreign(
+    docker_client: docker.DockerClient,
+    training_image: BuildResult,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[LabPaths, Path]:
+    """Another lab, its own key, and a model it trained and signed."""
+    other = copy_lab(tmp_path_factory.mktemp("foreign"))
+    outcome = TrainingRun(docker_client, other, image=TEST_IMAGE_TAG, labels=LABELS).run()
+    assert outcome.tarball is not None, outcome.last_lines
+    return other, outcome.tarball
+
+
+@pytest.fixture(scope="session")
 def model_tarball(trained: tuple[RunOutcome, list[RunEvent]]) -> Path:
     """The tarball of the session's training run."""
     outcome, _ = trained

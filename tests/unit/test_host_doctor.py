@@ -46,10 +46,11 @@ def test_a_ready_machine_says_ready_for_every_section() -> None:
         "lesson",
         "keys",
         "train",
+        "cluster",
         "test",
     ]
     assert all(line.endswith(": ready") for line in lines if not line.startswith(" "))
-    assert summary(reports) == "ready: dashboard, lesson, keys, train, test"
+    assert summary(reports) == "ready: dashboard, lesson, keys, train, cluster, test"
     assert render(reports, quiet=True) == []
 
 

@@ -13,6 +13,7 @@ TEST_ONLY = {"chromium", "chromium-driver", "openssh-server", "openssl", "podman
 LESSON = {"qemu-system-x86", "linux-image-amd64", "e2fsprogs", "runsc"}
 ENGINE = {"docker.io", "docker-cli|docker.io", "docker-compose", "debootstrap"}
 KEYS = {"gpg", "gpg-agent"}
+CLUSTER = {"iproute2", "util-linux"}
 
 
 def names(*commands: str) -> set[str]:
@@ -25,7 +26,7 @@ def test_the_dashboard_installs_its_lesson_and_keys_but_not_the_tests_packages()
 
 
 def test_the_tests_add_the_browser_and_the_other_engines() -> None:
-    assert names("test") == ENGINE | LESSON | KEYS | TEST_ONLY
+    assert names("test") == ENGINE | LESSON | KEYS | CLUSTER | TEST_ONLY
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ def test_the_tests_add_the_browser_and_the_other_engines() -> None:
         ("baseline", ENGINE | LESSON),
         ("engine", ENGINE),
         ("verify", ENGINE),
+        ("cluster", ENGINE | CLUSTER),
         ("config", set()),
     ],
 )
@@ -45,7 +47,7 @@ def test_each_command_takes_only_what_it_uses(command: str, expected: set[str]) 
 
 def test_sections_come_once_each_in_their_own_order() -> None:
     sections = [section.name for section in expand(["test", "train", "keys"])]
-    assert sections == ["dashboard", "lesson", "keys", "train", "test"]
+    assert sections == ["dashboard", "lesson", "keys", "train", "cluster", "test"]
     assert list(SECTIONS) == sections
 
 
@@ -73,7 +75,7 @@ def test_each_package_is_seen_present_exactly_when_dpkg_has_it_installed() -> No
         installed = [name for name in package.name.split("|") if _dpkg_installed(name)]
         assert is_present(package) == bool(installed), package
         checked.append(package.name)
-    assert len(checked) == len(ENGINE | LESSON | KEYS | TEST_ONLY)
+    assert len(checked) == len(ENGINE | LESSON | KEYS | CLUSTER | TEST_ONLY)
 
 
 def test_a_package_needs_all_it_provides_and_either_of_an_alternative(tmp_path) -> None:

@@ -24,6 +24,7 @@ RUN = {
     "./lab keys init": "signing key",  # in a temporary project, see below
     "./lab config path": "config.toml",
     "./lab doctor --for keys": "keys (the demo signing key): ready",
+    "./lab cluster status": "cluster",
 }
 NOT_RUN = {
     "./lab dashboard": "opens the interactive dashboard (tests/tui and tests/integration drive it)",
@@ -63,6 +64,19 @@ NOT_RUN = {
     ),
     "./lab dashboard --host unix:///var/run/docker.sock --context build-box": (
         "opens the dashboard on two engines, one remote (test_dashboard_engines.py drives several)"
+    ),
+    "./lab cluster up": (
+        "makes the machine's lab cluster as root; tests/cluster_fixture.py makes the suite's "
+        "own with the same code, test_cluster_cli.py runs `cluster up` and `down` for real"
+    ),
+    "./lab dashboard --context lab-node-1 --context lab-node-2 --context lab-node-3": (
+        "opens the dashboard on the lab cluster's engines (test_swarm_tab.py drives that)"
+    ),
+    "./lab train --cluster --replicas 2": (
+        "builds and trains on the lab cluster (test_cluster_training.py runs the same job)"
+    ),
+    "./lab cluster down": (
+        "removes the machine's lab cluster; test_cluster_cli.py runs `down` on clusters of its own"
     ),
 }
 
@@ -120,6 +134,7 @@ def test_every_readme_command_is_either_run_here_or_listed_with_a_reason():
         "./lab check",
         "./lab config path",
         "./lab doctor --for keys",
+        "./lab cluster status",
     ],
 )
 def test_safe_readme_commands_run(command: str):

@@ -66,7 +66,8 @@ CHROMEDRIVER = Package("chromium-driver", ("chromedriver",), "selenium's driver 
 SSHD = Package("openssh-server", ("sshd",), "the tests' own sshd, for ssh:// engines")
 OPENSSL = Package("openssl", ("openssl",), "certificates for the tests' TLS engine")
 PODMAN = Package("podman", ("podman",), "the tests' Podman engine")
-IPROUTE = Package("iproute2", ("ip",), "network namespaces for the tests' engines")
+IPROUTE = Package("iproute2", ("ip",), "network namespaces for the cluster's and tests' engines")
+UTIL_LINUX = Package("util-linux", ("nsenter", "unshare"), "each cluster node's namespaces")
 
 SECTIONS: dict[str, Section] = {
     section.name: section
@@ -92,10 +93,16 @@ SECTIONS: dict[str, Section] = {
             uses=("dashboard", "keys"),
         ),
         Section(
+            "cluster",
+            "a Swarm of dockerds on this machine (`cluster up`)",
+            (IPROUTE, UTIL_LINUX),
+            uses=("dashboard",),
+        ),
+        Section(
             "test",
             "the test suite (./lab test)",
             (CHROMIUM, CHROMEDRIVER, SSHD, OPENSSL, PODMAN, IPROUTE),
-            uses=("dashboard", "lesson", "keys"),
+            uses=("dashboard", "lesson", "keys", "cluster"),
         ),
     )
 }
@@ -110,6 +117,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "keys": ("keys",),
     "train": ("train",),
     "verify": ("dashboard",),
+    "cluster": ("cluster",),
     "test": ("test",),
     "config": (),
 }

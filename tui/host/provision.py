@@ -14,7 +14,13 @@ from pathlib import Path
 
 from tui.engine.base_image import engine_answers, has_image, import_rootfs, pull_image
 from tui.engine.client import DEFAULT_SOCKET, engine_address
-from tui.engine.runtimes import RUNSC_PATH, ensure_runsc_config, register_runsc
+from tui.engine.runtimes import (
+    LAB_RUNTIME,
+    RUNSC_PATH,
+    ensure_lab_runtime,
+    record_started_engine,
+    register_lab_runtime,
+)
 from tui.errors import LabError
 from tui.host import apt
 from tui.host.access import socket_denied
@@ -29,10 +35,13 @@ HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BOOTSTRAP_SUITES = {"debian:bookworm-slim": "bookworm", "debian:bookworm": "bookworm"}
 
 
-def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) -> str:
+def ensure_engine(
+    *, install: bool = True, wait: float = ENGINE_WAIT_SECONDS, gvisor: bool = False
+) -> str:
     """Make sure a Docker engine answers; start dockerd (installing it as root) when none does.
 
-    A local engine run by root also gets gVisor's runsc registered (the lesson's third row).
+    A local engine run by root also gets the lab's gVisor runtime (the lesson's third row) when
+    the lab started it, or when `gvisor` asks for it (tui.engine.runtimes).
     """
     address = engine_address()
     denied = socket_denied(address.url)
@@ -41,7 +50,7 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
     if engine_answers(address.url):
         said = f"engine: already running at {address.url}"
         if address.url == DEFAULT_SOCKET and os.geteuid() == 0:
-            said += "\n" + register_runsc(address.url)
+            said += "\n" + register_lab_runtime(address.url, explicit=gvisor)
         return said
     if address.url != DEFAULT_SOCKET:
         raise LabError(
@@ -62,8 +71,8 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
         )
     runsc_note = ""
     if RUNSC_PATH.is_file():
-        ensure_runsc_config()  # written before dockerd starts, so it comes up with runsc
-        runsc_note = "\ngVisor: runsc registered in /etc/docker/daemon.json"
+        ensure_lab_runtime()  # written before dockerd starts, so it comes up with it
+        runsc_note = f"\ngVisor: {LAB_RUNTIME} registered in /etc/docker/daemon.json"
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with DOCKERD_LOG.open("ab") as log:
         process = subprocess.Popen(
@@ -74,6 +83,7 @@ def ensure_engine(*, install: bool = True, wait: float = ENGINE_WAIT_SECONDS) ->
         if process.poll() is not None:
             raise LabError(f"dockerd exited with status {process.returncode}: see {DOCKERD_LOG}.")
         if engine_answers(address.url):
+            record_started_engine(process.pid, address.url)  # the lab's to configure from now on
             return f"engine: started dockerd (pid {process.pid}), log in {DOCKERD_LOG}{runsc_note}"
         time.sleep(0.2)  # a bounded wait for the socket: dockerd offers no readiness signal
     raise LabError(f"dockerd did not answer within {wait:.0f} s: see {DOCKERD_LOG}.")
