@@ -171,7 +171,7 @@ async def drive(app: Any, probe: Probe, args: argparse.Namespace) -> dict[str, A
 def main(argv: list[str] | None = None) -> int:
     """Run the dashboard with the probe; the report goes to --report-fd."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", action="append", required=True, help="an engine's URL")
+    parser.add_argument("--host", action="append", default=[], help="an engine's URL")
     parser.add_argument("--stats", choices=("api", "cgroup", "auto"), required=True)
     parser.add_argument("--ids", required=True, help="a JSON list of the containers to wait for")
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     probe = Probe(set(json.loads(args.ids)))
     probe.install()
+    # No --host: the engine the docker CLI would use, as `container-lab` picks it.
     app = build_dashboard(resolve_engines(hosts=args.host), stats=args.stats)
     result: dict[str, Any] = {}
 
