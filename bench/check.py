@@ -39,6 +39,7 @@ FIGURE_RULES: list[tuple[str, int | None]] = [
     (r"per_second|per_s$|speedup|score|killed|kept_up|naive_vs_ours|sleep_loop_vs_events", +1),
     (r"cpu|_ms(\.|$)|mib|_mb(\.|$)|_s(\.|$)|seconds|ratio|age_of", -1),
 ]
+IDENTITY = ("engines", "containers", "terminal", "load")  # what names a run in a list
 # Which benchmark writes which results file, and how to run it fully.
 COMMANDS: dict[str, list[str]] = {
     "stats_overhead": ["bench.stats_overhead", "--engines", "1"],
@@ -80,9 +81,21 @@ def figures(data: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
             yield from figures(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from figures(value, f"{prefix}.{index}")
+            yield from figures(value, f"{prefix}.{_label(value, index)}")
     elif isinstance(data, int | float) and not isinstance(data, bool):
         yield prefix, float(data)
+
+
+def _label(item: Any, index: int) -> str:
+    """A run in a list by what it measured (e.g. "[100 200x50 quiet]"), else by its place.
+
+    A fresh run of fewer sizes or loads than the committed one must meet the same runs.
+    """
+    if isinstance(item, dict):
+        named = [str(item[key]) for key in IDENTITY if key in item]
+        if named:
+            return f"[{' '.join(named)}]"
+    return str(index)
 
 
 def compare(benchmark: str, committed: Any, fresh: Any) -> tuple[list[Worse], int]:

@@ -45,8 +45,8 @@ def _fresh(**changes: float) -> dict[str, object]:
 def test_costs_up_and_rates_down_by_more_than_a_fifth_are_named() -> None:
     worse, compared = check.compare("x", COMMITTED, _fresh(cpu=5.0, rss=75.0, rate=70_000))
     assert {item.figure for item in worse} == {
-        "runs.0.app_api.collector_cpu_percent_of_one_core",
-        "runs.0.app_api.rss_mib.max",
+        "runs.[100].app_api.collector_cpu_percent_of_one_core",
+        "runs.[100].app_api.rss_mib.max",
         "read.ours_lines_per_second",
     }
     assert compared == 5  # cpu, rss, key wait, rate, score
@@ -85,3 +85,16 @@ def test_an_unknown_benchmark_is_one_line_that_lists_the_known_ones(
     out = capsys.readouterr().out.strip()
     assert out.startswith("no committed results for no_such_bench: pick from ") and "\n" not in out
     bad_input("bench --check of an unknown benchmark")
+
+
+def test_runs_are_compared_by_what_they_measured_not_by_their_place() -> None:
+    def run(terminal: str, cpu: float) -> dict[str, object]:
+        return {"terminal": terminal, "load": "quiet", "app_api": {"total_cpu_percent": cpu}}
+
+    committed = {"runs": [run("100x30", 10.0), run("200x50", 20.0)]}
+    fresh = {"runs": [run("200x50", 21.0)]}  # only the tall terminal, a little worse
+    worse, compared = check.compare("x", committed, fresh)
+    assert (worse, compared) == ([], 1)
+    fresh = {"runs": [run("200x50", 30.0)]}
+    (item,) = check.compare("x", committed, fresh)[0]
+    assert item.figure == "runs.[200x50 quiet].app_api.total_cpu_percent"
