@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ from tui.engine.swarm import (
     SwarmNode,
     SwarmService,
     SwarmTask,
+    ended_by_exit,
     list_nodes,
     list_services,
     list_tasks,
@@ -49,6 +50,7 @@ CONVERGE_SECONDS = 2.0
 UNFOLLOWED_SECONDS = 10.0
 SEARCH_SECONDS = 5.0  # between looks for a manager when none answers
 TASK_LABEL = "com.docker.swarm.task.id"
+EXITS_KEPT = 1000  # task containers' exit codes remembered (the oldest go first)
 NODE_ACTIONS = ("drain", "pause", "activate")
 
 
@@ -83,6 +85,7 @@ class SwarmLoaded(SwarmReport):
     services: list[SwarmService]
     tasks: list[SwarmTask]
     at: datetime
+    exits: Mapping[str, int] = field(default_factory=dict)  # task id -> its container's exit
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class SwarmFeed:
         self._lost = threading.Event()
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="swarm-action")
         self._thread = threading.Thread(target=self._run, name="swarm-feed", daemon=True)
+        self._exits: dict[str, int] = {}  # from the nodes' `die` events, by task id
         self.converged = True
         self.all_followed = True
 
@@ -222,12 +226,15 @@ class SwarmFeed:
         nodes = list_nodes(client.api)
         services = list_services(client.api)
         tasks = list_tasks(client.api)
+        with self._lock:
+            exits = dict(self._exits)
+        tasks = [ended_by_exit(task, exits.get(task.id)) for task in tasks]
         services = [with_running(service, tasks) for service in services]
         self.converged = all(s.converged for s in services) and all(
             n.state == "ready" or n.availability == "drain" for n in nodes
         )
         self.all_followed = {n.id for n in nodes if n.state == "ready"} <= followed.keys()
-        self._say(SwarmLoaded(nodes, services, tasks, datetime.now(UTC)))
+        self._say(SwarmLoaded(nodes, services, tasks, datetime.now(UTC), exits))
 
     def _follow_events(
         self, manager: EngineSpec, client: docker.DockerClient, info: SwarmInfo
@@ -269,6 +276,8 @@ class SwarmFeed:
                     self._streams.append(stream)
                 for event in stream:
                     if event.type != "container" or TASK_LABEL in event.attributes:
+                        if event.action == "die":
+                            self._note_exit(event.attributes)
                         self._dirty.set()
                 if manager and not _answers(client):
                     self._dirty.set()  # the next read fails and says the manager is lost
@@ -277,6 +286,13 @@ class SwarmFeed:
                 client.close()
 
         threading.Thread(target=run, name=f"swarm-events-{name}", daemon=True).start()
+
+    def _note_exit(self, attributes: Mapping[str, str]) -> None:
+        """A task's container ended: its exit code, before the manager hears of it."""
+        with contextlib.suppress(KeyError, ValueError), self._lock:
+            self._exits[attributes[TASK_LABEL]] = int(attributes["exitCode"])
+            if len(self._exits) > EXITS_KEPT:
+                del self._exits[next(iter(self._exits))]
 
     def _drop_manager(self) -> None:
         with self._lock:
