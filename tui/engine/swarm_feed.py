@@ -6,7 +6,9 @@ Like EngineFeed, it owns its threads and reports through one callback (no Textua
 - The manager's event stream says when a node or a service changes; a task's changes are seen
   by the engine running it, so the feed also follows the container events of every member
   engine it can reach (the lab's cluster: all of them). Each event marks the lists dirty; the
-  lists are read again once the events pause (`DEBOUNCE_SECONDS`).
+  lists are read again once the events pause (`DEBOUNCE_SECONDS`). A task container's `die`
+  event also ends its task in the readings (by its exit code) while the manager, which hears
+  of it a moment later, still says it runs.
 - No event says that a task was rejected or is still pending, so while a service is not
   converged (or an update runs) the lists are read again every `CONVERGE_SECONDS`; and when
   some node's engine cannot be followed, every `UNFOLLOWED_SECONDS`. A converged Swarm whose
