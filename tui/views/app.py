@@ -409,10 +409,12 @@ class ContainerLabApp(App[int]):
         self.containers.refresh_rows()
 
     @on(ContainersPane.Requested)
+    @while_open
     def _container_requested(self, message: ContainersPane.Requested) -> None:
         self.container_request(message.action, message.container_id)
 
     @on(ContainersPane.ProjectRequested)
+    @while_open
     def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
         rows, first = self.containers.rows, self.engines.first
         project = rows.groups.projects.get(message.project)
