@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui.errors import LabError
+from tui.text import guard_output, printable
 
 
 def _one_engine(args: argparse.Namespace) -> str | None:
@@ -253,15 +254,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2."""
+    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2.
+
+    Every command but the dashboard (which draws the terminal itself) prints through
+    tui/text.py's guard: names, log lines and tar members reach the terminal as text.
+    """
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         if func is not _cmd_dashboard:  # the dashboard watches every engine given
+            guard_output()
             args.host = _one_engine(args)
         return func(args)
     except LabError as exc:
-        print(f"container-lab: {exc}", file=sys.stderr)
+        print(f"container-lab: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("container-lab: interrupted", file=sys.stderr)
