@@ -25,6 +25,7 @@ from tui.engine.logs.merge import merge_into
 from tui.engine.logs.query import LogFilter, LogWindow
 from tui.engine.logs.sources import LogSource
 from tui.engine.logs.stream import STDERR, LogBuffer, LogLine
+from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.logs.view import LogView
 
@@ -281,7 +282,7 @@ class LogsBase(Screen[None]):
             parts.append(self.ended)
         if self.notice:
             parts.append(self.notice)
-        self.query_one("#log-status", Label).update(" | ".join(parts))
+        self.query_one("#log-status", Label).update(plain(" | ".join(parts)))
 
     def say(self, notice: str, error: bool = True) -> None:
         """A one-line notice, as a toast and on the status line."""
