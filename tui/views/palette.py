@@ -1,5 +1,5 @@
-"""The command palette's dashboard commands (ctrl+p): every action, and in read-only mode
-only those that change nothing."""
+"""The command palette's dashboard commands (ctrl+p): every action, each run through the app's
+read-only gate (tui/views/read_only.py), which also decides what read-only mode lists."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tui.engine.actions import ContainerAction
 from tui.engine.backend import EngineOffer
 from tui.views.containers.pane import ContainersPane
 from tui.views.images_pane import ImagesPane
+from tui.views.read_only import ActionHost, GatedAction
 from tui.views.training_pane import TrainingPane
 
 CONTAINER_COMMANDS = [
@@ -29,10 +30,9 @@ CONTAINER_COMMANDS = [
 TABS = ("containers", "images", "training", "baseline", "volumes", "networks")
 
 
-class PaletteHost(Protocol):
-    """What the palette asks of the app."""
+class PaletteHost(ActionHost, Protocol):
+    """What the palette asks of the app (ContainerLabApp)."""
 
-    read_only: bool
     engine_offer: EngineOffer | None
 
     @property
@@ -47,19 +47,7 @@ class PaletteHost(Protocol):
     @property
     def main_screen(self) -> Screen[None]: ...
 
-    def action_reload(self) -> None: ...
-
-    def action_prune(self) -> None: ...
-
-    def action_demo_up(self) -> None: ...
-
-    def action_demo_down(self) -> None: ...
-
-    def action_next_engine(self) -> None: ...
-
     def add_engine(self, name: str) -> None: ...
-
-    def action_tab(self, tab: str) -> None: ...
 
 
 def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
@@ -67,21 +55,27 @@ def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
 
 
 def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
-    """The dashboard's commands; read-only mode lists none that would be refused."""
-    looks = not app.read_only
+    """The dashboard's commands, each an action run through the app's gate (read-only mode
+    lists only those it lets through: tui/views/read_only.py)."""
     pane = app.containers
-    for action, title in CONTAINER_COMMANDS:
-        if looks or not action.changes:
-            callback = _bind(pane.action_request, action.value)
-            yield SystemCommand(title, f"{title} (the selected one)", callback)
-    yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
-    yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
-    yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
-    yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
-    yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
+    on_pane = [
+        *(
+            (title, f"{title} (the selected one)", f"request({action.value!r})")
+            for action, title in CONTAINER_COMMANDS
+        ),
+        ("Inspect container", "Its full docker inspect", "inspect"),
+        ("Filter containers", "Filter as you type", "filter"),
+        ("All / running containers", "Toggle", "toggle_all"),
+        ("Sort containers by next column", "Cycle", "sort_next"),
+        ("Reverse container sort", "Toggle", "sort_reverse"),
+    ]
+    for title, help_text, action in on_pane:
+        yield SystemCommand(title, help_text, GatedAction(app, action, pane))
     if app.several_engines:
         yield SystemCommand(
-            "Next engine", "All engines' containers, then each one's", app.action_next_engine
+            "Next engine",
+            "All engines' containers, then each one's",
+            GatedAction(app, "next_engine"),
         )
     for name, where in app.engine_offer.available() if app.engine_offer else ():
         yield SystemCommand(
@@ -89,28 +83,33 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
             f"Add this docker context's engine: {where}",
             _bind(app.add_engine, name),
         )
-    yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
-    if looks:
-        yield SystemCommand(
-            "Remove image", "The selected image", _bind(app.images.action_request, "remove")
-        )
-        yield SystemCommand(
-            "Prune…", "Preview what each prune frees, then prune the ticked ones", app.action_prune
-        )
-        training = app.main_screen.query_one(TrainingPane)
-        yield SystemCommand(
-            "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
-        )
-        yield SystemCommand(
-            "Cancel training", "Stop the training container", training.action_cancel
-        )
-        yield SystemCommand(
-            "Start demo containers",
-            "A few labelled sample containers to look at (./lab demo up)",
-            app.action_demo_up,
-        )
-        yield SystemCommand(
-            "Remove demo containers", "Only those (./lab demo down)", app.action_demo_down
-        )
+    yield SystemCommand("Reload lists", "Containers and images", GatedAction(app, "reload"))
+    yield SystemCommand(
+        "Remove image", "The selected image", GatedAction(app, "request('remove')", app.images)
+    )
+    yield SystemCommand(
+        "Prune…",
+        "Preview what each prune frees, then prune the ticked ones",
+        GatedAction(app, "prune"),
+    )
+    training = app.main_screen.query_one(TrainingPane)
+    yield SystemCommand(
+        "Train a model",
+        "Build, train, sign and verify (Training tab)",
+        GatedAction(app, "start", training),
+    )
+    yield SystemCommand(
+        "Cancel training", "Stop the training container", GatedAction(app, "cancel", training)
+    )
+    yield SystemCommand(
+        "Start demo containers",
+        "A few labelled sample containers to look at (./lab demo up)",
+        GatedAction(app, "demo_up"),
+    )
+    yield SystemCommand(
+        "Remove demo containers", "Only those (./lab demo down)", GatedAction(app, "demo_down")
+    )
     for tab in TABS:
-        yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))
+        yield SystemCommand(
+            f"Go to {tab}", f"Show the {tab} tab", GatedAction(app, f"tab({tab!r})")
+        )

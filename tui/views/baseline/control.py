@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from tui.views.engines import EngineApp
 from tui.views.guards import being_removed
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import GatedAction, allowed, is_read_only
 
 if TYPE_CHECKING:
     from tui.baseline.lesson import Lesson, LessonResult, UnitSample
@@ -155,10 +155,12 @@ class LessonApp(EngineApp):
         yield SystemCommand(
             "Run the lesson: container vs gVisor vs VM",
             "One image as a container, a gVisor sandbox and a QEMU VM (VM baseline tab)",
-            self.action_run_lesson,
+            GatedAction(self, "run_lesson"),
         )
         yield SystemCommand(
-            "Stop the lesson", "Stop its container, sandbox and VM", self.action_stop_lesson
+            "Stop the lesson",
+            "Stop its container, sandbox and VM",
+            GatedAction(self, "stop_lesson"),
         )
 
     # Run and stop --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tui.engine.containers import ContainerInfo
 from tui.engine.stats.api import StatsSample
 from tui.preferences import ContainersView
 from tui.views.containers.project_rows import ONE_CONTAINER_ONLY, ProjectRows
+from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.messages import InspectRequested
 from tui.views.presentation import (
@@ -39,7 +40,7 @@ from tui.views.presentation import (
     stats_labels,
     summed,
 )
-from tui.views.read_only import is_read_only
+from tui.views.read_only import hidden
 from tui.views.widgets.keyed_table import KeyedTable, LazyRows
 
 HISTORY = 120  # samples kept per container for the sparklines (two minutes)
@@ -468,16 +469,15 @@ class ContainersPane(ProjectRows):
         self.refresh_rows()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the keys that change a container in read-only mode, the project key away from
-        a compose project's rows, and the keys of one container on a project's header."""
+        """Hide the keys read-only mode refuses, the project key away from a compose project's
+        rows, and the keys of one container on a project's header."""
+        if hidden(self, action, parameters):
+            return False
         if action == "recreate":
-            return self.on_project_row and not is_read_only(self)
+            return self.on_project_row
         if action == "request" and parameters and parameters[0] in ONE_CONTAINER_ONLY:
-            return not self.on_header_row and not is_read_only(self)
-        changes = (
-            action == "request" and bool(parameters) and parse_action(str(parameters[0])).changes
-        )
-        return not (changes and is_read_only(self))
+            return not self.on_header_row
+        return True
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected container."""
@@ -536,6 +536,8 @@ class ContainersPane(ProjectRows):
 
 
 def _set_label(label: Label, text: str) -> None:
-    """Update a fixed-size label only when its text changes, without a layout pass."""
-    if str(label.render()) != text:
-        label.update(text, layout=False)
+    """Update a fixed-size label only when its text changes, without a layout pass (the text
+    names a container or project: never markup)."""
+    shown = plain(text)
+    if str(label.render()) != shown.plain:
+        label.update(shown, layout=False)
