@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,18 +62,29 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def served(*flags: str) -> Iterator[Served]:
-    """`container-lab --serve --port <free> FLAGS`, until its token URL is printed."""
+def served(
+    *flags: str,
+    wrapper: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Served]:
+    """`container-lab --serve --port <free> FLAGS`, until its token URL is printed.
+
+    `wrapper` goes before the command (e.g. strace), `env` adds to the environment, `cwd` is
+    where it runs (where a dashboard would save a file it was told to save).
+    """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="served-") as folder:
         output = Path(folder) / "output.txt"
         with output.open("wb") as sink:
             process = subprocess.Popen(
-                [str(SCRIPT), "--serve", "--port", str(port), *flags],
+                [*wrapper, str(SCRIPT), "--serve", "--port", str(port), *flags],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its log is read while it runs
+                cwd=cwd,
+                # its log is read while it runs
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
         try:
             deadline = time.monotonic() + 60
