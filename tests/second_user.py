@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -50,14 +52,26 @@ def run_as(
     user: SecondUser, argv: Sequence[str], *, timeout: float = 120.0, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` as `user` (its uid and gid only, no supplementary groups), capturing text."""
-    command = [
-        "setpriv",
-        f"--reuid={user.uid}",
-        f"--regid={user.gid}",
-        "--clear-groups",
-        "--",
-        *argv,
-    ]
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+        as_user(user, argv), capture_output=True, text=True, timeout=timeout, check=False, **kwargs
     )  # type: ignore[call-overload]
+
+
+def as_user(user: SecondUser, argv: Sequence[str]) -> list[str]:
+    """The command line that runs `argv` as `user` (for a process the test keeps running)."""
+    return ["setpriv", f"--reuid={user.uid}", f"--regid={user.gid}", "--clear-groups", "--", *argv]
+
+
+@contextmanager
+def reachable_folder(prefix: str = "container-lab-shared-") -> Iterator[Path]:
+    """A folder (755) outside pytest's own tmp, whose parents a second user can pass through.
+
+    pytest's basetemp is private to its user (700), so an attack staged under `tmp_path` could
+    never reach its target and the test could not fail.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/var/tmp"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

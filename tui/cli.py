@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui.errors import LabError
+from tui.lifetime import Ending, join_served_session
 from tui.text import guard_output, printable
+
+MAX_SECONDS = 86400.0  # a day: any wait the lab offers is far shorter
+# A Docker image reference: [host[:port]/]name[/name...][:tag][@sha256:digest], names lowercase.
+_NAME = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE = re.compile(
+    rf"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?{_NAME}(?:/{_NAME})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
 
 
 def _one_engine(args: argparse.Namespace) -> str | None:
@@ -86,13 +98,40 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_engine_up(args: argparse.Namespace) -> int:
-    from tui.engine.provision import ensure_base_image, ensure_engine
+def _image_name(text: str, option: str) -> str:
+    """`text` when it is an image reference such as debian:bookworm-slim; else a LabError."""
+    if not IMAGE_REFERENCE.fullmatch(text):
+        raise LabError(
+            f"{option} {text!r} is not an image name: give one such as `debian:bookworm-slim`."
+        )
+    return text
 
-    print(ensure_engine(install=not args.no_install))
+
+def _seconds(value: float, option: str) -> float:
+    """A positive, finite number of seconds up to a day; else a LabError."""
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise LabError(
+            f"{option} {value:g} is not a positive number of seconds up to {MAX_SECONDS:g}: "
+            f"give one such as `{option} 300`."
+        )
+    return value
+
+
+def _cmd_engine_up(args: argparse.Namespace) -> int:
+    from tui.host.provision import ensure_base_image, ensure_engine
+
+    if not args.no_base_image:
+        _image_name(args.base_image, "--base-image")
+    print(ensure_engine(install=not args.no_install, gvisor=args.gvisor))
     if not args.no_base_image:
         print(ensure_base_image(args.base_image))
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from tui.host.doctor import doctor_from_cli
+
+    return doctor_from_cli(args.commands or [], install_missing=args.install, quiet=args.quiet)
 
 
 def _cmd_keys_init(args: argparse.Namespace) -> int:
@@ -105,18 +144,37 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.identity import parse_user_id
-    from tui.lab.run import train_from_cli
+    from tui.lab.train_cli import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
+    if args.cluster:
+        from tui.cluster.plan import find_cluster
+        from tui.lab.cluster_run import train_cluster_from_cli
+
+        if args.compose:
+            raise LabError("--cluster and --compose: pick one way to run the training.")
+        if args.replicas < 1:
+            raise LabError(f"--replicas {args.replicas}: a job needs at least 1 replica.")
+        state = find_cluster(args.cluster_name)
+        if state is None or not state.complete:
+            raise LabError(
+                f"no cluster named {args.cluster_name} is up: `./lab cluster up` makes one."
+            )
+        urls = [node.url for node in state.nodes]
+        return train_cluster_from_cli(args.host, urls[0], urls, args.replicas, identity)
     return train_from_cli(
         host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
     )
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from tui.lab.image import training_image_tag
     from tui.lab.verify import verify_from_cli
 
-    return verify_from_cli(Path(args.path), host=args.host, timeout=args.timeout)
+    timeout = _seconds(args.timeout, "--timeout")
+    return verify_from_cli(
+        Path(args.path), host=args.host, timeout=timeout, image=training_image_tag()
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -127,9 +185,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_from_cli(args.action, host=args.host)
 
 
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from tui.cluster import cli as cluster_cli
+
+    if args.action is None:
+        raise LabError("say what to do with the cluster: `cluster up`, `status` or `down`.")
+    if args.action == "up":
+        return cluster_cli.up_from_cli(args.host, args.nodes, args.name)
+    if args.action == "status":
+        return cluster_cli.status_from_cli(args.name)
+    return cluster_cli.down_from_cli(args.name)
+
+
 def _cmd_baseline_measure(args: argparse.Namespace) -> int:
     from tui.baseline.cli import measure_from_cli
 
+    _seconds(args.timeout, "--timeout")
     return measure_from_cli(args)
 
 
@@ -137,6 +208,22 @@ def _cmd_baseline_show(args: argparse.Namespace) -> int:
     from tui.baseline.cli import show_from_cli
 
     return show_from_cli(args)
+
+
+def doctor_choices() -> list[str]:
+    """The names `doctor --for` takes: its sections and the commands that map to them."""
+    from tui.host.needs import COMMANDS, SECTIONS
+
+    return sorted({*SECTIONS, *COMMANDS})
+
+
+def _needs_action(parser: argparse.ArgumentParser, actions: str) -> None:
+    """Without an action the command prints its usage and exits 2 (not the dashboard)."""
+
+    def missing(args: argparse.Namespace) -> int:
+        parser.error(f"say which action: {actions} (see --help)")
+
+    parser.set_defaults(func=missing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,14 +276,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=_cmd_dashboard)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    engine = sub.add_parser("engine", help="the Docker engine").add_subparsers(metavar="ACTION")
+    engine_parser = sub.add_parser("engine", help="the Docker engine")
+    _needs_action(engine_parser, "up")
+    engine = engine_parser.add_subparsers(metavar="ACTION")
     up = engine.add_parser("up", help="start dockerd if none answers; bootstrap the base image")
     up.add_argument("--no-install", action="store_true", help="never apt-get install docker.io")
     up.add_argument("--no-base-image", action="store_true", help="skip the base image")
+    up.add_argument(
+        "--gvisor",
+        action="store_true",
+        help="register gVisor as container-lab-runsc in daemon.json and reload dockerd even when "
+        "the lab did not start it (other entries are kept byte for byte)",
+    )
     up.add_argument("--base-image", default="debian:bookworm-slim")
     up.set_defaults(func=_cmd_engine_up)
 
-    keys = sub.add_parser("keys", help="the demo signing key").add_subparsers(metavar="ACTION")
+    doctor = sub.add_parser(
+        "doctor", help="what each command needs from this machine, what is missing and why"
+    )
+    doctor.add_argument(
+        "--for",
+        dest="commands",
+        action="append",
+        metavar="COMMAND",
+        choices=doctor_choices(),
+        help="only what COMMAND needs (repeatable; dashboard, lesson, keys, train, test or any "
+        "command); default: all",
+    )
+    doctor.add_argument(
+        "--install",
+        action="store_true",
+        help="install the missing Debian packages and start the local engine (root or sudo)",
+    )
+    doctor.add_argument("--quiet", action="store_true", help="say only what is missing")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    keys_parser = sub.add_parser("keys", help="the demo signing key")
+    _needs_action(keys_parser, "init")
+    keys = keys_parser.add_subparsers(metavar="ACTION")
     init = keys.add_parser("init", help="make a fresh demo signing key in .lab/")
     init.add_argument("--force", action="store_true", help="replace an existing key")
     init.set_defaults(func=_cmd_keys_init)
@@ -209,6 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UID[:GID]",
         help="run the container as (and give models/ to) these ids instead of .env's",
     )
+    train.add_argument(
+        "--cluster",
+        action="store_true",
+        help="run as a Swarm replicated-job on the lab's cluster (./lab cluster up)",
+    )
+    train.add_argument(
+        "--replicas", type=int, default=2, metavar="N", help="with --cluster: replicas (default 2)"
+    )
+    train.add_argument("--cluster-name", default="lab", help=argparse.SUPPRESS)
     train.set_defaults(func=_cmd_train)
 
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
@@ -229,6 +355,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo_down = demo_actions.add_parser("down", help="remove the demo containers, nothing else")
     demo_down.set_defaults(func=_cmd_demo, action="down")
 
+    cluster = sub.add_parser("cluster", help="a Docker Swarm of several engines on this machine")
+    cluster.set_defaults(func=_cmd_cluster, action=None, name="lab")
+    cluster_actions = cluster.add_subparsers(metavar="ACTION")
+    cluster_up = cluster_actions.add_parser(
+        "up", help="start N dockerds in their own namespaces and form a Swarm (needs root)"
+    )
+    cluster_up.add_argument(
+        "--nodes", type=int, default=3, metavar="N", help="how many nodes (default 3)"
+    )
+    cluster_actions.add_parser("status", help="each node as the manager sees it")
+    cluster_actions.add_parser("down", help="remove exactly what `cluster up` made")
+    for action, parser_ in cluster_actions.choices.items():
+        parser_.set_defaults(func=_cmd_cluster, action=action)
+        parser_.add_argument(
+            "--name", default="lab", help="the cluster's name (several can run; default lab)"
+        )
+
     config_parser = sub.add_parser("config", help="the preferences file")
     config_parser.set_defaults(func=_cmd_config_missing)
     config = config_parser.add_subparsers(metavar="ACTION")
@@ -240,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=_cmd_config_path
     )
 
-    baseline = sub.add_parser("baseline", help="the VM baseline").add_subparsers(metavar="ACTION")
+    baseline_parser = sub.add_parser("baseline", help="the VM baseline")
+    _needs_action(baseline_parser, "measure or show")
+    baseline = baseline_parser.add_subparsers(metavar="ACTION")
     measure = baseline.add_parser(
         "measure", help="the lesson: one image as a container, a gVisor sandbox and a QEMU VM"
     )
@@ -259,8 +404,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     Every command but the dashboard (which draws the terminal itself) prints through
     tui/text.py's guard: names, log lines and tar members reach the terminal as text.
     """
+    join_served_session()  # a --serve session app: dies with its server, bounded in memory
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    if func is _cmd_dashboard and not args.serve and argv is None:
+        # The console script's own process (not a test calling main): the ending goes in
+        # before the slow imports, so a terminal closed during start-up is noticed too.
+        Ending().install()
     try:
         if func is not _cmd_dashboard:  # the dashboard watches every engine given
             guard_output()
@@ -272,6 +422,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("container-lab: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        name = str(exc.filename or "")
+        print(
+            f"container-lab: a path is too long for this system ({len(name)} characters, "
+            f"{name[:40]!r}…): give a shorter one",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,27 +2,59 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 PROJECT_ENV = "CONTAINER_LAB_PROJECT"
+DISTRIBUTION = "container-lab"
+
+
+def _is_lab(folder: Path) -> bool:
+    return (folder / "compose.yaml").is_file() and (folder / "Dockerfile").is_file()
+
+
+def _installed_from() -> Path | None:
+    """The checkout this package was installed from (`uv tool install .`, `pip install .`,
+    editable or not), as the installer recorded it (PEP 610 direct_url.json)."""
+    try:
+        text = distribution(DISTRIBUTION).read_text("direct_url.json")
+        url = str(json.loads(text or "{}").get("url", ""))
+    except (PackageNotFoundError, ValueError, AttributeError):
+        return None
+    if not url.startswith("file://"):
+        return None
+    folder = Path(unquote(urlsplit(url).path))
+    return folder if _is_lab(folder) else None
+
+
+def find_project(start: Path | None = None) -> tuple[Path, str]:
+    """The project folder and how it was found: $CONTAINER_LAB_PROJECT, else the nearest
+    folder (from `start`, default the current one) with compose.yaml and Dockerfile, else the
+    checkout the console script was installed from, else the current folder."""
+    override = os.environ.get(PROJECT_ENV)
+    if override:
+        return Path(override).resolve(), f"${PROJECT_ENV}"
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_lab(folder):
+            return folder, "the current folder" if folder == here else "a folder above this one"
+    # Installed from a checkout in editable mode: the package sits beside compose.yaml.
+    package_parent = Path(__file__).resolve().parent.parent
+    if _is_lab(package_parent):
+        return package_parent, "the checkout this package runs from"
+    installed_from = _installed_from()
+    if installed_from is not None:
+        return installed_from, "the checkout container-lab was installed from"
+    return here, "the current folder (no lab found: it has no compose.yaml and Dockerfile)"
 
 
 def find_project_dir(start: Path | None = None) -> Path:
-    """The project folder: $CONTAINER_LAB_PROJECT, or the nearest parent with compose.yaml."""
-    override = os.environ.get(PROJECT_ENV)
-    if override:
-        return Path(override).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "compose.yaml").is_file() and (folder / "Dockerfile").is_file():
-            return folder
-    # Installed from a checkout in editable mode: the package sits beside compose.yaml.
-    package_parent = Path(__file__).resolve().parent.parent
-    if (package_parent / "compose.yaml").is_file():
-        return package_parent
-    return here
+    """The project folder (see find_project)."""
+    return find_project(start)[0]
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,8 @@ def parse_preferences(text: str, path: Path, choices: Choices) -> Preferences:
         place = f"{path}:{where.group(1)}:{where.group(2)}" if where else str(path)
         reason = TOML_POSITION.sub("", message)
         return _unusable(path, f"{place}: not valid TOML ({reason})")
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        return _unusable(path, f"{path}: arrays or tables nested too deeply to read")
     checker = _Checker(text, path, choices)
     for key in data.keys() - {"theme", "stats", "containers", "keys"}:
         checker.error("", key, f"unknown setting {key}", f"the settings are {', '.join(SETTINGS)}")

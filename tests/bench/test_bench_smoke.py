@@ -107,3 +107,12 @@ def test_image_builds_smoke(docker_client: docker.DockerClient) -> None:
     ours = data["ours"]["code_only_rebuild"]
     assert ours["cached_steps"] >= 10
     assert data["naive"]["code_only_rebuild"]["cached_steps"] < ours["cached_steps"]
+
+
+def test_mutation_smoke() -> None:
+    """mutmut over the display formats alone: every mutant run, and the tests kill 80 %."""
+    data = run_smoke("mutation")
+    formats = data["modules"]["tui/views/formats.py"]
+    assert formats["not_run"] == 0 and formats["total"] > 50
+    assert formats["killed"] + formats["survived"] + formats["equivalent"] == formats["total"]
+    assert formats["score_percent"] >= data["target_score_percent"] == 80.0, formats["survivors"]

@@ -16,6 +16,7 @@ import pytest
 
 from bench.private_engine import PrivateEngine
 from tests.conftest import SESSION_LABELS, TEST_IMAGE
+from tests.fixtures import compose_v2
 from tests.integration.engines import (
     LocalSshd,
     PodmanService,
@@ -59,6 +60,19 @@ def trained(
         docker_client, lab, image=TEST_IMAGE_TAG, labels=LABELS, on_event=events.append
     )
     yield run.run(), events
+
+
+@pytest.fixture(scope="session")
+def foreign(
+    docker_client: docker.DockerClient,
+    training_image: BuildResult,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[LabPaths, Path]:
+    """Another lab, its own key, and a model it trained and signed."""
+    other = copy_lab(tmp_path_factory.mktemp("foreign"))
+    outcome = TrainingRun(docker_client, other, image=TEST_IMAGE_TAG, labels=LABELS).run()
+    assert outcome.tarball is not None, outcome.last_lines
+    return other, outcome.tarball
 
 
 @pytest.fixture(scope="session")
@@ -117,12 +131,10 @@ def tls_engine(
         engine.destroy()
 
 
-# Where `./lab test` puts the v2 plugin (ensure_compose_v2); nowhere on the machine's own paths.
-COMPOSE_V2_PLUGIN = (
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    / "container-lab/compose-v2/cli-plugins/docker-compose"
-)
-COMPOSE_V2_VERSION = "2.26.1"
+# Where `./lab test` puts the v2 plugin (tests/fixtures/compose_v2.py); nowhere on the
+# machine's own paths.
+COMPOSE_V2_PLUGIN = compose_v2.PLUGIN
+COMPOSE_V2_VERSION = compose_v2.VERSION
 
 
 @dataclass(frozen=True)

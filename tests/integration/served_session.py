@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from rich.cells import cell_len
 
-from tests.integration.serve_harness import Served
+from tests.integration.serve_harness import Served, ticket
 
 ANSI = re.compile(
     r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)"
@@ -173,8 +173,8 @@ class ServedSession:
     async def __aenter__(self) -> ServedSession:
         self.http = aiohttp.ClientSession()
         url = (
-            f"ws://{self.server.base.split('//')[1]}/ws?token={self.server.token}"
-            f"&width={self.columns}&height={self.rows}"
+            f"{self.server.ws_base}/ws/{await ticket(self.server, self.http)}"
+            f"?width={self.columns}&height={self.rows}"
         )
         self.ws = await self.http.ws_connect(
             url, headers={"Origin": self.server.base}, timeout=aiohttp.ClientWSTimeout()
@@ -244,9 +244,8 @@ class ServedSession:
 
     async def download(self, key: str) -> bytes:
         """The file a delivery sent to the browser (as the page's script fetches it)."""
-        url = f"{self.server.base}/download/{key}"
-        cookies = {f"container-lab-token-{self.server.port}": self.server.token}
-        async with self.http.get(url, cookies=cookies) as response:
+        url = f"{self.server.base}/download/{key}"  # reached by its random key alone
+        async with self.http.get(url) as response:
             assert response.status == 200, await response.text()
             return await response.read()
 

@@ -13,7 +13,7 @@ import pytest
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG
 from tui.engine.build import BuildResult
-from tui.engine.provision import ensure_base_image, ensure_engine
+from tui.host.provision import ensure_base_image, ensure_engine
 from tui.lab.container_spec import hardened
 from tui.lab.identity import ensure_identity
 from tui.paths import LabPaths

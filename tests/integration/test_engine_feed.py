@@ -101,6 +101,8 @@ def test_the_feed_reports_lists_samples_and_changes_then_nothing_after_close(
             ),
             "the kill to show as a change of that container",
         )
+        # The action's own report and the change its event brings come from two threads.
+        reports.wait(lambda: bool(reports.of(engine_feed.EngineRequestDone)), "the kill's report")
         assert [e.error for e in reports.of(engine_feed.EngineRequestDone)] == [""]  # type: ignore[attr-defined]
     finally:
         feed.close(wait=10.0)

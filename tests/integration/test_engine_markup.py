@@ -91,7 +91,7 @@ async def test_markup_in_every_engine_name_is_shown_as_typed_and_crashes_nothing
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(200, 50)) as pilot:
         pane = app.containers
-        await until(pilot, lambda: container.id in pane.infos, seconds=120)
+        await until(pilot, lambda: container.id in pane.rows.infos, seconds=120)
         project = f"{BROKEN}{marked['tag']}"
         header = project_key(project)
         await until(pilot, lambda: header in pane.table.row_keys())
@@ -159,7 +159,7 @@ async def test_markup_in_every_engine_name_is_shown_as_typed_and_crashes_nothing
         await until(pilot, lambda: isinstance(app.screen, InspectScreen))
         assert f"{BROKEN}{LINK}" in str(app.screen.sub_title)
         await pilot.press("escape")
-        for tab in "1234":
+        for tab in "12347":
             await pilot.press(tab)
             await pilot.pause()
         assert app.is_running and app.return_code is None  # no crash, no link quit it

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import session_tag
 from tests.integration.conftest import LABELS
 from tests.integration.lab_fixtures import copy_lab
-from tests.second_user import SecondUser, run_as, second_user
+from tests.second_user import SecondUser, reachable_folder, run_as, second_user
 from tui.errors import LabError
 from tui.lab.identity import LabIdentity, ensure_identity, free_identity, load_identity
 from tui.lab.keys import load_keys
@@ -33,16 +33,21 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def root_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LabPaths:
-    """A root-owned copy of the lab, made by root with no sudo caller to fall back to."""
+def root_lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[LabPaths]:
+    """A root-owned copy of the lab, made by root with no sudo caller to fall back to.
+
+    It lies in a folder other accounts can pass through (not pytest's private tmp), so what they
+    are refused is refused by the lab's own modes.
+    """
     if os.geteuid() != 0:
         pytest.fail("these tests need root (as CI runs them)")
     monkeypatch.delenv("SUDO_UID", raising=False)
     monkeypatch.delenv("SUDO_GID", raising=False)
-    project = tmp_path / "lab"
-    project.mkdir()
-    assert project.stat().st_uid == 0
-    return copy_lab(project)
+    with reachable_folder() as shared:
+        project = shared / "lab"
+        project.mkdir()
+        assert project.stat().st_uid == 0
+        yield copy_lab(project)
 
 
 @pytest.fixture()

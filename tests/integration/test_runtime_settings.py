@@ -45,6 +45,8 @@ def assert_hardened(attrs: dict[str, Any], uid: int, gid: int, secrets: RunSecre
     # The key comes from the run's own copy, never from .lab/keys itself.
     assert mounts["/run/secrets/signing_key"]["Source"] == str(secrets.secret_key)
     assert mounts["/run/secrets/signing_passphrase"]["Source"] == str(secrets.passphrase)
+    # The trusted keys come from the run's snapshot of what was checked, never the live folder.
+    assert mounts["/trusted-keys"]["Source"] == str(secrets.trusted_keys)
     assert not any("docker.sock" in m["Source"] for m in attrs["Mounts"])
 
 
@@ -55,9 +57,7 @@ def test_sdk_container_is_hardened(
     prepare_models_dir(lab.models, identity)
     keys = load_keys(lab)
     with run_secrets(lab, keys, identity) as secrets:
-        config = training_config(
-            TEST_IMAGE_TAG, lab.data, lab.models, keys, secrets, identity, LABELS
-        )
+        config = training_config(TEST_IMAGE_TAG, lab.data, lab.models, secrets, identity, LABELS)
         container = docker_client.containers.create(**config)
         try:
             assert_hardened(container.attrs, identity.uid, identity.gid, secrets)
@@ -84,7 +84,13 @@ def test_compose_service_is_hardened_and_trains(
                 cwd=lab.project,
                 check=True,
                 capture_output=True,
-                env=_env({**env, "LAB_SECRETS_DIR": str(secrets.folder)}),
+                env=_env(
+                    {
+                        **env,
+                        "LAB_SECRETS_DIR": str(secrets.folder),
+                        "LAB_TRUSTED_KEYS_DIR": str(secrets.trusted_keys),
+                    }
+                ),
             )
             created = docker_client.containers.list(
                 all=True, filters={"label": f"com.docker.compose.project={project}"}

@@ -19,7 +19,7 @@ import docker
 import pytest
 
 from tests.integration.conftest import LABELS
-from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
+from tests.integration.lab_fixtures import TEST_IMAGE_TAG
 from tests.integration.verify_checks import (
     Zeros,
     assert_no_verifier_left,
@@ -27,30 +27,16 @@ from tests.integration.verify_checks import (
     digest,
     repack,
     snapshot,
+    victim_lab,
 )
 from tests.second_user import SecondUser, run_as, second_user
-from tui.engine.build import BuildResult
 from tui.errors import LabError
 from tui.lab.keys import PUBLIC_KEY_FILE, load_keys
-from tui.lab.run import TrainingRun
 from tui.lab.verify import Verdict, verify_tarball
 from tui.paths import LabPaths
 
 pytestmark = [pytest.mark.slow, pytest.mark.bad_input]
 GIB = 1024**3
-
-
-@pytest.fixture(scope="module")
-def foreign(
-    docker_client: docker.DockerClient,
-    training_image: BuildResult,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[LabPaths, Path]:
-    """Another lab, its own key, and a model it trained and signed."""
-    other = copy_lab(tmp_path_factory.mktemp("foreign"))
-    outcome = TrainingRun(docker_client, other, image=TEST_IMAGE_TAG, labels=LABELS).run()
-    assert outcome.tarball is not None, outcome.last_lines
-    return other, outcome.tarball
 
 
 def _verify(client: docker.DockerClient, path: Path, lab: LabPaths) -> Verdict:
@@ -128,7 +114,15 @@ def test_a_sparse_member_of_1_5_gib_is_refused_by_the_cap(
         check=True,
     )
     assert path.stat().st_size < 2 * 1024**2
-    _refused(docker_client, path, lab, model_tarball, "sparse.bin", "cap", "without unpacking")
+    _refused(
+        docker_client,
+        path,
+        lab,
+        model_tarball,
+        "sparse.bin",
+        "unpacks to 1536 MiB",
+        "without unpacking",
+    )
     bad_input("signed tarball with a sparse 1.5 GiB member (GNU tar)")
 
 
@@ -141,16 +135,6 @@ def victim_dir() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _victim_lab(project: Path, lab: LabPaths) -> LabPaths:
-    """A copy of the session lab (same keys, same .env) whose files root now owns."""
-    project.mkdir(exist_ok=True)
-    shutil.copy2(lab.env_file, project / ".env")
-    shutil.copytree(lab.lab, project / ".lab")
-    (project / ".lab").chmod(0o711)
-    (project / "models").mkdir()
-    return LabPaths(project)
 
 
 def _append_foreign_key(other: LabPaths, trusted: Path, *, as_user: SecondUser | None) -> str:
@@ -198,7 +182,7 @@ def test_a_trusted_keys_folder_an_attacker_could_write_is_refused(
     fragment: str,
 ) -> None:
     other, foreign_model = foreign
-    victim = _victim_lab(victim_dir / "project", lab)
+    victim = victim_lab(victim_dir / "project", lab)
     with second_user() as attacker:
         (_give_folder if how.startswith("folder") else _open_files)(victim.trusted_keys, attacker)
         _append_foreign_key(other, victim.trusted_keys, as_user=attacker)
@@ -222,7 +206,7 @@ def test_a_foreign_key_appended_by_root_is_refused_by_fingerprint(
     bad_input: Callable[[str], None],
 ) -> None:
     other, foreign_model = foreign
-    victim = _victim_lab(victim_dir / "project", lab)
+    victim = victim_lab(victim_dir / "project", lab)
     fingerprint = _append_foreign_key(other, victim.trusted_keys, as_user=None)
     # The control: the lab's own model still verifies with the doctored folder.
     good = _verify(docker_client, model_tarball, victim)

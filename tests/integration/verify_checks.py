@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import tarfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ import docker
 
 from tests.conftest import SESSION_ID, TEST_LABEL
 from tui.lab.container_spec import ROLE_LABEL
+from tui.paths import LabPaths
 
 
 def digest(path: Path) -> str:
@@ -66,3 +68,37 @@ class Zeros(io.RawIOBase):
         """Fill with zeros."""
         buffer[:] = bytes(len(buffer))
         return len(buffer)
+
+
+def assert_refused(
+    client: docker.DockerClient,
+    path: Path,
+    lab: LabPaths,
+    original: Path,
+    *fragments: str,
+    image: str,
+    labels: dict[str, str],
+) -> str:
+    """Verify `path`: refused, in one line naming `fragments`, with nothing lost or left."""
+    from tui.lab.verify import verify_tarball
+
+    before_digest, before_models = digest(original), snapshot(lab.models)
+    verdict = verify_tarball(client, path, lab, image=image, labels=labels)
+    assert not verdict.ok, verdict.details
+    assert_one_line(verdict.reason)
+    for fragment in fragments:
+        assert fragment in verdict.reason, verdict.reason
+    assert digest(original) == before_digest, "verification changed the original"
+    assert snapshot(lab.models) == before_models, "verification wrote into models/"
+    assert_no_verifier_left(client)
+    return verdict.reason
+
+
+def victim_lab(project: Path, lab: LabPaths) -> LabPaths:
+    """A copy of the session lab (same keys, same .env) whose files root now owns."""
+    project.mkdir(exist_ok=True)
+    shutil.copy2(lab.env_file, project / ".env")
+    shutil.copytree(lab.lab, project / ".lab")
+    (project / ".lab").chmod(0o711)
+    (project / "models").mkdir()
+    return LabPaths(project)

@@ -26,8 +26,9 @@ from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import BACKEND_CHANGES, BACKEND_READS, DashboardBackend, DockerBackend
 from tui.engine.read_only import ReadOnlyRefused
-from tui.lab.session import LAB_CHANGES, LAB_READS, DockerLab, LabSession
+from tui.session import LAB_CHANGES, LAB_READS, DockerLab, LabSession
 from tui.views.app import ContainerLabApp
+from tui.views.containers.actions import run_lifecycle
 from tui.views.containers.detail import DetailScreen
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
@@ -75,12 +76,13 @@ async def visit_everything(app: ContainerLabApp, pilot: Any) -> Found:
         collect(app, found)
     target = app.containers.table.cursor_key
     assert target is not None
-    info = app.containers.infos[target]
+    info = app.containers.rows.infos[target]
+    first = app.engines.first
     for screen in (
-        LogsScreen(app.backend, info, files=app.files),
+        LogsScreen(first, info, files=app.files),
         DetailScreen(info),
-        InspectScreen("container", target, info.name, app.backend.inspect),
-        PruneScreen(app.backend.prune_plans, app.backend.prune),  # read-only never opens it
+        InspectScreen("container", target, info.name, first.inspect),
+        PruneScreen(first.prune_plans, first.prune),  # read-only never opens it
         ConfirmScreen("a question read-only mode never asks?"),
     ):
         await app.push_screen(screen)
@@ -165,7 +167,7 @@ async def test_the_read_only_palette_lists_only_what_the_gate_lets_through():
             if isinstance(command.callback, GatedAction) and command.title != "Filter containers":
                 await command.callback()
                 await pilot.pause()
-        assert app.backend is not None
+        assert app.engines.first is not None
 
 
 async def test_without_read_only_the_palette_runs_its_commands_through_the_same_path():
@@ -191,15 +193,15 @@ async def test_below_the_views_every_change_is_refused_when_the_gate_is_bypassed
         await settled(pilot, 4)
         target = app.containers.table.cursor_key
         assert target is not None
-        info = app.containers.infos[target]
-        app.container_lifecycle(info, ContainerAction.STOP)  # what "yes" to a question calls
+        info = app.containers.rows.infos[target]
+        run_lifecycle(app.engines, info, ContainerAction.STOP)  # what "yes" to a question calls
         await until(pilot, lambda: any("read-only: the engine" in n for n in notices))
-        app.feeds[backend.name].remove_image("sha256:" + "1" * 64, "some image")
+        app.engines.feeds[backend.name].remove_image("sha256:" + "1" * 64, "some image")
         for refused in (
-            lambda: app.backend.remove_volume("data"),
-            lambda: app.backend.prune(app.backend.prune_plans()[0]),
-            lambda: app.backend.shell_argv(target),
-            lambda: app.backend.docker_client(),  # type: ignore[attr-defined]
+            lambda: app.engines.first.remove_volume("data"),
+            lambda: app.engines.first.prune(app.engines.first.prune_plans()[0]),
+            lambda: app.engines.first.shell_argv(target),
+            lambda: app.engines.first.docker_client(),  # type: ignore[attr-defined]
             lambda: app.lab.demo("up"),  # type: ignore[union-attr]
             lambda: app.lab.create_keys(),  # type: ignore[union-attr]
             lambda: app.lab.training_run(print),  # type: ignore[union-attr]
@@ -207,7 +209,7 @@ async def test_below_the_views_every_change_is_refused_when_the_gate_is_bypassed
         ):
             with pytest.raises(ReadOnlyRefused, match="read-only"):
                 refused()
-        assert app.backend.containers() and app.lab.has_keys() in (True, False)  # type: ignore[union-attr]
+        assert app.engines.first.containers() and app.lab.has_keys() in (True, False)  # type: ignore[union-attr]
         await pilot.pause()
     assert backend.actions == []
     assert list(tmp_path.iterdir()) == []

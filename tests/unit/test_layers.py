@@ -60,8 +60,10 @@ def test_the_contracts_catch_a_docker_import_a_cycle_and_a_feature_importing_ano
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     verify = tmp_path / "tui" / "lab" / "verify.py"
     verify.write_text(verify.read_text() + "\nimport docker.errors\n")
-    compose_run = tmp_path / "tui" / "lab" / "compose_run.py"  # tui.lab.run imports it
-    compose_run.write_text(compose_run.read_text() + "\n\ndef _run():\n    import tui.lab.run\n")
+    compose_run = tmp_path / "tui" / "lab" / "compose_run.py"  # tui.lab.train_cli imports it
+    compose_run.write_text(
+        compose_run.read_text() + "\n\ndef _run():\n    import tui.lab.train_cli\n"
+    )
     log_view = tmp_path / "tui" / "views" / "logs" / "view.py"
     log_view.write_text(log_view.read_text() + "\nimport tui.views.inspect.document\n")
     result = _lint_imports(tmp_path)
@@ -72,4 +74,7 @@ def test_the_contracts_catch_a_docker_import_a_cycle_and_a_feature_importing_ano
     assert "Contracts: 3 kept, 3 broken." in result.stdout
     assert "tui.views.logs is not allowed to import tui.views.inspect" in result.stdout
     assert "tui.lab.verify -> docker" in result.stdout
-    assert "- .compose_run -> .run" in result.stdout or "- .run -> .compose_run" in result.stdout
+    assert (
+        "- .compose_run -> .train_cli" in result.stdout
+        or "- .train_cli -> .compose_run" in result.stdout
+    )

@@ -23,11 +23,24 @@ RUN = {
     "./lab check": "all 5 checks passed",
     "./lab keys init": "signing key",  # in a temporary project, see below
     "./lab config path": "config.toml",
+    "./lab doctor --for keys": "keys (the demo signing key): ready",
+    "./lab cluster status": "cluster",
 }
 NOT_RUN = {
     "./lab dashboard": "opens the interactive dashboard (tests/tui and tests/integration drive it)",
     "./lab test": "runs this very suite",
     "./lab config check": "reads your own preferences (test_preferences_cli.py checks temp files)",
+    "./lab doctor": (
+        "exits 1 when anything is missing, as in a checkout without a signing key "
+        "(tests/integration/test_doctor.py runs it on this machine)"
+    ),
+    "./lab doctor --install": (
+        "changes the machine (apt-get, dockerd); a no-op here, as test_doctor.py checks"
+    ),
+    "./lab uv tool install .": (
+        "installs into your home; test_tool_install.py installs a copy in a temporary tool "
+        "folder, and the pristine-Debian lane runs this very line"
+    ),
     "./lab demo up": "starts the machine's shared demo set; test_demo.py runs an isolated set",
     "./lab train": "builds the image and trains a model (test_training_lab.py does, labelled)",
     "./lab verify models/sports-classifier-*.tar.gz": "needs a trained model (test_tampering.py)",
@@ -52,6 +65,19 @@ NOT_RUN = {
     "./lab dashboard --host unix:///var/run/docker.sock --context build-box": (
         "opens the dashboard on two engines, one remote (test_dashboard_engines.py drives several)"
     ),
+    "./lab cluster up": (
+        "makes the machine's lab cluster as root; tests/cluster_fixture.py makes the suite's "
+        "own with the same code, test_cluster_cli.py runs `cluster up` and `down` for real"
+    ),
+    "./lab dashboard --context lab-node-1 --context lab-node-2 --context lab-node-3": (
+        "opens the dashboard on the lab cluster's engines (test_swarm_tab.py drives that)"
+    ),
+    "./lab train --cluster --replicas 2": (
+        "builds and trains on the lab cluster (test_cluster_training.py runs the same job)"
+    ),
+    "./lab cluster down": (
+        "removes the machine's lab cluster; test_cluster_cli.py runs `down` on clusters of its own"
+    ),
 }
 
 
@@ -68,8 +94,8 @@ def readme_commands() -> list[str]:
 
 
 def newcomer_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment without the venv and without ~/.local/bin (where `pip install --user`
-    puts uv) on PATH: ./lab has to find both itself."""
+    """This environment without the venv and without ~/.local/bin (where a user's own uv may
+    be) on PATH: ./lab has to find both itself."""
     drop = {str(Path.home() / ".local" / "bin")}
     path = [p for p in os.environ["PATH"].split(":") if p not in drop and "/.venv/" not in p + "/"]
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
@@ -101,7 +127,15 @@ def test_every_readme_command_is_either_run_here_or_listed_with_a_reason():
 
 
 @pytest.mark.parametrize(
-    "command", ["./lab --help", "./lab baseline show", "./lab check", "./lab config path"]
+    "command",
+    [
+        "./lab --help",
+        "./lab baseline show",
+        "./lab check",
+        "./lab config path",
+        "./lab doctor --for keys",
+        "./lab cluster status",
+    ],
 )
 def test_safe_readme_commands_run(command: str):
     result = lab(*command.split()[1:])

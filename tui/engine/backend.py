@@ -142,7 +142,7 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
 
 
 # What a read-only dashboard may call on a backend (tui/engine/read_only.py refuses the rest).
-# A new method of DashboardBackend goes in one of the two sets (tests/unit/test_read_only.py).
+# A new method of DashboardBackend goes in one of the two sets (tests/tui/test_read_only_gate.py).
 BACKEND_READS = frozenset(
     {
         "name",
@@ -165,6 +165,8 @@ BACKEND_READS = frozenset(
         "networks",
         "prune_plans",  # counts and sizes only: `docker system df` and lists
         "inspect",
+        "spec",  # the engine's address (the Swarm tab finds a lab cluster's nodes by it)
+        "is_podman",
     }
 )
 BACKEND_CHANGES = frozenset(

@@ -8,6 +8,7 @@ The docker CLI keeps a context as `meta/<sha256 of its name>/meta.json` (its end
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -273,3 +274,48 @@ def more_engines(
             urls.add(spec.url.rstrip("/"))
             fresh.append(spec)
     return _unique_names([*watched, *fresh])[len(watched) :]
+
+
+def context_meta_path(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where the docker CLI keeps the context `name`'s endpoint (its meta.json)."""
+    return docker_config_dir(env) / "contexts" / "meta" / _context_id(name) / "meta.json"
+
+
+def write_context(
+    name: str, url: str, description: str, env: Mapping[str, str] | None = None
+) -> Path:
+    """Store a context for a unix:// or plain tcp:// engine, as `docker context create` does.
+
+    Refuses to replace a context that is already there (it may be the user's); returns the
+    meta.json written.
+    """
+    meta = context_meta_path(name, env)
+    if meta.exists():
+        raise LabError(
+            f"a docker context named {name!r} exists already ({meta}): "
+            f"remove it with `docker context rm {name}` or pick another name."
+        )
+    validate_url(url, f"context {name}")
+    meta.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "Name": name,
+        "Metadata": {"Description": description},
+        "Endpoints": {"docker": {"Host": url, "SkipTLSVerify": False}},
+    }
+    meta.write_text(json.dumps(record))
+    return meta
+
+
+def remove_context(name: str, url: str, env: Mapping[str, str] | None = None) -> bool:
+    """Remove the context `name` if it still points at `url` (one we made); whether it did."""
+    meta = context_meta_path(name, env)
+    try:
+        endpoint = json.loads(meta.read_text())["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if endpoint != url:
+        return False
+    meta.unlink()
+    with contextlib.suppress(OSError):
+        meta.parent.rmdir()
+    return True

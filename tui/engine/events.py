@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,10 +83,16 @@ def _text(response: requests.Response) -> Iterator[str]:
 
 
 class EventStream:
-    """The live events stream (container and image events); `close()` ends it from any thread."""
+    """The live events stream (container and image events, or `types`); `close()` ends it from
+    any thread."""
 
-    def __init__(self, api: docker.APIClient, since: int | None = None) -> None:
-        params: dict[str, object] = {"filters": json.dumps({"type": ["container", "image"]})}
+    def __init__(
+        self,
+        api: docker.APIClient,
+        since: int | None = None,
+        types: Sequence[str] = ("container", "image"),
+    ) -> None:
+        params: dict[str, object] = {"filters": json.dumps({"type": list(types)})}
         if since is not None:
             params["since"] = since
         # No read timeout: an idle engine sends nothing for as long as nothing happens.

@@ -7,6 +7,11 @@ the rows on screen, slow one-shot samples for the others) is its `StatsScheduler
 (tui/engine/stats/scheduler.py). It reports through one callback, `report(event)`, called from
 its threads; the app only turns each `FeedEvent` into a message. Several feeds, one per engine,
 can report to one app: every event names its engine.
+
+Container reads (the list and each re-inspect) run one at a time, in the order of the events
+that asked for them, on a lane of their own: read on several threads, an inspect made before a
+container's removal could be reported after its removal and bring back a row for a container
+that no longer exists (compose removes a project's containers in a burst).
 """
 
 from __future__ import annotations
@@ -148,6 +153,10 @@ class EngineFeed:
         self.retry_seconds = retry_seconds
         self.up = False
         self._pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix=f"feed-{self.name}")
+        # Container reads in event order (see the module's docstring); `_queued`: containers
+        # whose re-inspect waits on that lane, so a burst of events about one reads it once.
+        self._lane = ThreadPoolExecutor(1, thread_name_prefix=f"feed-{self.name}.containers")
+        self._queued: set[str] = set()
         self._closed = threading.Event()
         self._lock = threading.RLock()
         self._generation = 0  # bumped when the engine is lost: older threads stop reporting
@@ -175,6 +184,7 @@ class EngineFeed:
             self._generation += 1
             self._stop_streams()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._lane.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + wait
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -205,14 +215,14 @@ class EngineFeed:
         thread.start()
         return thread
 
-    def submit(self, call: Callable[[], None]) -> None:
-        """Run `call` in the pool; a failure is said once, and a lost engine is noticed."""
+    def submit(self, call: Callable[[], None], lane: ThreadPoolExecutor | None = None) -> None:
+        """Run `call` in the pool (or `lane`); a failure is said once, a lost engine noticed."""
         if self._closed.is_set():
             return
         with self._lock:
             self._pending += 1
         try:
-            self._pool.submit(self._guarded, call)
+            (lane or self._pool).submit(self._guarded, call)
         except RuntimeError:  # the pool shut down after the check
             with self._lock:
                 self._pending -= 1
@@ -328,13 +338,15 @@ class EngineFeed:
                     return
                 self.stats.follow(running)
 
-        self.submit(load)
+        self.submit(load, self._lane)
 
     def refresh_container(self, container_id: str) -> None:
         """Report one container again (None when removed) and follow or drop its stats."""
 
         def refresh() -> None:
             generation = self._generation
+            with self._lock:
+                self._queued.discard(container_id)  # an event from now on needs a new read
             info = self.backend.container(container_id)
             info = self._stamp(info) if info is not None else None
             self._say(ContainerChanged(self.name, container_id, info), generation)
@@ -346,7 +358,11 @@ class EngineFeed:
                 else:
                     self.stats.unfollow(container_id)
 
-        self.submit(refresh)
+        with self._lock:
+            if container_id in self._queued:
+                return  # the read waiting on the lane comes after this event: it will see it
+            self._queued.add(container_id)
+        self.submit(refresh, self._lane)
 
     def load_images(self) -> None:
         """Report every image."""

@@ -1,8 +1,16 @@
-"""Container runtimes beyond runc: registering gVisor's runsc with a local dockerd.
+"""gVisor for the lesson: runsc registered with a local dockerd under the lab's own name.
 
 runsc runs as a Docker runtime with the ptrace platform (no KVM needed) and the host's network:
 without `--network=host` it refuses to start ("cannot run with network enabled in root network
-namespace") on engines like this one.
+namespace") on engines like this one. Those settings are the lab's choice, not the machine's, so
+the runtime is `container-lab-runsc`: an administrator's own `runsc` entry, and every other byte
+of daemon.json, stay as they were (tui.engine.daemon_json), and only containers that ask for the
+lab's runtime get `--network=host`.
+
+The lab changes an engine's configuration (and SIGHUPs it) only when the lab started that dockerd,
+which it records in ENGINE_RECORD, or when asked explicitly (`engine up --gvisor`). A dockerd an
+older lab started, before the record existed, is recognised by what that lab gave it: the command
+line `dockerd` alone, writing to LEGACY_DOCKERD_LOG.
 """
 
 from __future__ import annotations
@@ -11,84 +19,53 @@ import json
 import os
 import shutil
 import signal
-import tempfile
 import time
-from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import DockerException
 
+from tui.engine import daemon_json
 from tui.errors import LabError
 
-RUNSC = "runsc"
+LAB_RUNTIME = "container-lab-runsc"
 RUNSC_PATH = Path("/usr/bin/runsc")
 RUNSC_ARGS = ("--platform=ptrace", "--network=host")
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 DOCKERD_PID = Path("/var/run/docker.pid")
+ENGINE_RECORD = Path("/run/container-lab/engine.json")
+LEGACY_DOCKERD_LOG = Path("/var/log/container-lab-dockerd.log")
 RELOAD_WAIT_SECONDS = 30.0
 
 
-def runsc_runtime(path: Path = RUNSC_PATH) -> dict[str, Any]:
-    """The daemon.json entry for runsc."""
+def lab_runtime(path: Path = RUNSC_PATH) -> dict[str, Any]:
+    """The daemon.json entry for the lab's runtime."""
     return {"path": str(path), "runtimeArgs": list(RUNSC_ARGS)}
 
 
 def how_to_add_runsc() -> str:
-    """One line telling an administrator how to register runsc with their engine."""
-    snippet = json.dumps({"runtimes": {RUNSC: runsc_runtime()}}, separators=(",", ":"))
-    return f"add {snippet} to /etc/docker/daemon.json, then `kill -HUP $(cat {DOCKERD_PID})`"
-
-
-def merge_runsc(config: Mapping[str, Any], path: Path = RUNSC_PATH) -> dict[str, Any]:
-    """`config` (a daemon.json document) with runsc registered; other keys and runtimes kept."""
-    merged = dict(config)
-    runtimes = merged.get("runtimes")
-    if runtimes is not None and not isinstance(runtimes, dict):
-        raise LabError(f"{DAEMON_JSON}: 'runtimes' is not an object; fix it by hand.")
-    merged["runtimes"] = {**(runtimes or {}), RUNSC: runsc_runtime(path)}
-    return merged
+    """One line telling an administrator how to register the lab's runtime with their engine."""
+    snippet = json.dumps({"runtimes": {LAB_RUNTIME: lab_runtime()}}, separators=(",", ":"))
+    return (
+        f"add {snippet} to /etc/docker/daemon.json, then `kill -HUP $(cat {DOCKERD_PID})` "
+        "(or run `sudo container-lab engine up --gvisor`)"
+    )
 
 
 def read_daemon_json(path: Path = DAEMON_JSON) -> dict[str, Any]:
-    """The daemon's config file ({} when there is none); LabError when it is not JSON."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise LabError(f"Cannot read {path}: {exc}") from exc
-    try:
-        data = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise LabError(f"{path} is not valid JSON ({exc}); fix it by hand.") from exc
-    if not isinstance(data, dict):
-        raise LabError(f"{path} is not a JSON object; fix it by hand.")
-    return data
+    """The daemon's config file ({} when there is none); LabError when it is not an object."""
+    return daemon_json.parse(daemon_json.read_text(path), path)
 
 
-def write_daemon_json(config: Mapping[str, Any], path: Path = DAEMON_JSON) -> None:
-    """Write the config atomically (a temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".daemon-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(config, indent=2) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def ensure_runsc_config(path: Path = DAEMON_JSON) -> bool:
-    """Register runsc in daemon.json if it is missing or different; True when the file changed."""
-    current = read_daemon_json(path)
-    merged = merge_runsc(current)
-    if merged == current:
+def ensure_lab_runtime(path: Path = DAEMON_JSON) -> bool:
+    """Add the lab's runtime to daemon.json, all else byte for byte; True when the file changed."""
+    text = daemon_json.read_text(path)
+    changed = daemon_json.with_runtime(text, LAB_RUNTIME, lab_runtime(), path)
+    if changed is None:
         return False
-    write_daemon_json(merged, path)
+    daemon_json.write_text(path, changed)
     return True
 
 
@@ -108,38 +85,117 @@ def engine_version(client: docker.DockerClient) -> str:
         return ""
 
 
-def has_runsc(client: docker.DockerClient) -> bool:
-    """True when the engine can run containers with runsc."""
-    return RUNSC in engine_runtimes(client)
+def has_lab_runtime(client: docker.DockerClient) -> bool:
+    """True when the engine can run containers with the lab's gVisor runtime."""
+    return LAB_RUNTIME in engine_runtimes(client)
 
 
-def reload_dockerd(pid_file: Path = DOCKERD_PID) -> int:
-    """Send SIGHUP to the local dockerd so it rereads daemon.json; return its pid."""
+@dataclass(frozen=True)
+class EngineRecord:
+    """A dockerd the lab started: its pid, when it started, its address and its config file."""
+
+    pid: int
+    started: int  # the process's start time in clock ticks (/proc/PID/stat): no reused pid
+    url: str
+    config: str
+
+
+def _start_ticks(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # field 22, counted after the name
+
+
+def record_started_engine(
+    pid: int, url: str, config: Path = DAEMON_JSON, record: Path = ENGINE_RECORD
+) -> None:
+    """Note that the lab started this dockerd (root's folder, root's file)."""
+    started = _start_ticks(pid)
+    if started is None:
+        return
+    record.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    entry = EngineRecord(pid, started, url, str(config))
+    daemon_json.write_text(record, json.dumps(asdict(entry)) + "\n")
+    os.chmod(record, 0o600)
+
+
+def _recorded(url: str, record: Path) -> EngineRecord | None:
+    try:
+        entry = EngineRecord(**json.loads(record.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    if entry.url != url or _start_ticks(entry.pid) != entry.started:
+        return None  # another engine, or that dockerd is gone (its pid may be someone else's)
+    return entry
+
+
+def _legacy(url: str, pid_file: Path) -> EngineRecord | None:
+    """The dockerd behind `pid_file` when an older lab started it (see the module docstring)."""
     try:
         pid = int(pid_file.read_text().strip())
-    except (OSError, ValueError) as exc:
-        raise LabError(f"Cannot read dockerd's pid from {pid_file}: {exc}") from exc
-    os.kill(pid, signal.SIGHUP)
-    return pid
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        output = os.readlink(f"/proc/{pid}/fd/1")
+    except (OSError, ValueError):
+        return None
+    started = _start_ticks(pid)
+    if cmdline != b"dockerd\0" or Path(output) != LEGACY_DOCKERD_LOG or started is None:
+        return None
+    return EngineRecord(pid, started, url, str(DAEMON_JSON))
 
 
-def register_runsc(
-    url: str, *, config: Path = DAEMON_JSON, wait: float = RELOAD_WAIT_SECONDS
+def started_by_lab(
+    url: str, record: Path = ENGINE_RECORD, pid_file: Path = DOCKERD_PID
+) -> EngineRecord | None:
+    """The lab's record of the dockerd at `url`, if the lab started it and it still runs."""
+    return _recorded(url, record) or _legacy(url, pid_file)
+
+
+def register_lab_runtime(
+    url: str,
+    *,
+    explicit: bool = False,
+    record: Path = ENGINE_RECORD,
+    config: Path = DAEMON_JSON,
+    pid_file: Path = DOCKERD_PID,
+    wait: float = RELOAD_WAIT_SECONDS,
 ) -> str:
-    """Make the local engine at `url` list runsc: merge daemon.json, SIGHUP, wait (bounded)."""
+    """Make the local engine at `url` list the lab's runtime, if it is the lab's to change.
+
+    The lab's own dockerd: its recorded config file and pid. `explicit`: `config` and the pid in
+    `pid_file`. Any other engine is left alone, with one line on how to add the runtime.
+    """
     if not RUNSC_PATH.is_file() or shutil.which(str(RUNSC_PATH)) is None:
         return f"gVisor: {RUNSC_PATH} not installed (`apt-get install runsc`); no gVisor row"
     client = docker.DockerClient(base_url=url, version="auto", timeout=10)
     try:
-        if has_runsc(client) and not ensure_runsc_config(config):
-            return "gVisor: runsc already registered"
-        ensure_runsc_config(config)
-        reload_dockerd()
+        if has_lab_runtime(client):
+            return f"gVisor: {LAB_RUNTIME} already registered"
+        owned = started_by_lab(url, record, pid_file)
+        if owned is None and not explicit:
+            return (
+                "gVisor: this engine was not started by the lab, so its configuration is left "
+                f"as it is; for the lesson's gVisor row, {how_to_add_runsc()}"
+            )
+        target = Path(owned.config) if owned else config
+        ensure_lab_runtime(target)
+        pid = owned.pid if owned else _pid(pid_file)
+        os.kill(pid, signal.SIGHUP)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if has_runsc(client):
-                return f"gVisor: registered runsc ({' '.join(RUNSC_ARGS)}) in {config}"
+            if has_lab_runtime(client):
+                return f"gVisor: registered {LAB_RUNTIME} ({' '.join(RUNSC_ARGS)}) in {target}"
             time.sleep(0.2)  # SIGHUP gives no completion signal; `docker info` is the proof
     finally:
         client.close()
-    raise LabError(f"dockerd did not list runsc within {wait:.0f} s of a reload: see its log.")
+    raise LabError(
+        f"dockerd did not list {LAB_RUNTIME} within {wait:.0f} s of a reload: see its log."
+    )
+
+
+def _pid(pid_file: Path) -> int:
+    try:
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError) as exc:
+        raise LabError(f"cannot read dockerd's pid from {pid_file}: {exc}") from exc

@@ -10,7 +10,6 @@ from typing import Any
 
 from tui.engine.handles import bind_mount
 from tui.lab.identity import LabIdentity
-from tui.lab.keys import LabKeys
 from tui.lab.run_secrets import RunSecrets
 
 MEMORY_LIMIT = "1g"
@@ -41,19 +40,19 @@ def training_config(
     image: str,
     data: Path,
     models: Path,
-    keys: LabKeys,
     secrets: RunSecrets,
     identity: LabIdentity,
     labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for `containers.create` that train into `models`.
 
-    The private key comes from the run's own copy (`secrets`), never from .lab/keys itself.
+    The private key and the trusted keys come from the run's own copies (`secrets`), never from
+    .lab/ itself.
     """
     mounts = [
         bind_mount("/data", str(data), read_only=True),
         bind_mount("/models", str(models), read_only=False),
-        bind_mount("/trusted-keys", str(keys.trusted_dir), read_only=True),
+        bind_mount("/trusted-keys", str(secrets.trusted_keys), read_only=True),
         bind_mount("/run/secrets/signing_key", str(secrets.secret_key), read_only=True),
         bind_mount("/run/secrets/signing_passphrase", str(secrets.passphrase), read_only=True),
     ]
@@ -73,7 +72,10 @@ def verify_config(
     identity: LabIdentity,
     labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for `containers.create` that verify one tarball with the public key."""
+    """Keyword arguments for `containers.create` that verify one tarball with the public key.
+
+    `trusted_dir` is a private snapshot of the checked trusted keys (tui.lab.trusted_dir).
+    """
     return {
         "image": image,
         "entrypoint": ["python", "-m", "training.verify"],

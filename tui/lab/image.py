@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from tui.engine.build import BuildResult, build_image
@@ -11,8 +12,14 @@ from tui.lab.identity import LabIdentity
 from tui.paths import LabPaths
 
 TRAINING_IMAGE = "container-lab/training:latest"
+IMAGE_ENV = "LAB_IMAGE"  # another tag, as compose.yaml reads it
 USER_LABEL = "org.container-lab.user-id"
 GROUP_LABEL = "org.container-lab.group-id"
+
+
+def training_image_tag() -> str:
+    """$LAB_IMAGE, else the lab's own tag."""
+    return os.environ.get(IMAGE_ENV) or TRAINING_IMAGE
 
 
 def image_matches(client: EngineClient, tag: str, identity: LabIdentity) -> bool:

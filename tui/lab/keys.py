@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.errors import LabError
+from tui.lab.files import make_folder, replace_file, write_new
 from tui.lab.identity import ensure_identity
 from tui.paths import LabPaths
 
 SECRET_KEY_FILE = "signing-key.asc"
 PASSPHRASE_FILE = "passphrase"
 PUBLIC_KEY_FILE = "container-lab.pub.asc"
+MAPPING_FILE = "keyname-to-fingerprint.json"
 KEY_USER_ID = "Container Lab demo signing key <lab@container-lab.invalid>"
 
 
@@ -66,7 +68,8 @@ def load_keys(paths: LabPaths) -> LabKeys:
     """The lab's keys, or a LabError saying to run `container-lab keys init`."""
     secret = paths.keys / SECRET_KEY_FILE
     passphrase = paths.keys / PASSPHRASE_FILE
-    mapping_file = paths.trusted_keys / "keyname-to-fingerprint.json"
+    mapping_file = paths.trusted_keys / MAPPING_FILE
+    _refuse_not_a_folder(paths.lab)
     for required in (secret, passphrase, mapping_file, paths.trusted_keys / "trustdb.txt"):
         if not required.is_file():
             _refuse_unreachable(paths, required)
@@ -75,12 +78,25 @@ def load_keys(paths: LabPaths) -> LabKeys:
         _check_private(private)
     try:
         mapping = json.loads(mapping_file.read_text())
-        fingerprint = mapping[PUBLIC_KEY_FILE]
-    except (ValueError, KeyError) as exc:
+        fingerprint = mapping[PUBLIC_KEY_FILE] if isinstance(mapping, dict) else None
+    except (ValueError, KeyError, RecursionError):
+        fingerprint = None
+    if not isinstance(fingerprint, str):
         raise LabError(
-            f"{mapping_file} is malformed: run `container-lab keys init --force`."
-        ) from exc
+            f"{mapping_file} is malformed (not an object naming {PUBLIC_KEY_FILE}'s "
+            "fingerprint): run `container-lab keys init --force`."
+        )
     return LabKeys(fingerprint, secret, passphrase, paths.trusted_keys)
+
+
+def _refuse_not_a_folder(folder: Path) -> None:
+    """One line for a lab folder that is a file or a link (the lab never follows one)."""
+    if folder.is_symlink():
+        raise LabError(f"{folder} is a link, which the lab does not follow: remove it.")
+    if folder.exists() and not folder.is_dir():
+        raise LabError(
+            f"{folder} is not a folder: move it away, then run `container-lab keys init`."
+        )
 
 
 def _refuse_unreachable(paths: LabPaths, required: Path) -> None:
@@ -136,6 +152,7 @@ def init_keys(paths: LabPaths, *, force: bool = False) -> LabKeys:
 
 def _own_folder(folder: Path, mode: int) -> None:
     """Create `folder` (or take back one an older lab handed away) for the caller, at `mode`."""
+    _refuse_not_a_folder(folder)
     folder.mkdir(mode=mode, exist_ok=True)
     if os.geteuid() == 0:
         os.chown(folder, os.geteuid(), os.getegid(), follow_symlinks=False)
@@ -151,11 +168,7 @@ def _write_private(paths: LabPaths, secret: str, passphrase: str) -> None:
     for folder in (paths.lab, paths.keys):
         _own_folder(folder, 0o700)
     for name, content in ((SECRET_KEY_FILE, secret), (PASSPHRASE_FILE, passphrase + "\n")):
-        target = paths.keys / name
-        target.unlink(missing_ok=True)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(content)
+        replace_file(paths.keys / name, content.encode(), 0o600)
 
 
 def _write_trusted(paths: LabPaths, fingerprint: str, public: str) -> None:
@@ -164,12 +177,10 @@ def _write_trusted(paths: LabPaths, fingerprint: str, public: str) -> None:
         folder.unlink()
     elif folder.exists():
         shutil.rmtree(folder)  # keys of an earlier init are no longer trusted
-    folder.mkdir(mode=0o755)
-    folder.chmod(0o755)  # whatever the umask: the container's uid reads, only the owner writes
-    (folder / PUBLIC_KEY_FILE).write_text(public)
-    (folder / "trustdb.txt").write_text(f"{fingerprint}:6:\n")
-    (folder / "keyname-to-fingerprint.json").write_text(
-        json.dumps({PUBLIC_KEY_FILE: fingerprint}, indent=2) + "\n"
-    )
-    for entry in folder.iterdir():
-        entry.chmod(0o644)
+    make_folder(folder, 0o755)  # whatever the umask: only the owner writes
+    for name, content in (
+        (PUBLIC_KEY_FILE, public),
+        ("trustdb.txt", f"{fingerprint}:6:\n"),
+        (MAPPING_FILE, json.dumps({PUBLIC_KEY_FILE: fingerprint}, indent=2) + "\n"),
+    ):
+        write_new(folder / name, content.encode(), 0o644)

@@ -7,7 +7,6 @@ both see the same events through `on_event`.
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 import time
 from collections import deque
@@ -16,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tui.engine.client import EngineClient, connect
+from tui.engine.client import EngineClient
 from tui.engine.errors import EngineError, NotFoundError
 from tui.engine.handles import ContainerHandle, create_container
 from tui.errors import LabError
-from tui.lab.compose_run import compose_train
 from tui.lab.container_spec import training_config
 from tui.lab.identity import LabIdentity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
@@ -28,11 +26,15 @@ from tui.lab.progress import Progress, parse_progress
 from tui.lab.run_secrets import run_secrets
 from tui.lab.run_setup import prepare_run
 from tui.lab.watch import TarballWatcher
-from tui.paths import LabPaths, lab_paths
+from tui.paths import LabPaths
 
 EventKind = Literal["build", "start", "log", "progress", "tarball", "exit"]
 LAST_LINES = 20
 EXIT_GRACE_SECONDS = 30.0  # after the tarball appears, the container only has to exit
+
+
+class _Cancelled(Exception):
+    """Raised from the build's line callback to stop reading a cancelled run's build."""
 
 
 @dataclass(frozen=True)
@@ -90,29 +92,37 @@ class TrainingRun:
     def _emit(self, event: RunEvent) -> None:
         self.on_event(event)
 
+    def _build_line(self, line: str) -> None:
+        """Report a build line; a cancel ends the build at its next line."""
+        if self._cancelled.is_set():
+            raise _Cancelled
+        self._emit(RunEvent("build", line))
+
     def run(self) -> RunOutcome:
         """Build if needed, train, and return once the tarball is in place or the run failed."""
         started = time.monotonic()
         keys, identity = prepare_run(self.paths, self.identity)
         if not self.paths.data.is_dir():
             raise LabError(f"no corpus at {self.paths.data}: run from the project folder.")
-        ensure_training_image(
-            self.client,
-            self.paths,
-            identity,
-            tag=self.image,
-            nocache=self.rebuild,
-            labels=self.labels,
-            on_line=lambda line: self._emit(RunEvent("build", line)),
-        )
+        with contextlib.suppress(_Cancelled):
+            ensure_training_image(
+                self.client,
+                self.paths,
+                identity,
+                tag=self.image,
+                nocache=self.rebuild,
+                labels=self.labels,
+                on_line=self._build_line,
+            )
         if self._cancelled.is_set():
             return RunOutcome(cancelled=True, seconds=time.monotonic() - started)
         outcome = RunOutcome()
         with run_secrets(self.paths, keys, identity) as secrets:
             config = training_config(
-                self.image, self.paths.data, self.paths.models, keys, secrets, identity, self.labels
+                self.image, self.paths.data, self.paths.models, secrets, identity, self.labels
             )
-            self._train(config, outcome)
+            if not self._cancelled.is_set():
+                self._train(config, outcome)
         outcome.seconds = time.monotonic() - started
         outcome.cancelled = self._cancelled.is_set()
         return outcome
@@ -127,6 +137,8 @@ class TrainingRun:
                 raise LabError(f"cannot create the training container: {exc}") from exc
             self.container_id, self._container = container.id, container
             try:
+                if self._cancelled.is_set():  # cancel() ran before there was a container to stop
+                    return
                 container.start()
                 self._emit(RunEvent("start", container.short_id))
                 streamer = threading.Thread(
@@ -180,7 +192,12 @@ class TrainingRun:
             partial.unlink(missing_ok=True)
 
     def cancel(self) -> None:
-        """Stop the container (from any thread); the run returns with no tarball."""
+        """Stop the container (from any thread, at any moment); the run returns with no tarball.
+
+        The flag is set before the container and watcher are looked at, and run() looks at the
+        flag after setting them, so a cancel at any moment either stops what exists or keeps
+        the run from starting it.
+        """
         self._cancelled.set()
         if self._container is not None:
             with contextlib.suppress(EngineError):
@@ -198,35 +215,3 @@ def describe_failure(outcome: RunOutcome) -> str:
     ]
     reason = errors[-1] if errors else (outcome.last_lines[-1] if outcome.last_lines else "")
     return f"training failed with exit code {outcome.exit_code}: {reason}"
-
-
-def train_from_cli(
-    host: str | None = None,
-    rebuild: bool = False,
-    compose: bool = False,
-    identity: LabIdentity | None = None,
-) -> int:
-    """`container-lab train`: print progress as it comes, end with the tarball or a reason."""
-    paths = lab_paths()
-    if compose:
-        return compose_train(paths, identity=identity)
-    client = connect(host)
-
-    def show(event: RunEvent) -> None:
-        if event.kind == "build":
-            print(f"build  {event.text}", flush=True)
-        elif event.kind == "progress" and event.progress:
-            print(f"{event.progress.progress:>5.0%}  {event.progress.message}", flush=True)
-        elif event.kind == "log":
-            print(f"{event.stream:<6} {event.text}", flush=True)
-
-    run = TrainingRun(client, paths, rebuild=rebuild, on_event=show, identity=identity)
-    outcome = run.run()
-    if outcome.tarball is None or outcome.exit_code != 0:
-        print(f"container-lab: {describe_failure(outcome)}", file=sys.stderr)
-        for line in outcome.last_lines[-5:]:
-            print(f"  | {line}", file=sys.stderr)
-        return 1
-    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
-    print(f"model: {outcome.tarball} ({metrics}) in {outcome.seconds:.1f} s")
-    return 0

@@ -4,7 +4,8 @@ The key in .lab/keys stays the runner's (mode 600). For each run, key and passph
 into a fresh .lab/run/<random>/ (mode 700, files 400) given to the container's uid, bind-mounted
 read-only at /run/secrets/, and deleted when the run ends. .lab/ itself stays 700 and the
 runner's: a bind mount is resolved by the engine, so the container's uid needs no way through the
-host's parent folders, and no other account on the host has one.
+host's parent folders, and no other account on the host has one. The run also gets its own
+snapshot of the checked trusted keys (tui.lab.trusted_dir), mounted instead of the live folder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from tui.errors import LabError
 from tui.lab.identity import LabIdentity, hand_over
 from tui.lab.keys import PASSPHRASE_FILE, SECRET_KEY_FILE, LabKeys
+from tui.lab.trusted_dir import private_snapshot, read_trusted_keys
 from tui.paths import LabPaths
 
 STALE_SECONDS = 24 * 3600  # no run holds its copy this long
@@ -32,6 +34,7 @@ class RunSecrets:
     """One run's copy of the key and passphrase (what /run/secrets/ gets)."""
 
     folder: Path
+    trusted_keys: Path  # the run's snapshot of the checked trusted keys, for /trusted-keys
 
     @property
     def secret_key(self) -> Path:
@@ -60,8 +63,10 @@ def check_handable(identity: LabIdentity) -> None:
 
 @contextmanager
 def run_secrets(paths: LabPaths, keys: LabKeys, identity: LabIdentity) -> Iterator[RunSecrets]:
-    """Copy key and passphrase for the container's uid; remove the copy afterwards."""
+    """Copy key and passphrase (and snapshot the trusted keys) for the container's uid; remove
+    both afterwards."""
     check_handable(identity)
+    trusted = read_trusted_keys(paths)
     parent = runs_dir(paths)
     parent.mkdir(mode=0o700, exist_ok=True)
     info = parent.lstat()
@@ -82,6 +87,7 @@ def run_secrets(paths: LabPaths, keys: LabKeys, identity: LabIdentity) -> Iterat
                 handle.write(source.read_bytes())
             hand_over(target, identity)
         hand_over(folder, identity)
-        yield RunSecrets(folder)
+        with private_snapshot(trusted, identity) as snapshot:
+            yield RunSecrets(folder, snapshot)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

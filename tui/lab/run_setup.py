@@ -9,17 +9,21 @@ import os
 from pathlib import Path
 
 from tui.errors import LabError
+from tui.lab.files import make_folder
 from tui.lab.identity import LabIdentity, ensure_identity, hand_over
 from tui.lab.keys import LabKeys, load_keys
 from tui.lab.run_secrets import check_handable
+from tui.lab.trusted_dir import read_trusted_keys
 from tui.paths import LabPaths
+
+MODELS_MODE = 0o755
 
 
 def prepare_models_dir(models: Path, identity: LabIdentity) -> None:
     """Create models/ for the lab user; refuse one the container could not write to."""
     if models.exists() and not models.is_dir():
         raise LabError(f"{models} is not a folder: move it away so models/ can be created.")
-    models.mkdir(exist_ok=True)
+    make_folder(models, MODELS_MODE, exist_ok=True)  # never the umask: others may not write
     hand_over(models, identity)
     if os.geteuid() != 0 and not os.access(models, os.W_OK | os.X_OK):
         raise LabError(f"{models} is not writable by you: `chmod u+w {models}` or fix its owner.")
@@ -39,6 +43,7 @@ def prepare_run(
     `identity` (`--user-id`) overrides USER_ID and GROUP_ID from .env for this run.
     """
     keys = load_keys(paths)
+    read_trusted_keys(paths)  # refused before any build; the run snapshots them again
     identity = ensure_identity(paths.env_file, identity)
     check_handable(identity)
     prepare_models_dir(paths.models, identity)

@@ -1,19 +1,26 @@
-"""The command palette's dashboard commands (ctrl+p): every action, each run through the app's
-read-only gate (tui/views/read_only.py), which also decides what read-only mode lists."""
+"""The command palette's dashboard commands (ctrl+p): every action, each a GatedAction that
+runs through App.run_action, so read-only mode's gate (tui/views/read_only.py) decides which
+are listed and run; a command that is not a GatedAction is not listed in read-only mode."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Protocol
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
-from tui.engine.backend import EngineOffer
+from tui.session import LabSession
+from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.pane import ContainersPane
+from tui.views.demo import run_demo
+from tui.views.engines import EngineFeeds
 from tui.views.images_pane import ImagesPane
 from tui.views.read_only import ActionHost, GatedAction
+from tui.views.swarm.palette import swarm_commands
+from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 
 CONTAINER_COMMANDS = [
@@ -27,16 +34,14 @@ CONTAINER_COMMANDS = [
     (ContainerAction.PAUSE, "Pause or unpause container"),
     (ContainerAction.REMOVE, "Remove container"),
 ]
-TABS = ("containers", "images", "training", "baseline", "volumes", "networks")
+TABS = ("containers", "images", "training", "baseline", "volumes", "networks", "swarm")
 
 
 class PaletteHost(ActionHost, Protocol):
-    """What the palette asks of the app (ContainerLabApp)."""
+    """What the palette asks of the app."""
 
-    engine_offer: EngineOffer | None
-
-    @property
-    def several_engines(self) -> bool: ...
+    engines: EngineFeeds
+    lab: LabSession | None
 
     @property
     def containers(self) -> ContainersPane: ...
@@ -47,7 +52,15 @@ class PaletteHost(ActionHost, Protocol):
     @property
     def main_screen(self) -> Screen[None]: ...
 
+    def action_reload(self) -> None: ...
+
+    def action_prune(self) -> None: ...
+
+    def action_next_engine(self) -> None: ...
+
     def add_engine(self, name: str) -> None: ...
+
+    def action_tab(self, tab: str) -> None: ...
 
 
 def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
@@ -55,8 +68,7 @@ def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
 
 
 def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
-    """The dashboard's commands, each an action run through the app's gate (read-only mode
-    lists only those it lets through: tui/views/read_only.py)."""
+    """The dashboard's commands (App.get_system_commands lists those the gate lets through)."""
     pane = app.containers
     on_pane = [
         *(
@@ -71,13 +83,13 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
     ]
     for title, help_text, action in on_pane:
         yield SystemCommand(title, help_text, GatedAction(app, action, pane))
-    if app.several_engines:
+    if app.engines.several:
         yield SystemCommand(
             "Next engine",
             "All engines' containers, then each one's",
             GatedAction(app, "next_engine"),
         )
-    for name, where in app.engine_offer.available() if app.engine_offer else ():
+    for name, where in app.engines.offered():
         yield SystemCommand(
             f"Watch {name}",
             f"Add this docker context's engine: {where}",
@@ -85,7 +97,7 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         )
     yield SystemCommand("Reload lists", "Containers and images", GatedAction(app, "reload"))
     yield SystemCommand(
-        "Remove image", "The selected image", GatedAction(app, "request('remove')", app.images)
+        "Remove image", "The selected image", GatedAction(app, "remove", app.images)
     )
     yield SystemCommand(
         "Prune…",
@@ -101,14 +113,30 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
     yield SystemCommand(
         "Cancel training", "Stop the training container", GatedAction(app, "cancel", training)
     )
-    yield SystemCommand(
-        "Start demo containers",
-        "A few labelled sample containers to look at (./lab demo up)",
-        GatedAction(app, "demo_up"),
-    )
-    yield SystemCommand(
-        "Remove demo containers", "Only those (./lab demo down)", GatedAction(app, "demo_down")
-    )
+    if not app.read_only:  # not actions: the gate cannot declare them (and the lab refuses)
+        yield SystemCommand(
+            "Start demo containers",
+            "A few labelled sample containers to look at (./lab demo up)",
+            _bind(partial(run_demo, pane, app.lab), "up"),
+        )
+        yield SystemCommand(
+            "Remove demo containers",
+            "Only those (./lab demo down)",
+            _bind(partial(run_demo, pane, app.lab), "down"),
+        )
+    for lesson in app.main_screen.query(BaselinePane):  # not when its profiles are unreadable
+        yield SystemCommand(
+            "Run the lesson: container vs gVisor vs VM",
+            "One image as a container, a gVisor sandbox and a QEMU VM (VM baseline tab)",
+            GatedAction(app, "run_lesson", lesson),
+        )
+        yield SystemCommand(
+            "Stop the lesson",
+            "Stop its container, sandbox and VM",
+            GatedAction(app, "stop_lesson", lesson),
+        )
+    for swarm in app.main_screen.query(SwarmPane):
+        yield from swarm_commands(app, swarm)
     for tab in TABS:
         yield SystemCommand(
             f"Go to {tab}", f"Show the {tab} tab", GatedAction(app, f"tab({tab!r})")

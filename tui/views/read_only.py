@@ -16,7 +16,7 @@ message, a direct call) might still ask for.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from textual import actions
 from textual.app import App, SystemCommand
@@ -26,10 +26,16 @@ from tui.engine.backend import BACKEND_READS, DashboardBackend
 from tui.engine.compose import ProjectAction
 from tui.engine.logs.save import LOG_FILES_READS, LogFiles
 from tui.engine.read_only import read_only
-from tui.lab.session import LAB_READS, LabSession
+from tui.session import LAB_READS, LabSession
 
 # Every compose project action changes something (views/containers/projects.py asks first).
 PROJECT_CHANGES = frozenset(ProjectAction)
+# The Swarm tab's actions that change something (tui/views/swarm/pane.py): service and node
+# actions, the orchestration lesson (it stops a node's engine) and stopping it. Not declared
+# safe below, so refused; named here for their notices and the tests.
+SWARM_CHANGES = frozenset(
+    {"scale", "restart", "rollback", "remove", "drain", "pause_node", "activate", "lesson", "stop"}
+)
 
 # Actions a read-only dashboard runs: `Class.action` (any parameters) or `Class.action(params)`
 # (exactly those), named by the class that defines the action_ method. Moving, looking,
@@ -67,12 +73,11 @@ SAFE = frozenset(
         "ConfirmScreen.answer(False)",
         # the dashboard
         *(f"ContainerLabApp.{a}" for a in ("tab", "toggle_help", "next_engine", "reload")),
-        "ContainerLabApp.open_logs",
         *(f"ContainersPane.{a}" for a in ("filter", "inspect", "merged_logs", "toggle_all")),
         *(f"ContainersPane.{a}" for a in ("toggle_mark", "sort_next", "sort_reverse")),
         "ContainersPane.request('detail')",
         "ContainersPane.request('logs')",
-        "ProjectRows.fold",
+        "ContainersPane.fold",
         "ImagesPane.inspect",
         "ImagesPane.sort_next",
         *(f"ResourcePane.{a}" for a in ("inspect", "reload", "sort_next")),
@@ -82,11 +87,12 @@ SAFE = frozenset(
         *(f"InspectTree.{a}" for a in ("fold", "fold_all", "unfold_all")),
         "LogView.line",
         "LogView.top",
-        *(f"LogsBase.{a}" for a in ("close", "end", "next_match", "pause", "search")),
-        *(f"LogsBase.{a}" for a in ("timestamps", "wrap")),
+        *(f"LogsScreen.{a}" for a in ("close", "end", "next_match", "pause", "search")),
+        *(f"LogsScreen.{a}" for a in ("timestamps", "wrap")),
         *(f"LogsScreen.{a}" for a in ("copy", "filter", "older", "select", "window")),
         *(f"LogsScreen.{a}" for a in ("toggle_case", "toggle_regex")),
         "BaselinePane.toggle_citations",
+        "SwarmPane.logs",
     }
 )
 # Safe only where the session delivers files to the viewer's browser (nothing is written here).
@@ -96,8 +102,8 @@ SAFE_WHEN_DELIVERED = frozenset({"LogsScreen.save(False)"})
 REFUSED: Mapping[str, str] = {
     **{f"ContainersPane.request({a!r})": a for a in ("start", "stop", "restart", "kill")},
     **{f"ContainersPane.request({a!r})": a for a in ("pause", "unpause", "remove", "shell")},
-    "ProjectRows.recreate": "project up",
-    "ImagesPane.request('remove')": "image removal",
+    "ContainersPane.recreate": "project up",
+    "ImagesPane.remove": "image removal",
     "ResourcePane.remove": "removal",
     "DetailScreen.toggle_env": "showing environment values",
     "InspectScreen.toggle_reveal": "showing secret values",
@@ -105,11 +111,12 @@ REFUSED: Mapping[str, str] = {
     "LogsScreen.save(False)": "saving logs on this machine",
     "TrainingPane.start": "training",
     "TrainingPane.cancel": "cancelling training",
-    "LessonApp.run_lesson": "the lesson",
-    "LessonApp.stop_lesson": "stopping the lesson",
+    "BaselinePane.run_lesson": "the lesson",
+    "BaselinePane.stop_lesson": "stopping the lesson",
     "ContainerLabApp.prune": "pruning",
-    "ContainerLabApp.demo_up": "demo",
-    "ContainerLabApp.demo_down": "demo",
+    **{f"SwarmPane.{a}": a.replace("_", " ") for a in SWARM_CHANGES},
+    "SwarmPane.lesson": "the orchestration lesson",
+    "SwarmPane.stop": "stopping the orchestration lesson",
     "PruneScreen.prune": "pruning",
     "PruneScreen.tick": "pruning",
     "PruneScreen.reload": "pruning",
@@ -136,15 +143,27 @@ class ActionHost(Protocol):
     ) -> bool: ...
 
 
+@runtime_checkable
+class ChangeGate(Protocol):
+    """An app that may run read-only (ContainerLabApp); a pane in another app changes freely."""
+
+    read_only: bool
+
+    def allowed(self, what: str) -> bool:
+        """False, with a notice, when `what` would change something in read-only mode."""
+        ...
+
+
 def is_read_only(node: DOMNode) -> bool:
     """True when the node's app runs read-only."""
-    return bool(getattr(node.app, "read_only", False))
+    app = node.app
+    return isinstance(app, ChangeGate) and app.read_only
 
 
 def allowed(node: DOMNode, what: str) -> bool:
     """Ask the node's app whether `what` may run; it says why not in read-only mode."""
-    check = getattr(node.app, "allowed", None)
-    return True if check is None else bool(check(what))
+    app = node.app
+    return app.allowed(what) if isinstance(app, ChangeGate) else True
 
 
 def delivers(app: ActionHost | App[Any]) -> bool:

@@ -1,0 +1,1 @@
+"""The Swarm tab: nodes, services, tasks, their actions and the orchestration lesson."""
