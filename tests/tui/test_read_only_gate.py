@@ -25,7 +25,7 @@ from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import BACKEND_CHANGES, BACKEND_READS, DashboardBackend, DockerBackend
-from tui.engine.read_only import ReadOnlyRefused
+from tui.engine.read_only import ReadOnlyRefused, is_read_only
 from tui.session import LAB_CHANGES, LAB_READS, DockerLab, LabSession
 from tui.views.app import ContainerLabApp
 from tui.views.containers.actions import run_lifecycle
@@ -42,6 +42,7 @@ from tui.views.read_only import (
     action_forms,
     permits,
 )
+from tui.views.swarm.pane import SwarmPane
 from tui.views.widgets.confirm import ConfirmScreen
 
 Found = dict[tuple[str, str], tuple[DOMNode, str, str]]  # form -> (namespace, action, key)
@@ -247,3 +248,18 @@ def test_permits_names_actions_by_the_class_that_defines_them():
     assert not permits(app, "prune", (), delivered=False)
     assert not permits(app, "screenshot", (), delivered=True)  # Textual's, not declared
     assert not permits(app, "no_such_action", (), delivered=False)
+
+
+async def test_the_swarm_tabs_feed_refuses_its_actions_in_read_only_mode():
+    """The Swarm tab talks to a manager through its own feed, not the backends: a read-only
+    app's feed is wrapped too, so a service or node action is refused below the views."""
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock, read_only=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settled(pilot, 4)
+        feed = app.main_screen.query_one(SwarmPane).feed
+        assert feed is not None and is_read_only(feed)
+        with pytest.raises(ReadOnlyRefused, match="read-only: the Swarm refused act"):
+            feed.act("remove", "service-id", "web")
+        with pytest.raises(ReadOnlyRefused):
+            feed.manager_api()
+        feed.rescan()  # reads pass

@@ -21,7 +21,9 @@ from textual.widgets import Input, Label, Static
 
 from tui.cluster.plan import ClusterState, cluster_with_url
 from tui.engine.contexts import EngineSpec
+from tui.engine.read_only import read_only
 from tui.engine.swarm_feed import (
+    SWARM_FEED_READS,
     SwarmAbsent,
     SwarmActionDone,
     SwarmFeed,
@@ -32,7 +34,7 @@ from tui.engine.swarm_feed import (
 )
 from tui.views.guards import unless_removed
 from tui.views.logs.screen import LogsScreen
-from tui.views.read_only import allowed, hidden
+from tui.views.read_only import allowed, hidden, is_read_only
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.lesson_panel import LessonShown, OrchestrationPanel
 from tui.views.swarm.messages import SwarmMessage
@@ -110,7 +112,10 @@ class SwarmPane(Vertical, can_focus=False):
     def on_mount(self) -> None:
         """Start the feed; refresh ages and stats every second."""
         self.specs = self.watched_specs()
-        self.feed = SwarmFeed(lambda: list(self.specs), self.feed_report)
+        feed = SwarmFeed(lambda: list(self.specs), self.feed_report)
+        if is_read_only(self):  # below the gate: its actions are refused whoever asks
+            feed = read_only(feed, SWARM_FEED_READS, "the Swarm")
+        self.feed = feed
         self.feed.start()
         self.set_interval(REFRESH_SECONDS, self.tick)
 
