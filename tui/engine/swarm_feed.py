@@ -107,6 +107,11 @@ class SwarmActionDone(SwarmReport):
     error: str = ""
 
 
+# What a read-only dashboard may call on a SwarmFeed (tui/engine/read_only.py refuses the
+# rest: `act` changes services and nodes, `manager_api` is the whole manager).
+SWARM_FEED_READS = frozenset({"start", "close", "rescan", "task_logs", "ping"})
+
+
 class SwarmFeed:
     """One Swarm, watched from background threads; see the module's docstring."""
 

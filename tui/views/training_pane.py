@@ -22,7 +22,9 @@ from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
 from tui.lab.verify import Verdict
 from tui.lifetime import HOLDS
 from tui.session import LabSession
-from tui.views.read_only import allowed, is_read_only
+from tui.text import printable
+from tui.views.formats import plain
+from tui.views.read_only import allowed, hidden
 from tui.views.widgets.confirm import ConfirmScreen
 
 MAX_LOG_LINES = 2000
@@ -86,14 +88,19 @@ class TrainingPane(Vertical, can_focus=True):
         yield Log(max_lines=MAX_LOG_LINES, id="training-log", highlight=False)
 
     def _status(self, text: str) -> None:
-        self.query_one("#training-status", Static).update(text)
+        """Markup of ours around escape()d engine text; no control character gets through."""
+        self.query_one("#training-status", Static).update(printable(text, keep="\n"))
+
+    def _log(self, *lines: str) -> None:
+        """Build output and the container's lines: shown as text, controls and all."""
+        self.query_one("#training-log", Log).write_lines([printable(line) for line in lines])
 
     def _bar(self, fraction: float) -> None:
         self.query_one("#training-progress", ProgressBar).update(progress=fraction * 100)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Train and Cancel in read-only mode."""
-        return not (action in ("start", "cancel") and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_start(self) -> None:
         """Start a run unless one is going; without a key, offer to create the demo key first."""
@@ -169,14 +176,13 @@ class TrainingPane(Vertical, can_focus=True):
     def on_training_event(self, message: TrainingEvent) -> None:
         """Show a build line (cached steps marked), a log line, progress or the tarball."""
         event = message.event
-        log = self.query_one("#training-log", Log)
         if event.kind == "build":
             if not self.build.feed(event.text):
                 return
             if self.build.current_cached:
-                log.write_line("  (cached)")
+                self._log("  (cached)")
             else:
-                log.write_line(f"build {event.text}")
+                self._log(f"build {event.text}")
             self._bar(BUILD_SHARE * self.build.fraction)
             self._status(escape(f"building the image: {self.build.describe()}"))
         elif event.kind == "start":
@@ -187,9 +193,9 @@ class TrainingPane(Vertical, can_focus=True):
             progress = event.progress
             self._bar(BUILD_SHARE + (1 - BUILD_SHARE) * progress.progress)
             self._status(escape(f"{progress.stage}: {progress.message}"))
-            log.write_line(f"{progress.stage:>9} {progress.message}")
+            self._log(f"{progress.stage:>9} {progress.message}")
         elif event.kind == "log":
-            log.write_line(f"{event.stream:>9} {event.text}")
+            self._log(f"{event.stream:>9} {event.text}")
         elif event.kind == "tarball":
             self.tarball = Path(event.text)
             self.phase = "verifying"
@@ -198,7 +204,7 @@ class TrainingPane(Vertical, can_focus=True):
     def on_key_created(self, message: KeyCreated) -> None:
         """Say where the key went; the build starts next."""
         self.phase = "building"
-        self.query_one("#training-log", Log).write_lines(message.description.splitlines())
+        self._log(*message.description.splitlines())
         self._status("demo signing key created; building the image…")
 
     def on_training_finished(self, message: TrainingFinished) -> None:
@@ -212,7 +218,7 @@ class TrainingPane(Vertical, can_focus=True):
             return
         if outcome.tarball is None or outcome.exit_code != 0:
             self._status(f"[red]{escape(describe_failure(outcome))}[/red]")
-            result.update(escape("\n".join(outcome.last_lines[-5:])))
+            result.update(plain("\n".join(outcome.last_lines[-5:]), keep="\n"))
             return
         self._bar(1)
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
@@ -225,5 +231,9 @@ class TrainingPane(Vertical, can_focus=True):
         )
         self._status(f"done in {outcome.seconds:.1f} s")
         result.update(
-            f"model [b]{escape(outcome.tarball.name)}[/b] ({size:.0f} KiB)\n{metrics}\n{signature}"
+            printable(
+                f"model [b]{escape(outcome.tarball.name)}[/b] ({size:.0f} KiB)\n{metrics}\n"
+                f"{signature}",
+                keep="\n",
+            )
         )

@@ -18,6 +18,8 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
+from tui.views.formats import plain
+
 
 class KeyedTable(DataTable[Any]):
     """Rows are added, changed and removed by key; never cleared and refilled."""
@@ -64,11 +66,12 @@ class KeyedTable(DataTable[Any]):
         return {key.value for key in self.rows if key.value is not None}
 
     def upsert(self, key: str, cells: Sequence[Any]) -> bool:
-        """Add the row, or change only the cells that differ (strings are never markup).
+        """Add the row, or change only the cells that differ (text is never markup, and its
+        control characters show as text: see formats.plain).
 
         Returns whether the table changed (and so will be redrawn).
         """
-        cells = [Text(cell) if isinstance(cell, str) else cell for cell in cells]
+        cells = [plain(cell) if isinstance(cell, str | Text) else cell for cell in cells]
         if RowKey(key) not in self.rows:
             self.add_row(*cells, key=key)
             return True
