@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tui.errors import LabError
 from tui.lifetime import Ending, join_served_session
+from tui.text import guard_output, printable
 
 MAX_SECONDS = 86400.0  # a day: any wait the lab offers is far shorter
 # A Docker image reference: [host[:port]/]name[/name...][:tag][@sha256:digest], names lowercase.
@@ -458,7 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2."""
+    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2.
+
+    Every command but the dashboard (which draws the terminal itself) prints through
+    tui/text.py's guard: names, log lines and tar members reach the terminal as text.
+    """
     join_served_session()  # a --serve session app: dies with its server, bounded in memory
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -468,10 +473,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         Ending().install()
     try:
         if func is not _cmd_dashboard:  # the dashboard watches every engine given
+            guard_output()
             args.host = _one_engine(args)
         return func(args)
     except LabError as exc:
-        print(f"container-lab: {exc}", file=sys.stderr)
+        print(f"container-lab: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("container-lab: interrupted", file=sys.stderr)

@@ -147,6 +147,49 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
         ...
 
 
+# What a read-only dashboard may call on a backend (tui/engine/read_only.py refuses the rest).
+# A new method of DashboardBackend goes in one of the two sets (tests/tui/test_read_only_gate.py).
+BACKEND_READS = frozenset(
+    {
+        "name",
+        "description",
+        "connect",
+        "ping",
+        "close",
+        "containers",
+        "container",
+        "processes",
+        "images",
+        "history",
+        "events",
+        "logs",
+        "stats",
+        "stats_once",
+        "footprints",
+        "cgroup_collector",
+        "volumes",
+        "networks",
+        "prune_plans",  # counts and sizes only: `docker system df` and lists
+        "inspect",
+        "spec",  # the engine's address (the Swarm tab finds a lab cluster's nodes by it)
+        "is_podman",
+        "image_files",  # an image's package lists, read for its SBOM
+    }
+)
+BACKEND_CHANGES = frozenset(
+    {
+        "container_action",
+        "remove_image",
+        "compose_project",
+        "remove_volume",
+        "remove_network",
+        "prune",
+        "shell_argv",  # a shell runs a process in the container
+        "docker_client",  # the whole engine: the lesson's containers, sandboxes and VM
+    }
+)
+
+
 class EngineUnavailable(LabError):
     """The engine does not answer (yet)."""
 

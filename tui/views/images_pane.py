@@ -19,10 +19,10 @@ from tui.engine.images import ImageInfo, Layer
 from tui.errors import LabError
 from tui.lab.sbom import ImageSbom, default_path, image_sbom
 from tui.paths import lab_paths
-from tui.views.formats import human_size
+from tui.views.formats import human_size, plain
 from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed, hidden
 from tui.views.sbom_screen import SbomScreen
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
@@ -110,7 +110,7 @@ class ImagesPane(Vertical):
         image = self.images.get(image_id)
         total = human_size(sum(layer.size for layer in layers))
         title = f"Layers of {image.name if image else image_id[:19]} (base first, {total} in all)"
-        self.query_one("#history-title", Label).update(title)
+        self.query_one("#history-title", Label).update(plain(title))
         rows = {str(step): layer_cells(step, layer) for step, layer in enumerate(layers, 1)}
         self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
 
@@ -132,7 +132,7 @@ class ImagesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the image removal key in read-only mode."""
-        return not (action == "remove" and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected image."""

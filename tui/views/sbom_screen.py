@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 
 from tui.errors import LabError
 from tui.lab.sbom import ImageSbom, save_sbom, summary_lines
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed, hidden, is_read_only
 
 TOP = 10
 
@@ -54,7 +54,7 @@ class SbomScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the save key in read-only mode."""
-        return not (action == "save" and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_save(self) -> None:
         """Write the CycloneDX document (once; the same file again is kept)."""

@@ -26,7 +26,9 @@ from tui.lab.runs import RunRecord, load_records
 from tui.lab.verify import Verdict
 from tui.lifetime import HOLDS
 from tui.session import LabSession
-from tui.views.read_only import allowed, is_read_only
+from tui.text import printable
+from tui.views.formats import plain
+from tui.views.read_only import allowed, hidden
 from tui.views.run_compare import RunCompareScreen
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
@@ -190,14 +192,19 @@ class TrainingPane(Vertical, can_focus=True):
         self.app.push_screen(RunCompareScreen(a, b, (self._run_name(a), self._run_name(b))))
 
     def _status(self, text: str) -> None:
-        self.query_one("#training-status", Static).update(text)
+        """Markup of ours around escape()d engine text; no control character gets through."""
+        self.query_one("#training-status", Static).update(printable(text, keep="\n"))
+
+    def _log(self, *lines: str) -> None:
+        """Build output and the container's lines: shown as text, controls and all."""
+        self.query_one("#training-log", Log).write_lines([printable(line) for line in lines])
 
     def _bar(self, fraction: float) -> None:
         self.query_one("#training-progress", ProgressBar).update(progress=fraction * 100)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Train and Cancel in read-only mode."""
-        return not (action in ("start", "cancel") and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_start(self) -> None:
         """Start a run unless one is going; without a key, offer to create the demo key first."""
@@ -273,14 +280,13 @@ class TrainingPane(Vertical, can_focus=True):
     def on_training_event(self, message: TrainingEvent) -> None:
         """Show a build line (cached steps marked), a log line, progress or the tarball."""
         event = message.event
-        log = self.query_one("#training-log", Log)
         if event.kind == "build":
             if not self.build.feed(event.text):
                 return
             if self.build.current_cached:
-                log.write_line("  (cached)")
+                self._log("  (cached)")
             else:
-                log.write_line(f"build {event.text}")
+                self._log(f"build {event.text}")
             self._bar(BUILD_SHARE * self.build.fraction)
             self._status(escape(f"building the image: {self.build.describe()}"))
         elif event.kind == "start":
@@ -291,9 +297,9 @@ class TrainingPane(Vertical, can_focus=True):
             progress = event.progress
             self._bar(BUILD_SHARE + (1 - BUILD_SHARE) * progress.progress)
             self._status(escape(f"{progress.stage}: {progress.message}"))
-            log.write_line(f"{progress.stage:>9} {progress.message}")
+            self._log(f"{progress.stage:>9} {progress.message}")
         elif event.kind == "log":
-            log.write_line(f"{event.stream:>9} {event.text}")
+            self._log(f"{event.stream:>9} {event.text}")
         elif event.kind == "tarball":
             self.tarball = Path(event.text)
             self.phase = "verifying"
@@ -302,7 +308,7 @@ class TrainingPane(Vertical, can_focus=True):
     def on_key_created(self, message: KeyCreated) -> None:
         """Say where the key went; the build starts next."""
         self.phase = "building"
-        self.query_one("#training-log", Log).write_lines(message.description.splitlines())
+        self._log(*message.description.splitlines())
         self._status("demo signing key created; building the image…")
 
     def on_training_finished(self, message: TrainingFinished) -> None:
@@ -318,7 +324,7 @@ class TrainingPane(Vertical, can_focus=True):
             return
         if outcome.tarball is None or outcome.exit_code != 0:
             self._status(f"[red]{escape(describe_failure(outcome))}[/red]")
-            result.update(escape("\n".join(outcome.last_lines[-5:])))
+            result.update(plain("\n".join(outcome.last_lines[-5:]), keep="\n"))
             return
         self._bar(1)
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
@@ -332,6 +338,9 @@ class TrainingPane(Vertical, can_focus=True):
         self._status(f"done in {outcome.seconds:.1f} s")
         digest = f"digest sha256:{outcome.digest}" if outcome.digest else "no digest"
         result.update(
-            f"model [b]{escape(outcome.tarball.name)}[/b] ({size:.0f} KiB)\n{metrics}; "
-            f"{escape(digest)}\n{signature}"
+            printable(
+                f"model [b]{escape(outcome.tarball.name)}[/b] ({size:.0f} KiB)\n{metrics}; "
+                f"{escape(digest)}\n{signature}",
+                keep="\n",
+            )
         )
