@@ -11,6 +11,7 @@ from tests.unit.test_formats import NOW, info
 from tui.engine.compose import ComposeProject
 from tui.engine.prune import PruneCandidate, PrunePlan
 from tui.engine.stats.api import StatsSample
+from tui.views.colours import BAD, GOOD, WAITING
 from tui.views.presentation import (
     container_cells,
     container_rank,
@@ -47,14 +48,14 @@ def test_a_running_containers_row():
         "2kB / 6kB",
     ]
     state = row[3]
-    assert isinstance(state, Text) and state.style == "bold green"
+    assert isinstance(state, Text) and state.style == f"bold {GOOD}"
     assert [str(span.style) for span in state.spans] == ["dim"]  # the health, dimmed
 
 
 def test_a_stopped_containers_row_has_no_figures_and_a_red_state():
     row = container_cells(info("exited", exit_code=2), None, NOW)
     assert plain(row)[3:] == ["exited", "exit 2", "", "-", "-", "-", "-"]
-    assert isinstance(row[3], Text) and row[3].style == "red" and not row[3].spans
+    assert isinstance(row[3], Text) and row[3].style == BAD and not row[3].spans
 
 
 def names_by(column: str, reverse: bool = False) -> list[str]:
@@ -123,14 +124,14 @@ def test_a_projects_header_row_sums_its_running_containers():
         "1kB / 2kB",
         "10B / 30B",
     ]
-    assert isinstance(row[2], Text) and row[2].style == "yellow"
+    assert isinstance(row[2], Text) and row[2].style == WAITING
     folded = plain(project_cells(project, {db.id: db}, samples, folded=True))
     assert folded[:3] == ["▶ shop", "2 services", "0/1 running"]
     assert folded[5:] == ["-", "-", "-", "-"]
     alone = ComposeProject("one", "/srv", (), (web.id,), ("web",))
     cells = project_cells(alone, infos, {}, folded=False)
     assert plain(cells)[1:3] == ["1 service", "1/1 running"]
-    assert isinstance(cells[2], Text) and cells[2].style == "bold green"
+    assert isinstance(cells[2], Text) and cells[2].style == f"bold {GOOD}"
     assert member_name("shop-web-1") == "  shop-web-1"
 
 

@@ -40,6 +40,7 @@ from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage, InspectRequested
 from tui.views.palette import dashboard_commands
+from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import APP_CHANGES
 from tui.views.storage_panes import NetworksPane, VolumesPane
@@ -132,6 +133,8 @@ class ContainerLabApp(LessonApp):
         the images, volumes, networks and lesson tabs), the lab, the preferences and the
         engines it may add (the docker contexts not watched yet)."""
         super().__init__(backend, clock=clock, engine_offer=engine_offer)
+        for theme in THEMES:  # the projector's, beside Textual's own
+            self.register_theme(theme)
         self.lab = lab
         self.preferences = preferences
         self.read_only = read_only  # see allowed()

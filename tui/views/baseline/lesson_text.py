@@ -55,10 +55,11 @@ class Cell:
     source: str = ""  # MEASURED, CITED, or "" when there is no figure
 
     def rich(self) -> Text:
-        """The figure, then its source word, dimmed."""
+        """The figure, then its source word in italics (dim would take a coloured column's
+        figure under 7:1 on the projector: tests/tui/test_projector_theme.py)."""
         text = Text(self.text)
         if self.source:
-            text.append(f" {self.source}", style="dim")
+            text.append(f" {self.source}", style="italic")
         return text
 
 

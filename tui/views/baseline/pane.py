@@ -26,6 +26,7 @@ from tui.baseline.profiles import Profile
 from tui.engine.footprint import ContainerFootprint
 from tui.views.baseline.lesson_text import citations_full, citations_short, compare_table
 from tui.views.baseline.panel import FigureGrid, LessonPanel
+from tui.views.colours import UNIT_COLOURS, css_variables
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
@@ -35,7 +36,9 @@ COMPARE_KINDS = ("container", "vm", "container", "vm")  # the colours of the com
 class BaselinePane(VerticalScroll):
     """The lesson's three-way comparison, then the running containers against a VM profile."""
 
-    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    DEFAULT_CSS = css_variables(UNIT_COLOURS, "unit-") + Path(__file__).with_suffix(
+        ".tcss"
+    ).read_text(encoding="utf-8")
     BINDINGS = [  # noqa: RUF012
         Binding("m", "app.run_lesson", "Run the lesson"),
         Binding("x", "app.stop_lesson", "Stop the lesson"),
@@ -187,10 +190,10 @@ class BaselinePane(VerticalScroll):
             text.append("\n".join(f"  {line}" for line in lines))
             if measured:
                 text.append(f"\nThe lesson, measured here: {measured}")
-            text.append("\nc hides these", style="dim")
+            text.append("\nc hides these", style="italic")
         else:
             text.append(citations_short(profile))
-            text.append("   c: full citations", style="dim")
+            text.append("   c: full citations", style="italic")
         source = self.query_one("#baseline-source", Static)
         source.set_class(self.citations_shown, "full")
         source.update(text)
