@@ -16,7 +16,7 @@ from typing import Any
 import docker
 
 from bench.machine import write_results
-from tui.baseline.lesson import UNIT_KINDS, Lesson, LessonResult
+from tui.baseline.lesson import Lesson, LessonResult, UnitKind
 from tui.paths import LabPaths
 
 RUN = uuid.uuid4().hex[:8]
@@ -32,7 +32,7 @@ def _r(value: float | None, digits: int = 3) -> float | None:
 def figures_of(result: LessonResult) -> dict[str, Any]:
     """The per-unit figures in plain units (seconds, MiB, % of one core, counts)."""
     units: dict[str, Any] = {}
-    for kind in UNIT_KINDS:
+    for kind in UnitKind:
         u = result.units[kind]
         units[kind] = {
             "available": u.available,

@@ -47,12 +47,12 @@ async def time_app(container_id: str, last: str, runs: int) -> dict[str, Any]:
     opens: list[float] = []
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=SIZE) as pilot:
-        await _wait(lambda: container_id in app.containers.infos, "the container row")
+        await _wait(lambda: container_id in app.containers.rows.infos, "the container row")
         rows = 0
         older = 0.0
         for run in range(runs):
             started = time.perf_counter()
-            app.action_open_logs(container_id)
+            app.open_logs([container_id])
             await _wait(lambda: isinstance(app.screen, LogsScreen), "the logs screen")
             screen = app.screen
             assert isinstance(screen, LogsScreen)

@@ -108,9 +108,9 @@ async def live_view(client: docker.DockerClient, seconds: float) -> dict[str, An
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 40)) as pilot:
-            while container.id not in app.containers.infos:
+            while container.id not in app.containers.rows.infos:
                 await pilot.pause(0.05)
-            app.action_open_logs(container.id)
+            app.open_logs([container.id])
             while not isinstance(app.screen, LogsScreen):
                 await pilot.pause(0.05)
             logs = app.screen
@@ -124,10 +124,10 @@ async def live_view(client: docker.DockerClient, seconds: float) -> dict[str, An
                 # would also wait for the screen to go idle, which a flood never lets it do.
                 # Space pauses or resumes the view: a key whose own work is small, so the wait
                 # measured is the app's, not the action's (wrap or timestamps redraw everything).
-                paused = logs.paused
+                paused = logs.state.paused
                 pressed = time.perf_counter()
                 app.post_message(events.Key("space", " "))
-                while logs.paused == paused and time.perf_counter() - pressed < 30:
+                while logs.state.paused == paused and time.perf_counter() - pressed < 30:
                     await asyncio.sleep(0.001)
                 waits.append(time.perf_counter() - pressed)
                 await pilot.pause(0.25)

@@ -58,7 +58,7 @@ async def time_app(containers: set[str], images: set[str]) -> float:
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 50)) as pilot:
         while not (
-            containers <= app.containers.infos.keys() and images <= app.images.images.keys()
+            containers <= app.containers.rows.infos.keys() and images <= app.images.images.keys()
         ):
             if time.perf_counter() - started > 120:
                 raise TimeoutError("the tables stayed incomplete for 120 s")

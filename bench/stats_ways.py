@@ -206,7 +206,7 @@ async def _screen_ages(
         await asyncio.sleep(AGE_PERIOD)
         now, on_screen = time.monotonic(), app.containers.rows_on_screen()
         on_screen_most = max(on_screen_most, len(on_screen & ids))
-        streamed_most = max(streamed_most, sum(len(f.streamed) for f in app.feeds.values()))
+        streamed_most = max(streamed_most, sum(len(f.streamed) for f in app.engines.feeds.values()))
         for cid in ids:
             if cid in shown:
                 (out.ages if cid in on_screen else out.offscreen_ages).append(now - shown[cid])
@@ -251,14 +251,14 @@ def run_app(
         return draw
 
     def _note_shown(pane: ContainersPane) -> None:
-        for cid, sample in pane.samples.items():
+        for cid, sample in pane.rows.samples.items():
             if cid in pane.fresh:  # not drawn yet
                 continue
             moment = arrived.get(id(sample))
             if moment is not None:
                 shown[cid] = moment[0]
-        if len(arrived) > 8 * len(pane.samples) + 64:  # forget samples superseded long ago
-            keep = {id(sample) for sample in pane.samples.values()}
+        if len(arrived) > 8 * len(pane.rows.samples) + 64:  # forget samples superseded long ago
+            keep = {id(sample) for sample in pane.rows.samples.values()}
             old = time.monotonic() - 5.0  # younger ones may still wait in the inbox
             for key in [k for k, (at, _) in list(arrived.items()) if at < old and k not in keep]:
                 del arrived[key]
@@ -283,8 +283,8 @@ def run_app(
             measured.streams = len(ids & set(shown))  # rows whose figures reached the table
             measured.app.update(
                 terminal_size=f"{size[0]}x{size[1]}",
-                streamed_at_end=sum(len(feed.streamed) for feed in app.feeds.values()),
-                engines=len(app.feeds),
+                streamed_at_end=sum(len(feed.streamed) for feed in app.engines.feeds.values()),
+                engines=len(app.engines.feeds),
             )
             measured.key_waits = await key_press_waits(app, KEY_PRESSES)
             return measured

@@ -10,6 +10,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import docker
 import pytest
@@ -40,6 +41,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 
 ROBUSTNESS_KINDS = ("bad_input", "fault")
+FUZZ = "fuzz"
 
 
 def _recorder(request: pytest.FixtureRequest, kind: str) -> Callable[[str], None]:
@@ -61,32 +63,62 @@ def fault(request: pytest.FixtureRequest) -> Callable[[str], None]:
     return _recorder(request, "fault")
 
 
-def robustness_counts(reports: list[pytest.TestReport]) -> dict[str, tuple[int, int]]:
-    """Per kind: (inputs counted, tests). Only passed tests count.
+@pytest.fixture()
+def fuzz(request: pytest.FixtureRequest) -> Callable[[str, dict[str, int]], None]:
+    """Call with a fuzzing campaign's name and its count of refusals per check (or outcome)."""
 
-    A test counts every distinct input it recorded; a marked test that records none counts as
-    one input (itself).
+    def record(campaign: str, counts: dict[str, int]) -> None:
+        request.node.user_properties.append((FUZZ, (campaign, dict(counts))))
+
+    return record
+
+
+def robustness_counts(reports: list[pytest.TestReport]) -> dict[str, tuple[int, int]]:
+    """Per kind: (distinct named classes, tests). Only passed tests count.
+
+    A class is counted once however many tests record it; a marked test that records none is
+    a class of its own (its test id without parameters).
     """
-    totals = {kind: [0, 0] for kind in ROBUSTNESS_KINDS}
+    classes: dict[str, set[str]] = {kind: set() for kind in ROBUSTNESS_KINDS}
+    tests = dict.fromkeys(ROBUSTNESS_KINDS, 0)
     for report in reports:
         if report.when != "call" or not report.passed:
             continue
         for kind in ROBUSTNESS_KINDS:
             recorded = {str(name) for key, name in report.user_properties if key == kind}
             if recorded or kind in report.keywords:
-                totals[kind][0] += len(recorded) or 1
-                totals[kind][1] += 1
-    return {kind: (inputs, tests) for kind, (inputs, tests) in totals.items()}
+                classes[kind] |= recorded or {report.nodeid.split("[")[0]}
+                tests[kind] += 1
+    return {kind: (len(classes[kind]), tests[kind]) for kind in ROBUSTNESS_KINDS}
+
+
+def fuzz_counts(reports: list[pytest.TestReport]) -> dict[str, dict[str, int]]:
+    """Per fuzzing campaign, its counts summed over the passed tests that ran it."""
+    totals: dict[str, dict[str, int]] = {}
+    for report in reports:
+        if report.when != "call" or not report.passed:
+            continue
+        for key, value in report.user_properties:
+            if key == FUZZ:
+                campaign, counts = cast(tuple[str, dict[str, int]], value)
+                bucket = totals.setdefault(campaign, {})
+                for name, count in counts.items():
+                    bucket[name] = bucket.get(name, 0) + count
+    return totals
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """How many bad inputs were refused and faults survived, counted per input, in passed tests."""
-    counts = robustness_counts(terminalreporter.stats.get("passed", []))
+    """Distinct bad-input classes refused and faults survived in passed tests; fuzzing apart."""
+    passed = terminalreporter.stats.get("passed", [])
+    counts = robustness_counts(passed)
     (bad, bad_tests), (faults, fault_tests) = counts["bad_input"], counts["fault"]
     terminalreporter.write_line(
-        f"robustness: {bad} bad inputs refused cleanly (in {bad_tests} tests), "
-        f"{faults} faults survived (in {fault_tests} tests)"
+        f"robustness: {bad} distinct bad-input classes refused cleanly (in {bad_tests} tests), "
+        f"{faults} distinct faults survived (in {fault_tests} tests)"
     )
+    for campaign, tally in sorted(fuzz_counts(passed).items()):
+        detail = ", ".join(f"{name} {count}" for name, count in sorted(tally.items()))
+        terminalreporter.write_line(f"fuzzing, {campaign}: {detail}")
     if CLUSTER_TIMINGS:
         costs = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in CLUSTER_TIMINGS.items())
         terminalreporter.write_line(f"cluster: the session's 3-node Swarm cost {costs}")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from training.corpus import CorpusError, corpus_digest, load_corpus, split
 from training.metrics import accuracy, macro_f1
 from training.progress import emit
+from training.seal import SEAL_FILE, SEALED_FIELD
+from training.seal_writer import seal_tarball
 from training.signing import (
     SigningError,
     describe_gpg_error,
@@ -139,25 +141,48 @@ def train(models_dir: Path) -> Path:
 
 
 def _sign_and_check(model: SportsClassifier, partial: Path, passphrase: str) -> None:
-    """Serialize and sign into `partial`, then load it back through special_k's trust path."""
+    """Serialize, sign and seal into `partial`, then check it as verify would and load it back."""
     import special_k
+    from special_k.signing import sign_message
 
-    with private_gnupg_home() as home:
-        fingerprint = import_signing_key(home, SIGNING_KEY)
-        emit("sign", 0.7, f"signing with key {fingerprint[-16:]}", fingerprint=fingerprint)
-        # Recorded in the signed model, so verify can require the key the map names for it.
-        model.metadata["signing_key"] = key_name_for(TRUSTED_KEYS_DIR, fingerprint)
-        try:
-            special_k.save_model_to_tarball(model, str(partial), str(home), fingerprint, passphrase)
-        except (SigningError, SystemExit):
-            raise
-        except Exception as exc:
-            if type(exc).__module__.startswith("gpg"):
-                raise SigningError(describe_gpg_error(exc)) from exc
-            raise
+    from training.verify import check_sealed
+
+    unsealed = partial.with_name(
+        partial.name.replace(".tar.gz.partial", ".unsealed.tar.gz.partial")
+    )
+    try:
+        with private_gnupg_home() as home:
+            fingerprint = import_signing_key(home, SIGNING_KEY)
+            emit("sign", 0.7, f"signing with key {fingerprint[-16:]}", fingerprint=fingerprint)
+            key = key_name_for(TRUSTED_KEYS_DIR, fingerprint)
+            # Both recorded inside the signed model: verify requires the key the map names for
+            # it, and refuses this model if its seal is ever stripped off.
+            model.metadata["signing_key"] = key
+            model.metadata[SEALED_FIELD] = SEAL_FILE
+            try:
+                special_k.save_model_to_tarball(
+                    model, str(unsealed), str(home), fingerprint, passphrase
+                )
+                seal_tarball(
+                    unsealed,
+                    partial,
+                    model=model.model_name,
+                    trained_at=datetime.fromisoformat(model.metadata["trained_at"]),
+                    key=key,
+                    sign=lambda text: sign_message(str(home), fingerprint, text, passphrase),
+                )
+            except (SigningError, SystemExit):
+                raise
+            except Exception as exc:
+                if type(exc).__module__.startswith("gpg"):
+                    raise SigningError(describe_gpg_error(exc)) from exc
+                raise
+    finally:
+        unsealed.unlink(missing_ok=True)
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())
-    emit("verify", 0.9, "checking signature and model validation")
+    emit("verify", 0.9, "checking signature, member manifest and model validation")
+    check_sealed(partial)
     special_k.load_model_from_tarball(str(partial))
 
 

@@ -1,18 +1,26 @@
-"""Verify a model tarball: its headers, its signer, its members, and model validation.
+"""Verify a model tarball: its bytes, its signers, its members, and model validation.
 
 Usage: python -m training.verify TARBALL
 
-In this order, so nothing is unpacked or unpickled before it has to be:
-1. the tar headers (training.tarball): one flat model folder, safe names, size caps;
+In this order, so nothing is unpickled before it has to be, and all from one descriptor:
+1. the file (opened without following a link, capped), gzip and every tar header, read by our
+   own parser (training.tarball): one flat model folder, safe names, size caps, each member
+   hashed;
 2. the signature of meta.json.asc: valid, and made by the key whose fingerprint
    keyname-to-fingerprint.json names (a key merely imported, or trusted in trustdb.txt, is not
    enough);
-3. every member is one the signed metadata covers;
-4. special_k's own load (HMACs, unpickling) and the model's validation;
-5. the key name the model's signed metadata records maps to that same fingerprint.
+3. the seal, container-lab.json.asc (training.seal): signed by that same key, naming a key that
+   maps to it, and listing every member exactly (name, type, mode, mtime, size, SHA-256); the
+   file name's timestamp must be the signed training time. Members unlike even the manifest
+   the seal claims are refused before gpg starts (most damage, cheaply); acceptance compares
+   them with the manifest gpg verified. A model made before seals has none: it is checked by
+   special_k's HMACs alone, and said so;
+4. every member is one special_k's signed metadata covers;
+5. special_k's own load (HMACs, unpickling) and the model's validation;
+6. the key name the model records maps to the signer, and the model agrees with its seal.
 
 Prints one JSON line: {"ok": true, "model": ..., "signer": {...}, ...} or {"ok": false, "reason":
-"..."}; exits 0 (verified), 1 (refused) or 2 (usage). Trust comes only from
+"...", "check": "..."}; exits 0 (verified), 1 (refused) or 2 (usage). Trust comes only from
 SERIALIZATION_TRUSTED_KEYS_DIR.
 """
 
@@ -21,147 +29,170 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tarfile
-import zlib
+from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from training.gzipstream import gunzip
+from training.refusal import METADATA, SIGNATURE, BadTarball, RefusedModel, shown
+from training.seal import SEAL_FILE, Seal, check_members, claimed_message, parse_seal
 from training.signing import Signer, SigningError, signature_signer, trusted_key_map
-from training.tarball import BadTarball, TarballLayout, scan
+from training.tarball import TarballLayout, open_model, read_layout
+from training.verify_checks import (
+    METADATA_FILE,
+    SIGNING_KEY_FIELD,
+    VERSION_FILE,
+    check_coverage,
+    check_key_name,
+    check_name_time,
+    check_sealing,
+    describe_failure,
+    recorded_time,
+)
 
-METADATA_FILE = "meta.json.asc"
-VERSION_FILE = "meta.version"
-SIGNING_KEY_FIELD = "signing_key"  # the key file name train.py records in the model's metadata
-
-
-class RefusedModel(Exception):
-    """The tarball is not a valid, trusted, working model; the message says why in one line."""
+__all__ = ["BadTarball", "RefusedModel", "check_sealed", "check_structure", "main", "verify"]
+KEPT = frozenset({METADATA_FILE, VERSION_FILE, SEAL_FILE})
+NO_MANIFEST = "no member manifest (made before manifests): members checked by special_k's HMACs"
 
 
 def check_structure(path: Path) -> TarballLayout:
-    """Refuse what is not a complete gzip tarball of one model folder within the caps."""
-    try:
-        return scan(path)
-    except BadTarball as exc:
-        raise RefusedModel(str(exc)) from exc
+    """The layout of the tarball at `path`, metadata files kept, or RefusedModel."""
+    with open_model(path) as handle:
+        return read_layout(gunzip(handle, shown(path.name)), shown(path.name), keep=KEPT)
 
 
 def trusted_fingerprints() -> dict[str, str]:
     """The trusted keys special_k will accept: key file name to fingerprint."""
     folder = os.environ.get("SERIALIZATION_TRUSTED_KEYS_DIR")
     if not folder:
-        raise RefusedModel("SERIALIZATION_TRUSTED_KEYS_DIR is not set: mount the trusted keys")
+        raise RefusedModel(
+            "SERIALIZATION_TRUSTED_KEYS_DIR is not set: mount the trusted keys", SIGNATURE
+        )
     try:
         return trusted_key_map(Path(folder))
     except SigningError as exc:
-        raise RefusedModel(f"no usable trusted keys in {folder}: {exc}") from exc
+        raise RefusedModel(f"no usable trusted keys in {folder}: {exc}", SIGNATURE) from exc
 
 
-def _signed_metadata(path: Path, layout: TarballLayout) -> bytes:
-    if METADATA_FILE not in layout.files:
-        raise RefusedModel(f"not a special_k model: {path.name} has no {METADATA_FILE}")
-    with tarfile.open(path, "r:gz") as archive:
-        handle = archive.extractfile(f"{layout.folder}/{METADATA_FILE}")
-        assert handle is not None
-        return handle.read()
-
-
-def check_signer(path: Path, layout: TarballLayout, trusted: dict[str, str]) -> tuple[Signer, Any]:
-    """The signer of the metadata, refused unless keyname-to-fingerprint.json names its key."""
-    signed = _signed_metadata(path, layout)
+def check_signer(signed: bytes, trusted: dict[str, str], what: str) -> tuple[Signer, bytes]:
+    """The signer of `signed`, refused unless keyname-to-fingerprint.json names its key."""
     try:
         signer, message = signature_signer(signed)
     except SigningError as exc:
-        raise RefusedModel(f"signature refused: {exc}") from exc
+        raise RefusedModel(f"{what}: signature refused: {exc}", SIGNATURE) from exc
     if signer.fingerprint not in trusted.values():
         raise RefusedModel(
             f"signed by {signer.describe()}, fingerprint {signer.fingerprint}, which "
             "keyname-to-fingerprint.json does not name: a key only added to the trusted keys "
-            "is not trusted"
+            "is not trusted",
+            SIGNATURE,
         )
+    return signer, message
+
+
+def _special_k_metadata(layout: TarballLayout, trusted: dict[str, str]) -> tuple[Signer, Any]:
+    if METADATA_FILE not in layout.kept:
+        raise RefusedModel(f"not a special_k model: it has no {METADATA_FILE}", METADATA)
+    signer, message = check_signer(layout.kept[METADATA_FILE], trusted, METADATA_FILE)
     try:
         return signer, json.loads(message.decode("utf-8"))
     except ValueError as exc:
-        raise RefusedModel(f"not a special_k model: signed metadata is not JSON ({exc})") from exc
+        raise RefusedModel(
+            f"not a special_k model: signed metadata is not JSON ({exc})", METADATA
+        ) from exc
 
 
-def check_coverage(path: Path, layout: TarballLayout, metadata: Any) -> None:
-    """Refuse members the signed metadata does not name, naming them."""
+def _seal(label: str, layout: TarballLayout, signer: Signer, trusted: dict[str, str]) -> Seal:
+    seal_signer, message = check_signer(layout.kept[SEAL_FILE], trusted, SEAL_FILE)
+    if seal_signer != signer:
+        raise RefusedModel(
+            f"{SEAL_FILE} is signed by {seal_signer.describe()}, {METADATA_FILE} by "
+            f"{signer.describe()}",
+            SIGNATURE,
+        )
+    seal = parse_seal(message)
+    check_key_name(seal.signing_key, signer, trusted)
+    check_members(seal, layout, label)
+    check_name_time(label, seal.trained_at)
+    return seal
+
+
+def _load(handle: BinaryIO) -> Any:
+    import special_k
+
+    handle.seek(0)
     try:
-        streams = [metadata["model"], *dict(metadata.get("attributes") or {}).values()]
-        covered = {METADATA_FILE, VERSION_FILE, *(str(s["filename"]) for s in streams)}
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise RefusedModel(f"model metadata is malformed: {exc!r}") from exc
-    extra = sorted(set(layout.files) - covered)
-    if extra:
-        raise RefusedModel(
-            f"{path.name} holds members the signed metadata does not cover: {', '.join(extra)}"
-        )
+        return special_k.load_model_from_tarball_stream(handle, gpg_home_dir=None)
+    except Exception as exc:
+        raise describe_failure(exc) from exc
 
 
-def describe_failure(exc: BaseException) -> str:
-    """One line naming why special_k refused the tarball."""
-    from special_k.exceptions import (
-        IntegrityError,
-        MetadataError,
-        ModelValidationError,
-        SerializationError,
-    )
-
-    kind = type(exc)
-    text = " ".join(str(exc).split())[:300]
-    if kind.__module__.startswith("gpg") or (
-        isinstance(exc, AssertionError) and "signature" in text.lower()
-    ):
-        return f"signature is not valid or not made by a trusted key ({kind.__name__})"
-    if isinstance(exc, IntegrityError) or "HMACs did not match" in text:
-        return f"a member does not match its signed hash (tampered): {text}"
-    if isinstance(exc, ModelValidationError):
-        return f"model validation failed: {text}"
-    if isinstance(exc, SerializationError | MetadataError):
-        return f"not a special_k model: {text}"
-    if kind.__module__.startswith("voluptuous"):
-        return f"model metadata is malformed: {text}"
-    if isinstance(exc, EOFError | zlib.error | tarfile.TarError):
-        return f"the tarball is truncated or corrupt: {text}"
-    return f"{kind.__name__}: {text}"
+def _precheck(label: str, layout: TarballLayout) -> None:
+    """Members unlike even the manifest the tarball carries are refused before gpg starts."""
+    claimed = claimed_message(layout.kept[SEAL_FILE]) if SEAL_FILE in layout.kept else None
+    if claimed is None:
+        return
+    try:
+        seal = parse_seal(claimed)
+    except RefusedModel:
+        return  # the signature check says what is wrong with it
+    check_members(seal, layout, label)
 
 
-def check_key_name(metadata: dict[str, Any], signer: Signer, trusted: dict[str, str]) -> str:
-    """The key name the model records must map to the signer's fingerprint."""
-    name = metadata.get(SIGNING_KEY_FIELD)
-    if not isinstance(name, str) or not name:
-        raise RefusedModel("the model's metadata names no signing key: retrain it")
-    if trusted.get(name) != signer.fingerprint:
-        raise RefusedModel(
-            f"signed by {signer.describe()}, but the model names key {name}, whose fingerprint "
-            f"in keyname-to-fingerprint.json is {trusted.get(name, 'absent')}"
-        )
-    return name
+@dataclass(frozen=True)
+class _Unpacked:
+    """What steps 1 to 4 established."""
+
+    layout: TarballLayout
+    trusted: dict[str, str]
+    signer: Signer
+    seal: Seal | None
+
+
+def _check_unpacked(handle: BinaryIO, label: str) -> _Unpacked:
+    """Steps 1 to 4: everything that needs no unpickling."""
+    layout = read_layout(gunzip(handle, label), label, keep=KEPT)
+    _precheck(label, layout)
+    trusted = trusted_fingerprints()
+    signer, special_k_metadata = _special_k_metadata(layout, trusted)
+    seal = _seal(label, layout, signer, trusted) if SEAL_FILE in layout.kept else None
+    check_coverage(label, layout, special_k_metadata)
+    return _Unpacked(layout, trusted, signer, seal)
+
+
+def check_sealed(path: Path) -> None:
+    """Steps 1 to 4 on a tarball that must carry a seal (the training run checks its own)."""
+    with open_model(path) as handle:
+        seal = _check_unpacked(handle, shown(path.name)).seal
+    if seal is None:
+        raise RefusedModel(f"{shown(path.name)} carries no {SEAL_FILE}", METADATA)
 
 
 def verify(path: Path) -> dict[str, Any]:
     """Check the tarball step by step and return what a user wants to see."""
-    layout = check_structure(path)
-    trusted = trusted_fingerprints()
-    signer, signed_metadata = check_signer(path, layout, trusted)
-    check_coverage(path, layout, signed_metadata)
-    import special_k
-
-    try:
-        model = special_k.load_model_from_tarball(str(path), gpg_home_dir=None)
-    except Exception as exc:
-        raise RefusedModel(describe_failure(exc)) from exc
+    label = shown(path.name)
+    with open_model(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        checked = _check_unpacked(handle, label)
+        model = _load(handle)
+    layout, signer, seal = checked.layout, checked.signer, checked.seal
     metadata = dict(model.metadata or {})
-    key_name = check_key_name(metadata, signer, trusted)
+    key_name = check_key_name(metadata.get(SIGNING_KEY_FIELD), signer, checked.trusted)
+    check_sealing(seal is not None, metadata, seal.trained_at if seal else None)
+    if seal is not None and seal.model != model.model_name:
+        raise RefusedModel(f"the seal names model {shown(seal.model)}", METADATA)
+    trained_at = recorded_time(metadata)
+    check_name_time(label, trained_at)
+    members = len(layout.members)
     return {
         "ok": True,
         "path": str(path),
         "model": model.model_name,
-        "size": path.stat().st_size,
+        "size": size,
         "metrics": metadata.get("metrics", {}),
         "labels": metadata.get("labels", []),
-        "trained_at": metadata.get("trained_at"),
+        "trained_at": trained_at.astimezone(UTC).isoformat(),
         "signature": f"valid, by {signer.describe()}",
         "signer": {
             "key_id": signer.key_id,
@@ -170,6 +201,7 @@ def verify(path: Path) -> dict[str, Any]:
             "key_name": key_name,
         },
         "members": sorted(layout.files),
+        "manifest": f"all {members} members match the signed manifest" if seal else NO_MANIFEST,
         "validation": "passed",
     }
 
@@ -183,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = verify(Path(args[0]))
     except RefusedModel as exc:
-        print(json.dumps({"ok": False, "reason": str(exc)}))
+        print(json.dumps({"ok": False, "reason": str(exc), "check": exc.check}))
         return 1
     print(json.dumps(result, sort_keys=True))
     return 0

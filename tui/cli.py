@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui.errors import LabError
+from tui.lifetime import Ending, join_served_session
 
 MAX_SECONDS = 86400.0  # a day: any wait the lab offers is far shorter
 # A Docker image reference: [host[:port]/]name[/name...][:tag][@sha256:digest], names lowercase.
@@ -398,8 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `container-lab`; every LabError becomes one line on stderr and exit status 2."""
+    join_served_session()  # a --serve session app: dies with its server, bounded in memory
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    if func is _cmd_dashboard and not args.serve and argv is None:
+        # The console script's own process (not a test calling main): the ending goes in
+        # before the slow imports, so a terminal closed during start-up is noticed too.
+        Ending().install()
     try:
         if func is not _cmd_dashboard:  # the dashboard watches every engine given
             args.host = _one_engine(args)

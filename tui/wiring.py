@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from tui.engine.backend import DockerBackend
 from tui.engine.contexts import EngineSpec, more_engines
 from tui.errors import LabError
-from tui.lab.session import DockerLab
 from tui.preferences import Preferences
+from tui.session import DockerLab
 from tui.views.app import DEFAULTS, ContainerLabApp, run_app
 
 

@@ -14,6 +14,7 @@ import pytest
 from tui.baseline.lesson import LESSON_LABEL
 from tui.baseline.profiles import load_profiles, measured_profile_path
 from tui.baseline.qemu import QEMU_TAG
+from tui.baseline.report import RESULT_ROWS
 from tui.cli import main
 from tui.paths import PROJECT_ENV, LabPaths
 
@@ -33,9 +34,10 @@ def test_measure_runs_the_lesson_prints_a_table_stops_all_and_saves(
     assert main(["baseline", "measure", "--timeout", "300", "--memory", "256"]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "container (runc)" in line)
-    assert "gVisor (runsc)" in header and ("VM (TCG, emulated)" in header or "VM (KVM)" in header)
-    for row in ("ready", "workload", "host memory", "idle CPU", "disk", "fit in host", "kernel"):
-        assert any(line.startswith(row) for line in out.splitlines()), row
+    assert "gVisor (runsc)" in header
+    assert "VM (QEMU TCG, emulated)" in header or "VM (QEMU KVM)" in header
+    for row in RESULT_ROWS:  # the rows and words of the dashboard's VM baseline tab
+        assert any(line.startswith(f"{row}  ") for line in out.splitlines()), row
     path = measured_profile_path(LabPaths(project))
     assert f"Saved {path}" in out
     profile = load_profiles(path)[0]  # the same checks as the cited file: every figure sourced

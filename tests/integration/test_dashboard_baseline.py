@@ -28,7 +28,7 @@ async def test_the_baseline_tab_shows_running_containers(
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(150, 45)) as pilot:
-            await until(pilot, lambda: app.engine_up, seconds=60, what="the engine")
+            await until(pilot, lambda: app.engines.up, seconds=60, what="the engine")
             await pilot.press("4")
             pane = app.query_one(BaselinePane)
             await until(

@@ -36,6 +36,7 @@ from tui.engine.compose import (
 )
 from tui.views.app import ContainerLabApp
 from tui.views.containers.pane import ContainersPane
+from tui.views.messages import LogsRequested
 from tui.views.presentation import project_key
 from tui.views.widgets.confirm import ConfirmScreen
 
@@ -334,10 +335,10 @@ async def test_read_only_refuses_every_project_action(project: Project) -> None:
 async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
     project: Project,
 ) -> None:
-    asked: list[ContainersPane.Requested] = []
+    asked: list[LogsRequested] = []
 
     def hook(message: Message) -> None:
-        if isinstance(message, ContainersPane.Requested):
+        if isinstance(message, LogsRequested):
             asked.append(message)
 
     app = ContainerLabApp(DockerBackend())
@@ -346,8 +347,8 @@ async def test_logs_on_a_project_row_ask_for_every_container_of_the_project(
         await pilot.press("l")
         await until(pilot, lambda: bool(asked), what="the logs request", seconds=60)
         ids = [s["Id"] for s in project.summaries()]
-        assert asked[0].action == "logs"
-        assert asked[0].container_ids == tuple(ids)
+        assert sorted(asked[0].container_ids) == sorted(ids)
+        assert asked[0].title == f"project {project.name}"  # as L on the header asks
 
 
 @pytest.mark.parametrize("compose_tool", ["v2"], indirect=True)

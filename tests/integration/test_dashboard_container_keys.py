@@ -49,7 +49,7 @@ async def test_pause_restart_stop_and_start_one_container(
             await pilot.pause()
 
             def state() -> str:
-                return pane.infos[container.id].state
+                return pane.rows.infos[container.id].state
 
             await pilot.press("p")  # asks nothing
             await until(pilot, lambda: state() == "paused", 60, "paused")
@@ -64,7 +64,7 @@ async def test_pause_restart_stop_and_start_one_container(
             await answer_yes(pilot, app, "r")
             await until(
                 pilot,
-                lambda: state() == "running" and pane.infos[container.id].started_at != before,
+                lambda: state() == "running" and pane.rows.infos[container.id].started_at != before,
                 60,
                 "a restart",
             )

@@ -42,7 +42,7 @@ async def test_detail_shows_the_processes(docker_client, test_labels) -> None:
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos)
+            await until(pilot, lambda: container.id in app.containers.rows.infos)
             app.container_request(ContainerAction.DETAIL, container.id)
             await until(pilot, lambda: isinstance(app.screen, DetailScreen))
             screen = app.screen

@@ -147,12 +147,12 @@ async def test_three_engines_list_sample_and_cycle_with_h(
     app = build_dashboard(resolve_engines(hosts=[url for url, _ in three_engines.values()]))
     async with app.run_test(size=(180, 40)) as pilot:
         pane, table = app.containers, app.containers.table
-        assert list(app.feeds) == names
+        assert list(app.engines.feeds) == names
         assert "host" in table.columns  # several engines: a Host column
         await until(pilot, lambda: set(ids.values()) <= table.row_keys(), "every engine's row")
         for name, cid in ids.items():
             assert str(table.get_cell(cid, "host")) == name
-            assert pane.infos[cid].engine == name
+            assert pane.rows.infos[cid].engine == name
         # Cgroup files for the two dockerds, the API for Podman (a sample every 5 s).
         await until(
             pilot,
@@ -160,13 +160,13 @@ async def test_three_engines_list_sample_and_cycle_with_h(
             "stats on every engine's row",
             PODMAN_WAIT,
         )
-        assert app.feeds[names[0]].collector is not None  # a local dockerd: cgroup files
-        assert app.feeds[names[2]].collector is None  # Podman: its API
+        assert app.engines.feeds[names[0]].collector is not None  # a local dockerd: cgroup files
+        assert app.engines.feeds[names[2]].collector is None  # Podman: its API
 
         # Only these three engines are watched and they run nothing else: their rows are ours.
         for shown in [*names, None]:
             await pilot.press("H")
-            assert pane.engine_filter == shown
+            assert pane.rows.engine_filter == shown
             wanted = {ids[shown]} if shown else set(ids.values())
             await until(pilot, shows(table, wanted), f"the rows of {shown or 'all'}")
         assert not banner_lines(app)
@@ -192,7 +192,7 @@ async def test_a_stopped_engine_leaves_the_others_streaming_and_comes_back(
             PODMAN_WAIT,
         )
 
-        before = {name: pane.samples[ids[name]] for name in others}
+        before = {name: pane.rows.samples[ids[name]] for name in others}
         # SIGTERM, as a service manager stops it: dockerd stops its containers, then exits.
         await asyncio.to_thread(private_pair[1].stop)
         await until(pilot, lambda: stopped in app.down, "the stopped engine's banner line")
@@ -201,19 +201,19 @@ async def test_a_stopped_engine_leaves_the_others_streaming_and_comes_back(
         assert named, lines
         assert not any(line.startswith(f"{other}: ") for other in others for line in lines)
         # Its row stays as last seen, under its banner line, until the engine answers again.
-        assert ids[stopped] in table.row_keys() and ids[stopped] in pane.infos
+        assert ids[stopped] in table.row_keys() and ids[stopped] in pane.rows.infos
 
         # The others stay, and a sample taken after the outage began reaches each of them.
         await until(
             pilot,
-            lambda: all(pane.samples.get(ids[n]) not in (None, before[n]) for n in others),
+            lambda: all(pane.rows.samples.get(ids[n]) not in (None, before[n]) for n in others),
             "new samples from the engines still up",
             PODMAN_WAIT,
         )
         assert all(ids[name] in table.row_keys() for name in others)
         assert all(has_stats(app, ids[name]) for name in others)
-        assert app.feeds[stopped].up is False
-        assert all(app.feeds[name].up for name in others)
+        assert app.engines.feeds[stopped].up is False
+        assert all(app.engines.feeds[name].up for name in others)
 
         await asyncio.to_thread(private_pair[1].start)
         await until(pilot, lambda: stopped not in app.down, "the banner line to go")
@@ -268,12 +268,12 @@ async def test_an_ssh_engine_next_to_the_local_one(
             await until(pilot, lambda: {remote, local} <= table.row_keys(), "both engines' rows")
             assert str(table.get_cell(remote, "host")) == ssh_name
             assert str(table.get_cell(local, "host")) == local_name
-            assert app.feeds[ssh_name].collector is None  # over ssh: stats from the API
+            assert app.engines.feeds[ssh_name].collector is None  # over ssh: stats from the API
             await until(
                 pilot, lambda: has_stats(app, remote) and has_stats(app, local), "stats on both"
             )
             await pilot.press("H")
-            assert pane.engine_filter == ssh_name
+            assert pane.rows.engine_filter == ssh_name
             await until(pilot, lambda: table.row_keys() == {remote}, "only the ssh engine's row")
             assert not banner_lines(app)
     finally:
@@ -303,11 +303,13 @@ async def test_the_cli_builds_one_feed_per_host(
     assert main(["--host", a, "--host", b]) == 0
     [app] = handed
     names = [spec.name for spec in resolve_engines(hosts=[a, b])]
-    assert [backend.spec.url for backend in app.backends.values()] == [a, b]  # type: ignore[attr-defined]
+    assert [backend.spec.url for backend in app.engines.backends.values()] == [a, b]  # type: ignore[attr-defined]
     async with app.run_test(size=(160, 40)) as pilot:
-        assert list(app.feeds) == names
-        await until(pilot, lambda: all(feed.up for feed in app.feeds.values()), "both feeds up")
-        assert app.several_engines and "host" in app.containers.table.columns
+        assert list(app.engines.feeds) == names
+        await until(
+            pilot, lambda: all(feed.up for feed in app.engines.feeds.values()), "both feeds up"
+        )
+        assert app.engines.several and "host" in app.containers.table.columns
 
 
 async def test_a_docker_context_is_offered_in_the_palette_and_watched_from_then_on(
@@ -353,14 +355,14 @@ async def test_a_docker_context_is_offered_in_the_palette_and_watched_from_then_
             )
             await pilot.press("enter")
             await until(pilot, shows(table, set(ids)), "both engines' rows")
-            assert list(app.feeds) == [app.backend.name, "lab-b"]
+            assert list(app.engines.feeds) == [app.engines.first.name, "lab-b"]
             assert [key.value for key in table.columns][:2] == ["host", "name"]
             assert str(table.get_cell(ids[1], "host")) == "lab-b"
             await until(pilot, lambda: has_stats(app, ids[1]), "the new engine's stats")
             offered = {c.title for c in app.get_system_commands(app.screen)}
             assert "Watch lab-b" not in offered and "Next engine" in offered
             await pilot.press("H", "H")
-            assert pane.engine_filter == "lab-b"
+            assert pane.rows.engine_filter == "lab-b"
             await until(pilot, shows(table, {ids[1]}), "lab-b's row alone")
         assert app.return_code in (None, 0)
 

@@ -19,8 +19,8 @@ from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.build import BuildResult
 from tui.lab.keys import SECRET_KEY_FILE
-from tui.lab.session import DockerLab
 from tui.paths import LabPaths
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.training_pane import TrainingPane
 from tui.views.widgets.confirm import ConfirmScreen

@@ -24,9 +24,10 @@ from tests.integration.lesson_checks import lesson_processes
 from tests.integration.test_shell_in_terminal import Terminal
 from tests.tui.dashboard_helpers import until
 from tui.baseline import qemu as vm
-from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UNIT_KINDS
+from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UnitKind
 from tui.engine.backend import DockerBackend
 from tui.paths import PROJECT_ENV
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
 from tui.views.baseline.panel import FigureGrid
@@ -63,18 +64,20 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the measured profile lands in tmp_path
-    app = ContainerLabApp(DockerBackend())
-    app.lesson_labels = dict(test_labels)
+    app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=test_labels))
     run_id = ""
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
+            await until(pilot, lambda: app.engines.up, 60, "the engine answering")
             await pilot.press("4")
             await pilot.press("m")
-            assert app.lesson is not None, "m did not start the lesson"
-            run_id = app.lesson.run_id
-            assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
             pane = app.query_one(BaselinePane)
+            run = pane.control.current
+            assert run is not None, "m did not start the lesson"
+            assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
+            await until(pilot, lambda: run.lesson is not None, 60, "the lesson made")
+            assert run.lesson is not None
+            run_id = run.lesson.run_id
             await until(
                 pilot,
                 lambda: measured_live(pane),
@@ -87,11 +90,12 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
             await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
             result = pane.lesson.result
-            assert result is not None and set(result.units) == set(UNIT_KINDS), result
+            assert result is not None and set(result.units) == set(UnitKind), result
             assert all(u.available for u in result.units.values()), result.units
             rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
             emulated = result.units["vm"].emulated
-            assert rows[0][3] == ("VM (emulated)" if emulated else "VM"), rows
+            accel = result.accelerator.upper()
+            assert rows[0][3] == f"VM (QEMU {accel}{', emulated' if emulated else ''})", rows
             ready = next(row for row in rows if row[0] == "ready time")
             assert len(ready) == 4, ready  # the label, then container, gVisor and VM
             assert all(cell.endswith(" measured") for cell in ready[1:]), ready
@@ -103,7 +107,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
 
             await pilot.press("x")
             await until(pilot, lambda: not live_rows(pane), 120, "no live rows")
-            assert app.lesson is None
+            assert pane.control.current is None
             left = docker_client.containers.list(
                 all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
             )
@@ -121,12 +125,12 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
 LAUNCH = """
 import json, sys
 from tui.engine.backend import DockerBackend
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
-from tui.views.baseline.control import LessonApp
+from tui.views.baseline.pane import BaselinePane
 
-app = ContainerLabApp(DockerBackend())
-app.lesson_labels = json.loads(sys.argv[1])
-shown, phase = app.notify, LessonApp.on_lesson_phase
+app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=json.loads(sys.argv[1])))
+shown, phase = app.notify, BaselinePane.on_lesson_control_phase
 
 
 def note(text):  # notices and the lesson's phases also go to a file, for the test to show
@@ -145,7 +149,7 @@ def on_lesson_phase(self, message):
 
 
 app.notify = notify
-LessonApp.on_lesson_phase = on_lesson_phase
+BaselinePane.on_lesson_control_phase = on_lesson_phase
 app.run()
 sys.exit(app.return_code or 0)
 """
@@ -229,16 +233,17 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             made[name] = docker_client.containers.run(
                 "debian:bookworm-slim", ["sleep", "600"], detach=True, labels=labels
             )
-        app = ContainerLabApp(DockerBackend())
+        app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=test_labels))
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.engine_up, 60, "the engine answering")
+            await until(pilot, lambda: app.engines.up, 60, "the engine answering")
+            control = app.query_one(BaselinePane).control
             await until(
                 pilot,
-                lambda: app.cleanup_worker is not None and app.cleanup_worker.is_finished,
+                lambda: control.cleanup_worker is not None and control.cleanup_worker.is_finished,
                 60,
                 "the cleanup finished",
             )
-            worker = app.cleanup_worker
+            worker = control.cleanup_worker
             assert worker is not None and worker.error is None
         remaining = {c.id for c in docker_client.containers.list(all=True)}
         assert made["dead"].id not in remaining

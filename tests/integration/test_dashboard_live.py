@@ -20,7 +20,7 @@ async def test_list_stats_logs_and_actions_on_a_real_container(docker_client, te
             table = pane.table
             # the list shows it, live stats arrive
             await until(pilot, lambda: container.id in table.row_keys())
-            await until(pilot, lambda: container.id in pane.samples)
+            await until(pilot, lambda: container.id in pane.rows.samples)
             table.move_cursor(row=table.get_row_index(container.id))
             await pilot.pause()
             assert pane.selected_id == container.id
@@ -40,7 +40,7 @@ async def test_list_stats_logs_and_actions_on_a_real_container(docker_client, te
             await pilot.press("t")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
             await pilot.press("y")
-            await until(pilot, lambda: pane.infos[container.id].state == "exited", seconds=60)
+            await until(pilot, lambda: pane.rows.infos[container.id].state == "exited", seconds=60)
             assert pane.selected_id == container.id
 
             # remove (asks first): the row goes

@@ -28,8 +28,8 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos)
-            app.action_open_logs(container.id)
+            await until(pilot, lambda: container.id in app.containers.rows.infos)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen
@@ -39,28 +39,28 @@ async def test_pause_resume_search_timestamps_and_wrap(docker_client, test_label
 
             # pause: lines keep arriving into the buffer but the view stays still
             await pilot.press("space")
-            assert screen.paused and "paused" in _status(screen)
+            assert screen.state.paused and "paused" in _status(screen)
             shown_when_paused = _shown(screen)
-            await until(pilot, lambda: screen.new_while_paused >= 6)
+            await until(pilot, lambda: screen.state.new_while_paused >= 6)
             assert _shown(screen) == shown_when_paused
             newest = screen.buffer.lines[-1].text
             # resume: what came in meanwhile is drawn
             await pilot.press("space")
-            assert not screen.paused and "following" in _status(screen)
+            assert not screen.state.paused and "following" in _status(screen)
             await pilot.pause()
             assert newest in _shown(screen)
 
             # search: matches counted, highlighted, and the view pauses on one
             await pilot.press("slash", *"warn 3", "enter")
             await pilot.pause()
-            assert screen.term == "warn 3" and "matches for 'warn 3'" in _status(screen)
-            assert screen.paused, "jumping to a match pauses the view"
+            assert screen.state.term == "warn 3" and "matches for 'warn 3'" in _status(screen)
+            assert screen.state.paused, "jumping to a match pauses the view"
             match = next(line for line in screen.buffer.lines if "warn 3" in line.text)
-            styled = screen.styled_line(match)
+            styled = screen.state.styled(match)
             assert any("yellow" in str(span.style) for span in styled.spans)
             assert "red" in str(styled.style) or any("red" in str(s.style) for s in styled.spans)
             await pilot.press("slash", "enter")  # an empty search clears it
-            assert screen.term == ""
+            assert screen.state.term == ""
 
             # timestamps on: every line drawn starts with its RFC 3339 time
             await pilot.press("t")
@@ -84,8 +84,8 @@ async def test_logs_of_a_stopped_container_show_what_it_printed(docker_client, t
         assert container.wait(timeout=60)["StatusCode"] == 0
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos)
-            app.action_open_logs(container.id)
+            await until(pilot, lambda: container.id in app.containers.rows.infos)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen

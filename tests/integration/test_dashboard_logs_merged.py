@@ -70,7 +70,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
     try:
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(140, 36)) as pilot:
-            await until(pilot, lambda: db.id in app.containers.infos, tries=400)
+            await until(pilot, lambda: db.id in app.containers.rows.infos, tries=400)
             # L on the project's header row merges the project too
             table, header = app.containers.table, project_key(project)
             await until(pilot, lambda: header in table.row_keys(), tries=400)
@@ -103,7 +103,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
                 for text in shown
             ), shown[:4]
             colours = {
-                line.source: str(screen.styled_line(line).spans[0].style)
+                line.source: str(screen.state.styled(line).spans[0].style)
                 for line in screen.buffer.lines
             }
             assert len(set(colours.values())) == 2
@@ -114,7 +114,7 @@ async def test_a_projects_logs_merge_by_time_and_one_removed_ends_only_its_part(
             # db removed mid-stream: its part ends, web goes on, the view stays open
             db.remove(force=True)
             await until(pilot, lambda: f"{db.name}: stream ended" in _status(screen), tries=400)
-            assert app.screen is screen and not screen.ended
+            assert app.screen is screen and not screen.state.ended
             count = len(texts_from(web.name))
             await until(pilot, lambda: len(texts_from(web.name)) >= count + 5, tries=400)
             assert in_time_order(screen.buffer.lines)
@@ -143,7 +143,7 @@ async def test_marked_containers_merge_and_marks_show_in_the_table(docker_client
             await pilot.press("space")
             await _select(pilot, two.id)
             await pilot.press("space")
-            assert pane.marked == {one.id, two.id}
+            assert pane.rows.marked == {one.id, two.id}
             name_cell = str(pane.table.get_cell(two.id, "name"))
             assert name_cell == f"✓ {two.name}"
             await pilot.press("L")
@@ -157,7 +157,7 @@ async def test_marked_containers_merge_and_marks_show_in_the_table(docker_client
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, LogsScreen))
             await pilot.press("space")  # unmark the one under the cursor
-            assert pane.marked == {one.id}
+            assert pane.rows.marked == {one.id}
             assert str(pane.table.get_cell(two.id, "name")) == two.name
     finally:
         one.remove(force=True)
@@ -174,8 +174,8 @@ async def test_a_million_line_log_opens_on_its_last_lines_and_reads_older_on_dem
         assert container.wait(timeout=300)["StatusCode"] == 0
         app = ContainerLabApp(DockerBackend())
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: container.id in app.containers.infos, tries=400)
-            app.action_open_logs(container.id)
+            await until(pilot, lambda: container.id in app.containers.rows.infos, tries=400)
+            app.open_logs([container.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             await pilot.pause()  # let the screen compose
             screen = app.screen

@@ -37,8 +37,8 @@ def _shown(screen: LogsScreen) -> list[str]:
 async def _open_logs(pilot: Pilot[Any], container_id: str) -> LogsScreen:
     app = pilot.app
     assert isinstance(app, ContainerLabApp)
-    await until(pilot, lambda: container_id in app.containers.infos, tries=400)
-    app.action_open_logs(container_id)
+    await until(pilot, lambda: container_id in app.containers.rows.infos, tries=400)
+    app.open_logs([container_id])
     await until(pilot, lambda: isinstance(app.screen, LogsScreen))
     await pilot.pause()
     screen = app.screen
@@ -87,7 +87,7 @@ async def test_filter_plain_regex_case_and_a_bad_regex(docker_client, test_label
             await _prompt(pilot, "f", "error(")
             assert "bad regular expression 'error('" in _status(screen)
             assert _shown(screen) == ["get /b 404", "POST /c 500"]
-            assert screen.filter.pattern == r"^(get|post) .* [45]\d\d$"
+            assert screen.state.filter.pattern == r"^(get|post) .* [45]\d\d$"
             bad_input("unbalanced regex")
             # plain text again, then regex on with the same pattern
             await pilot.press("x")  # plain text now
@@ -125,7 +125,7 @@ async def test_window_last_lines_since_a_duration_and_all(docker_client, test_la
 
             await _prompt(pilot, "T", "ten")  # not a window: a notice, the window stays
             assert "cannot read 'ten' as a window" in _status(screen)
-            assert screen.window.tail == 2 and "window 2" in _status(screen)
+            assert screen.state.window.tail == 2 and "window 2" in _status(screen)
             bad_input("ten")
 
             await _prompt(pilot, "T", "all")

@@ -41,10 +41,10 @@ async def test_stats_of_every_container_and_logs_still_open(docker_client, test_
         app = ContainerLabApp(DockerBackend(stats="api"))
         async with app.run_test(size=(140, 40)) as pilot:
             pane = app.containers
-            await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
-            await until(pilot, lambda: ids <= set(pane.samples), seconds=90)
+            await until(pilot, lambda: ids <= set(pane.rows.infos), seconds=60)
+            await until(pilot, lambda: ids <= set(pane.rows.samples), seconds=90)
             last = made[-1]
-            app.action_open_logs(last.id)
+            app.open_logs([last.id])
             await until(pilot, lambda: isinstance(app.screen, LogsScreen))
             screen = app.screen
             assert isinstance(screen, LogsScreen)
@@ -73,17 +73,19 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
         app = ContainerLabApp(DockerBackend(stats="api"))
         async with app.run_test(size=(100, 24)) as pilot:
             pane, table = app.containers, app.containers.table
-            await until(pilot, lambda: ids <= set(pane.infos), seconds=60)
+            await until(pilot, lambda: ids <= set(pane.rows.infos), seconds=60)
             table.focus()
             hidden = ids - pane.rows_on_screen()
             assert hidden, "fewer rows fit on screen than there are containers"
-            feed = app.feed_of(pane.infos[made[0].id])
+            feed = app.engines.feed_of(pane.rows.infos[made[0].id])
             assert feed is not None
-            await until(pilot, lambda: hidden <= set(pane.samples), seconds=90, what="slow samples")
+            await until(
+                pilot, lambda: hidden <= set(pane.rows.samples), seconds=90, what="slow samples"
+            )
             assert not hidden & feed.streamed, "a row out of view is not streamed"
             stopped = next(iter(hidden))
             docker_client.containers.get(stopped).stop(timeout=0)
-            await until(pilot, lambda: pane.infos[stopped].state == "exited", seconds=30)
+            await until(pilot, lambda: pane.rows.infos[stopped].state == "exited", seconds=30)
 
             await pilot.press("G")  # to the last row: other rows come into view
             await until(
@@ -96,7 +98,7 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
 
             await until(pilot, drawn_as_known, what="the rows in view drawn with their newest data")
             in_view = pane.rows_on_screen() & ids
-            running = {cid for cid in in_view if pane.infos[cid].state == "running"}
+            running = {cid for cid in in_view if pane.rows.infos[cid].state == "running"}
             await until(pilot, lambda: running <= feed.streamed, what="the rows in view streamed")
     finally:
         for container in made:

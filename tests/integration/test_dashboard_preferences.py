@@ -13,7 +13,7 @@ from tests.tui.dashboard_helpers import record_notices, until
 from tui.engine.backend import DockerBackend
 from tui.preferences import load_preferences
 from tui.views.app import ContainerLabApp
-from tui.views.containers.pane import COLUMNS
+from tui.views.containers.table import COLUMNS
 from tui.views.keymap import dashboard_choices
 from tui.views.widgets.confirm import ConfirmScreen
 
@@ -59,7 +59,7 @@ async def test_theme_sort_columns_and_a_remapped_key_apply(docker_client, test_l
             names = [
                 str(table.get_cell(row.key, "name"))
                 for row in table.ordered_rows
-                if row.key.value in pane.infos and pane.project_of(row.key.value) is None
+                if row.key.value in pane.rows.infos and pane.rows.project_of(row.key.value) is None
             ]
             assert container.name in names
             assert names == sorted(names, key=lambda n: (n.lower(), n), reverse=True)
@@ -100,11 +100,11 @@ async def test_bad_settings_are_notices_and_the_dashboard_starts_with_defaults(
     notices = record_notices(app)
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.containers.table
-        await until(pilot, lambda: app.containers.loaded, tries=400)
+        await until(pilot, lambda: app.containers.rows.loaded, tries=400)
         assert app.theme == "textual-dark"  # Textual's default
         default = [key for key, _ in COLUMNS if key != "host"]  # Host: several engines only
         assert [column.key.value for column in table.ordered_columns] == default
-        assert app.containers.sort_column == "state"
+        assert app.containers.rows.sort_column == "state"
         await until(pilot, lambda: len(notices) >= 4)
         shown = notices
         for error, name in zip(

@@ -93,7 +93,9 @@ async def filter_on(pilot: Pilot, pane: ContainersPane, text: str) -> None:
     box = pane.query_one("#container-filter")
     await until(pilot, lambda: box.has_focus, what="the filter box")
     await pilot.press(*text, "enter")
-    await until(pilot, lambda: pane.table.has_focus and pane.filter_text == text, what="filter")
+    await until(
+        pilot, lambda: pane.table.has_focus and pane.rows.filter_text == text, what="filter"
+    )
 
 
 async def put_cursor_on(pilot: Pilot, pane: ContainersPane, container_id: str) -> None:
@@ -129,7 +131,7 @@ async def test_kill_asks_then_yes_kills_the_container(make: Make) -> None:
         question = await answer(pilot, "K", yes=True)
         assert question == f"Kill container {target.name}?"
         await until(
-            pilot, lambda: pane.infos[target.id].state == "exited", seconds=60, what="exited"
+            pilot, lambda: pane.rows.infos[target.id].state == "exited", seconds=60, what="exited"
         )
         assert state(target) == ("exited", 137), "SIGKILL ends it with 128 + 9"
         assert pane.selected_id == target.id
@@ -148,17 +150,17 @@ async def test_no_to_kill_leaves_the_container_running(make: Make) -> None:
         await put_cursor_on(pilot, pane, barrier.id)
         await answer(pilot, "K", yes=True)
         await until(
-            pilot, lambda: pane.infos[barrier.id].state == "exited", seconds=60, what="barrier"
+            pilot, lambda: pane.rows.infos[barrier.id].state == "exited", seconds=60, what="barrier"
         )
         # any kill the "no" had sent was sent before the barrier's; let every action end
         await until(
             pilot,
-            lambda: not any(feed.busy for feed in app.feeds.values()),
+            lambda: not any(feed.busy for feed in app.engines.feeds.values()),
             what="the actions to end",
         )
         assert state(barrier) == ("exited", 137)
         assert state(spared) == ("running", 0), "the 'no' killed it"
-        assert pane.infos[spared.id].state == "running"
+        assert pane.rows.infos[spared.id].state == "running"
 
 
 async def test_filter_shows_only_the_matching_rows(make: Make, prefix: str) -> None:
@@ -188,7 +190,7 @@ async def test_o_and_shift_o_order_the_rows_by_the_column(make: Make, prefix: st
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, set(ids))
         await filter_on(pilot, pane, prefix)
-        assert pane.sort_column == "state" and not pane.sort_reverse
+        assert pane.rows.sort_column == "state" and not pane.rows.sort_reverse
         # by state (running first), then by name
         await until(
             pilot,
@@ -196,9 +198,9 @@ async def test_o_and_shift_o_order_the_rows_by_the_column(make: Make, prefix: st
             what="the state order",
         )
 
-        while pane.sort_column != "status":  # o: the next column shown (CPU, memory, ...)
+        while pane.rows.sort_column != "status":  # o: the next column shown (CPU, memory, ...)
             await pilot.press("o")
-        assert not pane.sort_reverse  # ordered by when each started
+        assert not pane.rows.sort_reverse  # ordered by when each started
         await until(
             pilot, lambda: shown_in_order(pane, set(ids)) == by_start, what="the start order"
         )
@@ -209,9 +211,9 @@ async def test_o_and_shift_o_order_the_rows_by_the_column(make: Make, prefix: st
             what="the start order reversed",
         )
 
-        while pane.sort_column != "name":
+        while pane.rows.sort_column != "name":
             await pilot.press("o")
-        assert pane.sort_reverse, "o keeps the direction O chose"
+        assert pane.rows.sort_reverse, "o keeps the direction O chose"
         await until(
             pilot,
             lambda: shown_in_order(pane, set(ids)) == [done.id, c.id, b.id, a.id],
@@ -230,13 +232,15 @@ async def test_a_toggles_exited_containers_out_and_back(make: Make) -> None:
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await ready(pilot, {running.id, done.id})
-        assert pane.show_all
+        assert pane.rows.show_all
         await pilot.press("a")
         await until(pilot, lambda: done.id not in pane.table.row_keys(), what="exited gone")
         shown = pane.table.row_keys()
         assert running.id in shown
         # nobody's stopped container is shown: running (or paused, restarting) ones only
-        infos = [pane.infos[key] for key in shown if key in pane.infos]  # not project headers
+        infos = [
+            pane.rows.infos[key] for key in shown if key in pane.rows.infos
+        ]  # not project headers
         stopped = {info.name: info.state for info in infos if not info.is_running}
         assert not stopped, stopped
         await pilot.press("a")
@@ -277,16 +281,18 @@ async def test_the_cursor_stays_on_its_container_while_the_list_changes(
 
         # By CPU, descending: a busy container with no sample yet ranks last; once its figures
         # come it goes to the top, above the cursor's row.
-        while pane.sort_column != "cpu":
+        while pane.rows.sort_column != "cpu":
             await pilot.press("o")
         await pilot.press("O")
-        assert pane.sort_reverse
-        await until(pilot, lambda: {b.id, c.id} <= set(pane.samples), seconds=60, what="idle stats")
+        assert pane.rows.sort_reverse
+        await until(
+            pilot, lambda: {b.id, c.id} <= set(pane.rows.samples), seconds=60, what="idle stats"
+        )
         busy = make("busy", BUSY, nano_cpus=200_000_000)
         await until(pilot, lambda: busy.id in table.row_keys(), what="the busy row")
         await until(
             pilot,
-            lambda: busy.id in pane.samples and pane.samples[busy.id].cpu_percent > 1,
+            lambda: busy.id in pane.rows.samples and pane.rows.samples[busy.id].cpu_percent > 1,
             seconds=60,
             what="the busy container's CPU",
         )

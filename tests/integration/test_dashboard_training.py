@@ -13,8 +13,8 @@ from tests.integration.lab_fixtures import TEST_IMAGE_TAG, copy_lab
 from tests.tui.dashboard_helpers import until
 from tui.engine.backend import DockerBackend
 from tui.engine.build import BuildResult
-from tui.lab.session import DockerLab
 from tui.paths import LabPaths
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.training_pane import TrainingPane
 

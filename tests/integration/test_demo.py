@@ -20,7 +20,7 @@ from tui.engine.backend import DockerBackend
 from tui.engine.compose import config_paths
 from tui.engine.stats.api import memory_usage
 from tui.lab.demo import DEMO_LABEL, HALF_A_CORE, HOLD_MIB, DemoSet, demo_down, demo_up
-from tui.lab.session import DockerLab
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 
 ROLES = ("idle", "web", "cpu", "memory", "compose-web", "compose-poller")
@@ -135,13 +135,14 @@ async def test_the_palette_actions_start_and_remove_the_set_through_a_worker(
     lab = DockerLab(demo_set=demo)
     app = ContainerLabApp(DockerBackend(), lab=lab)
     async with app.run_test(size=(140, 40)) as pilot:
-        app.action_demo_up()
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        commands["Start demo containers"]()
         names = {demo.prefix + role for role in ROLES}
 
         def shown() -> set[str]:
-            return {info.name for info in app.containers.infos.values()} & names
+            return {info.name for info in app.containers.rows.infos.values()} & names
 
         await until(pilot, lambda: shown() == names, 90, "every container of the set")
-        app.action_demo_down()
+        commands["Remove demo containers"]()
         await until(pilot, lambda: not shown(), 90, "no container of the set")
     assert not _names(docker_client, demo)

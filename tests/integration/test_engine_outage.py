@@ -60,8 +60,8 @@ async def test_dashboard_survives_an_engine_restart(
     app = ContainerLabApp(DockerBackend(private_engine.url))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await until(pilot, lambda: container.id in pane.infos, 60, "the container row")
-        await until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
+        await until(pilot, lambda: container.id in pane.rows.infos, 60, "the container row")
+        await until(pilot, lambda: container.id in pane.rows.samples, 60, "the first stats sample")
         pane.table.focus()
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen), 30, "the logs view")
@@ -70,30 +70,30 @@ async def test_dashboard_survives_an_engine_restart(
         await until(pilot, lambda: len(logs.buffer) >= 3, 60, "log lines")
 
         private_engine.stop()
-        await until(pilot, lambda: not app.engine_up, 60, "the outage to be noticed")
+        await until(pilot, lambda: not app.engines.up, 60, "the outage to be noticed")
         # dockerd stops its containers before it exits, so the log stream may end either way.
-        await until(pilot, lambda: logs.ended != "", 60, "the logs to say the stream ended")
-        assert logs.ended in ("engine went away", "stream ended (container stopped)")
+        await until(pilot, lambda: logs.state.ended != "", 60, "the logs to say the stream ended")
+        assert logs.state.ended in ("engine went away", "stream ended (container stopped)")
         banner = str(app.query_one("#banner").render())
         assert "stopped answering" in banner or "No Docker engine" in banner, banner
 
         lines_before = len(logs.buffer)
-        history_before = len(pane.history[container.id][0])
+        history_before = len(pane.rows.history[container.id][0])
         private_engine.start()
-        await until(pilot, lambda: app.engine_up, 60, "the reconnection")
+        await until(pilot, lambda: app.engines.up, 60, "the reconnection")
         assert not app.query_one("#banner").display
-        await until(pilot, lambda: logs.ended == "", 60, "the logs to resume")
+        await until(pilot, lambda: logs.state.ended == "", 60, "the logs to resume")
         await until(pilot, lambda: len(logs.buffer) >= lines_before + 4, 60, "new log lines")
         texts = [line.text for line in list(logs.buffer.lines)[lines_before:]]
         assert any("reconnected" in text for text in texts)
         assert any(text.startswith("tick") for text in texts)
         await until(
             pilot,
-            lambda: len(pane.history[container.id][0]) > history_before + 1,
+            lambda: len(pane.rows.history[container.id][0]) > history_before + 1,
             30,
             "stats after the restart",
         )
-        assert container.id in pane.infos and pane.infos[container.id].is_running
+        assert container.id in pane.rows.infos and pane.rows.infos[container.id].is_running
 
 
 async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
@@ -109,7 +109,7 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
     app = ContainerLabApp(DockerBackend(private_engine.url, stats="api"))
     async with app.run_test(size=(140, 40)) as pilot:
         pane = app.containers
-        await until(pilot, lambda: container.id in pane.samples, 60, "the first stats sample")
+        await until(pilot, lambda: container.id in pane.rows.samples, 60, "the first stats sample")
         private_engine.freeze()
         try:
             frozen_at = time.monotonic()
@@ -120,10 +120,10 @@ async def test_a_stalled_stats_stream_gives_a_notice_and_resumes(
             )
             waited = time.monotonic() - frozen_at
             assert waited + 1.5 >= STALL_SECONDS, waited
-            assert container.id not in pane.samples, "stale figures are still shown"
+            assert container.id not in pane.rows.samples, "stale figures are still shown"
         finally:
             private_engine.thaw()
-        await until(pilot, lambda: container.id in pane.samples, 60, "stats after the thaw")
+        await until(pilot, lambda: container.id in pane.rows.samples, 60, "stats after the thaw")
         await until(pilot, lambda: container.id not in app.stalled, 30, "the stall to clear")
 
 

@@ -18,9 +18,9 @@ from tui.baseline import qemu as vm
 from tui.baseline.lesson import (
     LESSON_LABEL,
     OWNER_LABEL,
-    UNIT_KINDS,
     Lesson,
     LessonResult,
+    UnitKind,
     cleanup_leftovers,
     gvisor_status,
 )
@@ -66,8 +66,8 @@ def ran(
 @pytest.mark.timeout(420)
 def test_three_units_run_the_same_script_and_are_measured(ran, docker_client):
     lesson, result, phases = ran
-    assert set(result.units) == set(UNIT_KINDS)
-    for kind in UNIT_KINDS:
+    assert set(result.units) == set(UnitKind)
+    for kind in UnitKind:
         unit = result.units[kind]
         assert unit.available, f"{kind}: {unit.note}"
         said = [(p, n) for k, p, n in phases if k == kind]
@@ -85,7 +85,7 @@ def test_three_units_run_the_same_script_and_are_measured(ran, docker_client):
     debian = docker_client.containers.run(
         BASE_IMAGE, ["cat", "/etc/debian_version"], remove=True, labels=lesson.labels
     )
-    container, gvisor, machine = (result.units[k] for k in UNIT_KINDS)
+    container, gvisor, machine = (result.units[k] for k in UnitKind)
     # runc shares the host's kernel; gVisor answers with its own (4.4.0); the VM boots Debian's.
     assert container.kernel == platform.release()
     assert gvisor.kernel.startswith("4.4") and gvisor.kernel != platform.release()
@@ -111,7 +111,7 @@ def test_samples_then_stop_leaves_nothing_behind(ran, docker_client):
     lesson.samples()  # the first reading of CPU has no baseline yet
     time.sleep(1.0)
     samples = {s.kind: s for s in lesson.samples()}
-    assert [s for s in samples] == list(UNIT_KINDS)
+    assert [s for s in samples] == list(UnitKind)
     for sample in samples.values():
         assert sample.phase == "idle", sample
         assert sample.host_memory_bytes and sample.host_memory_bytes > 1024 * 1024
@@ -240,5 +240,5 @@ def test_stop_during_the_run_saves_nothing_and_leaves_nothing(docker_client, tes
     mine = {"label": f"{LESSON_LABEL}={lesson.run_id}"}
     assert docker_client.containers.list(all=True, filters=mine) == []
     phases = {s.kind: s.phase for s in lesson.samples()}
-    assert list(phases) == list(UNIT_KINDS), phases
+    assert list(phases) == list(UnitKind), phases
     assert set(phases.values()) <= {"stopped", "failed", "unavailable"}, phases

@@ -1,29 +1,32 @@
 """`container-lab --serve` answers only with its token, its own Host and Origin; sessions capped.
 
 These play the attackers of issue 12 with raw HTTP and websocket clients (aiohttp, and a plain
-socket for the second uid); the real browser is in test_serve_in_browser.py. Each test would
-pass a request through on the old, unguarded server.
+socket for the second uid); the real browser is in test_serve_in_browser.py and
+test_serve_token_ports.py. The token gets a one-time ticket (POST /session), a ticket opens one
+websocket (/ws/<ticket>); the page itself and its static files are public.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
-import time
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from tests.integration.serve_harness import SCRIPT, Served, served
+from tests.integration.serve_harness import (
+    SCRIPT,
+    TOKEN_HEADER,
+    Served,
+    open_session,
+    served,
+    ticket,
+)
 from tests.second_user import run_as, second_user
 from tui.serve import GuardedServer
 
 pytestmark = pytest.mark.slow
-
-
-def cookie(server: Served) -> dict[str, str]:
-    return {f"container-lab-token-{server.port}": server.token}
 
 
 async def ws_status(url: str, **headers: str) -> int:
@@ -45,64 +48,78 @@ async def get(url: str, **kwargs: object) -> tuple[int, str, aiohttp.ClientRespo
         return response.status, await response.text(), response
 
 
-def test_without_the_token_the_page_the_files_and_the_websocket_get_403() -> None:
+async def post_session(server: Served, **headers: str) -> tuple[int, str]:
+    """The status and text /session answers (a ticket, or why not)."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{server.base}/session", headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def new_ticket(server: Served) -> str:
+    async with aiohttp.ClientSession() as session:
+        return await ticket(server, session)
+
+
+def test_only_the_token_gets_a_ticket_and_only_a_ticket_opens_the_websocket() -> None:
     with served() as server:
         origin = {"Origin": server.base}
+        ws = f"{server.ws_base}/ws"
 
         async def probe() -> None:
-            for path in ("/", "/static/js/textual.js", "/?token=wrong", "/?token="):
+            # the page and textual-serve's files are public: nothing in them grants anything
+            for path in ("/", "/static/js/textual.js"):
                 status, text, _ = await get(server.base + path)
-                assert status == 403 and "token" in text, (path, status)
-            status, _, _ = await get(server.base + "/", cookies={"container-lab-token-1": "x"})
-            assert status == 403
-            assert await ws_status(f"ws://127.0.0.1:{server.port}/ws", **origin) == 403
-            wrong = f"ws://127.0.0.1:{server.port}/ws?token={server.token[:-1]}x"
-            assert await ws_status(wrong, **origin) == 403
-            # with the token, the same websocket opens: the refusals above were the token's
-            good = f"ws://127.0.0.1:{server.port}/ws?token={server.token}"
-            assert await ws_status(good, **origin) == 101
+                assert status == 200 and server.token not in text, path
+            for headers in (
+                {},  # no token
+                {TOKEN_HEADER: server.token[:-1] + "x"},  # a wrong one
+                {TOKEN_HEADER: server.token},  # the right one, but from no page (no Origin)
+                {TOKEN_HEADER: server.token, "Origin": f"http://127.0.0.1:{server.port + 1}"},
+            ):
+                status, answer = await post_session(server, **headers)
+                assert status == 403 and "needs its token" in answer, headers
+            assert await ws_status(f"{ws}/{secrets.token_urlsafe(24)}", **origin) == 403
+            assert await ws_status(f"{ws}?token={server.token}", **origin) == 404
+            good = await new_ticket(server)
+            assert await ws_status(f"{ws}/{good}", **origin) == 101
+            assert await ws_status(f"{ws}/{good}", **origin) == 403  # used once, gone
 
         asyncio.run(probe())
+        # neither the printed URL's token nor a ticket ends up in the access log
+        assert server.printed().count(server.token) == 1, server.printed()  # the startup line
+        assert "/ws/…" in server.printed() and "/session" in server.printed()
 
 
-def test_the_token_url_sets_a_strict_httponly_cookie_and_redirects_to_the_clean_url() -> None:
+def test_the_token_stays_in_the_fragment_and_the_page_sets_no_cookie() -> None:
     with served() as server:
+        assert server.token_url == f"{server.base}/#token={server.token}"
 
         async def probe() -> None:
-            url = server.token_url + "&fontsize=14"
-            status, _, response = await get(url, allow_redirects=False)
-            assert status == 303
-            assert response.headers["Location"] == "/?fontsize=14"
-            set_cookie = response.headers["Set-Cookie"]
-            assert f"container-lab-token-{server.port}={server.token}" in set_cookie
-            assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
-            status, page, _ = await get(server.base + "/", cookies=cookie(server))
-            assert status == 200 and "Container Lab" in page
-            assert f'data-session-websocket-url="ws://127.0.0.1:{server.port}/ws"' in page
-            # the page the browser got on "localhost" points its websocket at "localhost"
-            localhost = f"http://localhost:{server.port}/"
-            status, page, _ = await get(localhost, cookies=cookie(server))
-            assert f"ws://localhost:{server.port}/ws" in page
+            # what a browser requests for the printed URL: the path alone
+            status, page, response = await get(server.base + "/?fontsize=14")
+            assert status == 200 and "Set-Cookie" not in response.headers
+            assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert response.headers["Cache-Control"] == "no-store"
+            assert 'data-font-size="14"' in page and "sessionStorage" in page
+            assert f"http://127.0.0.1:{server.port}/static/" in page
+            # the page the browser got on "localhost" loads its files from "localhost"
+            status, page, _ = await get(f"http://localhost:{server.port}/")
+            assert f"http://localhost:{server.port}/static/" in page
 
         asyncio.run(probe())
-        deadline = time.monotonic() + 60  # the access log shows the request, not the token
-        while '"GET /?token=' not in server.printed():
-            assert time.monotonic() < deadline, server.printed()
-            time.sleep(0.1)
-        assert server.printed().count(server.token) == 1, server.printed()  # the startup line
 
 
-def test_a_websocket_from_another_origin_is_refused_even_with_the_cookie() -> None:
+def test_a_websocket_from_another_origin_is_refused_even_with_a_ticket() -> None:
     with served() as server:
-        url = f"ws://127.0.0.1:{server.port}/ws"
-        token = cookie(server)
-        header = "; ".join(f"{k}={v}" for k, v in token.items())
+        url = f"{server.ws_base}/ws"
 
         async def probe() -> None:
             for origin in ("http://evil.example", f"http://127.0.0.1:{server.port + 1}", "null"):
-                assert await ws_status(url, Origin=origin, Cookie=header) == 403, origin
-            assert await ws_status(url, Cookie=header) == 403  # no Origin at all
-            assert await ws_status(url, Origin=server.base, Cookie=header) == 101
+                assert await ws_status(f"{url}/{await new_ticket(server)}", Origin=origin) == 403
+            assert await ws_status(f"{url}/{await new_ticket(server)}") == 403  # no Origin
+            assert await ws_status(f"{url}/{await new_ticket(server)}", Origin=server.base) == 101
 
         asyncio.run(probe())
 
@@ -112,16 +129,20 @@ def test_a_foreign_host_header_is_refused_so_dns_rebinding_fails() -> None:
 
         async def probe() -> None:
             for host in (f"evil.example:{server.port}", f"rebind.test:{server.port}", "127.0.0.1"):
-                status, text, _ = await get(
-                    server.token_url, headers={"Host": host}, allow_redirects=False
-                )
+                status, text, _ = await get(server.base + "/", headers={"Host": host})
                 assert status == 403 and "does not answer" in text, (host, status)
-                ws = f"ws://127.0.0.1:{server.port}/ws?token={server.token}"
-                origin = f"http://{host}"
-                assert await ws_status(ws, Host=host, Origin=origin) == 403
+                status, _ = await post_session(
+                    server, Host=host, Origin=f"http://{host}", **{TOKEN_HEADER: server.token}
+                )
+                assert status == 403, host
+                ws = f"{server.ws_base}/ws/{await new_ticket(server)}"
+                assert await ws_status(ws, Host=host, Origin=f"http://{host}") == 403
             for host in ("localhost", "127.0.0.1", "[::1]"):
                 named = {"Host": f"{host}:{server.port}"}
-                status, _, _ = await get(server.base + "/", headers=named, cookies=cookie(server))
+                status, _, _ = await get(server.base + "/", headers=named)
+                assert status == 200, host
+                own = {"Origin": f"http://{host}:{server.port}", TOKEN_HEADER: server.token}
+                status, _ = await post_session(server, **named, **own)
                 assert status == 200, host
 
         asyncio.run(probe())
@@ -129,17 +150,19 @@ def test_a_foreign_host_header_is_refused_so_dns_rebinding_fails() -> None:
 
 def test_the_session_cap_answers_503_full_until_a_session_ends() -> None:
     with served("--max-sessions", "1") as server:
-        url = f"ws://127.0.0.1:{server.port}/ws?token={server.token}"
 
         async def probe() -> None:
-            async with aiohttp.ClientSession() as session:
-                first = await session.ws_connect(url, headers={"Origin": server.base})
-                status, text, _ = await get(server.base + "/", cookies=cookie(server))
+            async with aiohttp.ClientSession() as client:
+                first = await open_session(server, client)
+                status, text, _ = await get(server.base + "/")
                 assert status == 503 and "full" in text
-                assert await ws_status(url, Origin=server.base) == 503
+                status, answer = await post_session(
+                    server, Origin=server.base, **{TOKEN_HEADER: server.token}
+                )
+                assert status == 503 and "All 1 sessions are in use" in answer
                 await first.close()
             for _ in range(600):  # the server notices the close: the seat is free again
-                status, _, _ = await get(server.base + "/", cookies=cookie(server))
+                status, _, _ = await get(server.base + "/")
                 if status == 200:
                     break
                 await asyncio.sleep(0.1)
@@ -153,7 +176,7 @@ import socket, sys
 port = int(sys.argv[1])
 with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
     s.sendall((
-        "GET /ws?width=80&height=24 HTTP/1.1\r\n"
+        "GET /ws/guessed?width=80&height=24 HTTP/1.1\r\n"
         f"Host: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -179,33 +202,42 @@ def test_bind_serves_its_own_name_and_still_wants_the_token() -> None:
         assert server.base == f"http://127.0.0.2:{server.port}"
 
         async def probe() -> None:
-            status, _, _ = await get(server.base + "/")
+            status, page, _ = await get(server.base + "/")
+            assert status == 200 and f"http://127.0.0.2:{server.port}/static/" in page
+            status, _ = await post_session(server, Origin=server.base)
             assert status == 403
-            status, page, _ = await get(server.token_url)
-            assert status == 200 and f"ws://127.0.0.2:{server.port}/ws" in page
-            ws = f"ws://127.0.0.2:{server.port}/ws?token={server.token}"
-            assert await ws_status(ws, Origin=server.base) == 101
-            assert await ws_status(ws, Origin=f"http://localhost:{server.port}") == 403
+            ws = f"ws://127.0.0.2:{server.port}/ws"
+            assert await ws_status(f"{ws}/{await new_ticket(server)}", Origin=server.base) == 101
+            localhost = f"http://localhost:{server.port}"
+            assert await ws_status(f"{ws}/{await new_ticket(server)}", Origin=localhost) == 403
 
         asyncio.run(probe())
 
 
-async def test_a_shared_bind_prints_that_the_token_grants_the_dashboard(capsys) -> None:
+def test_a_shared_bind_prints_that_the_token_grants_the_dashboard(capsys) -> None:
     # Only the printed lines are checked: nothing listens on the documentation address.
-    await GuardedServer("true", bind="192.0.2.10", port=8123).on_startup(web.Application())
+    GuardedServer(["true"], bind="192.0.2.10", port=8123).announce()
     printed = capsys.readouterr().out
-    assert "http://192.0.2.10:8123/?token=" in printed
+    assert "http://192.0.2.10:8123/#token=" in printed
     assert "warning:" in printed and "token" in printed and "--read-only" in printed
-    await GuardedServer("true", port=8123).on_startup(web.Application())
+    GuardedServer(["true"], port=8123).announce()
     assert "warning" not in capsys.readouterr().out
+
+
+WILDCARD = "bind to the address your students will type"
 
 
 @pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
-        (["--bind", "0.0.0.0"], "bind to the address your students will type"),
-        (["--bind", "::"], "bind to the address your students will type"),
+        (["--bind", "0.0.0.0"], WILDCARD),
+        (["--bind", "::"], WILDCARD),
+        # other spellings of the wildcard that inet_aton (and so the listener) accepts; all
+        # of them are in tests/unit/test_serve_limits.py
+        (["--bind", "0x0"], WILDCARD),
+        (["--bind", "000.000.000.000"], WILDCARD),
+        (["--bind", "no-such-host.invalid"], "does not resolve"),
         (["--max-sessions", "0"], "give at least 1"),
         (["--port", "70000"], "not a TCP port"),
     ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import select
 import signal
 import struct
 import sys
@@ -39,10 +40,18 @@ class Terminal:
         ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.output = bytearray()
         self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.closing = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
-        while True:
+        # Never blocked in read(): a read in progress holds the pty open, so closing the fd
+        # from another thread would not hang the terminal up until the program wrote again.
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        while not self.closing.is_set():
+            if not poller.poll(50):
+                continue
             try:
                 data = os.read(self.fd, 65536)
             except OSError:
@@ -89,6 +98,13 @@ class Terminal:
             time.sleep(0.05)
         return None
 
+    def hang_up(self) -> None:
+        """Close the terminal, as closing its window does: the kernel hangs it up at once."""
+        if not self.closing.is_set():
+            self.closing.set()
+            self.reader.join()
+            os.close(self.fd)
+
     def kill(self) -> None:
         """End the program if it still runs."""
         try:
@@ -96,7 +112,7 @@ class Terminal:
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-        os.close(self.fd)
+        self.hang_up()
 
 
 @pytest.mark.slow

@@ -101,8 +101,13 @@ def _rewrite_member(source: Path, target: Path, member_suffix: str, flip_at: int
 
 @pytest.mark.bad_input
 @pytest.mark.parametrize(
-    ("member", "reason"),
-    [("THEMODEL.pickle", "tampered"), ("meta.json.asc", "signature")],
+    ("member", "flip_at", "reason"),
+    [
+        ("THEMODEL.pickle", 200, "tampered"),
+        ("meta.json.asc", 200, "meta.json.asc differs from the seal's manifest in sha256"),
+        # in the seal's signature block, so its claimed manifest still matches the members
+        ("container-lab.json.asc", -100, "container-lab.json.asc: signature refused"),
+    ],
 )
 def test_a_tampered_tarball_is_refused(
     docker_client: docker.DockerClient,
@@ -110,10 +115,11 @@ def test_a_tampered_tarball_is_refused(
     model_tarball: Path,
     tmp_path: Path,
     member: str,
+    flip_at: int,
     reason: str,
 ) -> None:
     tampered = tmp_path / "tampered.tar.gz"
-    _rewrite_member(model_tarball, tampered, member, flip_at=200)
+    _rewrite_member(model_tarball, tampered, member, flip_at=flip_at)
     verdict = verify_tarball(docker_client, tampered, lab, image=TEST_IMAGE_TAG, labels=LABELS)
     assert not verdict.ok
     assert reason in verdict.reason

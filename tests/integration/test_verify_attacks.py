@@ -114,7 +114,15 @@ def test_a_sparse_member_of_1_5_gib_is_refused_by_the_cap(
         check=True,
     )
     assert path.stat().st_size < 2 * 1024**2
-    _refused(docker_client, path, lab, model_tarball, "sparse.bin", "cap", "without unpacking")
+    _refused(
+        docker_client,
+        path,
+        lab,
+        model_tarball,
+        "sparse.bin",
+        "unpacks to 1536 MiB",
+        "without unpacking",
+    )
     bad_input("signed tarball with a sparse 1.5 GiB member (GNU tar)")
 
 

@@ -70,6 +70,30 @@ class Zeros(io.RawIOBase):
         return len(buffer)
 
 
+def assert_refused(
+    client: docker.DockerClient,
+    path: Path,
+    lab: LabPaths,
+    original: Path,
+    *fragments: str,
+    image: str,
+    labels: dict[str, str],
+) -> str:
+    """Verify `path`: refused, in one line naming `fragments`, with nothing lost or left."""
+    from tui.lab.verify import verify_tarball
+
+    before_digest, before_models = digest(original), snapshot(lab.models)
+    verdict = verify_tarball(client, path, lab, image=image, labels=labels)
+    assert not verdict.ok, verdict.details
+    assert_one_line(verdict.reason)
+    for fragment in fragments:
+        assert fragment in verdict.reason, verdict.reason
+    assert digest(original) == before_digest, "verification changed the original"
+    assert snapshot(lab.models) == before_models, "verification wrote into models/"
+    assert_no_verifier_left(client)
+    return verdict.reason
+
+
 def victim_lab(project: Path, lab: LabPaths) -> LabPaths:
     """A copy of the session lab (same keys, same .env) whose files root now owns."""
     project.mkdir(exist_ok=True)

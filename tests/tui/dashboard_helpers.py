@@ -56,8 +56,8 @@ async def settled(pilot: Pilot, rows: int) -> None:
     app = pilot.app
     pane = app.containers  # type: ignore[attr-defined]
     await until(pilot, lambda: pane.table.row_count == rows)
-    running = [cid for cid, info in pane.infos.items() if info.is_running]
-    await until(pilot, lambda: all(cid in pane.samples for cid in running))
+    running = [cid for cid, info in pane.rows.infos.items() if info.is_running]
+    await until(pilot, lambda: all(cid in pane.rows.samples for cid in running))
     pane.refresh_rows()
     await until(pilot, lambda: pane.flush_timer is None and columns_fit(pane.table))
     await pilot.pause()

@@ -11,18 +11,17 @@ from tui.baseline.compare import MIB
 from tui.baseline.lesson import LessonResult, UnitResult, UnitSample, unavailable
 from tui.baseline.measure import lesson_document
 from tui.baseline.profiles import Profile, load_reference_profiles, parse_profiles
-from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline.lesson_text import (
+from tui.baseline.report import (
     bar,
     live_rows,
     memory_digits,
     phase_text,
     ready_digits,
-    result_grid,
     summary,
 )
+from tui.engine.footprint import ContainerFootprint
 from tui.views.baseline.pane import BaselinePane
-from tui.views.baseline.panel import FigureGrid
+from tui.views.baseline.panel import FigureGrid, result_grid
 
 GIB = 1024 * MIB
 BASE = ("sha256:base", 100 * MIB)
@@ -188,8 +187,9 @@ def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
     vm = UnitResult("vm", True, "", 14.6, 290 * MIB, 256 * MIB, 3.1, 512 * MIB, 9.7, "6.1.0",
                     True, 300 * MIB)  # fmt: skip
     rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(vm=vm))]
-    assert rows[0] == ["", "container", "gVisor", "VM (emulated)"]
+    assert rows[0] == ["", "container (runc)", "gVisor (runsc)", "VM (QEMU TCG, emulated)"]
     by_label = {row[0]: row[1:] for row in rows[1:]}
+    assert by_label["guest memory"] == ["—", "—", "256 MiB given"]
     assert by_label["ready time"] == ["500 ms measured", "500 ms measured", "14.60 s measured"]
     assert by_label["host memory"][2] == "290 MiB measured"
     assert by_label["fit in host"] == ["51 measured", "51 measured", "3 measured"]  # 1 GiB / cost
@@ -200,7 +200,7 @@ def test_each_lesson_figure_says_measured_and_an_emulated_vm_says_so():
 def test_an_unavailable_unit_says_why_instead_of_figures():
     gvisor = unavailable("gvisor", "this engine has no runsc runtime")
     rows = [[cell.plain for cell in row] for row in result_grid(lesson_result(gvisor=gvisor))]
-    assert rows[0][2] == "gVisor (unavailable)"
+    assert rows[0][2] == "gVisor (runsc, unavailable)"
     assert rows[1][2] == "this engine has no runsc runtime"
     assert {row[2] for row in rows[2:]} == {"—"}
     assert ready_digits(gvisor) == "-" and memory_digits(None) == "-"

@@ -11,7 +11,8 @@ from textual.widgets import Static, TabbedContent
 
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
-from tui.paths import PROJECT_ENV
+from tui.paths import PROJECT_ENV, LabPaths
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
 
@@ -52,8 +53,8 @@ async def test_c_toggles_the_full_citations_on_the_baseline_tab():
         assert not pane.citations_shown and "http" not in str(source.content)
 
 
-async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running():
-    # FixedBackend has fixed data and no docker client: the lesson cannot run on it.
+async def test_m_without_a_lab_says_so_and_x_with_nothing_running():
+    # A dashboard built without a lab (fixed data only) has nothing to run the lesson on.
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     notices = record_notices(app)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -61,10 +62,37 @@ async def test_m_without_an_engine_of_its_own_says_so_and_x_with_nothing_running
         await pilot.press("4")
         await pilot.press("m")
         await until(pilot, lambda: any("cannot run the lesson" in n for n in notices))
-        assert app.lesson is None
+        assert app.query_one(BaselinePane).control.current is None
         assert not [w for w in app.workers if w.group == "lesson"]
         await pilot.press("x")
         await until(pilot, lambda: "no lesson is running" in notices)
+
+
+def refusals(notices: list[str]) -> list[str]:
+    return [n for n in notices if n.startswith("cannot run the lesson: ")]
+
+
+async def test_m_with_no_engine_answering_says_so_in_one_line_and_m_works_again(tmp_path, fault):
+    # The lab's engine does not answer (a socket nobody listens on): the lesson is made in its
+    # worker, which says why in one line; nothing is left running and `m` may be pressed again.
+    lab = DockerLab(f"unix://{tmp_path}/no-engine.sock", LabPaths(tmp_path))
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock, lab=lab)
+    notices = record_notices(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        pane = app.query_one(BaselinePane)
+        for attempt in (1, 2):
+            await pilot.press("m")
+            await until(pilot, lambda n=attempt: len(refusals(notices)) == n, what="the refusal")
+        said = refusals(notices)
+        assert all("No Docker engine answers at unix://" in n and "\n" not in n for n in said)
+        # the start-up cleanup of old lessons found no engine either, and kept quiet about it
+        assert [n for n in notices if "No Docker engine" in n] == said, notices
+        assert pane.control.current is None and pane.control.timer is None
+        status = str(pane.lesson.query_one("#lesson-status").render())
+        assert status.startswith("The lesson stopped: No Docker engine answers"), status
+    fault("no engine answering the lesson")
 
 
 async def test_the_palette_offers_the_lesson():

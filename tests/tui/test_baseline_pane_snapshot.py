@@ -1,4 +1,4 @@
-"""Snapshots of the VM baseline tab (update with `pytest --snapshot-update`).
+"""Snapshots of the VM baseline tab (update with `./lab test tests/tui --snapshot-update`).
 
 The data is fixed on purpose, an allowed fake: a LessonResult and live samples typed in here
 (the real lesson takes a minute and its figures change every run), fixed profiles and container
@@ -76,7 +76,7 @@ def dashboard_on_the_lesson(sample_only: bool = False):
         pane = app.query_one(BaselinePane)
         pane.update_profiles(profiles()[1:], profile_id="kvm-ubuntu-server")  # cited only
         pane.update_figures(containers(), selected="trainer", host_memory_bytes=16 * GIB)
-        await until(pilot, lambda: not any(feed.busy for feed in app.feeds.values()))
+        await until(pilot, lambda: not any(feed.busy for feed in app.engines.feeds.values()))
         pane.lesson.started()
         if sample_only:
             for kind, phase, note in [
@@ -119,3 +119,9 @@ def test_lesson_under_way_100x30(snap_compare):
     app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
     run_before = dashboard_on_the_lesson(sample_only=True)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_lesson_under_way_200x50(snap_compare):
+    app = ContainerLabApp(FootprintBackend(), clock=fixed_clock)
+    run_before = dashboard_on_the_lesson(sample_only=True)
+    assert snap_compare(app, terminal_size=(200, 50), run_before=run_before)

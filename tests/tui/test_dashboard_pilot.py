@@ -11,11 +11,13 @@ from tui.engine.events import EngineEvent
 from tui.views.app import ContainerLabApp
 from tui.views.containers import pane as containers_pane
 from tui.views.containers.detail import DetailScreen
+from tui.views.inspect.screen import InspectScreen
+from tui.views.logs.screen import LogsScreen
 from tui.views.widgets.confirm import ConfirmScreen
 
 
 def key_of(app, name):
-    return next(cid for cid, info in app.containers.infos.items() if info.name == name)
+    return next(cid for cid, info in app.containers.rows.infos.items() if info.name == name)
 
 
 async def test_no_engine_shows_banner_then_reconnects_by_itself():
@@ -63,7 +65,7 @@ async def test_filter_sort_and_running_toggle():
         await pilot.press("a")
         await until(pilot, lambda: table.row_count == 2)
         await pilot.press("a", "o")  # sort by the next column shown after the state: CPU
-        assert app.containers.sort_column == "cpu"
+        assert app.containers.rows.sort_column == "cpu"
 
 
 async def test_destructive_action_asks_first():
@@ -84,7 +86,7 @@ async def test_destructive_action_asks_first():
         # every action worker has ended: the "n" did not send a kill that was merely slower
         await until(
             pilot,
-            lambda: not any(feed.busy for feed in app.feeds.values()),
+            lambda: not any(feed.busy for feed in app.engines.feeds.values()),
             what="the action workers to end",
         )
         assert backend.actions == [("kill", target)]
@@ -99,8 +101,9 @@ async def test_removed_container_closes_its_view_with_a_notice():
         target = app.containers.table.cursor_key
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail")
-        await pilot.press("l")
-        await pilot.pause()
+        await pilot.press("l")  # the detail's own `l` opens the logs on top of it
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), what="the logs")
+        assert app.screen.container_id == target
         del backend.infos[target]
         backend.emit(EngineEvent("container", "destroy", target))
         await until(
@@ -135,24 +138,39 @@ async def test_a_sample_is_drawn_when_it_arrives_not_on_the_next_refresh(
         await settled(pilot, 4)
         pane, table = app.containers, app.containers.table
         web = key_of(app, "web")
-        sample = dataclasses.replace(pane.samples[web], cpu_percent=42.5)
+        sample = dataclasses.replace(pane.rows.samples[web], cpu_percent=42.5)
         flushes: list[tuple[float, bool]] = []  # when each flush ran, and whether it was drawn
         flush = pane.flush_stats
 
         def recorded_flush() -> None:
-            flushes.append((time.monotonic(), pane.samples[web] is sample))
+            flushes.append((time.monotonic(), pane.rows.samples[web] is sample))
             flush()
 
         pane.flush_stats = recorded_flush  # type: ignore[method-assign]
         pane.last_redraw = time.monotonic()  # a redraw just now: this flush waits the gap
         gap_ends = pane.last_redraw + gap
-        app.feeds["fixed"].deliver([sample])
+        app.engines.feeds["fixed"].deliver([sample])
         # Only a flush takes samples from the inbox (the 1 s refresh draws what was taken).
-        await until(pilot, lambda: pane.samples[web] is sample, what="the sample to be taken")
+        await until(pilot, lambda: pane.rows.samples[web] is sample, what="the sample to be taken")
         assert len(flushes) == 1, flushes
         flushed_at, drawn_before = flushes[0]
         assert not drawn_before, "it waits in the inbox until the flush"
         assert flushed_at >= gap_ends - 0.05, f"flushed {gap_ends - flushed_at:.2f} s early"
         await until(pilot, lambda: str(table.get_cell(web, "cpu")) == "42.50%", what="the cell")
         # an unchanged row changes nothing in the table, so nothing is redrawn
-        assert not table.upsert(web, pane.cells(pane.infos[web]))
+        assert not table.upsert(web, pane.row_cells(web))
+
+
+async def test_an_inspect_view_closes_when_its_container_is_removed():
+    backend = FixedBackend()
+    app = ContainerLabApp(backend, clock=fixed_clock)
+    notes = record_notices(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        target = app.containers.table.cursor_key
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InspectScreen), what="the inspect view")
+        del backend.infos[target]
+        backend.emit(EngineEvent("container", "destroy", target))
+        await until(pilot, lambda: app.screen is app.screen_stack[0], what="the view closed")
+        await until(pilot, lambda: any("its view was closed" in note for note in notes))

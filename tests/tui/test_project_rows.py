@@ -72,13 +72,13 @@ def assert_grouped(app: ContainerLabApp) -> None:
     """Each header row comes right before its project's shown containers, and only those."""
     pane, keys = app.containers, order(app)
     for place, key in enumerate(keys):
-        project = project_of_key(key) or pane.project_of(key)
+        project = project_of_key(key) or pane.rows.project_of(key)
         if project is None:
             continue
         head = project_key(project)
         if key != head:
             before = keys[place - 1]
-            assert before == head or pane.project_of(before) == project, keys
+            assert before == head or pane.rows.project_of(before) == project, keys
 
 
 async def on_row(app: ContainerLabApp, key: str, pilot) -> None:
@@ -103,11 +103,12 @@ async def test_projects_group_under_every_sort_and_plain_rows_keep_the_flat_orde
             await pilot.press("O")
             await pilot.pause()
             assert_grouped(app)
-            plain = [pane.infos[k].name for k in order(app) if k in pane.infos]
+            rows = pane.rows
+            plain = [rows.infos[k].name for k in order(app) if k in rows.infos]
             plain = [name for name in plain if name in PLAIN_ORDER["name"]]
-            expected = PLAIN_ORDER[pane.sort_column]
-            assert plain == (expected[::-1] if pane.sort_reverse else expected), pane.sort_column
-            seen.add(pane.sort_column)
+            expected = PLAIN_ORDER[rows.sort_column]
+            assert plain == (expected[::-1] if rows.sort_reverse else expected), rows.sort_column
+            seen.add(rows.sort_column)
             await pilot.press("O")
         assert seen == PLAIN_ORDER.keys()
 

@@ -213,7 +213,7 @@ async def test_every_glyph_a_class_reads_is_at_7_to_1(size: tuple[int, int]) -> 
         pane = app.query_one(BaselinePane)
         pane.update_profiles(profiles()[1:], profile_id="kvm-ubuntu-server")
         pane.update_figures(containers(), selected="trainer", host_memory_bytes=16 * GIB)
-        await until(pilot, lambda: not any(feed.busy for feed in app.feeds.values()))
+        await until(pilot, lambda: not any(feed.busy for feed in app.engines.feeds.values()))
         pane.lesson.started()
         pane.lesson.show_samples(SAMPLES)
         pane.lesson.show_result(fixed_result())

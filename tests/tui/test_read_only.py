@@ -9,6 +9,7 @@ from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine.actions import ContainerAction
 from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.detail import DetailScreen
 from tui.views.training_pane import TrainingPane
 from tui.views.widgets.confirm import ConfirmScreen
@@ -55,7 +56,6 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         target = app.containers.table.cursor_key
         for action in [*CHANGING_KEYS.values(), "shell"]:
             app.container_request(ContainerAction(action), target)  # keys and palette reach it
-        app.open_shell(target)
         commands = {c.title for c in app.get_system_commands(app.screen)}
         refused = {"Stop container", "Kill container", "Remove container", "Remove image"}
         assert not refused & commands, "the palette lists what read-only mode refuses"
@@ -63,7 +63,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         for action in ("stop", "kill", "remove"):  # what those commands called, refused
             app.containers.action_request(action)
         app.images.table.move_cursor(row=0)
-        app.images.action_request("remove")
+        app.images.action_remove()
         training = app.main_screen.query_one(TrainingPane)
         training.action_start()
         training.action_cancel()
@@ -76,7 +76,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
             assert f"read-only: {what} is disabled" in said, said
         assert "read-only: cancelling training is disabled" in said
         assert not app.allowed("demo")
-        assert app.check_action("run_lesson", ()) is False
+        assert app.query_one(BaselinePane).check_action("run_lesson", ()) is False
 
 
 async def test_without_read_only_the_keys_are_there_and_work():
@@ -85,7 +85,8 @@ async def test_without_read_only_the_keys_are_there_and_work():
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         assert {"u", "t", "K", "e"} <= shown_keys(app)
-        assert app.allowed("stop") and app.check_action("run_lesson", ()) is True
+        assert app.allowed("stop")
+        assert app.query_one(BaselinePane).check_action("run_lesson", ()) is True
         target = app.containers.table.cursor_key
         await pilot.press("t")
         assert isinstance(app.screen, ConfirmScreen)

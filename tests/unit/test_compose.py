@@ -203,10 +203,17 @@ def test_a_header_row_counts_services_and_running_and_sums_stats() -> None:
     shop = group_projects([web, db])["shop"]
     infos = {web.id: web, db.id: db}
     sample = StatsSample(web.id, 12.5, 2 * 1024 * 1024, 0, 0.0, 1000, 0, 0, 2000, 1)
-    cells = [str(c) for c in project_cells(shop, infos, {web.id: sample}, folded=True)]
-    assert cells[:4] == ["▶ shop", "2 services", "1/2 running", "compose project"]
-    assert cells[5:] == ["12.50%", "2MiB", "1kB / 0B", "0B / 2kB"]
-    assert [str(c) for c in project_cells(shop, infos, {}, False)][5:] == ["-"] * 4
+    cells = {
+        k: str(c) for k, c in project_cells(shop, infos, {web.id: sample}, folded=True).items()
+    }
+    assert [cells[k] for k in ("name", "image", "state", "status")] == [
+        "▶ shop", "2 services", "1/2 running", "compose project"
+    ]  # fmt: skip
+    stats = ("cpu", "mem", "net", "block")
+    assert [cells[k] for k in stats] == ["12.50%", "2MiB", "1kB / 0B", "0B / 2kB"]
+    assert cells["host"] == "" and cells["ports"] == ""
+    idle = project_cells(shop, infos, {}, False)
+    assert [str(idle[k]) for k in stats] == ["-"] * 4
 
 
 def test_the_question_names_exactly_the_containers_touched() -> None:
@@ -218,3 +225,17 @@ def test_the_question_names_exactly_the_containers_touched() -> None:
     assert down.startswith("Take down compose project shop?")
     assert down.endswith(": shop_db_1, shop_web_1")
     assert "--force-recreate" in project_question(ProjectAction.UP, shop, infos)
+
+
+def test_container_and_header_cells_fill_every_column_of_the_table_by_key() -> None:
+    # The pane shows any subset of COLUMNS in any order (the preferences' `columns`): each row
+    # builder must give a cell for each column, found by key, never by position.
+    from tui.views.containers.table import COLUMNS
+    from tui.views.presentation import container_cells
+
+    web = info("shop_web_1", project="shop")
+    sample = StatsSample(web.id, 12.5, 2 * 1024 * 1024, 0, 0.0, 1000, 0, 0, 2000, 1)
+    row = container_cells(web, sample, datetime(2026, 1, 1, tzinfo=UTC))
+    header = project_cells(group_projects([web])["shop"], {web.id: web}, {}, folded=False)
+    assert set(row) == set(header) == {key for key, _ in COLUMNS}
+    assert (row["name"], row["image"], str(row["cpu"])) == (web.name, web.image, "12.50%")

@@ -19,9 +19,10 @@ from textual.message import Message
 
 import tui
 from tui.engine.actions import ContainerAction
-from tui.views.baseline.control import LessonEnded
+from tui.views.baseline.control import LessonControl
 from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.pane import ContainersPane
+from tui.views.messages import LogsRequested
 
 
 def tui_messages() -> list[type[Message]]:
@@ -97,7 +98,7 @@ def test_every_message_in_tui_is_a_dataclass() -> None:
     messages = tui_messages()
     names = {cls.__qualname__ for cls in messages}
     # the walk must see the messages: nested ones, subclasses of a message, and messages.py's
-    assert {"ContainersPane.Requested", "LessonEnded", "FeedMessage"} <= names
+    assert {"ContainersPane.Requested", "LessonControl.Ended", "FeedMessage"} <= names
     problems = sorted(
         f"{cls.__module__}.{cls.__qualname__}: {problem}"
         for cls in messages
@@ -110,7 +111,12 @@ def test_dataclass_messages_keep_their_handler_names_and_arguments() -> None:
     assert ContainersPane.ProjectRequested.handler_name == "on_containers_pane_project_requested"
     assert BaselinePane.ProfileChanged.handler_name == "on_baseline_pane_profile_changed"
     assert BaselinePane.ProfileChanged.bubble
-    ended = LessonEnded("lesson", "boom", stopped=True)  # type: ignore[arg-type]
-    assert (ended.lesson, ended.error, ended.stopped) == ("lesson", "boom", True)
-    request = ContainersPane.Requested(ContainerAction.LOGS, "c1")
-    assert (request.action, request.container_id, request.container_ids) == ("logs", "c1", ())
+    ended = LessonControl.Ended("run", "boom", stopped=True)  # type: ignore[arg-type]
+    assert (ended.run, ended.error, ended.stopped, ended.made) == ("run", "boom", True, True)
+    assert ended.handler_name == "on_lesson_control_ended" and ended.bubble
+    request = ContainersPane.Requested(ContainerAction.STOP, "c1")
+    assert (request.action, request.container_id) == ("stop", "c1")
+    logs = LogsRequested(("c1", "c2"))
+    assert (logs.container_ids, logs.title, logs.handler_name) == (
+        ("c1", "c2"), "", "on_logs_requested"
+    )  # fmt: skip

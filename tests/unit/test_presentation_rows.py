@@ -29,33 +29,43 @@ def plain(cells: list[object]) -> list[str]:
     return [cell.plain if isinstance(cell, Text) else str(cell) for cell in cells]
 
 
+COLUMNS = ("host", "name", "image", "state", "status", "ports", "cpu", "mem", "net", "block")
+
+
+def by_column(row: dict[str, object]) -> dict[str, str]:
+    """A row keyed by column, each cell as plain text (every column there, no other)."""
+    assert set(row) == set(COLUMNS), sorted(row)
+    return dict(zip(COLUMNS, plain([row[key] for key in COLUMNS]), strict=True))
+
+
 def test_a_running_containers_row():
     row = container_cells(
         info("running", engine="box", ports="0.0.0.0:8080->80/tcp", health="healthy"),
         sample("f" * 64, 12.5, 3 * 2**20, net=1500, block=2000),
         NOW,
     )
-    assert plain(row) == [
-        "box",
-        "web",
-        "debian:bookworm-slim",
-        "running (healthy)",
-        "up 1h30m",
-        "0.0.0.0:8080->80/tcp",
-        "12.50%",
-        "3MiB / 1GiB",
-        "1.5kB / 3kB",
-        "2kB / 6kB",
-    ]
-    state = row[3]
+    assert by_column(row) == {
+        "host": "box",
+        "name": "web",
+        "image": "debian:bookworm-slim",
+        "state": "running (healthy)",
+        "status": "up 1h30m",
+        "ports": "0.0.0.0:8080->80/tcp",
+        "cpu": "12.50%",
+        "mem": "3MiB / 1GiB",
+        "net": "1.5kB / 3kB",
+        "block": "2kB / 6kB",
+    }
+    state = row["state"]
     assert isinstance(state, Text) and state.style == f"bold {GOOD}"
     assert [str(span.style) for span in state.spans] == ["dim"]  # the health, dimmed
 
 
 def test_a_stopped_containers_row_has_no_figures_and_a_red_state():
     row = container_cells(info("exited", exit_code=2), None, NOW)
-    assert plain(row)[3:] == ["exited", "exit 2", "", "-", "-", "-", "-"]
-    assert isinstance(row[3], Text) and row[3].style == BAD and not row[3].spans
+    assert list(by_column(row).values())[3:] == ["exited", "exit 2", "", "-", "-", "-", "-"]
+    state = row["state"]
+    assert isinstance(state, Text) and state.style == BAD and not state.spans
 
 
 def names_by(column: str, reverse: bool = False) -> list[str]:
@@ -113,7 +123,8 @@ def test_a_projects_header_row_sums_its_running_containers():
     project = ComposeProject("shop", "/srv", ("/srv/compose.yaml",), (web.id, db.id), ("web", "db"))
     samples = {web.id: sample(web.id, 1.25, 2**20, 1000, 10), db.id: sample(db.id, 9.0, 2**20)}
     row = project_cells(project, infos, samples, folded=False)
-    assert plain(row) == [
+    assert list(by_column(row).values()) == [
+        "",  # no host: a project's containers share one
         "▼ shop",
         "2 services",
         "1/2 running",
@@ -124,14 +135,14 @@ def test_a_projects_header_row_sums_its_running_containers():
         "1kB / 2kB",
         "10B / 30B",
     ]
-    assert isinstance(row[2], Text) and row[2].style == WAITING
-    folded = plain(project_cells(project, {db.id: db}, samples, folded=True))
-    assert folded[:3] == ["▶ shop", "2 services", "0/1 running"]
-    assert folded[5:] == ["-", "-", "-", "-"]
+    assert isinstance(row["state"], Text) and row["state"].style == WAITING
+    folded = list(by_column(project_cells(project, {db.id: db}, samples, folded=True)).values())
+    assert folded[1:4] == ["▶ shop", "2 services", "0/1 running"]
+    assert folded[6:] == ["-", "-", "-", "-"]
     alone = ComposeProject("one", "/srv", (), (web.id,), ("web",))
     cells = project_cells(alone, infos, {}, folded=False)
-    assert plain(cells)[1:3] == ["1 service", "1/1 running"]
-    assert isinstance(cells[2], Text) and cells[2].style == f"bold {GOOD}"
+    assert [str(cells["image"]), str(cells["state"])] == ["1 service", "1/1 running"]
+    assert isinstance(cells["state"], Text) and cells["state"].style == f"bold {GOOD}"
     assert member_name("shop-web-1") == "  shop-web-1"
 
 
@@ -156,4 +167,4 @@ def test_prune_rows_name_at_most_four_and_build_cache_its_own_way():
 
 def test_the_clock_decides_the_uptime_in_a_row():
     later = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
-    assert plain(container_cells(info("running"), None, later))[4] == "up 1d1h"
+    assert by_column(container_cells(info("running"), None, later))["status"] == "up 1d1h"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, UnitSample
+from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample
 from tui.errors import LabError
 from tui.paths import LabPaths
 from tui.published import Publisher, Seen, Writer, read_published
@@ -26,6 +26,7 @@ RUNNING, MEASURED, STOPPED, FAILED, ENDED = "running", "measured", "stopped", "f
 UNDER_WAY = (RUNNING, MEASURED)  # what runs: measuring, or measured and idling until x
 STATUSES = (*UNDER_WAY, STOPPED, FAILED)
 _T = TypeVar("_T")
+UNIT_KINDS = tuple(UnitKind)
 
 
 @dataclass(frozen=True)

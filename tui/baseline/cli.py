@@ -5,53 +5,31 @@ from __future__ import annotations
 import argparse
 
 from tui.baseline.compare import MIB, format_value
-from tui.baseline.lesson import UNIT_KINDS, Lesson, LessonResult, UnitResult
+from tui.baseline.lesson import LESSON_IMAGE, Lesson, LessonResult
 from tui.baseline.profiles import Profile, Source, load_all_profiles, measured_profile_path
 from tui.baseline.qemu import find_qemu
+from tui.baseline.report import result_rows, result_titles, summary, unit_notes
 from tui.errors import LabError
 from tui.paths import lab_paths
 
-BASE_IMAGE = "debian:bookworm-slim"
 MIN_VM_MIB = 128  # Debian's kernel and initrd do not reach userspace in much less
-TITLES = {"container": "container (runc)", "gvisor": "gVisor (runsc)", "vm": "VM (QEMU)"}
-
-
-def _cell(unit: UnitResult, value: float | None, kind: str) -> str:
-    return format_value(value, kind) if unit.available and value is not None else "-"
 
 
 def result_lines(result: LessonResult) -> list[str]:
-    """The lesson's figures as a compact text table, one column per unit."""
-    units = [result.units[k] for k in UNIT_KINDS]
-    rows: list[tuple[str, list[str]]] = [
-        ("ready", [_cell(u, u.ready_seconds, "s") for u in units]),
-        ("workload", [_cell(u, u.workload_seconds, "s") for u in units]),
-        ("host memory", [_cell(u, u.host_memory_bytes, "bytes") for u in units]),
-        ("guest memory", [_cell(u, u.guest_memory_bytes, "bytes") for u in units]),
-        (
-            "idle CPU",
-            [
-                f"{u.idle_cpu_percent:.1f}%" if u.idle_cpu_percent is not None else "-"
-                for u in units
-            ],
-        ),
-        ("disk", [_cell(u, u.disk_bytes, "bytes") for u in units]),
-        ("fit in host", [str(result.fit_count(u.kind) or "-") for u in units]),
-        ("kernel inside", [u.kernel or "-" for u in units]),
-    ]
-    accel = result.accelerator.upper()
-    vm_title = f"VM ({accel}{', emulated' if result.units['vm'].emulated else ''})"
-    titles = [TITLES["container"], TITLES["gvisor"], vm_title]
-    widths = [max(len(t), *(len(r[1][i]) for r in rows)) for i, t in enumerate(titles)]
-    lines = ["".ljust(14) + "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True))]
-    for name, cells in rows:
-        lines.append(
-            name.ljust(14) + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
-        )
-    for unit in units:
-        if unit.note:
-            lines.append(f"  {unit.kind}: {unit.note}")
-    return lines
+    """The lesson's results as padded text: the rows and words of the dashboard's tab. The
+    summary line says every figure was measured here, so the cells carry no source word."""
+    titles = result_titles(result)
+    rows = result_rows(result)
+    widths = [max(len(t), *(len(r.cells[i].text) for r in rows)) for i, t in enumerate(titles)]
+    label_width = max(len(r.label) for r in rows) + 2
+
+    def line(label: str, texts: list[str]) -> str:
+        cells = "  ".join(text.ljust(width) for text, width in zip(texts, widths, strict=True))
+        return (label.ljust(label_width) + cells).rstrip()
+
+    lines = [summary(result), line("", titles)]
+    lines += [line(row.label, [cell.text for cell in row.cells]) for row in rows]
+    return lines + [f"  {note}" for note in unit_notes(result)]
 
 
 def measure_from_cli(args: argparse.Namespace) -> int:
@@ -66,7 +44,7 @@ def measure_from_cli(args: argparse.Namespace) -> int:
         raise LabError(f"--timeout {args.timeout:g} must be a positive number of seconds.")
     find_qemu()  # a missing QEMU is the first thing to say, before any container runs
     paths = lab_paths()
-    image = getattr(args, "image", None) or BASE_IMAGE
+    image = getattr(args, "image", None) or LESSON_IMAGE
     client = connect(getattr(args, "host", None), timeout=60)
     print(
         f"The lesson: {image} as a container, a gVisor sandbox and a QEMU VM "

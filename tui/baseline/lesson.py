@@ -19,7 +19,7 @@ from tui.baseline import qemu as vm
 from tui.baseline.guardian import Guardian
 from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
 from tui.baseline.measure import build_result, save_lesson
-from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, UnitSample, unavailable
+from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample, unavailable
 from tui.baseline.units import (
     ContainerUnit,
     Timings,
@@ -38,6 +38,7 @@ from tui.engine.runtimes import LAB_RUNTIME, has_lab_runtime, how_to_add_runsc
 from tui.errors import LabError
 from tui.paths import LabPaths
 
+LESSON_IMAGE = "debian:bookworm-slim"  # the image the lesson runs three ways by default
 RUNTIMES = {"container": "runc", "gvisor": LAB_RUNTIME}  # runsc, under the lab's own name
 IDLE_WINDOW_SECONDS = 3.0
 PhaseCallback = Callable[[str, str, str], None]
@@ -57,7 +58,7 @@ class Lesson:
         self,
         client: EngineClient,
         paths: LabPaths,
-        image: str = "debian:bookworm-slim",
+        image: str = LESSON_IMAGE,
         *,
         labels: dict[str, str] | None = None,
         on_phase: PhaseCallback | None = None,
@@ -77,7 +78,7 @@ class Lesson:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._states = {kind: UnitState() for kind in UNIT_KINDS}
+        self._states: dict[str, UnitState] = {kind: UnitState() for kind in UnitKind}
         self.accelerator = ""
         self.saved_path: Path | None = None  # the measured profile, once `run` saved it
         self.engine_url = engine_url
@@ -98,7 +99,7 @@ class Lesson:
     def samples(self) -> list[UnitSample]:
         """Live CPU% (since the previous sample) and host memory of each unit."""
         out = []
-        for kind in UNIT_KINDS:
+        for kind in UnitKind:
             with self._lock:
                 state = self._states[kind]
                 unit, phase, note, last = state.unit, state.phase, state.note, state.last_cpu
@@ -140,7 +141,7 @@ class Lesson:
             thread.join(max(1.0, deadline - time.monotonic() + 30))
         # All three are ready (or out): now their workloads, one at a time, nothing else of ours
         # running, so no unit's time includes another's work or the VM's boot.
-        for kind in UNIT_KINDS:
+        for kind in UnitKind:
             self._guard(kind, self._workload, kind, deadline)
         idle_cpu = self._idle_cpu()
         if self._stopped.is_set():
@@ -315,9 +316,9 @@ class Lesson:
 __all__ = [
     "LESSON_LABEL",
     "OWNER_LABEL",
-    "UNIT_KINDS",
     "Lesson",
     "LessonResult",
+    "UnitKind",
     "UnitResult",
     "UnitSample",
     "cleanup_leftovers",

@@ -22,7 +22,7 @@ import psutil
 
 from tui.baseline import qemu as vm
 from tui.baseline.profiles import MEASURED_SOURCE, Profile, load_profiles, measured_profile_path
-from tui.baseline.results import UNIT_KINDS, LessonResult, UnitResult, unavailable
+from tui.baseline.results import LessonResult, UnitKind, UnitResult, unavailable
 from tui.baseline.units import UnitState
 from tui.engine.client import EngineClient
 from tui.engine.footprint import image_layers
@@ -73,7 +73,7 @@ def build_result(lesson: FinishedLesson, idle_cpu: dict[str, float | None]) -> L
     layers = image_layers(lesson.client, lesson.image)
     image_bytes = sum(size for _, size in layers) or None
     units: dict[str, UnitResult] = {}
-    for kind in UNIT_KINDS:
+    for kind in UnitKind:
         state = lesson.state(kind)
         t, running = state.timings, state.unit
         gone = running is None or t is None or t.ready is None or t.idle is None

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import os
 import queue
+import resource
 import shutil
 import signal
 import subprocess
@@ -89,6 +90,9 @@ def qemu_command(
 def _die_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # A served dashboard bounds its own address space (soft limit); the guest RAM is not its.
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 class QemuProcess:

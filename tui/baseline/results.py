@@ -6,8 +6,42 @@ The lesson (lesson.py) fills them, measure.py saves and reads them back, the vie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-UNIT_KINDS = ("container", "gvisor", "vm")
+
+class UnitKind(StrEnum):
+    """The three ways the lesson runs one image, in the order they are shown everywhere."""
+
+    CONTAINER = "container"
+    GVISOR = "gvisor"
+    VM = "vm"
+
+    @classmethod
+    def named(cls, name: str) -> UnitKind | None:
+        """The kind called `name`, or None."""
+        return next((kind for kind in cls if kind == name), None)
+
+    @property
+    def label(self) -> str:
+        """How people call it: container, gVisor, VM."""
+        return _CARRIED[self][0]
+
+    @property
+    def runtime(self) -> str:
+        """What runs it: runc, runsc or QEMU."""
+        return _CARRIED[self][1]
+
+    @property
+    def kernel_owner(self) -> str:
+        """Whose kernel its processes see: the host's, gVisor's own, or the guest's."""
+        return _CARRIED[self][2]
+
+
+_CARRIED = {
+    UnitKind.CONTAINER: ("container", "runc", "host"),
+    UnitKind.GVISOR: ("gVisor", "runsc", "own, in Go"),
+    UnitKind.VM: ("VM", "QEMU", "guest"),
+}
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +17,9 @@ from tui.lab.identity import ensure_identity
 from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
 from tui.lab.trusted_dir import private_snapshot, read_trusted_keys
+from tui.lab.verify_input import open_input, private_copy, refusal
 from tui.paths import LabPaths, lab_paths
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 DEFAULT_TIMEOUT = 300.0  # seconds the verifier container may take
 EXIT_VERIFIED, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_TIMED_OUT = 0, 1, 2, 4
 
@@ -40,19 +37,6 @@ class Verdict:
     details: dict[str, Any]
 
 
-def _checked_source(path: Path) -> Path:
-    if not path.exists():
-        raise LabError(f"no file at {path}: give the path of a model tarball.")
-    if not path.is_file():
-        raise LabError(f"{path} is not a regular file: give the path of a model tarball.")
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise LabError(f"cannot read {path}: {exc.strerror}.") from exc
-    return path
-
-
 def verify_tarball(
     client: EngineClient,
     path: Path,
@@ -68,33 +52,22 @@ def verify_tarball(
     """
     if not timeout > 0:
         raise LabError(f"--timeout must be a positive number of seconds, not {timeout}.")
-    source = _checked_source(path)
-    load_keys(paths)  # no keys: one line saying to run `keys init`
-    identity = ensure_identity(paths.env_file)
-    trusted = read_trusted_keys(paths)
-    ensure_training_image(client, paths, identity, tag=image, labels=labels, only_if_missing=True)
-    name = source.name if _SAFE_NAME.match(source.name) else "model.tar.gz"
-    # A private copy the container's user can read, whoever owns the original.
-    with (
-        private_snapshot(trusted, identity) as trusted_dir,
-        tempfile.TemporaryDirectory(prefix="container-lab-verify-") as tmp,
-    ):
-        folder = Path(tmp)
-        folder.chmod(0o755)
-        shutil.copyfile(source, folder / name)
-        (folder / name).chmod(0o644)
-        config = verify_config(image, folder, name, trusted_dir, identity, labels)
-        try:
-            container = create_container(client, **config)
-        except EngineError as exc:
-            raise LabError(f"cannot start the verifier: {exc}") from exc
-        try:
-            container.start()
-            status = _wait(container, timeout, source.name)
-            output = container.output(stdout=True, stderr=False)
-            errors = container.output(stdout=False, stderr=True)
-        finally:
-            container.remove()
+    with open_input(path) as opened:
+        load_keys(paths)  # no keys: one line saying to run `keys init`
+        identity = ensure_identity(paths.env_file)
+        trusted = read_trusted_keys(paths)
+        refused = refusal(opened, path.name)
+        if refused is not None:
+            return Verdict(False, refused, {"check": "file"})
+        ensure_training_image(
+            client, paths, identity, tag=image, labels=labels, only_if_missing=True
+        )
+        with (
+            private_snapshot(trusted, identity) as trusted_dir,
+            private_copy(opened, identity) as folder,
+        ):
+            config = verify_config(image, folder, opened.name, trusted_dir, identity, labels)
+            output, errors, status = _run(client, config, timeout, path.name)
     lines = [line for line in output.splitlines() if line.startswith("{")]
     if not lines:
         tail = (errors.strip().splitlines() or [f"exit code {status}"])[-1]
@@ -102,6 +75,26 @@ def verify_tarball(
     verdict = json.loads(lines[-1])
     ok = bool(verdict.get("ok")) and status == 0
     return Verdict(ok, str(verdict.get("reason", "verified")), verdict)
+
+
+def _run(
+    client: EngineClient, config: dict[str, Any], timeout: float, name: str
+) -> tuple[str, str, int]:
+    """Run the verifier container; its stdout, its stderr and its exit status."""
+    try:
+        container = create_container(client, **config)
+    except EngineError as exc:
+        raise LabError(f"cannot start the verifier: {exc}") from exc
+    try:
+        container.start()
+        status = _wait(container, timeout, name)
+        return (
+            container.output(stdout=True, stderr=False),
+            container.output(stdout=False, stderr=True),
+            status,
+        )
+    finally:
+        container.remove()
 
 
 def _wait(container: ContainerHandle, timeout: float, name: str) -> int:
@@ -137,8 +130,10 @@ def verify_from_cli(
     signer = details.get("signer", {})
     metrics = ", ".join(f"{k} {v}" for k, v in sorted(details.get("metrics", {}).items()))
     print(
-        f"verified {path.name}: model {details.get('model')}, {details.get('size')} bytes, "
-        f"{metrics}; signed by key {signer.get('key_id')} ({signer.get('user_id')}), "
-        f"trusted as {signer.get('key_name')}; validation {details.get('validation')}"
+        f"verified {path.name}: model {details.get('model')}, trained at "
+        f"{details.get('trained_at')} (signed), {details.get('size')} bytes, {metrics}; "
+        f"signed by key {signer.get('key_id')} ({signer.get('user_id')}), trusted as "
+        f"{signer.get('key_name')}; {details.get('manifest')}; validation "
+        f"{details.get('validation')}"
     )
     return EXIT_VERIFIED

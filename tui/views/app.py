@@ -1,44 +1,50 @@
-"""The Container Lab app: tabs for containers, images, training and the VM baseline.
+"""The Container Lab app: tabs for containers, images, training, the VM baseline and storage.
 
 The CLI (tui/wiring.py) and the tests construct `ContainerLabApp` directly, handing it its
-backends; `run_app` runs it in the terminal (tui/serve.py serves it to browsers instead).
+backends; `run_app` runs it in the terminal (tui/serve/ serves it to browsers). The
+app owns its engines (`EngineFeeds`, views/engines.py) and routes their reports and the panes'
+requests; each pane runs its own work (the lesson in the VM baseline pane, training in its pane).
 """
 
 from __future__ import annotations
 
-import shlex
-import subprocess
+import asyncio
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
-from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
-from tui.baseline.profiles import load_all_profiles
 from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DashboardBackend, EngineOffer
-from tui.engine.compose import project_name
 from tui.engine.containers import ContainerInfo
+from tui.engine.feed import FeedEvent
 from tui.engine.footprint import ContainerFootprint
 from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
-from tui.lab.session import LabSession
-from tui.paths import lab_paths
+from tui.lifetime import Ending, installed
 from tui.preferences import Preferences
-from tui.views.baseline.control import LessonApp
-from tui.views.baseline.pane import BaselinePane
+from tui.session import LabSession
+from tui.views.baseline.control import LessonControl
+from tui.views.baseline.pane import BaselinePane, baseline_pane
+from tui.views.containers.actions import request_container_action
 from tui.views.containers.detail import DetailScreen
 from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
+from tui.views.engines import EngineAdded, EngineFeeds
 from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
-from tui.views.messages import ActionDone, FeedMessage, InspectRequested
+from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
 from tui.views.palette import dashboard_commands
 from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
@@ -47,22 +53,24 @@ from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
-from tui.views.widgets.confirm import ConfirmScreen
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
+VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
 
 
 # A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
 # posting until their streams close, and Textual still delivers what is queued while it removes
 # the screens (a pilot's shutdown especially).
 while_open = only_while(lambda app: app.dashboard_open())
+# The views of one container, closed when it is removed (a merged logs view has no one container).
+ContainerView = DetailScreen | LogsScreen | InspectScreen
 
 
-class ContainerLabApp(LessonApp):
-    """The dashboard. Hand it a backend; it never blocks on the engine itself."""
+class ContainerLabApp(App[int]):
+    """The dashboard. Hand it its engines' backends; it never blocks on an engine itself."""
 
     CSS_PATH = "app.tcss"
     TITLE = "Container Lab"
@@ -83,6 +91,7 @@ class ContainerLabApp(LessonApp):
 
     def compose(self) -> ComposeResult:
         """Header, the engine banner, the tabs and the footer."""
+        first = self.engines.first
         yield Header()
         yield Static(id="banner")
         with TabbedContent(id="tabs", initial="containers"):
@@ -91,33 +100,32 @@ class ContainerLabApp(LessonApp):
                     self.clock,
                     self.take_samples,
                     view=self.preferences.containers,
-                    several_engines=self.several_engines,
-                    on_shown=self.containers_shown,
+                    several_engines=self.engines.several,
+                    on_shown=self.engines.show,
                     id="containers-pane",
                 )
             with TabPane("Images [2]", id="images"):
-                yield ImagesPane(self.clock, id="images-pane")
+                yield ImagesPane(self.clock, lambda: self.engines.first_feed, id="images-pane")
             with TabPane("Training [3]", id="training"):
-                yield self.training_widget()
+                yield TrainingPane(self.lab, id="training-pane")
                 yield ClusterJobPanel(clock=self.clock, id="cluster-job")
             with TabPane("VM baseline [4]", id="baseline"):
-                yield self.baseline_widget()
+                yield baseline_pane(self.lab, id="baseline-pane")
             with TabPane("Volumes [5]", id="volumes"):
                 yield VolumesPane(
-                    self.backend.volumes,
-                    self.backend.remove_volume,
-                    self.allowed,
-                    id="volumes-pane",
+                    first.volumes, first.remove_volume, self.allowed, id="volumes-pane"
                 )
             with TabPane("Networks [6]", id="networks"):
                 yield NetworksPane(
-                    self.backend.networks,
-                    self.backend.remove_network,
-                    self.allowed,
-                    id="networks-pane",
+                    first.networks, first.remove_network, self.allowed, id="networks-pane"
                 )
             with TabPane("Swarm [7]", id="swarm"):
-                yield SwarmPane(lambda: self.containers, clock=self.clock, id="swarm-pane")
+                yield SwarmPane(
+                    lambda: self.containers.rows,
+                    clock=self.clock,
+                    watched=lambda: self.engines.backends.values(),
+                    id="swarm-pane",
+                )
         yield Footer()
 
     def __init__(
@@ -130,9 +138,12 @@ class ContainerLabApp(LessonApp):
         engine_offer: EngineOffer | None = None,
     ) -> None:
         """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
-        the images, volumes, networks and lesson tabs), the lab, the preferences and the
-        engines it may add (the docker contexts not watched yet)."""
-        super().__init__(backend, clock=clock, engine_offer=engine_offer)
+        the images, volumes, networks and prune), the lab, the preferences and the engines it
+        may add (the docker contexts not watched yet)."""
+        super().__init__()
+        backends = [backend] if not isinstance(backend, Sequence) else list(backend)
+        self.engines = EngineFeeds(backends, self.report, engine_offer)
+        self.clock = clock or (lambda: datetime.now(UTC))
         for theme in THEMES:  # the projector's, beside Textual's own
             self.register_theme(theme)
         self.lab = lab
@@ -142,21 +153,9 @@ class ContainerLabApp(LessonApp):
             self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
         self.down: dict[str, str] = {}  # engine -> why it does not answer (its banner line)
-
-    def training_widget(self) -> TrainingPane:
-        """The training run's pane."""
-        return TrainingPane(self.lab, id="training-pane")
-
-    def baseline_widget(self) -> BaselinePane | Static:
-        """The VM baseline pane; a line saying why not when this host's profile is unreadable."""
-        try:
-            return BaselinePane(load_all_profiles(lab_paths()), id="baseline-pane")
-        except LabError as exc:  # this host's measured profile, damaged
-            return Static(
-                f"VM baseline unavailable: {exc}; move it away, or measure again: "
-                "container-lab baseline measure",
-                id="baseline-pane",
-            )
+        self.timers: list[Timer] = []
+        self.ending: Ending | None = None  # how this process ends (not in headless tests)
+        self.closing = False
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode.
@@ -192,14 +191,71 @@ class ContainerLabApp(LessonApp):
         """The images pane."""
         return self.main_screen.query_one(ImagesPane)
 
+    def on_load(self) -> None:
+        """Room for the views' own thread workers (a logs stream each, merged logs one per
+        container, the lesson): Textual runs them on the loop's default executor, which allows
+        only min(32, cores + 4) threads, six here, and a seventh stream would wait forever."""
+        executor = ThreadPoolExecutor(VIEW_THREADS, thread_name_prefix="view-worker")
+        asyncio.get_running_loop().set_default_executor(executor)
+
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
         self.apply_preferences()
         self.containers.table.focus()
-        self.every(REFRESH_SECONDS, self.refresh_containers)
-        self.every(BASELINE_SECONDS, self.refresh_baseline)
-        self.start_feeds()
+        for seconds, callback in [
+            (REFRESH_SECONDS, self.refresh_containers),
+            (BASELINE_SECONDS, self.refresh_baseline),
+        ]:
+            self.timers.append(self.set_interval(seconds, callback))
+        self.engines.start()
+        self.handle_exit_signals()
+
+    def handle_exit_signals(self) -> None:
+        """Signals and a lost terminal end the app as `q` does, within seconds (tui/lifetime.py):
+        the panes stop what they run on the way out (the lesson's container, sandbox and VM)."""
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return
+        if self.ending is None:  # run without run_app(): from now on, then
+            self.ending = Ending().install()
+        self.ending.catch_signals()  # the web driver took SIGINT and SIGTERM for its loop
+        loop = asyncio.get_running_loop()
+        # The shell's status for a signal; exit() runs on the loop, whichever thread asks.
+        self.ending.request_exit = lambda code: loop.call_soon_threadsafe(self.exit, None, code)
+        if self.ending.begun.is_set():  # it began during start-up
+            self.exit(return_code=self.ending.code)
+
+    def report(self, event: FeedEvent) -> None:
+        """An engine feed's report (from its threads): into the app's queue as a message."""
+        if not self.closing:
+            self.post_message(FeedMessage(event))
+
+    def shutdown(self) -> None:
+        """Close the feeds, stop the timers and cancel the workers (before the screens go)."""
+        self.closing = True
+        for timer in self.timers:
+            timer.stop()
+        self.engines.close()
+        self.workers.cancel_all()
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: object = None) -> None:
+        """Shut the engine side down first, then let Textual remove the screens (and with them
+        the panes, which stop what they run: the lesson's container, sandbox and VM)."""
+        self.shutdown()
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
+
+    def on_unmount(self) -> None:
+        """A pilot's shutdown does not go through exit(): close everything here too; the
+        ending bounds whatever comes after."""
+        self.shutdown()
+        if self.ending is not None:
+            self.ending.begin(self.return_code or 0)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failed workers: say so."""
+        if event.state == WorkerState.ERROR and not self.closing:
+            worker = event.worker
+            self.notify(f"{worker.name or worker.group}: {worker.error}", severity="error")
 
     def apply_preferences(self) -> None:
         """Theme and keymap from the preferences file; each bad setting becomes a notice."""
@@ -218,7 +274,7 @@ class ContainerLabApp(LessonApp):
     @while_open
     def refresh_baseline(self) -> None:
         """Sample footprints for the VM baseline when its tab is the one shown."""
-        feed = self.feeds.get(self.backend.name)
+        feed = self.engines.first_feed
         if feed is not None and feed.up and self.active_tab == "baseline":
             feed.load_footprints()
 
@@ -248,7 +304,7 @@ class ContainerLabApp(LessonApp):
             case engine_feed.ContainersLoaded(engine=engine, containers=infos):
                 self.containers.set_containers(infos, engine=engine)
             case engine_feed.ImagesLoaded(engine=engine, images=images):
-                if engine == self.backend.name:
+                if engine == self.engines.first.name:
                     self.images.set_images(images)
             case engine_feed.HistoryLoaded(image_id=image_id, layers=layers):
                 self.images.set_history(image_id, layers)
@@ -256,26 +312,30 @@ class ContainerLabApp(LessonApp):
                 if cid not in self.stalled:
                     self.stalled.add(cid)
                     self.notify(f"{reason}; retrying", severity="warning", timeout=6)
-                self.containers.samples.pop(cid, None)  # no stale figures; the history stays
+                self.containers.rows.samples.pop(cid, None)  # no stale figures; history stays
             case engine_feed.EngineRequestDone(what=what, target=target, error=error):
                 self.say_done(what, target, error)
             case engine_feed.FootprintsLoaded(footprints=footprints):
                 self.show_footprints(footprints)
+            case EngineAdded(engine=name):  # a Host column, and how to see one engine at a time
+                self.containers.show_hosts()
+                self.notify(f"watching {name} too: H shows one engine at a time")
             case _:
                 self.engine_changed(event)
 
     def engine_changed(self, event: engine_feed.FeedEvent) -> None:
         """An engine answered, is not there, or stopped answering: its banner line says so."""
         engine = event.engine
-        label = f"{engine}: " if self.several_engines else ""
+        label = f"{engine}: " if self.engines.several else ""
         if isinstance(event, engine_feed.EngineDown):
             self.down[engine] = f"{label}{event.reason}\nRetrying by itself every few seconds."
         elif isinstance(event, engine_feed.EngineLost):
             # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
         elif isinstance(event, engine_feed.EngineUp):
-            if engine == self.backend.name:
-                self.first_engine_answered()  # the lesson's leftovers, once
+            if engine == self.engines.first.name:  # what dead apps' lessons left goes, once
+                for pane in self.main_screen.query(BaselinePane):
+                    pane.control.clean_leftovers()
             if self.down.pop(engine, None) is not None:
                 self.notify(f"connected to the engine at {event.description}")
             for screen in self.screen_stack:
@@ -287,33 +347,28 @@ class ContainerLabApp(LessonApp):
         """Update one row and any view open on it."""
         self.containers.set_container(container_id, info)
         for screen in list(self.screen_stack):
-            if getattr(screen, "container_id", None) != container_id:
+            if not isinstance(screen, ContainerView) or screen.container_id != container_id:
                 continue
             if info is None:
                 self.close_views_of(screen, "was removed")
             elif isinstance(screen, DetailScreen):
                 screen.update_info(info)
 
-    def close_views_of(self, screen: Screen[None], why: str) -> None:
-        """Close a view whose container went away, with a notice."""
-        name = getattr(getattr(screen, "info", None), "name", "the container")
+    def close_views_of(self, screen: ContainerView, why: str) -> None:
+        """Close a view whose container went away (and the screens above it), with a notice."""
         if screen not in self.screen_stack:
             return
-        while screen in self.screen_stack:  # screens above it go too
+        while screen in self.screen_stack:
             self.pop_screen()
+        name = "the container" if isinstance(screen, InspectScreen) else screen.info.name
         self.notify(f"{name} {why}; its view was closed", severity="warning")
 
     def take_samples(self) -> list[StatsSample]:
         """The samples the feeds have waiting; a container that sends them is no longer stalled."""
-        samples = super().take_samples()
+        samples = self.engines.take_samples()
         for sample in samples:
             self.stalled.discard(sample.container_id)
         return samples
-
-    def containers_shown(self, container_ids: set[str]) -> None:
-        """The containers on screen: over the API, only their stats are streamed."""
-        for feed in self.feeds.values():
-            feed.show(container_ids)
 
     def show_footprints(self, footprints: list[ContainerFootprint]) -> None:
         """Feed the VM baseline pane, with the container selected in the list."""
@@ -334,154 +389,75 @@ class ContainerLabApp(LessonApp):
 
     def action_reload(self) -> None:
         """Reload every engine's lists."""
-        for feed in self.feeds.values():
-            if feed.up:
-                feed.reload()
+        self.engines.reload()
 
-    def engine_added(self, name: str) -> None:
-        """A Host column, and a notice saying how to see one engine at a time."""
-        self.containers.show_hosts()
-        self.notify(f"watching {name} too: H shows one engine at a time")
+    def add_engine(self, name: str) -> None:
+        """Watch the offered engine `name` too (a docker context), from now on."""
+        try:
+            self.engines.add(name)
+        except LabError as exc:
+            self.notify(str(exc), severity="error")
 
     def action_next_engine(self) -> None:
         """Show the containers of all engines, then of each one in turn."""
-        if not self.several_engines:
+        if not self.engines.several:
             self.notify(
                 "one engine only: add a docker context from the palette (ctrl+p, Watch …), "
                 "or start with --context all"
             )
             return
-        names = [None, *self.backends]
-        pane = self.containers
-        pane.engine_filter = names[(names.index(pane.engine_filter) + 1) % len(names)]
-        self.notify(f"showing {pane.engine_filter or 'every engine'}'s containers")
-        pane.refresh_rows()
+        names, rows = [None, *self.engines.backends], self.containers.rows
+        rows.engine_filter = names[(names.index(rows.engine_filter) + 1) % len(names)]
+        self.notify(f"showing {rows.engine_filter or 'every engine'}'s containers")
+        self.containers.refresh_rows()
 
     @on(ContainersPane.Requested)
     def _container_requested(self, message: ContainersPane.Requested) -> None:
-        if message.action is ContainerAction.LOGS and len(message.container_ids) > 1:
-            first = self.containers.infos.get(message.container_id)
-            title = f"project {project_name(first) if first else ''}"
-            self.open_merged_logs(list(message.container_ids), title)  # a project's `l`
-            return
         self.container_request(message.action, message.container_id)
 
     @on(ContainersPane.ProjectRequested)
     def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
-        request_project_action(self, self.containers, message.action, message.project)
+        rows, first = self.containers.rows, self.engines.first
+        project = rows.groups.projects.get(message.project)
+        request_project_action(self, first, project, rows.infos, message.action)
 
     def container_request(self, action: ContainerAction, container_id: str) -> None:
         """Run a container action: views, shell, or lifecycle (destructive ones ask first)."""
-        info = self.containers.infos.get(container_id)
-        if info is None or (action.changes and not self.allowed(action)):
-            return
-        if action is ContainerAction.DETAIL:
-            self.push_screen(DetailScreen(info, self.clock, self.backend_of(info).processes))
-        elif action is ContainerAction.LOGS:
-            self.action_open_logs(container_id)
-        elif action is ContainerAction.SHELL:
-            self.open_shell(container_id)
-        elif action.is_destructive:
-            question = f"{action.capitalize()} container {info.name}?"
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.container_lifecycle(info, action)
-
-            self.push_screen(ConfirmScreen(question), answered)
-        else:
-            if action is ContainerAction.PAUSE and info.state == "paused":
-                action = ContainerAction.UNPAUSE
-            self.container_lifecycle(info, action)
-
-    def container_lifecycle(self, info: ContainerInfo, action: ContainerAction) -> None:
-        """Hand a lifecycle action to the feed of the container's engine."""
-        feed = self.feed_of(info)
-        if feed is not None:
-            feed.run_action(info.id, action, info.name)
+        request_container_action(self, self.engines, self.containers, action, container_id)
 
     @on(InspectRequested)
     def _inspect_requested(self, message: InspectRequested) -> None:
-        inspect = self.backend.inspect
+        inspect = self.engines.first.inspect
         self.push_screen(InspectScreen(message.kind, message.ref, message.name, inspect))
 
-    @on(ContainersPane.MergedLogsRequested)
-    def _merged_logs_requested(self, message: ContainersPane.MergedLogsRequested) -> None:
-        self.open_merged_logs(list(message.container_ids), message.title)
+    @on(LogsRequested)
+    def _logs_requested(self, message: LogsRequested) -> None:
+        self.open_logs(message.container_ids, message.title)
 
-    def open_merged_logs(self, container_ids: list[str], title: str) -> None:
-        """Several containers' logs in one view, ordered by time (one engine's at a time)."""
-        known = self.containers.infos
+    def open_logs(self, container_ids: Sequence[str], title: str = "") -> None:
+        """A container's logs, or several merged in one view by time (one engine's at a time)."""
+        known = self.containers.rows.infos
         infos = [known[cid] for cid in container_ids if cid in known]
         if infos:
-            backend = self.backend_of(infos[0])
-            infos = [info for info in infos if self.backend_of(info) is backend]
+            backend = self.engines.backend_of(infos[0])
+            infos = [info for info in infos if self.engines.backend_of(info) is backend]
             self.push_screen(LogsScreen(backend, infos, title=title))
 
-    def action_open_logs(self, container_id: str) -> None:
-        """Open the logs of a container."""
-        info = self.containers.infos.get(container_id)
-        if info is not None:
-            self.push_screen(LogsScreen(self.backend_of(info), info))
+    def on_lesson_control_started(self) -> None:
+        """The lesson runs (maybe from the palette): its tab comes forward."""
+        self.action_tab("baseline")
 
-    def open_shell(self, container_id: str) -> None:
-        """Suspend the app and run `docker exec -it … sh` in a running container."""
-        info = self.containers.infos.get(container_id)
-        if not self.allowed("shell"):
-            return
-        if info is None or info.state != "running":
-            self.notify("a shell needs a running container", severity="warning")
-            return
-        argv = self.backend_of(info).shell_argv(container_id)
-        try:
-            with self.suspend():
-                print(f"$ {shlex.join(argv)}   (exit the shell to come back)", flush=True)
-                subprocess.run(argv, check=False)
-        except Exception as exc:  # SuspendNotSupported in a browser, or no docker CLI
-            self.notify(f"cannot open a shell here: {exc}", severity="error")
+    def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
+        """The lesson's containers leave the VM baseline's table now, not in 5 s."""
+        if message.stopped:
+            self.refresh_baseline()
 
-    @on(ImagesPane.Requested)
-    @while_open  # the first list's history request can arrive as a quick quit removes the panes
-    def _image_requested(self, message: ImagesPane.Requested) -> None:
-        image = self.images.images.get(message.image_id)
-        feed = self.feeds.get(self.backend.name)
-        if feed is None:
-            return
-        if message.action == "history":
-            feed.load_history(message.image_id)
-        elif message.action == "remove" and image is not None and self.allowed("image removal"):
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    feed.remove_image(image.id, image.name)
-
-            self.push_screen(
-                ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
-            )
-
-    def action_demo_up(self) -> None:
-        """Start the demo containers (local images only; what runs already is kept)."""
-        if self.allowed("demo"):
-            self.run_demo("up")
-
-    def action_demo_down(self) -> None:
-        """Remove the demo containers (by their label) and nothing else."""
-        if self.allowed("demo"):
-            self.run_demo("down")
-
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
-    def run_demo(self, action: str) -> None:
-        """The demo's Docker and Compose calls block: run them off the event loop."""
-        if self.lab is None:
-            self.post_message(ActionDone(f"demo {action}", "", "no lab configured"))
-            return
-        try:
-            lines = self.lab.demo(action)
-        except Exception as exc:  # LabError says what to do; anything else must not kill the app
-            self.post_message(ActionDone(f"demo {action}", "failed", str(exc)))
-            return
-        done = "started: see the Containers tab" if action == "up" else f"removed ({len(lines)})"
-        self.post_message(ActionDone("demo containers", done))
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A click on the VM baseline tab gives its keys (m, x, c) the focus, as `4` does."""
+        pane = self.main_screen.query_one("#baseline-pane")
+        on_baseline = event.tabbed_content.active == "baseline"
+        if on_baseline and pane.can_focus and not pane.has_focus_within:
+            pane.focus()
 
     def action_tab(self, tab: str) -> None:
         """Switch to a tab and focus the widget that takes its keys.
@@ -512,8 +488,9 @@ class ContainerLabApp(LessonApp):
 
     def action_prune(self) -> None:
         """The prune preview: what each prune would free, then prune the ticked ones."""
-        if self.engine_up and self.allowed("pruning"):
-            self.push_screen(PruneScreen(self.backend.prune_plans, self.backend.prune))
+        first = self.engines.first
+        if self.engines.up and self.allowed("pruning"):
+            self.push_screen(PruneScreen(first.prune_plans, first.prune))
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""
@@ -529,6 +506,8 @@ class ContainerLabApp(LessonApp):
 
 
 def run_app(app: ContainerLabApp) -> int:
-    """Run a wired dashboard (tui/wiring.py) in this terminal."""
+    """Run a wired dashboard (tui/wiring.py) in this terminal; however it ends (a signal, the
+    terminal gone, start-up included), it is gone within seconds (tui/lifetime.py)."""
+    app.ending = installed() or Ending().install()
     app.run()
     return app.return_code or 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +10,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import DataTable, Label
 
+from tui.engine.feed import EngineFeed
 from tui.engine.images import ImageInfo, Layer
 from tui.views.formats import human_size
 from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
-from tui.views.read_only import is_read_only
+from tui.views.read_only import allowed, is_read_only
+from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
 
 
@@ -26,23 +26,23 @@ class ImagesPane(Vertical):
     """The image list; the highlighted image's layers below it."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("D,delete", "request('remove')", "Remove image", id="remove"),
+        Binding("D,delete", "remove", "Remove image", id="remove"),
         Binding("o", "sort_next", "Sort", id="sort"),
         Binding("i", "inspect", "Inspect", id="inspect"),
     ]
 
-    @dataclass(eq=False)
-    class Requested(Message):
-        """The user asked for `action` (history, remove) on an image."""
-
-        action: str
-        image_id: str
-
     SORTS = ("name", "size", "created", "containers")
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        feed: Callable[[], EngineFeed | None] = lambda: None,
+        **kwargs: Any,
+    ) -> None:
+        """`feed` is the engine's feed (once started): it loads histories and removes images."""
         super().__init__(**kwargs)
         self.clock = clock
+        self.feed = feed
         self.images: dict[str, ImageInfo] = {}
         self.history_of = ""
         self.sort_by = "name"
@@ -100,10 +100,10 @@ class ImagesPane(Vertical):
         self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
 
     def _want_history(self) -> None:
-        image_id = self.selected_id
-        if image_id and image_id != self.history_of:
+        image_id, feed = self.selected_id, self.feed()
+        if image_id and image_id != self.history_of and feed is not None:
             self.history_of = image_id
-            self.post_message(self.Requested("history", image_id))
+            feed.load_history(image_id)  # HistoryLoaded comes back to set_history
 
     @on(DataTable.RowHighlighted, "#images-table")
     def _highlighted(self) -> None:
@@ -117,7 +117,7 @@ class ImagesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the image removal key in read-only mode."""
-        return not (action == "request" and parameters == ("remove",) and is_read_only(self))
+        return not (action == "remove" and is_read_only(self))
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected image."""
@@ -125,8 +125,16 @@ class ImagesPane(Vertical):
         if image is not None:
             self.post_message(InspectRequested("image", image.id, image.name))
 
-    def action_request(self, action: str) -> None:
-        """Ask the app to run `action` on the selected image."""
-        image_id = self.selected_id
-        if image_id:
-            self.post_message(self.Requested(action, image_id))
+    def action_remove(self) -> None:
+        """Remove the selected image, after a question."""
+        image, feed = self.images.get(self.selected_id or ""), self.feed()
+        if image is None or feed is None or not allowed(self, "image removal"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                feed.remove_image(image.id, image.name)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Remove image {image.name} ({image.short_id})?"), answered
+        )

@@ -42,7 +42,8 @@ def dashboard_choices() -> Choices:
     from tui.views.app import ContainerLabApp
     from tui.views.baseline.pane import BaselinePane
     from tui.views.containers.detail import DetailScreen
-    from tui.views.containers.pane import COLUMNS, ContainersPane
+    from tui.views.containers.pane import ContainersPane
+    from tui.views.containers.table import COLUMNS
     from tui.views.images_pane import ImagesPane
     from tui.views.inspect.screen import InspectScreen, InspectTree
     from tui.views.logs.screen import LogsScreen

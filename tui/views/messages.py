@@ -37,3 +37,12 @@ class InspectRequested(Message):
     kind: str
     ref: str
     name: str = ""
+
+
+@dataclass(eq=False)
+class LogsRequested(Message):
+    """Open the logs of these containers: one container's, or several merged by time in one
+    view titled `title` (a compose project's, or the marked ones)."""
+
+    container_ids: tuple[str, ...]
+    title: str = ""

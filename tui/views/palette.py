@@ -4,14 +4,18 @@ only those that change nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Protocol
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui.engine.actions import ContainerAction
-from tui.engine.backend import EngineOffer
+from tui.session import LabSession
+from tui.views.baseline.pane import BaselinePane
 from tui.views.containers.pane import ContainersPane
+from tui.views.demo import run_demo
+from tui.views.engines import EngineFeeds
 from tui.views.images_pane import ImagesPane
 from tui.views.swarm.palette import swarm_commands
 from tui.views.swarm.pane import SwarmPane
@@ -35,10 +39,8 @@ class PaletteHost(Protocol):
     """What the palette asks of the app."""
 
     read_only: bool
-    engine_offer: EngineOffer | None
-
-    @property
-    def several_engines(self) -> bool: ...
+    engines: EngineFeeds
+    lab: LabSession | None
 
     @property
     def containers(self) -> ContainersPane: ...
@@ -52,10 +54,6 @@ class PaletteHost(Protocol):
     def action_reload(self) -> None: ...
 
     def action_prune(self) -> None: ...
-
-    def action_demo_up(self) -> None: ...
-
-    def action_demo_down(self) -> None: ...
 
     def action_next_engine(self) -> None: ...
 
@@ -81,11 +79,11 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
     yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
     yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
     yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
-    if app.several_engines:
+    if app.engines.several:
         yield SystemCommand(
             "Next engine", "All engines' containers, then each one's", app.action_next_engine
         )
-    for name, where in app.engine_offer.available() if app.engine_offer else ():
+    for name, where in app.engines.offered():
         yield SystemCommand(
             f"Watch {name}",
             f"Add this docker context's engine: {where}",
@@ -93,9 +91,7 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         )
     yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
     if looks:
-        yield SystemCommand(
-            "Remove image", "The selected image", _bind(app.images.action_request, "remove")
-        )
+        yield SystemCommand("Remove image", "The selected image", app.images.action_remove)
         yield SystemCommand(
             "Prune…", "Preview what each prune frees, then prune the ticked ones", app.action_prune
         )
@@ -109,10 +105,21 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Start demo containers",
             "A few labelled sample containers to look at (./lab demo up)",
-            app.action_demo_up,
+            _bind(partial(run_demo, pane, app.lab), "up"),
         )
         yield SystemCommand(
-            "Remove demo containers", "Only those (./lab demo down)", app.action_demo_down
+            "Remove demo containers",
+            "Only those (./lab demo down)",
+            _bind(partial(run_demo, pane, app.lab), "down"),
+        )
+    for lesson in app.main_screen.query(BaselinePane):  # not when its profiles are unreadable
+        yield SystemCommand(
+            "Run the lesson: container vs gVisor vs VM",
+            "One image as a container, a gVisor sandbox and a QEMU VM (VM baseline tab)",
+            lesson.action_run_lesson,
+        )
+        yield SystemCommand(
+            "Stop the lesson", "Stop its container, sandbox and VM", lesson.action_stop_lesson
         )
     for swarm in app.main_screen.query(SwarmPane):
         yield from swarm_commands(swarm, app.read_only)

@@ -38,7 +38,10 @@ STATE_STYLES = {  # the colour-blind-safe palette; the state's word is always sh
 STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
 
 
-def container_cells(info: ContainerInfo, sample: StatsSample | None, now: datetime) -> list[object]:
+Cells = dict[str, object]  # a table row's cells by column key (the pane picks those shown)
+
+
+def container_cells(info: ContainerInfo, sample: StatsSample | None, now: datetime) -> Cells:
     """Host, name, image, state (and health), status, ports and the four stats figures."""
     state = Text(info.state, style=STATE_STYLES.get(info.state, ""))
     if info.health:
@@ -48,7 +51,15 @@ def container_cells(info: ContainerInfo, sample: StatsSample | None, now: dateti
         if sample
         else ["-", "-", "-", "-"]
     )
-    return [info.engine, info.name, info.image, state, status_text(info, now), info.ports, *stats]
+    return {
+        "host": info.engine,
+        "name": info.name,
+        "image": info.image,
+        "state": state,
+        "status": status_text(info, now),
+        "ports": info.ports,
+        **dict(zip(STATS_COLUMNS, stats, strict=True)),
+    }
 
 
 def image_cells(image: ImageInfo, now: datetime) -> list[object]:
@@ -251,8 +262,9 @@ def project_cells(
     infos: Mapping[str, ContainerInfo],
     samples: Mapping[str, StatsSample],
     folded: bool,
-) -> list[str | Text]:
-    """A project's header row: fold mark and name, services, running/total, summed stats."""
+) -> Cells:
+    """A project's header row: fold mark and name, services, running/total, summed stats (no
+    host: a project's containers share one)."""
     members = project.containers(infos)
     running = [info for info in members if info.is_running]
     mark = "▶" if folded else "▼"
@@ -270,14 +282,15 @@ def project_cells(
             f"{human_size(sum(s.block_read for s in live))} / "
             f"{human_size(sum(s.block_write for s in live))}",
         ]
-    return [
-        Text(f"{mark} {project.name}", style="bold"),
-        Text(f"{services} service{'s' if services != 1 else ''}", style="dim"),
-        state,
-        Text("compose project", style="dim"),
-        "",
-        *stats,
-    ]
+    return {
+        "host": "",
+        "name": Text(f"{mark} {project.name}", style="bold"),
+        "image": Text(f"{services} service{'s' if services != 1 else ''}", style="dim"),
+        "state": state,
+        "status": Text("compose project", style="dim"),
+        "ports": "",
+        **dict(zip(STATS_COLUMNS, stats, strict=True)),
+    }
 
 
 def member_name(name: str) -> str:

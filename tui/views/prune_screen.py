@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label
 from tui.engine.prune import PrunePlan, PruneResult
 from tui.views.formats import human_size
 from tui.views.presentation import prune_cells, prune_summary
+from tui.views.read_only import allowed
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
 
@@ -108,7 +109,7 @@ class PruneScreen(Screen[None]):
         if not plans:
             self.notify("tick a row with space first", severity="warning")
             return
-        if not self.app_allows("pruning"):
+        if not allowed(self, "pruning"):
             return
         listed = "; ".join(f"{p.kind}: {p.count or human_size(p.reclaimable)}" for p in plans)
         frees = human_size(sum(p.reclaimable for p in plans))
@@ -118,11 +119,6 @@ class PruneScreen(Screen[None]):
                 self.run_prunes(plans)
 
         self.app.push_screen(ConfirmScreen(f"Prune {listed} (frees {frees})?"), answered)
-
-    def app_allows(self, what: str) -> bool:
-        """The app's read-only guard, when it has one."""
-        allowed = getattr(self.app, "allowed", None)
-        return bool(allowed(what)) if callable(allowed) else True
 
     @work(thread=True, exclusive=True, group="prune", exit_on_error=False)
     def run_prunes(self, plans: list[PrunePlan]) -> None:

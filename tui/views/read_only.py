@@ -6,6 +6,8 @@ first, and `check_action` hides the keys of those actions from the footer and th
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from textual.dom import DOMNode
 
 from tui.engine.compose import ProjectAction
@@ -13,7 +15,7 @@ from tui.engine.compose import ProjectAction
 # Every compose project action changes something (views/containers/projects.py asks first).
 PROJECT_CHANGES = frozenset(ProjectAction)
 # The app's own actions that change something (hidden in read-only mode); add new ones here.
-APP_CHANGES = frozenset({"demo_up", "demo_down", "run_lesson", "stop_lesson", "prune"})
+APP_CHANGES = frozenset({"prune"})
 # The Swarm tab's actions that change something (tui/views/swarm/pane.py): service and node
 # actions, the orchestration lesson (it stops a node's engine) and stopping it.
 SWARM_CHANGES = frozenset(
@@ -21,12 +23,24 @@ SWARM_CHANGES = frozenset(
 )
 
 
+@runtime_checkable
+class ChangeGate(Protocol):
+    """An app that may run read-only (ContainerLabApp); a pane in another app changes freely."""
+
+    read_only: bool
+
+    def allowed(self, what: str) -> bool:
+        """False, with a notice, when `what` would change something in read-only mode."""
+        ...
+
+
 def is_read_only(node: DOMNode) -> bool:
     """True when the node's app runs read-only."""
-    return bool(getattr(node.app, "read_only", False))
+    app = node.app
+    return isinstance(app, ChangeGate) and app.read_only
 
 
 def allowed(node: DOMNode, what: str) -> bool:
     """Ask the node's app whether `what` may run; it says why not in read-only mode."""
-    check = getattr(node.app, "allowed", None)
-    return True if check is None else bool(check(what))
+    app = node.app
+    return app.allowed(what) if isinstance(app, ChangeGate) else True

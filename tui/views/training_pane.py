@@ -19,8 +19,9 @@ from textual.widgets import Log, ProgressBar, Static
 from tui.engine.build import BuildProgress
 from tui.errors import LabError
 from tui.lab.run import RunEvent, RunOutcome, TrainingRun, describe_failure
-from tui.lab.session import LabSession
 from tui.lab.verify import Verdict
+from tui.lifetime import HOLDS
+from tui.session import LabSession
 from tui.views.read_only import allowed, is_read_only
 from tui.views.widgets.confirm import ConfirmScreen
 
@@ -150,7 +151,9 @@ class TrainingPane(Vertical, can_focus=True):
                 self.post_message(KeyCreated(self.lab.create_keys()))
             run = self.lab.training_run(self._post_event)
             self.current_run = run
-            outcome = run.run()
+            # However the app ends, the run is cancelled and its container and key copy removed.
+            with HOLDS.holding(run, run.cancel):
+                outcome = run.run()
             verdict = self.lab.verify(outcome.tarball) if outcome.tarball else None
         except LabError as exc:
             self.post_message(TrainingFinished(None, None, str(exc)))

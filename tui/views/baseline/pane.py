@@ -1,10 +1,11 @@
 """BaselinePane: the lesson (container vs gVisor vs VM, measured here) and the running containers
 against a VM profile (cited, or measured here), on one screen.
 
-Self-contained: construct it with plain data (VM profiles and container footprints) and feed it
-with `update_figures(...)`; it never talks to Docker itself. The lesson's figures come through
-its `lesson` panel. Switching profile posts `BaselinePane.ProfileChanged`. `m` and `x` ask the
-app to run and stop the lesson; `c` shows or hides the full citations.
+Construct it with plain data (VM profiles and container footprints) and the lab, and feed it
+with `update_figures(...)`; it never talks to Docker itself. `m` and `x` run and stop the lesson
+through its `LessonControl` (views/baseline/control.py), whose messages it draws in its `lesson`
+panel. Switching profile posts `BaselinePane.ProfileChanged`; `c` shows or hides the full
+citations.
 """
 
 from __future__ import annotations
@@ -22,15 +23,35 @@ from textual.message import Message
 from textual.widgets import Label, Select, Static
 
 from tui.baseline.compare import compare_all
-from tui.baseline.profiles import Profile
+from tui.baseline.profiles import Profile, load_all_profiles
+from tui.baseline.report import citations_full, citations_short, compare_table
+from tui.baseline.results import UnitKind
 from tui.engine.footprint import ContainerFootprint
-from tui.views.baseline.lesson_text import citations_full, citations_short, compare_table
+from tui.errors import LabError
+from tui.paths import lab_paths
+from tui.session import LabSession
+from tui.views.baseline.control import LessonControl
 from tui.views.baseline.panel import FigureGrid, LessonPanel
 from tui.views.colours import UNIT_COLOURS, css_variables
+from tui.views.read_only import is_read_only
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
-COMPARE_KINDS = ("container", "vm", "container", "vm")  # the colours of the compare columns
+COMPARE_KINDS = (UnitKind.CONTAINER, UnitKind.VM) * 2  # the colours of the compare columns
+LESSON_ACTIONS = ("run_lesson", "stop_lesson")
+
+
+def baseline_pane(lab: LabSession | None, *, id: str) -> BaselinePane | Static:
+    """The pane, with the cited profiles and this host's measured one; a line saying why not
+    (and what to do) when the measured profile cannot be read."""
+    try:
+        return BaselinePane(load_all_profiles(lab_paths()), lab=lab, id=id)
+    except LabError as exc:  # this host's measured profile, damaged
+        return Static(
+            f"VM baseline unavailable: {exc}; move it away, or measure again: "
+            "container-lab baseline measure",
+            id=id,
+        )
 
 
 class BaselinePane(VerticalScroll):
@@ -40,8 +61,8 @@ class BaselinePane(VerticalScroll):
         ".tcss"
     ).read_text(encoding="utf-8")
     BINDINGS = [  # noqa: RUF012
-        Binding("m", "app.run_lesson", "Run the lesson"),
-        Binding("x", "app.stop_lesson", "Stop the lesson"),
+        Binding("m", "run_lesson", "Run the lesson"),
+        Binding("x", "stop_lesson", "Stop the lesson"),
         Binding("c", "toggle_citations", "Citations"),
     ]
     can_focus = True
@@ -57,6 +78,7 @@ class BaselinePane(VerticalScroll):
         profiles: Sequence[Profile],
         containers: Sequence[ContainerFootprint] = (),
         *,
+        lab: LabSession | None = None,
         selected: str | None = None,
         profile_id: str | None = None,
         host_memory_bytes: int | None = None,
@@ -68,6 +90,7 @@ class BaselinePane(VerticalScroll):
         if not profiles:
             raise ValueError("BaselinePane needs at least one VM profile")
         self._profiles = list(profiles)
+        self.lab = lab
         self.footprints = list(containers)
         self._selected = selected
         self._profile_id = profile_id or self._profiles[0].id
@@ -86,6 +109,11 @@ class BaselinePane(VerticalScroll):
         return self.query_one(LessonPanel)
 
     @property
+    def control(self) -> LessonControl:
+        """What runs the lesson."""
+        return self.query_one(LessonControl)
+
+    @property
     def selected_container(self) -> ContainerFootprint | None:
         """The container shown in the first columns (by id or name; else the first one)."""
         for fp in self.footprints:
@@ -96,6 +124,7 @@ class BaselinePane(VerticalScroll):
         return self.footprints[0] if self.footprints else None
 
     def compose(self) -> ComposeResult:
+        yield LessonControl(self.lab)
         yield LessonPanel(id="lesson")
         options = [(p.name, p.id) for p in self._profiles]
         with Horizontal(id="baseline-header"):
@@ -116,6 +145,7 @@ class BaselinePane(VerticalScroll):
         self,
         containers: Sequence[ContainerFootprint],
         *,
+        lab: LabSession | None = None,
         selected: str | None = None,
         host_memory_bytes: int | None = None,
     ) -> None:
@@ -153,6 +183,18 @@ class BaselinePane(VerticalScroll):
         event.stop()
         if isinstance(event.value, str):
             self.set_profile(event.value)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the lesson's keys in read-only mode."""
+        return not (action in LESSON_ACTIONS and is_read_only(self))
+
+    def action_run_lesson(self) -> None:
+        """Run the lesson: a container, a gVisor sandbox and a VM of one image, side by side."""
+        self.control.start()
+
+    def action_stop_lesson(self) -> None:
+        """Stop the lesson's container, sandbox and VM."""
+        self.control.stop()
 
     def action_toggle_citations(self) -> None:
         """Show the full citations, or one line of them."""
@@ -197,3 +239,51 @@ class BaselinePane(VerticalScroll):
         source = self.query_one("#baseline-source", Static)
         source.set_class(self.citations_shown, "full")
         source.update(text)
+
+    # The lesson's messages (from its control) ---------------------------------------------
+
+    def on_lesson_control_started(self) -> None:
+        """A new run: clear the figures and say so (the message goes on to the app)."""
+        self.lesson.started()
+
+    def on_lesson_control_phase(self, message: LessonControl.Phase) -> None:
+        """Show a unit's new phase."""
+        if self.control.is_current(message.run):
+            self.lesson.show_phase(message.kind, message.phase, message.note)
+
+    def on_lesson_control_samples(self, message: LessonControl.Samples) -> None:
+        """Show the live rows."""
+        if self.control.is_current(message.run):
+            self.lesson.show_samples(message.samples)
+
+    def on_lesson_control_finished(self, message: LessonControl.Finished) -> None:
+        """Show the figures; the lesson saved a measured profile, so compare with it too."""
+        if not self.control.is_current(message.run):
+            return
+        self.lesson.show_result(message.result)
+        self.refresh_sources()
+        self.notify("the lesson's figures are in; what runs stays up, idle, until x")
+        try:
+            profiles = load_all_profiles(lab_paths())
+            measured = next((p.id for p in profiles if p.measured), None)
+            self.update_profiles(profiles, measured)
+        except Exception as exc:  # a bad profile file must not hide the lesson's figures
+            self.notify(f"measured profile not loaded: {exc}", severity="warning")
+
+    def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
+        """A failed run stops what it started; once stopped, the live rows go (and the message
+        goes on to the app, which samples the running containers again)."""
+        control, run = self.control, message.run
+        if message.stopped:
+            if control.current is None:  # not when a new run began meanwhile
+                self.lesson.stopped(message.error)
+            return
+        if not control.is_current(run):  # after x its error is expected
+            return
+        control.forget()
+        if not message.made:
+            self.notify(f"cannot run the lesson: {message.error}", severity="error")
+            self.lesson.stopped(message.error)
+            return
+        self.notify(f"the lesson failed: {message.error}", severity="error", timeout=10)
+        control.stop_lesson(run, message.error)

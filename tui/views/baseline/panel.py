@@ -15,27 +15,44 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Digits, Label, Static
 
-from tui.views.baseline.lesson_text import (
-    KIND_HOW,
-    KIND_NAMES,
-    KINDS,
+from tui.baseline.report import (
     LIVE_PHASES,
+    Cell,
     bar_rows,
     column_title,
     live_rows,
+    live_samples,
     memory_digits,
     phase_text,
     ready_digits,
-    result_grid,
+    result_rows,
+    result_titles,
     summary,
     versions_line,
 )
+from tui.baseline.results import UnitKind
 
 if TYPE_CHECKING:
-    from tui.baseline.lesson import LessonResult, UnitSample
+    from tui.baseline.results import LessonResult, UnitSample
 
-BAR_KINDS = list(KINDS) * 2  # the bar rows: ready time, then memory
+BAR_KINDS = list(UnitKind) * 2  # the bar rows: ready time, then memory
 IDLE_TEXT = "One image as a container, in a gVisor sandbox and as a VM.  m runs the lesson."
+
+
+def cell_text(cell: Cell) -> Text:
+    """The figure, then its source word in italics (dim would take a coloured column's
+    figure under 7:1 on the projector: tests/tui/test_projector_theme.py)."""
+    text = Text(cell.text)
+    if cell.source:
+        text.append(f" {cell.source}", style="italic")
+    return text
+
+
+def result_grid(result: LessonResult) -> list[list[Text]]:
+    """The results (tui/baseline/report.py) as a header and rows of text; kinds as columns."""
+    header = [Text(""), *(Text(title) for title in result_titles(result))]
+    body = [[Text(row.label), *(cell_text(c) for c in row.cells)] for row in result_rows(result)]
+    return [header, *body]
 
 
 class FigureGrid(Grid):
@@ -78,10 +95,10 @@ class FigureGrid(Grid):
 class UnitCard(Vertical):
     """One kind: its ready time and host memory in large digits, its phase below the border."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: UnitKind) -> None:
         super().__init__(id=f"card-{kind}", classes=f"unit-card {kind}")
         self.kind = kind
-        self.border_title = f"{KIND_NAMES[kind]} · {KIND_HOW[kind]}"
+        self.border_title = column_title(kind)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="card-figures"):
@@ -115,7 +132,7 @@ class LessonPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(IDLE_TEXT, id="lesson-status")
         with Horizontal(id="lesson-cards"):
-            for kind in KINDS:
+            for kind in UnitKind:
                 yield UnitCard(kind)
         yield FigureGrid(by="row", header=False, id="lesson-live")
         yield FigureGrid(by="column", id="lesson-results")
@@ -145,7 +162,7 @@ class LessonPanel(Vertical):
         self.result = None
         self.phases = {}
         self.set_status("The lesson runs: a container, a gVisor sandbox and a VM of one image.")
-        for kind in KINDS:
+        for kind in UnitKind:
             self.card(kind).set_figures("-", "-")
             self.card(kind).set_phase("waiting")
         self.query_one("#lesson-results", FigureGrid).display = False
@@ -157,7 +174,7 @@ class LessonPanel(Vertical):
 
     def show_phase(self, kind: str, phase: str, note: str = "") -> None:
         """A unit moved on (exporting disk, booting, ready...)."""
-        if kind not in KINDS:
+        if UnitKind.named(kind) is None:
             return
         self.phases[kind] = phase
         self.card(kind).set_phase(phase_text(kind, phase, note))
@@ -166,12 +183,10 @@ class LessonPanel(Vertical):
         """The live rows (only units that still run) and the cards' live memory."""
         rows = live_rows(samples)
         grid = self.query_one("#lesson-live", FigureGrid)
-        kinds = [s.kind for s in samples if s.phase in LIVE_PHASES]
-        kinds.sort(key=KINDS.index)
-        grid.show(rows, kinds)
+        grid.show(rows, [s.kind for s in live_samples(samples)])
         grid.display = bool(rows)
         for sample in samples:
-            if sample.kind not in KINDS:
+            if UnitKind.named(sample.kind) is None:
                 continue
             card = self.card(sample.kind)
             card.set_phase(phase_text(sample.kind, sample.phase, sample.note))
@@ -182,23 +197,23 @@ class LessonPanel(Vertical):
         """The measured figures: headline digits and the results table."""
         self.result = result
         self.set_status(summary(result))
-        for kind in KINDS:
+        for kind in UnitKind:
             unit = result.units.get(kind)
             card = self.card(kind)
-            card.border_title = f"{column_title(kind, unit)} · {KIND_HOW[kind]}"
+            card.border_title = column_title(kind, unit, result.accelerator)
             host = unit.host_memory_bytes if unit is not None and unit.available else None
             card.set_figures(ready_digits(unit), memory_digits(host))
             if unit is not None and not unit.available:
                 card.set_phase(f"unavailable: {unit.note}" if unit.note else "unavailable")
         grid = self.query_one("#lesson-results", FigureGrid)
-        grid.show(result_grid(result), list(KINDS))
+        grid.show(result_grid(result), list(UnitKind))
         grid.display = True
         self.show_bars()
 
     def stopped(self, error: str = "") -> None:
         """The three were stopped (or the run failed): no live rows; the results stay."""
         self.show_samples([])
-        for kind in KINDS:
+        for kind in UnitKind:
             if self.phases.get(kind) != "unavailable":
                 self.card(kind).set_phase("stopped")
         if error:

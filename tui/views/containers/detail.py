@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Static
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.views.formats import bytes_size, status_text
 from tui.views.guards import unless_removed
-from tui.views.messages import InspectRequested
+from tui.views.messages import InspectRequested, LogsRequested
 from tui.views.read_only import allowed, is_read_only
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
@@ -184,6 +184,6 @@ class DetailScreen(Screen[None]):
         """Open this container's raw inspect view."""
         self.post_message(InspectRequested("container", self.container_id, self.info.name))
 
-    async def action_logs(self) -> None:
-        """Open this container's logs."""
-        await self.app.run_action(f"open_logs('{self.container_id}')")
+    def action_logs(self) -> None:
+        """Open this container's logs (on top of this view)."""
+        self.post_message(LogsRequested((self.container_id,)))

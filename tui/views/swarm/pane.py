@@ -8,7 +8,7 @@ Every action is refused in read-only mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,13 +76,16 @@ class SwarmPane(Vertical, can_focus=False):
         stats: Callable[[], SampleSource | None] = lambda: None,
         engines: Callable[[], Sequence[EngineSpec]] | None = None,
         clock: Callable[[], datetime] | None = None,
+        watched: Callable[[], Iterable[object]] = tuple,
         **kwargs: str,
     ) -> None:
         """`stats`: where the containers' samples are kept; `engines`: which to look at (by
-        default every engine the app watches, and the other nodes of a lab cluster)."""
+        default the engines of the backends `watched` gives, the app's, and the other nodes of
+        a lab cluster)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.stats = stats
         self.engines = engines
+        self.watched = watched
         self.clock = clock or (lambda: datetime.now(UTC))
         self.specs: list[EngineSpec] = []
         self.feed: SwarmFeed | None = None
@@ -128,10 +131,7 @@ class SwarmPane(Vertical, can_focus=False):
         """The engines to look at: those given, else the app's, with a lab cluster's nodes."""
         if self.engines is not None:
             return list(self.engines())
-        backends = getattr(self.app, "backends", {})
-        specs = [
-            s for b in backends.values() if isinstance(s := getattr(b, "spec", None), EngineSpec)
-        ]
+        specs = [s for b in self.watched() if isinstance(s := getattr(b, "spec", None), EngineSpec)]
         for spec in list(specs):
             state = cluster_with_url(spec.url)
             for node in state.nodes if state else ():

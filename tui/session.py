@@ -1,4 +1,9 @@
-"""The training lab as the dashboard uses it: start a run, verify a tarball (blocking calls)."""
+"""The lab as the dashboard uses it: a training run, a verdict, the demo set, the lesson.
+
+It composes the training lab (tui/lab) and the VM baseline's lesson (tui/baseline) over one
+engine, so that the views hold neither a docker client nor either package's engine calls. Every
+method but `paths` and `has_keys` may block on the engine: call them from worker threads.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from tui.baseline.leftovers import cleanup_leftovers
+from tui.baseline.lesson import LESSON_IMAGE, Lesson, PhaseCallback
 from tui.engine.client import EngineClient, connect
+from tui.engine.contexts import EngineSpec
 from tui.errors import LabError
 from tui.lab.demo import DemoSet, demo_down, demo_up
 from tui.lab.image import TRAINING_IMAGE
@@ -18,7 +26,7 @@ from tui.paths import LabPaths, lab_paths
 
 
 class LabSession(Protocol):
-    """What the dashboard's training pane needs; call it from worker threads."""
+    """What the dashboard's training and VM baseline panes need."""
 
     @property
     def paths(self) -> LabPaths:
@@ -45,20 +53,29 @@ class LabSession(Protocol):
         """The training image's verdict on a tarball."""
         ...
 
+    def lesson(self, on_phase: PhaseCallback, image: str = LESSON_IMAGE) -> Lesson:
+        """A new lesson (not started) of `image`, saying each unit's phase to `on_phase`."""
+        ...
+
+    def clean_lesson_leftovers(self) -> int:
+        """Remove what lessons of processes that are gone left behind; say how many."""
+        ...
+
 
 class DockerLab:
     """The lab on a real engine, with its own client (made on first use)."""
 
     def __init__(
         self,
-        host: str | None = None,
+        host: EngineSpec | str | None = None,
         paths: LabPaths | None = None,
         *,
         image: str = TRAINING_IMAGE,
         labels: dict[str, str] | None = None,
         demo_set: DemoSet | None = None,
     ) -> None:
-        """Remember where things are; nothing talks to the engine yet."""
+        """Remember where things are (`host`: the engine, None for the default one); nothing
+        talks to the engine yet. `labels` go on everything the lab creates."""
         self.host = host
         self._paths = paths or lab_paths()
         self.image = image
@@ -105,5 +122,14 @@ class DockerLab:
     def demo(self, action: str) -> list[str]:
         """Start or remove this lab's demo set."""
         if action == "up":
-            return demo_up(self._engine(), self.demo_set, host=self.host)
+            host = self.host.url if isinstance(self.host, EngineSpec) else self.host
+            return demo_up(self._engine(), self.demo_set, host=host)
         return demo_down(self._engine(), self.demo_set)
+
+    def lesson(self, on_phase: PhaseCallback, image: str = LESSON_IMAGE) -> Lesson:
+        """A lesson on this lab's engine, its measured profile saved in this lab's folders."""
+        return Lesson(self._engine(), self._paths, image, labels=self.labels, on_phase=on_phase)
+
+    def clean_lesson_leftovers(self) -> int:
+        """Remove the lessons (carrying this lab's labels) whose process is gone."""
+        return cleanup_leftovers(self._engine(), self.labels)

@@ -1,28 +1,23 @@
-"""The lesson in words and figures: pure functions of LessonResult and UnitSample values.
+"""The lesson in words and figures, for `container-lab baseline measure` and the VM baseline tab.
 
-Nothing here draws: the lesson panel puts these strings into its cards and grids. Every figure
-of the lesson was measured on this host, and says so; a profile's figures say "cited" unless
-the profile was measured here too.
+One definition of the rows and their words, as plain values: a `Row` is a label and one `Cell`
+per unit kind (the figure's text and the word saying where it comes from). The CLI joins them
+into padded text (tui/baseline/cli.py), the tab colours them (tui/views/baseline/panel.py).
+Every figure of the lesson was measured on this host; a profile's figures say "cited" unless
+the profile was measured here too. No Textual and no rich here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from rich.text import Text
 
 from tui.baseline.compare import MIB, Comparison, format_value
 from tui.baseline.profiles import Profile
+from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample
 
-if TYPE_CHECKING:
-    from tui.baseline.lesson import LessonResult, UnitResult, UnitSample
-
-KINDS = ("container", "gvisor", "vm")  # the order of the cards, rows and columns
-KIND_NAMES = {"container": "container", "gvisor": "gVisor", "vm": "VM"}
-KIND_HOW = {"container": "runc", "gvisor": "runsc", "vm": "QEMU"}
-KERNEL_WHOSE = {"container": "host", "gvisor": "own, in Go", "vm": "guest"}
+MEASURED, CITED = "measured", "cited"
+NONE = "—"
 PHASE_WORDS = {
     "waiting": "waiting",
     "starting": "starting",
@@ -35,16 +30,7 @@ PHASE_WORDS = {
     "failed": "failed",
 }
 LIVE_PHASES = ("starting", "booting", "ready", "workload", "idle")  # a process runs for these
-MEASURED, CITED = "measured", "cited"
-NONE = "—"
-
-
-def bar(value: float | None, scale: float, width: int = 28) -> str:
-    """A bar of block characters, `value` out of `scale`; at least one block for any value > 0."""
-    if value is None or scale <= 0:
-        return ""
-    cells = round(width * value / scale)
-    return "█" * max(1 if value > 0 else 0, min(width, cells))
+NOTED_PHASES = ("starting", "booting", "failed", "unavailable")  # their note says what/why
 
 
 @dataclass(frozen=True)
@@ -54,34 +40,13 @@ class Cell:
     text: str
     source: str = ""  # MEASURED, CITED, or "" when there is no figure
 
-    def rich(self) -> Text:
-        """The figure, then its source word in italics (dim would take a coloured column's
-        figure under 7:1 on the projector: tests/tui/test_projector_theme.py)."""
-        text = Text(self.text)
-        if self.source:
-            text.append(f" {self.source}", style="italic")
-        return text
 
+@dataclass(frozen=True)
+class Row:
+    """A labelled row of the results: one cell per unit kind, in UnitKind order."""
 
-NOTED_PHASES = ("starting", "booting", "failed", "unavailable")  # their note says what/why
-
-
-def phase_text(kind: str, phase: str, note: str = "") -> str:
-    """What a unit is doing, in words; the VM's first step is exporting its disk."""
-    if kind == "vm" and phase == "starting" and not note:
-        return "exporting disk"
-    words = PHASE_WORDS.get(phase, phase)
-    return f"{words}: {note}" if note and phase in NOTED_PHASES else words
-
-
-def column_title(kind: str, unit: UnitResult | None) -> str:
-    """The kind's name, marked "(emulated)" when its figures come from software emulation."""
-    name = KIND_NAMES[kind]
-    if unit is not None and not unit.available:
-        return f"{name} (unavailable)"
-    if unit is not None and unit.emulated:
-        return f"{name} (emulated)"
-    return name
+    label: str
+    cells: tuple[Cell, ...]
 
 
 def seconds(value: float | None) -> str:
@@ -104,6 +69,31 @@ def percent(value: float | None) -> str:
     return NONE if value is None else f"{value:.1f} %"
 
 
+def phase_text(kind: str, phase: str, note: str = "") -> str:
+    """What a unit is doing, in words; the VM's first step is exporting its disk."""
+    if kind == UnitKind.VM and phase == "starting" and not note:
+        return "exporting disk"
+    words = PHASE_WORDS.get(phase, phase)
+    return f"{words}: {note}" if note and phase in NOTED_PHASES else words
+
+
+def column_title(kind: UnitKind, unit: UnitResult | None = None, accelerator: str = "") -> str:
+    """The kind and what runs it; the VM's accelerator, and "emulated" under TCG."""
+    how = kind.runtime
+    if kind is UnitKind.VM and accelerator and accelerator != "none":
+        how = f"{how} {accelerator.upper()}"
+    if unit is not None and not unit.available:
+        how += ", unavailable"
+    elif unit is not None and unit.emulated:
+        how += ", emulated"
+    return f"{kind.label} ({how})"
+
+
+def result_titles(result: LessonResult) -> list[str]:
+    """The results' column titles, one per kind."""
+    return [column_title(k, result.units.get(k), result.accelerator) for k in UnitKind]
+
+
 def _measured(text: str) -> Cell:
     return Cell(text, MEASURED) if text != NONE else Cell(NONE)
 
@@ -111,6 +101,7 @@ def _measured(text: str) -> Cell:
 RESULT_ROWS = (
     "ready time",
     "host memory",
+    "guest memory",
     "idle CPU",
     "disk",
     "workload time",
@@ -119,67 +110,35 @@ RESULT_ROWS = (
 )
 
 
-def result_cells(result: LessonResult, kind: str) -> dict[str, Cell]:
-    """One column of the results table: each figure of one kind, with where it comes from."""
+def result_cells(result: LessonResult, kind: UnitKind) -> dict[str, Cell]:
+    """One column of the results: each figure of one kind, with where it comes from."""
     unit = result.units.get(kind)
     if unit is None or not unit.available:
         why = unit.note if unit is not None and unit.note else "not run"
         return {row: Cell(why if row == RESULT_ROWS[0] else NONE) for row in RESULT_ROWS}
     fit = result.fit_count(kind)
+    guest = unit.guest_memory_bytes
     return {
         "ready time": _measured(seconds(unit.ready_seconds)),
         "host memory": _measured(size(unit.host_memory_bytes)),
+        "guest memory": Cell(f"{size(guest)} given") if guest else Cell(NONE),
         "idle CPU": _measured(percent(unit.idle_cpu_percent)),
         "disk": _measured(size(unit.disk_bytes)),
         "workload time": _measured(seconds(unit.workload_seconds)),
         "fit in host": _measured(NONE if fit is None else f"{fit}"),
-        "kernel": Cell(f"{unit.kernel} ({KERNEL_WHOSE[kind]})" if unit.kernel else NONE),
+        "kernel": Cell(f"{unit.kernel} ({kind.kernel_owner})" if unit.kernel else NONE),
     }
 
 
-def result_grid(result: LessonResult) -> list[list[Text]]:
-    """The results as rows of cells: a header, then one row per figure; kinds as columns."""
-    header = [Text("")] + [Text(column_title(k, result.units.get(k))) for k in KINDS]
-    columns = {kind: result_cells(result, kind) for kind in KINDS}
-    rows = [header]
-    for row in RESULT_ROWS:
-        rows.append([Text(row), *(columns[kind][row].rich() for kind in KINDS)])
-    return rows
+def result_rows(result: LessonResult) -> list[Row]:
+    """The results: one row per figure, one cell per kind."""
+    columns = [result_cells(result, kind) for kind in UnitKind]
+    return [Row(label, tuple(column[label] for column in columns)) for label in RESULT_ROWS]
 
 
-def live_row(sample: UnitSample) -> list[str]:
-    """One live row: kind, phase, CPU %, host memory (each figure names itself: no header)."""
-    cpu = percent(sample.cpu_percent)
-    memory = size(sample.host_memory_bytes)
-    return [
-        KIND_NAMES.get(sample.kind, sample.kind),
-        phase_text(sample.kind, sample.phase, sample.note),
-        f"{cpu} CPU" if cpu != NONE else NONE,
-        f"{memory} on the host" if memory != NONE else NONE,
-    ]
-
-
-def live_rows(samples: Sequence[UnitSample]) -> list[list[str]]:
-    """The rows of the units that still run, in card order."""
-    order = {kind: i for i, kind in enumerate(KINDS)}
-    running = [s for s in samples if s.phase in LIVE_PHASES]
-    return [live_row(s) for s in sorted(running, key=lambda s: order.get(s.kind, 99))]
-
-
-def ready_digits(unit: UnitResult | None) -> str:
-    """The headline ready time, for a Digits widget (numbers only; the unit is in the label)."""
-    if unit is None or unit.ready_seconds is None:
-        return "-"
-    value = unit.ready_seconds
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
-
-
-def memory_digits(host_bytes: int | None) -> str:
-    """The headline host memory in MiB, for a Digits widget."""
-    if host_bytes is None:
-        return "-"
-    mib = host_bytes / MIB
-    return f"{mib:.1f}" if mib < 10 else f"{mib:.0f}"
+def unit_notes(result: LessonResult) -> list[str]:
+    """What the run noted about a unit (a KVM fallback, why one did not run), one a line."""
+    return [f"{k.label}: {u.note}" for k in UnitKind if (u := result.units.get(k)) and u.note]
 
 
 def summary(result: LessonResult) -> str:
@@ -189,29 +148,79 @@ def summary(result: LessonResult) -> str:
     return f"{result.image}, measured on {result.host} {result.date[:10]} · VM: {accel}"
 
 
+def live_row(sample: UnitSample) -> list[str]:
+    """One live row: kind, phase, CPU %, host memory (each figure names itself: no header)."""
+    cpu = percent(sample.cpu_percent)
+    memory = size(sample.host_memory_bytes)
+    kind = UnitKind.named(sample.kind)
+    return [
+        kind.label if kind is not None else sample.kind,
+        phase_text(sample.kind, sample.phase, sample.note),
+        f"{cpu} CPU" if cpu != NONE else NONE,
+        f"{memory} on the host" if memory != NONE else NONE,
+    ]
+
+
+def live_samples(samples: Sequence[UnitSample]) -> list[UnitSample]:
+    """The samples of the units that still run, in UnitKind order."""
+    order = {kind.value: i for i, kind in enumerate(UnitKind)}
+    running = [s for s in samples if s.phase in LIVE_PHASES]
+    return sorted(running, key=lambda s: order.get(s.kind, len(order)))
+
+
+def live_rows(samples: Sequence[UnitSample]) -> list[list[str]]:
+    """The rows of the units that still run, in UnitKind order."""
+    return [live_row(s) for s in live_samples(samples)]
+
+
+def ready_digits(unit: UnitResult | None) -> str:
+    """The headline ready time, for large digits (numbers only; the unit is in the label)."""
+    if unit is None or unit.ready_seconds is None:
+        return "-"
+    value = unit.ready_seconds
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def memory_digits(host_bytes: int | None) -> str:
+    """The headline host memory in MiB, for large digits."""
+    if host_bytes is None:
+        return "-"
+    mib = host_bytes / MIB
+    return f"{mib:.1f}" if mib < 10 else f"{mib:.0f}"
+
+
+def bar(value: float | None, scale: float, width: int = 28) -> str:
+    """A bar of block characters, `value` out of `scale`; at least one block for any value > 0."""
+    if value is None or scale <= 0:
+        return ""
+    cells = round(width * value / scale)
+    return "█" * max(1 if value > 0 else 0, min(width, cells))
+
+
 def bar_rows(result: LessonResult, width: int) -> list[list[str]]:
     """Ready time and host memory as bars, one per kind, each scaled to the largest."""
-    rows: list[list[str]] = []
-    for label, unit_of, fmt in (
+    figures: list[tuple[str, Callable[[UnitResult], float | None], Callable[..., str]]] = [
         ("ready time", lambda u: u.ready_seconds, seconds),
         ("host memory", lambda u: u.host_memory_bytes, size),
-    ):
+    ]
+    rows: list[list[str]] = []
+    for label, unit_of, fmt in figures:
         values = {
             kind: unit_of(u) if (u := result.units.get(kind)) and u.available else None
-            for kind in KINDS
+            for kind in UnitKind
         }
         scale = max((v for v in values.values() if v is not None), default=0)
-        for index, kind in enumerate(KINDS):
+        for index, kind in enumerate(UnitKind):
             value = values[kind]
             drawn = f"{bar(value, scale, width)} {fmt(value)}" if value is not None else NONE
-            rows.append([label if index == 0 else "", KIND_NAMES[kind], drawn])
+            rows.append([label if index == 0 else "", kind.label, drawn])
     return rows
 
 
 def versions_line(result: LessonResult) -> str:
     """The versions that produced the figures, and each kind's kernel."""
     kernels = ", ".join(
-        f"{KIND_NAMES[k]} {u.kernel}" for k in KINDS if (u := result.units.get(k)) and u.kernel
+        f"{k.label} {u.kernel}" for k in UnitKind if (u := result.units.get(k)) and u.kernel
     )
     versions = ", ".join(f"{name} {value}" for name, value in sorted(result.versions.items()))
     parts = [p for p in (f"kernels: {kernels}" if kernels else "", versions) if p]
