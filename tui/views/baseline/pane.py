@@ -270,6 +270,13 @@ class BaselinePane(VerticalScroll):
         except Exception as exc:  # a bad profile file must not hide the lesson's figures
             self.notify(f"measured profile not loaded: {exc}", severity="warning")
 
+    def on_lesson_control_watching(self, message: LessonControl.Watching) -> None:
+        """The lab's lesson as published: drawn here unless this dashboard runs it."""
+        self.control.watched = message.watched
+        if self.control.current is None:
+            self.lesson.show_watched(message.watched)
+            self.refresh_sources()
+
     def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
         """A failed run stops what it started; once stopped, the live rows go (and the message
         goes on to the app, which samples the running containers again)."""
