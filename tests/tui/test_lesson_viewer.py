@@ -17,8 +17,9 @@ from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tests.unit.test_lesson_broadcast import result
 from tui.baseline.broadcast import LessonBroadcast
+from tui.baseline.measure import save_lesson
 from tui.baseline.results import UnitSample
-from tui.paths import LabPaths
+from tui.paths import PROJECT_ENV, LabPaths
 from tui.published import document_path
 from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
@@ -122,3 +123,20 @@ async def test_a_lesson_that_cannot_be_read_says_why_in_one_line(tmp_path: Path,
         assert app.is_running  # and it goes on
     runner.ended()
     bad_input("a lesson document that is not JSON")
+
+
+async def test_never_dashes_the_last_measured_lesson_shows_with_its_date(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # where the measured profile is read from
+    save_lesson(LabPaths(tmp_path), result())
+    app = viewer(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        pane = app.query_one(BaselinePane)
+        await until(pilot, lambda: pane.lesson.result is not None, what="the last figures")
+        assert status(pane).startswith("debian:bookworm-slim, measured on labhost 2026-01-02")
+        assert "QEMU tcg" in status(pane) and "the last lesson" in status(pane), status(pane)
+        assert "m runs" not in status(pane)  # read-only: no m
+        assert subtitle(pane, "vm") == "last measured"

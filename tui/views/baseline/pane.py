@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Label, Select, Static
 
 from tui.baseline.compare import compare_all
+from tui.baseline.measure import lesson_result
 from tui.baseline.profiles import Profile, load_all_profiles
 from tui.baseline.report import citations_full, citations_short, compare_table
 from tui.baseline.results import UnitKind
@@ -135,7 +136,16 @@ class BaselinePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self._ready = True
+        self.show_last_measured()
         self.refresh_figures()
+
+    def show_last_measured(self) -> None:
+        """Never dashes when something was measured: the measured profile's lesson, if any
+        (a lesson this lab publishes, running or not, is drawn over it)."""
+        measured = next((p for p in self._profiles if p.measured), None)
+        result = lesson_result(measured) if measured is not None else None
+        if result is not None and self.lesson.result is None:
+            self.lesson.show_last(result, "" if is_read_only(self) else "; m runs it again")
 
     def on_resize(self) -> None:
         """A projector's large screen has room for bars too."""

@@ -227,6 +227,16 @@ class LessonPanel(Vertical):
         else:
             self.set_status(IDLE_TEXT)
 
+    def show_last(self, result: LessonResult, again: str = "") -> None:
+        """No lesson runs: the last one's figures, dated, rather than dashes."""
+        self.show_result(result)
+        self.show_samples([])
+        for kind in UnitKind:
+            unit = result.units.get(kind)
+            if unit is None or unit.available:
+                self.card(kind).set_phase("last measured")
+        self.set_status(f"{summary(result)} · the last lesson{again}")
+
     def show_watched(self, watched: Watched) -> None:
         """The lab's lesson as its runner published it: the same cards, live rows and table;
         "ended" when its runner is gone while it ran; one line when it cannot be read."""
