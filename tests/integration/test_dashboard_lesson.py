@@ -101,7 +101,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             await until(pilot, lambda: app.engines.up, 60, "the engine answering")
             await on_screen(pilot, viewer, "VM baseline")
             viewer.send("4")
-            seen = await on_screen(pilot, viewer, "m runs the lesson")  # the lesson's tab
+            seen = await on_screen(pilot, viewer, "One image as a container")  # the lesson's tab
             await pilot.press("4")
             await pilot.press("m")
             pane = app.query_one(BaselinePane)

@@ -24,6 +24,7 @@ from tui.published import document_path
 from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
+from tui.views.baseline.panel import VIEWER_TEXT
 
 DIES_MID_LESSON = """
 import os, signal, sys
@@ -59,6 +60,7 @@ async def test_a_read_only_viewer_shows_the_runners_lesson_as_it_goes(tmp_path: 
         await settled(pilot, 4)
         await pilot.press("4")
         pane = app.query_one(BaselinePane)
+        assert status(pane) == VIEWER_TEXT  # a read-only view offers no m, not even in words
         runner.started("abc123", "debian:bookworm-slim")
         runner.phase("vm", "booting", "QEMU TCG")
         await until(pilot, lambda: subtitle(pane, "vm").startswith("booting"), what="booting")

@@ -32,7 +32,7 @@ from tui.errors import LabError
 from tui.paths import lab_paths
 from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
-from tui.views.baseline.panel import FigureGrid, LessonPanel
+from tui.views.baseline.panel import VIEWER_TEXT, FigureGrid, LessonPanel
 from tui.views.colours import UNIT_COLOURS, css_variables
 from tui.views.read_only import is_read_only
 
@@ -136,6 +136,9 @@ class BaselinePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self._ready = True
+        if is_read_only(self):  # a viewer offers no m, not even in words
+            self.lesson.idle_text = VIEWER_TEXT
+            self.lesson.set_status(VIEWER_TEXT)
         self.show_last_measured()
         self.refresh_figures()
 

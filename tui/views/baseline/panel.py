@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 BAR_KINDS = list(UnitKind) * 2  # the bar rows: ready time, then memory
 IDLE_TEXT = "One image as a container, in a gVisor sandbox and as a VM.  m runs the lesson."
+VIEWER_TEXT = "One image as a container, in gVisor and as a VM: it shows here as it runs."
 
 
 def cell_text(cell: Cell) -> Text:
@@ -129,6 +130,7 @@ class LessonPanel(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.result: LessonResult | None = None
         self.phases: dict[str, str] = {}
+        self.idle_text = IDLE_TEXT  # VIEWER_TEXT where m is not offered (read-only)
         self.watched_run = ""  # the published run shown (another dashboard's, or an old one)
 
     def compose(self) -> ComposeResult:
@@ -225,7 +227,7 @@ class LessonPanel(Vertical):
         elif self.result is not None:
             self.set_status(f"{summary(self.result)} · stopped")
         else:
-            self.set_status(IDLE_TEXT)
+            self.set_status(self.idle_text)
 
     def show_last(self, result: LessonResult, again: str = "") -> None:
         """No lesson runs: the last one's figures, dated, rather than dashes."""
