@@ -48,8 +48,14 @@ RUN test "${USER_ID}" -ne 0 && test "${GROUP_ID}" -ne 0 \
 LABEL org.container-lab.user-id="${USER_ID}" \
       org.container-lab.group-id="${GROUP_ID}"
 
+# The same fit must give the same model on any runtime: one thread per native pool (a sum split
+# between threads depends on how many CPUs the runtime shows) and a fixed hash seed.
 ENV LAB_DATA_DIR=/data \
-    SERIALIZATION_TRUSTED_KEYS_DIR=/trusted-keys
+    SERIALIZATION_TRUSTED_KEYS_DIR=/trusted-keys \
+    PYTHONHASHSEED=0 \
+    OMP_NUM_THREADS=1 \
+    OPENBLAS_NUM_THREADS=1 \
+    MKL_NUM_THREADS=1
 WORKDIR /app
 COPY training/ /app/training/
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import psutil
 
 RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS_ENV = "LAB_BENCH_RESULTS"  # another folder for the results (bench.check's fresh runs)
 
 
 def describe_machine() -> dict[str, Any]:
@@ -42,12 +44,14 @@ def describe_machine() -> dict[str, Any]:
 
 def write_results(name: str, figures: dict[str, Any], *, smoke: bool) -> Path:
     """Write the figures with the machine and the date; smoke runs go to a separate file."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    target = RESULTS / (f"{name}.smoke.json" if smoke else f"{name}.json")
+    folder = Path(os.environ.get(RESULTS_ENV) or RESULTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (f"{name}.smoke.json" if smoke else f"{name}.json")
     record = {
         "benchmark": name,
         "smoke": smoke,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine_load_1m_5m_15m_at_end": [round(load, 2) for load in os.getloadavg()],
         "machine": describe_machine(),
         **figures,
     }

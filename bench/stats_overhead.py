@@ -12,6 +12,8 @@ ages are given for the rows on screen and, apart, for those scrolled away. The a
 running, nothing changing) is measured once. By default a private dockerd plays the engine, so
 other people's use of the shared one does not count; --engine shared uses the shared one.
 
+The projector sizes and loads: --projector, see bench/stats_projector.py.
+
 Then several engines (issue 14): three private dockerds, each in its own network namespace, the
 containers spread over them (--per-engine: that many on each); the app watching all three over
 the API against `docker stats` run on each of them at once (three CLIs: the sum of their CPU and
@@ -97,6 +99,11 @@ def measure(way: Callable[[], ways.Window], background: float, seconds: float) -
         entry["age_of_newest_figure_offscreen_s"] = _age_figures(window.offscreen_ages)
     if window.streams is not None:
         entry["containers_followed"] = window.streams
+    if window.rss_mib:
+        entry["rss_mib"] = {
+            "median": round(statistics.median(window.rss_mib), 1),
+            "max": round(max(window.rss_mib), 1),
+        }
     entry.update(window.app)
     if window.key_waits:
         entry["key_press_wait_ms"] = {
@@ -280,6 +287,8 @@ def private_engines(count: int) -> Iterator[list[PrivateEngine]]:
 def summary(run: dict[str, Any]) -> str:
     """One line per way of a run."""
     engines = f" on {run['engines']} engines" if "engines" in run else ""
+    if "terminal" in run:
+        engines += f" at {run['terminal']}, {run['load']}"
     parts = [
         f"{run['containers']:>4} containers{engines} "
         f"(engine bg {run['engine_background_cpu_percent']}%):"
@@ -337,12 +346,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of the app over the API and `docker stats`"
     )
+    parser.add_argument(
+        "--projector", action="store_true", help="only the terminal sizes and loads (issue 26)"
+    )
+    parser.add_argument("--terminals", default="100x30,200x50", help="with --projector")
+    parser.add_argument("--loads", default="quiet,loaded", help="with --projector")
     args = parser.parse_args(argv)
     sizes = [3] if args.smoke else [int(s) for s in args.sizes.split(",")]
     seconds = 1.5 if args.smoke else args.seconds
     count = 3 if args.smoke else args.containers
     repeats = 2 if args.smoke else args.repeats
     private = (args.engine or ("shared" if args.smoke else "private")) == "private"
+    if args.projector:
+        from bench.stats_projector import run_projector  # it imports this module
+
+        return run_projector(
+            private, count, args.terminals, args.loads, seconds, args.repeats, smoke=args.smoke
+        )
     for engines in [int(n) for n in args.engines.split(",")]:
         if engines == 1:
             figures = one_engine(private, sizes, seconds, repeats)

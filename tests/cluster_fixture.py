@@ -24,6 +24,7 @@ from tests.conftest import REQUIRE_DOCKER, SESSION_ID, TEST_IMAGE
 from tui.cluster.plan import CLUSTERS_ENV, ClusterState
 from tui.cluster.provision import cluster_down, cluster_up
 from tui.engine.contexts import EngineSpec
+from tui.errors import LabError
 
 CLUSTER_NAME = f"t{SESSION_ID[:8]}"
 # The nodes' data roots hold unpacked image layers (thousands of files): removing them from a
@@ -57,6 +58,12 @@ class SessionCluster:
             EngineSpec(node.context, node.url, None, f"context {node.context}")
             for node in self.state.nodes
         ]
+
+    def reload(self) -> ClusterState:
+        """The state as saved: the app's lesson (or a subprocess) restarts a node's engine and
+        saves its new pid to the state file, not into this object, whose pid is then stale."""
+        self.state = ClusterState.load(self.state.path)
+        return self.state
 
     def remove_services(self, label: str) -> None:
         """Remove the services a test made (by its label), and wait until their tasks are gone."""
@@ -97,6 +104,8 @@ def swarm_cluster(docker_client: docker.DockerClient) -> Iterator[SessionCluster
         for client in cluster.clients:
             client.close()
         started = time.monotonic()
+        with contextlib.suppress(LabError):
+            state = cluster.reload()  # the engines' pids as they are now
         left = cluster_down(state)
         TIMINGS["down"] = time.monotonic() - started
         shutil.rmtree(docker_config, ignore_errors=True)

@@ -9,7 +9,10 @@ from sklearn.pipeline import Pipeline
 from special_k import SerializableModel
 from special_k.exceptions import ModelValidationError
 
+from training.payload import PAYLOAD_FILE, PAYLOAD_SERIALIZER, register_serializer
+
 MODEL_NAME = "sports-classifier"
+register_serializer()  # before any model is built or loaded: special_k checks its registry
 
 
 class SportsClassifier(SerializableModel):
@@ -34,12 +37,13 @@ class SportsClassifier(SerializableModel):
 
     @property
     def custom_serialization(self) -> dict[str, tuple[str, str]]:
-        """Nothing apart: the pipeline is pickled with the model.
+        """The pipeline apart, as the payload member (training.payload): the model digest.
 
-        special_k's joblib serializer is not usable with current joblib, which writes memoryviews
-        where special_k's HMAC stream accepts only bytes.
+        (special_k's joblib serializer is not usable with current joblib, which writes
+        memoryviews where special_k's HMAC stream accepts only bytes.) Models made before the
+        payload had the pipeline pickled inside THEMODEL.pickle; they still load.
         """
-        return {}
+        return {"pipeline": (PAYLOAD_SERIALIZER, PAYLOAD_FILE)}
 
     def predict(self, X: Sequence[str]) -> list[str]:
         """The sport of each text."""

@@ -8,8 +8,10 @@ SHA-256; the seal's own name, mode and mtime (its content is what the signature 
 training time and the key name, both readable before anything is unpickled. The model's own
 metadata (inside the signed pickle) records SEALED_FIELD, so a seal stripped off is noticed.
 
-Later additions (issue 24's provenance) go beside "members"; a reader ignores top-level keys it
-does not know, which are signed all the same. A change in meaning needs a new SEAL_FORMAT.
+Later additions go beside "members"; a reader ignores top-level keys it does not know, which
+are signed all the same. A change in meaning needs a new SEAL_FORMAT. The first addition is
+"provenance" (training.provenance: what made the model, its digest among it), present in models
+made since; a seal without it is an older model's.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Seal:
     signing_key: str
     members: tuple[dict[str, Any], ...]
     seal: dict[str, Any]
+    provenance: dict[str, Any] | None = None
 
 
 def entry_of(member: Member) -> dict[str, Any]:
@@ -58,11 +61,17 @@ def entry_of(member: Member) -> dict[str, Any]:
 
 
 def seal_document(
-    members: Sequence[Member], seal_name: str, *, model: str, trained_at: datetime, key: str
+    members: Sequence[Member],
+    seal_name: str,
+    *,
+    model: str,
+    trained_at: datetime,
+    key: str,
+    provenance: dict[str, Any] | None = None,
 ) -> bytes:
     """The seal's JSON (one line), to be clearsigned: mtimes are the training time."""
     mtime = int(trained_at.timestamp())
-    document = {
+    document: dict[str, Any] = {
         "format": SEAL_FORMAT,
         "model": model,
         "trained_at": trained_at.isoformat(),
@@ -70,6 +79,8 @@ def seal_document(
         "members": [entry_of(member) for member in members],
         "seal": {"name": seal_name, "mode": f"{SEAL_MODE:04o}", "mtime": mtime},
     }
+    if provenance is not None:
+        document["provenance"] = provenance
     return (json.dumps(document, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -150,7 +161,11 @@ def parse_seal(message: bytes) -> Seal:
     if not isinstance(members, list):
         raise _malformed("members is not a list")
     entries = tuple(_check_entry(entry) for entry in members)
-    return Seal(model, trained_at, key, entries, _check_entry(document.get("seal"), seal=True))
+    provenance = document.get("provenance")
+    if provenance is not None and not isinstance(provenance, dict):
+        raise _malformed("provenance is not an object")
+    seal = _check_entry(document.get("seal"), seal=True)
+    return Seal(model, trained_at, key, entries, seal, provenance)
 
 
 def _differences(actual: dict[str, Any], listed: dict[str, Any]) -> str:

@@ -12,10 +12,12 @@ import gzip
 import hashlib
 import io
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from training.attestation import ATTESTATION_FILE
 from training.seal import SEAL_FILE, SEAL_MODE, seal_document
 from training.tarball import Member
 from training.tarheader import FILE, FOLDER
@@ -60,8 +62,14 @@ def seal_tarball(
     trained_at: datetime,
     key: str,
     sign: Callable[[bytes], bytes],
+    provenance: dict[str, Any] | None = None,
+    attest: Callable[[Sequence[Member]], bytes] | None = None,
 ) -> None:
-    """Write `target` (which must not exist): `unsealed`'s members, then the signed seal."""
+    """Write `target` (which must not exist): `unsealed`'s members, then the signed seal.
+
+    With `attest`, its bytes (made from the members so far) become the member ATTESTATION_FILE
+    before the seal; `provenance` goes into the seal.
+    """
     mtime = int(trained_at.timestamp())
     members: list[Member] = []
     with (
@@ -86,10 +94,17 @@ def seal_tarball(
             archive.addfile(info, hashing)
             sha256 = hashing.digest.hexdigest()
             members.append(Member(info.name, FILE, info.mode, info.size, mtime, sha256))
+        if attest is not None:
+            attestation = attest(tuple(members))
+            info = _header(f"{folder}/{ATTESTATION_FILE}", FILE, mtime, len(attestation))
+            archive.addfile(info, io.BytesIO(attestation))
+            sha256 = hashlib.sha256(attestation).hexdigest()
+            members.append(Member(info.name, FILE, info.mode, info.size, mtime, sha256))
         seal_name = f"{folder}/{SEAL_FILE}"
-        signed = sign(
-            seal_document(members, seal_name, model=model, trained_at=trained_at, key=key)
+        document = seal_document(
+            members, seal_name, model=model, trained_at=trained_at, key=key, provenance=provenance
         )
+        signed = sign(document)
         seal_header = _header(seal_name, FILE, mtime, len(signed))
         seal_header.mode = SEAL_MODE
         archive.addfile(seal_header, io.BytesIO(signed))

@@ -129,9 +129,30 @@ def key_name_for(folder: Path, fingerprint: str) -> str:
     )
 
 
-def signature_signer(signed: bytes) -> tuple[Signer, bytes]:
+def sign_detached(home: Path, fingerprint: str, data: bytes, passphrase: str) -> bytes:
+    """A binary detached signature of `data` by the key `fingerprint` in `home`.
+
+    Called after special_k has signed with the same key and passphrase in the same home, so
+    a wrong passphrase (which gpgme may answer by crashing) has already been refused.
+    """
+    import gpg
+
+    with gpg.Context(
+        home_dir=str(home),
+        armor=False,
+        offline=True,
+        pinentry_mode=gpg.constants.PINENTRY_MODE_LOOPBACK,
+    ) as ctx:
+        ctx.set_passphrase_cb(lambda hint, desc, prev_bad, hook=None: passphrase)
+        ctx.signers = [ctx.get_key(fingerprint, secret=True)]
+        signature, _ = ctx.sign(data, mode=gpg.constants.sig.mode.DETACH)
+        return bytes(signature)
+
+
+def signature_signer(signed: bytes, detached_from: bytes | None = None) -> tuple[Signer, bytes]:
     """Check the clearsigned `signed` against the trusted keys: who signed it, and the message.
 
+    With `detached_from`, `signed` is a detached signature of those bytes, which are returned.
     The keyring is built exactly as special_k builds it (every key file the fingerprint map
     names, and the trustdb), and a signature counts only with special_k's own criteria (full
     validity, green summary, a strong hash). Which key that was is for the caller to judge.
@@ -146,7 +167,11 @@ def signature_signer(signed: bytes) -> tuple[Signer, bytes]:
             raise SigningError(f"the trusted keys cannot be loaded: {exc}") from exc
         with gpg.Context(home_dir=str(home), armor=True, offline=True) as ctx:
             try:
-                message, result = ctx.verify(signed)
+                if detached_from is None:
+                    message, result = ctx.verify(signed)
+                else:
+                    _, result = ctx.verify(detached_from, signature=signed)
+                    message = detached_from
             except gpg.errors.BadSignatures as exc:
                 fingerprints = [s.fpr for s in exc.result.signatures]
                 raise SigningError(

@@ -9,6 +9,7 @@ and a failed or cancelled run leaves none.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -16,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from training.corpus import CorpusError, corpus_digest, load_corpus, split
 from training.metrics import accuracy, macro_f1
@@ -30,6 +31,7 @@ from training.signing import (
     key_name_for,
     private_gnupg_home,
     read_passphrase,
+    sign_detached,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +76,7 @@ def tarball_name(now: datetime) -> str:
 
 def train(models_dir: Path) -> Path:
     """Run every stage and return the final tarball's path."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     emit("start", 0.0, f"training into {models_dir}")
     check_models_dir(models_dir)
     passphrase = read_passphrase(PASSPHRASE_FILE)
@@ -92,38 +94,56 @@ def train(models_dir: Path) -> Path:
         test_size=len(test_set),
     )
 
+    from threadpoolctl import threadpool_limits
+
     from training.model import SportsClassifier
+    from training.payload import payload_digest
     from training.pipeline import build_pipeline
+    from training.provenance import measured_inputs, provenance_document, run_context
 
-    pipeline = build_pipeline()
-    pipeline.fit([e.text for e in train_set], [e.label for e in train_set])
-    emit("fit", 0.5, "pipeline fitted")
+    # One thread in every native pool: how sums split between threads must not depend on how
+    # many CPUs a runtime shows (the image's environment says so too, for the imports).
+    with threadpool_limits(limits=1):
+        pipeline = build_pipeline()
+        pipeline.fit([e.text for e in train_set], [e.label for e in train_set])
+        emit("fit", 0.5, "pipeline fitted")
 
-    truth = [e.label for e in test_set]
-    predicted = [str(p) for p in pipeline.predict([e.text for e in test_set])]
-    metrics = {
-        "accuracy": round(accuracy(truth, predicted), 4),
-        "macro_f1": round(macro_f1(truth, predicted), 4),
-    }
-    emit("evaluate", 0.6, "held-out evaluation", metrics=metrics)
+        truth = [e.label for e in test_set]
+        predicted = [str(p) for p in pipeline.predict([e.text for e in test_set])]
+        metrics = {
+            "accuracy": round(accuracy(truth, predicted), 4),
+            "macro_f1": round(macro_f1(truth, predicted), 4),
+        }
+        digest = payload_digest(pipeline)
+        emit("evaluate", 0.6, "held-out evaluation", metrics=metrics, digest=digest)
 
-    now = datetime.now(UTC)
-    model = SportsClassifier(
-        pipeline,
-        validation_texts=[e.text for e in test_set],
-        metadata={
-            "metrics": metrics,
-            "labels": labels,
-            "train_size": len(train_set),
-            "test_size": len(test_set),
-            "corpus_sha256": corpus_digest(examples),
-            "trained_at": now.isoformat(),
-        },
-    )
+        now = datetime.now(UTC)
+        model = SportsClassifier(
+            pipeline,
+            validation_texts=[e.text for e in test_set],
+            metadata={
+                "metrics": metrics,
+                "labels": labels,
+                "train_size": len(train_set),
+                "test_size": len(test_set),
+                "corpus_sha256": corpus_digest(examples),
+                "trained_at": now.isoformat(),
+            },
+        )
+        provenance = provenance_document(
+            digest=digest,
+            inputs=measured_inputs(DATA_DIR),
+            pipeline=pipeline,
+            metrics=metrics,
+            started=started_at,
+            finished=now,
+            context=run_context(),
+        )
+    provenance = json.loads(json.dumps(provenance))  # exactly what the seal will carry
     final = models_dir / tarball_name(now)
     partial = models_dir / f".{final.name}.partial"
     try:
-        _sign_and_check(model, partial, passphrase)
+        _sign_and_check(model, partial, passphrase, provenance)
         os.replace(partial, final)
         _fsync_dir(models_dir)
     finally:
@@ -135,16 +155,24 @@ def train(models_dir: Path) -> Path:
         f"signed model at {final}",
         tarball=str(final),
         metrics=metrics,
+        digest=digest,
+        provenance=provenance,
         seconds=round(time.monotonic() - started, 2),
     )
     return final
 
 
-def _sign_and_check(model: SportsClassifier, partial: Path, passphrase: str) -> None:
-    """Serialize, sign and seal into `partial`, then check it as verify would and load it back."""
+def _sign_and_check(
+    model: SportsClassifier, partial: Path, passphrase: str, provenance: dict[str, Any]
+) -> None:
+    """Serialize, sign and seal into `partial`, then check it as verify would and load it back.
+
+    The in-toto attestation is signed with the same key, then the seal (with the provenance).
+    """
     import special_k
     from special_k.signing import sign_message
 
+    from training.attestation import envelope
     from training.verify import check_sealed
 
     unsealed = partial.with_name(
@@ -170,6 +198,13 @@ def _sign_and_check(model: SportsClassifier, partial: Path, passphrase: str) -> 
                     trained_at=datetime.fromisoformat(model.metadata["trained_at"]),
                     key=key,
                     sign=lambda text: sign_message(str(home), fingerprint, text, passphrase),
+                    provenance=provenance,
+                    attest=lambda members: envelope(
+                        members,
+                        provenance,
+                        keyid=fingerprint,
+                        sign=lambda data: sign_detached(home, fingerprint, data, passphrase),
+                    ),
                 )
             except (SigningError, SystemExit):
                 raise
@@ -181,7 +216,7 @@ def _sign_and_check(model: SportsClassifier, partial: Path, passphrase: str) -> 
         unsealed.unlink(missing_ok=True)
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())
-    emit("verify", 0.9, "checking signature, member manifest and model validation")
+    emit("verify", 0.9, "checking signatures, member manifest, provenance and model validation")
     check_sealed(partial)
     special_k.load_model_from_tarball(str(partial))
 

@@ -17,7 +17,10 @@ In this order, so nothing is unpickled before it has to be, and all from one des
    special_k's HMACs alone, and said so;
 4. every member is one special_k's signed metadata covers;
 5. special_k's own load (HMACs, unpickling) and the model's validation;
-6. the key name the model records maps to the signer, and the model agrees with its seal.
+6. the key name the model records maps to the signer, and the model agrees with its seal;
+7. the provenance the seal carries (training.verify_provenance): the model digest is the payload
+   member's SHA-256, and the in-toto attestation is signed by the same key, about exactly those
+   members, saying the same. A seal without provenance is an older model's, and said so.
 
 Prints one JSON line: {"ok": true, "model": ..., "signer": {...}, ...} or {"ok": false, "reason":
 "...", "check": "..."}; exits 0 (verified), 1 (refused) or 2 (usage). Trust comes only from
@@ -34,6 +37,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from training.attestation import ATTESTATION_FILE
 from training.gzipstream import gunzip
 from training.refusal import METADATA, SIGNATURE, BadTarball, RefusedModel, shown
 from training.seal import SEAL_FILE, Seal, check_members, claimed_message, parse_seal
@@ -52,7 +56,9 @@ from training.verify_checks import (
 )
 
 __all__ = ["BadTarball", "RefusedModel", "check_sealed", "check_structure", "main", "verify"]
-KEPT = frozenset({METADATA_FILE, VERSION_FILE, SEAL_FILE})
+from training.verify_provenance import check_provenance
+
+KEPT = frozenset({METADATA_FILE, VERSION_FILE, SEAL_FILE, ATTESTATION_FILE})
 NO_MANIFEST = "no member manifest (made before manifests): members checked by special_k's HMACs"
 
 
@@ -75,10 +81,13 @@ def trusted_fingerprints() -> dict[str, str]:
         raise RefusedModel(f"no usable trusted keys in {folder}: {exc}", SIGNATURE) from exc
 
 
-def check_signer(signed: bytes, trusted: dict[str, str], what: str) -> tuple[Signer, bytes]:
-    """The signer of `signed`, refused unless keyname-to-fingerprint.json names its key."""
+def check_signer(
+    signed: bytes, trusted: dict[str, str], what: str, detached_from: bytes | None = None
+) -> tuple[Signer, bytes]:
+    """The signer of `signed` (or of `detached_from`, when `signed` is a detached signature),
+    refused unless keyname-to-fingerprint.json names its key."""
     try:
-        signer, message = signature_signer(signed)
+        signer, message = signature_signer(signed, detached_from)
     except SigningError as exc:
         raise RefusedModel(f"{what}: signature refused: {exc}", SIGNATURE) from exc
     if signer.fingerprint not in trusted.values():
@@ -121,6 +130,9 @@ def _seal(label: str, layout: TarballLayout, signer: Signer, trusted: dict[str, 
 def _load(handle: BinaryIO) -> Any:
     import special_k
 
+    from training.payload import register_serializer
+
+    register_serializer()  # special_k checks the payload's serializer before unpickling
     handle.seek(0)
     try:
         return special_k.load_model_from_tarball_stream(handle, gpg_home_dir=None)
@@ -148,21 +160,28 @@ class _Unpacked:
     trusted: dict[str, str]
     signer: Signer
     seal: Seal | None
+    provenance: dict[str, Any]
 
 
 def _check_unpacked(handle: BinaryIO, label: str) -> _Unpacked:
-    """Steps 1 to 4: everything that needs no unpickling."""
+    """Steps 1 to 4 and 7: everything that needs no unpickling."""
     layout = read_layout(gunzip(handle, label), label, keep=KEPT)
     _precheck(label, layout)
     trusted = trusted_fingerprints()
     signer, special_k_metadata = _special_k_metadata(layout, trusted)
     seal = _seal(label, layout, signer, trusted) if SEAL_FILE in layout.kept else None
     check_coverage(label, layout, special_k_metadata)
-    return _Unpacked(layout, trusted, signer, seal)
+
+    def detached(signature: bytes, data: bytes) -> Signer:
+        return check_signer(signature, trusted, ATTESTATION_FILE, detached_from=data)[0]
+
+    provenance = check_provenance(label, seal, layout, signer, detached)
+    return _Unpacked(layout, trusted, signer, seal, provenance)
 
 
 def check_sealed(path: Path) -> None:
-    """Steps 1 to 4 on a tarball that must carry a seal (the training run checks its own)."""
+    """Steps 1 to 4 and 7 on a tarball that must carry a seal (the training run checks its
+    own)."""
     with open_model(path) as handle:
         seal = _check_unpacked(handle, shown(path.name)).seal
     if seal is None:
@@ -184,6 +203,9 @@ def verify(path: Path) -> dict[str, Any]:
         raise RefusedModel(f"the seal names model {shown(seal.model)}", METADATA)
     trained_at = recorded_time(metadata)
     check_name_time(label, trained_at)
+    provenance = checked.provenance.get("provenance")
+    if provenance is not None and provenance.get("metrics") != metadata.get("metrics"):
+        raise RefusedModel("the model's metrics differ from those its provenance records", METADATA)
     members = len(layout.members)
     return {
         "ok": True,
@@ -203,6 +225,7 @@ def verify(path: Path) -> dict[str, Any]:
         "members": sorted(layout.files),
         "manifest": f"all {members} members match the signed manifest" if seal else NO_MANIFEST,
         "validation": "passed",
+        **checked.provenance,
     }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from training.attestation import ATTESTATION_FILE
 from training.refusal import (
     HASH,
     MANIFEST,
@@ -36,10 +37,12 @@ _STAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 
 
 def check_coverage(label: str, layout: TarballLayout, metadata: Any) -> None:
-    """Refuse members special_k's signed metadata does not name (the seal aside), naming them."""
+    """Refuse members special_k's signed metadata does not name (the seal and the in-toto
+    attestation aside: the seal's manifest covers them), naming them."""
     try:
         streams = [metadata["model"], *dict(metadata.get("attributes") or {}).values()]
-        covered = {METADATA_FILE, VERSION_FILE, SEAL_FILE, *(str(s["filename"]) for s in streams)}
+        named = (str(s["filename"]) for s in streams)
+        covered = {METADATA_FILE, VERSION_FILE, SEAL_FILE, ATTESTATION_FILE, *named}
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise RefusedModel(f"model metadata is malformed: {exc!r}", METADATA) from exc
     extra = sorted(set(layout.files) - covered)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tui.errors import LabError
 from tui.lifetime import Ending, join_served_session
+from tui.text import guard_output, printable
 
 MAX_SECONDS = 86400.0  # a day: any wait the lab offers is far shorter
 # A Docker image reference: [host[:port]/]name[/name...][:tag][@sha256:digest], names lowercase.
@@ -146,6 +147,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from tui.lab.train_cli import train_from_cli
 
     identity = parse_user_id(args.user_id) if args.user_id else None
+    if (args.compose or args.cluster) and args.runtime:
+        raise LabError("--runtime works with the SDK run; leave out --compose and --cluster.")
     if args.cluster:
         from tui.cluster.plan import find_cluster
         from tui.lab.cluster_run import train_cluster_from_cli
@@ -162,8 +165,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
         urls = [node.url for node in state.nodes]
         return train_cluster_from_cli(args.host, urls[0], urls, args.replicas, identity)
     return train_from_cli(
-        host=args.host, rebuild=args.rebuild, compose=args.compose, identity=identity
+        host=args.host,
+        rebuild=args.rebuild,
+        compose=args.compose,
+        identity=identity,
+        runtime=args.runtime,
     )
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from tui.lab.reproduce import reproduce_from_cli
+
+    return reproduce_from_cli(Path(args.path), host=args.host, runtime=args.runtime)
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from tui.lab.runs_cli import runs_from_cli
+
+    return runs_from_cli(args.compare, only_differences=args.differences)
+
+
+def _cmd_sbom(args: argparse.Namespace) -> int:
+    from tui.lab.sbom import sbom_from_cli
+
+    return sbom_from_cli(args.image, host=args.host, save=args.save)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -172,7 +197,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     timeout = _seconds(args.timeout, "--timeout")
     return verify_from_cli(
-        Path(args.path), host=args.host, timeout=timeout, image=training_image_tag()
+        Path(args.path),
+        host=args.host,
+        timeout=timeout,
+        image=training_image_tag(),
+        as_json=args.json,
     )
 
 
@@ -326,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the container as (and give models/ to) these ids instead of .env's",
     )
     train.add_argument(
+        "--runtime",
+        metavar="NAME",
+        help="the engine's runtime to train with (e.g. its gVisor runtime); default: its own",
+    )
+    train.add_argument(
         "--cluster",
         action="store_true",
         help="run as a Swarm replicated-job on the lab's cluster (./lab cluster up)",
@@ -336,6 +370,30 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--cluster-name", default="lab", help=argparse.SUPPRESS)
     train.set_defaults(func=_cmd_train)
 
+    reproduce = sub.add_parser(
+        "reproduce", help="retrain a model from this checkout and compare the model digests"
+    )
+    reproduce.add_argument("path", help="the model tarball")
+    reproduce.add_argument("--runtime", metavar="NAME", help="the engine's runtime to train with")
+    reproduce.set_defaults(func=_cmd_reproduce)
+
+    runs = sub.add_parser("runs", help="the run history in runs/")
+    runs.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="two runs side by side (a number from the list, a run id or a model file name)",
+    )
+    runs.add_argument(
+        "--differences", action="store_true", help="with --compare: only the fields that differ"
+    )
+    runs.set_defaults(func=_cmd_runs)
+
+    sbom = sub.add_parser("sbom", help="an image's Debian and Python packages (CycloneDX)")
+    sbom.add_argument("image", help="an image name or id")
+    sbom.add_argument("--save", metavar="PATH", help="write the CycloneDX JSON to PATH")
+    sbom.set_defaults(func=_cmd_sbom)
+
     verify = sub.add_parser("verify", help="verify a model tarball inside the training image")
     verify.add_argument("path", help="the model tarball")
     verify.add_argument(
@@ -343,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=300.0,
         help="seconds the verification may take (exit 4 when exceeded; default 300)",
+    )
+    verify.add_argument(
+        "--json", action="store_true", help="print the whole report, provenance included, as JSON"
     )
     verify.set_defaults(func=_cmd_verify)
 
@@ -398,7 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2."""
+    """Run `container-lab`; every LabError becomes one line on stderr and exit status 2.
+
+    Every command but the dashboard (which draws the terminal itself) prints through
+    tui/text.py's guard: names, log lines and tar members reach the terminal as text.
+    """
     join_served_session()  # a --serve session app: dies with its server, bounded in memory
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -408,10 +473,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         Ending().install()
     try:
         if func is not _cmd_dashboard:  # the dashboard watches every engine given
+            guard_output()
             args.host = _one_engine(args)
         return func(args)
     except LabError as exc:
-        print(f"container-lab: {exc}", file=sys.stderr)
+        print(f"container-lab: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("container-lab: interrupted", file=sys.stderr)

@@ -62,6 +62,15 @@ class LabSession(Protocol):
         ...
 
 
+# What a read-only dashboard may call on the lab (tui/engine/read_only.py refuses the rest):
+# training, verifying (a container), the demo, the lesson and key creation all change the host
+# or engine.
+LAB_READS = frozenset({"paths", "has_keys"})
+LAB_CHANGES = frozenset(
+    {"training_run", "create_keys", "demo", "verify", "lesson", "clean_lesson_leftovers"}
+)
+
+
 class DockerLab:
     """The lab on a real engine, with its own client (made on first use)."""
 

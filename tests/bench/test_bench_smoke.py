@@ -20,9 +20,9 @@ RESULTS = ROOT / "bench" / "results"
 pytestmark = pytest.mark.slow
 
 
-def run_smoke(name: str) -> dict[str, Any]:
+def run_smoke(name: str, *options: str, results: str = "") -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", "--smoke"],
+        [sys.executable, "-m", f"bench.{name}", "--smoke", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -30,7 +30,8 @@ def run_smoke(name: str) -> dict[str, Any]:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    data: dict[str, Any] = json.loads((RESULTS / f"{name}.smoke.json").read_text())
+    path = RESULTS / f"{results or name}.smoke.json"
+    data: dict[str, Any] = json.loads(path.read_text())
     assert data["smoke"] is True and data["machine"]["cores"] >= 1
     return data
 
@@ -74,6 +75,26 @@ def test_stats_overhead_smoke(docker_client: docker.DockerClient) -> None:
     assert 0 <= app["age_of_newest_figure_s"]["max"] < 5
     assert run["docker_stats_cli"]["collector_cpu_percent_of_one_core"] >= 0
     assert several["target"]["engines"] == 3
+
+
+def test_stats_projector_smoke(docker_client: docker.DockerClient) -> None:
+    # The tall terminal under load only (the other pairs are the same code with other values).
+    data = run_smoke(
+        "stats_overhead",
+        "--projector",
+        "--terminals=200x50",
+        "--loads=loaded",
+        results="stats_projector",
+    )
+    (run,) = data["runs"]
+    assert run["terminal"] == "200x50" and run["load"] == "loaded"
+    for way in ("app_api", "app_cgroup"):
+        assert run[way]["terminal_size"] == "200x50", "the app ran in a terminal of that size"
+        assert run[way]["containers_followed"] == run["containers"]
+        assert 20 < run[way]["rss_mib"]["max"] < 1000, "the dashboard's own memory was measured"
+    targets = run["targets"]
+    assert isinstance(targets["api_met"], bool) and isinstance(targets["rss_met"], bool)
+    assert data["machine_load_1m_5m_15m_at_end"][0] >= 0
 
 
 def test_startup_smoke(docker_client: docker.DockerClient) -> None:

@@ -27,11 +27,14 @@ import docker
 
 # This sandbox's rlimits refuse Podman's default ulimits ("error setting rlimit type 7");
 # these fit inside them. Locks are files in its own tmp dir, not the machine-wide shm segment.
+# The lab's containers ask for an init process: Podman's own (catatonit) is a package `./lab`
+# does not install, so the service uses Docker's tini, which docker.io ships.
 CONTAINERS_CONF = """\
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 
 [engine]
+init_path = "/usr/bin/docker-init"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 lock_type = "file"

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,19 +152,26 @@ def _fd_limit(limit: int | None) -> None:
 
 @contextmanager
 def served(
-    *flags: str, fd_limit: int | None = None, env: dict[str, str] | None = None
+    *flags: str,
+    fd_limit: int | None = None,
+    env: Mapping[str, str] | None = None,
+    wrapper: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> Iterator[Served]:
     """`container-lab --serve --port <free> FLAGS`, until its token URL is printed (with
-    RLIMIT_NOFILE `fd_limit` and `env` added to the environment, if given)."""
+    RLIMIT_NOFILE `fd_limit` and `env` added to the environment, if given). `wrapper` goes
+    before the command (e.g. strace), `cwd` is where it runs (where a dashboard would save a
+    file it was told to save)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="served-") as folder:
         output = Path(folder) / "output.txt"
         with output.open("wb") as sink:
             process = subprocess.Popen(
-                [str(SCRIPT), "--serve", "--port", str(port), *flags],
+                [*wrapper, str(SCRIPT), "--serve", "--port", str(port), *flags],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                cwd=cwd,
                 # its log is read while it runs
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                 preexec_fn=lambda: _fd_limit(fd_limit),

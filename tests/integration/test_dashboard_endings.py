@@ -31,7 +31,7 @@ import pytest
 from tests.conftest import SESSION_ID, SESSION_LABELS, TEST_LABEL
 from tests.integration.lab_fixtures import TEST_IMAGE_TAG
 from tests.integration.process_marks import BOUND, MARK, kill_marked, marked, none_left
-from tests.integration.test_shell_in_terminal import SCRIPT, Terminal
+from tests.integration.terminal import SCRIPT, Terminal
 from tui.engine.build import BuildResult
 from tui.lab.run_secrets import runs_dir
 from tui.paths import PROJECT_ENV, LabPaths

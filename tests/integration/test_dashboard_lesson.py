@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from tests.integration.lesson_checks import lesson_processes
-from tests.integration.test_shell_in_terminal import Terminal
+from tests.integration.terminal import Terminal
 from tests.tui.dashboard_helpers import until
 from tui.baseline import qemu as vm
 from tui.baseline.lesson import LESSON_LABEL, OWNER_LABEL, UnitKind

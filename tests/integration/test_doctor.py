@@ -44,6 +44,7 @@ def test_this_machine_is_ready_but_a_lab_without_a_key_cannot_train(
         "lesson",
         "keys",
         "train",
+        "cluster",
         "test",
     ]
     assert [header.rsplit(": ", 1)[1] for header in headers] == [
@@ -51,6 +52,7 @@ def test_this_machine_is_ready_but_a_lab_without_a_key_cannot_train(
         "ready",
         "ready",
         "1 missing",
+        "ready",
         "ready",
     ]
     [engine] = [line for line in lines if line.startswith("  ok       engine ")]

@@ -19,6 +19,7 @@ from tui.engine import feed as engine_feed
 from tui.engine.actions import ContainerAction
 from tui.engine.backend import DockerBackend
 from tui.engine.feed import EngineFeed, FeedEvent
+from tui.engine.stats.api import StatsSample
 from tui.engine.stats.scheduler import SLOW_SAMPLES_PER_ROUND
 
 pytestmark = pytest.mark.docker
@@ -134,6 +135,39 @@ def test_over_the_api_only_the_containers_shown_are_streamed_the_rest_sampled_sl
         reports.wait(
             lambda: feed.streamed & {shown, *hidden} == hidden, "the streams to follow the view"
         )
+    finally:
+        feed.close(wait=10.0)
+
+
+def test_over_the_api_more_rows_shown_than_streamed_are_paced_then_streamed_again(
+    sleepers: list[Container],
+) -> None:
+    # A tall terminal shows more rows than the streams budget: following each every second would
+    # cost the engine a collection each a second (40 rows at 200x50: 0.8x `docker stats` on 100).
+    # They are paced instead (a one-shot request every few rounds); when they fit, streamed.
+    reports = Reports()
+    feed = _feed("api", reports, streamed_rows=1)  # three shown: a figure every third round
+    ids = {c.id for c in sleepers}
+    feed.show(ids)
+    feed.start()
+    taken: dict[str, list[StatsSample]] = {cid: [] for cid in ids}
+
+    def took(wanted: int) -> bool:
+        for sample in feed.take_samples():
+            if sample.container_id in taken:  # not others' containers, sampled slowly
+                taken[sample.container_id].append(sample)
+        return all(len(samples) >= wanted for samples in taken.values())
+
+    try:
+        reports.wait(lambda: took(2), "two samples of each row shown", 60.0)
+        assert feed.paced == ids and not feed.streamed & ids
+        assert feed.stats.every == 3 and feed.stats.paced_pause > 2.0
+        # Each later figure is a one-shot one: CPU counters from the engine, CPU % since the last.
+        assert all(s.system_total > 0 for samples in taken.values() for s in samples[1:])
+        kept = sleepers[0].id
+        feed.show({kept})  # the terminal shrank: one row, within the budget, is streamed
+        reports.wait(lambda: feed.streamed & ids == {kept}, "the row to be streamed")
+        assert not feed.paced
     finally:
         feed.close(wait=10.0)
 

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.docker
 @pytest.fixture()
 def cluster(swarm_cluster: SessionCluster, test_labels, monkeypatch):
     monkeypatch.setenv(CLUSTERS_ENV, str(swarm_cluster.base))
+    swarm_cluster.reload()  # an earlier test's lesson restarted a node: its pid is new
     yield swarm_cluster
     for node in swarm_cluster.state.nodes:  # a test that failed half-way left one stopped
         if not host.is_running(node.pid):

@@ -28,7 +28,7 @@ import sys, time
 import training.train as train
 from special_k.exceptions import ModelValidationError
 
-def stand_in(model, partial, passphrase):
+def stand_in(model, partial, passphrase, provenance):
     partial.write_bytes(b"half a tarball")
     if sys.argv[1] == "invalid":
         raise ModelValidationError("predictions differ from those at training time")

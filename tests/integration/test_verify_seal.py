@@ -33,7 +33,7 @@ STAMP = "%Y%m%dT%H%M%SZ"
 # train.py's signing step as it was before seals (commit 266558d), put back in a lab copy.
 BEFORE_SEALS = """
 
-def _sign_and_check(model, partial, passphrase):  # as before seals
+def _sign_and_check(model, partial, passphrase, provenance=None):  # as before seals
     import special_k
 
     with private_gnupg_home() as home:
@@ -91,7 +91,7 @@ def test_a_sealed_model_shows_its_signed_time_and_manifest(
     out = capsys.readouterr().out
     stamp = datetime.strptime(model_tarball.name[18:34], STAMP).replace(tzinfo=UTC)
     assert f"trained at {stamp.isoformat()[:19]}" in out, out
-    assert "(signed)" in out and "all 5 members match the signed manifest" in out, out
+    assert "(signed)" in out and "all 7 members match the signed manifest" in out, out
 
 
 @pytest.mark.bad_input
@@ -156,7 +156,10 @@ def test_a_model_made_before_seals_verifies_with_a_note_and_its_signed_time(
         datetime.strptime(model.name[18:34], STAMP).replace(tzinfo=UTC).isoformat()[:19]
     )
     assert _cli(old, model, monkeypatch, LEGACY_IMAGE) == 0
-    assert "no member manifest (made before manifests)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no member manifest (made before manifests)" in out
+    assert "model digest: none (made before provenance)" in out  # and it still verifies
+    assert verdict.details["provenance"] is None and verdict.details["digest"] is None
     renamed = _renamed(model, tmp_path, days=-1)
     assert_refused(
         docker_client,

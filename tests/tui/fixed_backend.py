@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -310,6 +310,33 @@ class FixedBackend:
                 "State": {"Status": info.state},
             }
         raise LabError(f"{kind} {ref[:19]} no longer exists.")
+
+    def image_files(self, image_id: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        self.actions.append(("read image files", image_id))
+        return {path: data for path, data in IMAGE_FILES.items() if wanted(path)}
+
+
+# A small image's SBOM inputs: three Debian packages and one Python distribution.
+IMAGE_FILES = {
+    "usr/lib/os-release": b'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n',
+    "var/lib/dpkg/status": (
+        b"Package: libc6\nStatus: install ok installed\nInstalled-Size: 12000\n"
+        b"Architecture: amd64\nVersion: 2.36-9\n\n"
+        b"Package: bash\nStatus: install ok installed\nInstalled-Size: 7000\n"
+        b"Architecture: amd64\nVersion: 5.2.15-2\n\n"
+        b"Package: gone\nStatus: deinstall ok config-files\nInstalled-Size: 10\n"
+        b"Architecture: amd64\nVersion: 1.0\n\n"
+        b"Package: python3\nStatus: install ok installed\nInstalled-Size: 100\n"
+        b"Architecture: amd64\nVersion: 3.11.2-1\n"
+    ),
+    "opt/venv/lib/python3.11/site-packages/numpy-2.4.6.dist-info/METADATA": (
+        b"Metadata-Version: 2.1\nName: numpy\nVersion: 2.4.6\n\nNumPy is..."
+    ),
+    "opt/venv/lib/python3.11/site-packages/numpy-2.4.6.dist-info/RECORD": (
+        b"numpy/__init__.py,sha256=x,20000000\nnumpy/core.so,sha256=y,30000000\n"
+        b"numpy-2.4.6.dist-info/RECORD,,\n"
+    ),
+}
 
 
 # mypy fails here when FixedBackend drifts from the protocol the app is handed.

@@ -16,6 +16,8 @@ import pytest
 from tests.tui.dashboard_helpers import settled
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.engine import feed
+from tui.engine.actions import ContainerAction
+from tui.engine.compose import ProjectAction
 from tui.views.app import ContainerLabApp
 from tui.views.containers.pane import ContainersPane
 from tui.views.messages import FeedMessage
@@ -37,6 +39,9 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
             feed.ImagesLoaded("fixed", []),
         ):
             posted.append(app.post_message(FeedMessage(event)))
+        # A key press queued just before the quit: the detail screen of a container.
+        posted.append(app.post_message(ContainersPane.Requested(ContainerAction.DETAIL, "gone")))
+        posted.append(app.post_message(ContainersPane.ProjectRequested(ProjectAction.UP, "gone")))
         for tick in (pane.flush_stats, pane.refresh_rows, app.refresh_containers):
             tick()
             ticked.append(tick.__name__)
@@ -45,8 +50,15 @@ async def test_late_messages_and_ticks_during_shutdown_are_dropped_quietly(
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
-    assert posted == [True, True, True], "the app took the late messages"
+    assert posted == [True] * 5, "the app took the late messages"
     assert ticked == ["flush_stats", "refresh_rows", "refresh_containers"]
     assert not app.return_code, "the app ended on an error"
-    for survived in ("SamplesWaiting", "StatsStalledEvent", "ImagesLoaded", *ticked):
+    late = (
+        "SamplesWaiting",
+        "StatsStalledEvent",
+        "ImagesLoaded",
+        "a container's detail asked",
+        "a project's up asked",
+    )
+    for survived in (*late, *ticked):
         fault(f"during shutdown: {survived}")

@@ -9,7 +9,15 @@ import pytest
 
 from tui.host.needs import COMMANDS, SECTIONS, Package, expand, is_present, packages_of
 
-TEST_ONLY = {"chromium", "chromium-driver", "openssh-server", "openssl", "podman", "iproute2"}
+TEST_ONLY = {
+    "chromium",
+    "chromium-driver",
+    "openssh-server",
+    "openssl",
+    "podman",
+    "iproute2",
+    "strace",
+}
 LESSON = {"qemu-system-x86", "linux-image-amd64", "e2fsprogs", "runsc"}
 ENGINE = {"docker.io", "docker-cli|docker.io", "docker-compose", "debootstrap"}
 KEYS = {"gpg", "gpg-agent"}

@@ -1,9 +1,8 @@
-"""Log windows, filters, time order of merged lines, older lines, and saving to a file."""
+"""Log windows, filters, time order of merged lines and older lines (saving: test_log_save.py)."""
 
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +11,10 @@ from tui.engine.logs.query import (
     LogFilter,
     LogQueryError,
     LogWindow,
-    default_save_path,
     older_than,
     parse_window,
-    save_lines,
 )
 from tui.engine.logs.stream import STDOUT, LogBuffer, LogLine, order_key
-from tui.errors import LabError
 
 
 def stamped(second: int, text: str, source: str = "", fraction: str = "000000000") -> LogLine:
@@ -90,36 +86,3 @@ def test_buffer_prepends_only_what_fits_and_never_pushes_out_the_newest():
     assert [x.text for x in kept] == ["old 2", "old 3"]
     assert [x.text for x in buffer.lines] == ["old 2", "old 3", "new 0", "new 1", "new 2"]
     assert buffer.room == 0 and buffer.prepend([LogLine(STDOUT, "older")]) == []
-
-
-def test_save_refuses_to_overwrite_unless_told(tmp_path: Path):
-    path = tmp_path / "web.log"
-    assert save_lines(path, ["one", "two"], overwrite=False) == 2
-    with pytest.raises(FileExistsError):
-        save_lines(path, ["three"], overwrite=False)
-    assert path.read_text() == "one\ntwo\n"
-    assert save_lines(path, ["three"], overwrite=True) == 1
-    assert path.read_text() == "three\n"
-
-
-def test_save_to_an_unwritable_path_is_one_line(tmp_path: Path, bad_input):
-    with pytest.raises(LabError, match=r"cannot save to .*pick another path"):
-        save_lines(tmp_path / "no-such-dir" / "x.log", ["a"], overwrite=False)
-    bad_input("missing folder")
-
-
-def test_a_failed_whole_log_leaves_no_partial_file(tmp_path: Path):
-    def lines():
-        yield "first"
-        raise ConnectionError("engine went away")
-
-    path = tmp_path / "partial.log"
-    with pytest.raises(ConnectionError):
-        save_lines(path, lines(), overwrite=False)
-    assert not path.exists()
-
-
-def test_default_save_path_is_named_after_the_container(tmp_path: Path):
-    path = default_save_path("project web/db", now=0.0, folder=tmp_path)
-    assert path.parent == tmp_path
-    assert path.name.startswith("project_web_db-") and path.suffix == ".log"

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.unit.test_log_query import stamped
-from tui.engine.logs.query import (
-    LogWindow,
-    default_save_path,
-    older_than,
-    parse_window,
-)
+from tui.engine.logs.query import LogWindow, older_than, parse_window
+from tui.engine.logs.save import default_save_path
 from tui.engine.logs.stream import STDOUT, LogLine, order_key
 
 

@@ -44,6 +44,18 @@ NOT_RUN = {
     "./lab demo up": "starts the machine's shared demo set; test_demo.py runs an isolated set",
     "./lab train": "builds the image and trains a model (test_training_lab.py does, labelled)",
     "./lab verify models/sports-classifier-*.tar.gz": "needs a trained model (test_tampering.py)",
+    "./lab verify --json models/sports-classifier-*.tar.gz": "needs a trained model "
+    "(test_reproducible.py reads the same report)",
+    "./lab reproduce models/sports-classifier-*.tar.gz": (
+        "retrains a model (test_reproducible.py reproduces the session's model, labelled)"
+    ),
+    "./lab train --runtime container-lab-runsc": (
+        "trains in gVisor (test_reproducible.py does, labelled)"
+    ),
+    "./lab runs": "reads this checkout's models/runs/ (test_run_history.py reads temporary ones)",
+    "./lab sbom container-lab/training:latest": (
+        "needs the training image built (test_reproducible.py reads the test image's SBOM)"
+    ),
     "docker compose up --build training": "builds and trains (test_runtime_settings.py)",
     "./lab baseline measure": "boots a QEMU VM for about a minute (test_baseline_measure.py)",
     "./lab baseline measure --image container-lab/training:latest": (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import docker
@@ -28,6 +29,7 @@ from tui.engine.containers import ContainerInfo, ProcessList
 from tui.engine.contexts import EngineSpec
 from tui.engine.events import EngineEvent, EventStream
 from tui.engine.footprint import ContainerFootprint, running_footprints
+from tui.engine.image_files import image_files
 from tui.engine.images import ImageInfo, Layer
 from tui.engine.inspect import inspect_object
 from tui.engine.logs.sources import LogReader
@@ -139,6 +141,53 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
         """The full `docker inspect` of a container, image, volume or network (LabError when
         it is gone)."""
         ...
+
+    def image_files(self, image_id: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """The files of an image that `wanted` picks, read from its layers (its SBOM's)."""
+        ...
+
+
+# What a read-only dashboard may call on a backend (tui/engine/read_only.py refuses the rest).
+# A new method of DashboardBackend goes in one of the two sets (tests/tui/test_read_only_gate.py).
+BACKEND_READS = frozenset(
+    {
+        "name",
+        "description",
+        "connect",
+        "ping",
+        "close",
+        "containers",
+        "container",
+        "processes",
+        "images",
+        "history",
+        "events",
+        "logs",
+        "stats",
+        "stats_once",
+        "footprints",
+        "cgroup_collector",
+        "volumes",
+        "networks",
+        "prune_plans",  # counts and sizes only: `docker system df` and lists
+        "inspect",
+        "spec",  # the engine's address (the Swarm tab finds a lab cluster's nodes by it)
+        "is_podman",
+        "image_files",  # an image's package lists, read for its SBOM
+    }
+)
+BACKEND_CHANGES = frozenset(
+    {
+        "container_action",
+        "remove_image",
+        "compose_project",
+        "remove_volume",
+        "remove_network",
+        "prune",
+        "shell_argv",  # a shell runs a process in the container
+        "docker_client",  # the whole engine: the lesson's containers, sandboxes and VM
+    }
+)
 
 
 class EngineUnavailable(LabError):
@@ -351,6 +400,10 @@ class DockerBackend:
     def inspect(self, kind: str, ref: str) -> dict[str, Any]:
         """The engine's full inspect document (`docker inspect`)."""
         return inspect_object(self.api, kind, ref)
+
+    def image_files(self, image_id: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """The files of an image that `wanted` picks, from the engine's `image save` stream."""
+        return image_files(self.docker_client(), image_id, wanted)
 
     def close(self) -> None:
         """Close the client's connections."""

@@ -27,6 +27,7 @@ __all__ = ["DEFAULT_SOCKET", "EngineAddress", "EngineSpec"]
 # docker-py keeps 10 connections per client by default; every open log, events or stats stream
 # holds one, so the dashboard asks for more than it will ever stream at once.
 DEFAULT_POOL_SIZE = 256
+SHARED_POOL_KEY = "http+docker://engine"  # the one pool of a unix or ssh client's adapter
 START_HINT = "start one with `container-lab engine up` (or `sudo dockerd &`)"
 EngineAddress = EngineSpec  # the name this module's callers knew it by
 
@@ -37,11 +38,19 @@ def engine_address(host: str | None = None) -> EngineSpec:
 
 
 class _EngineAPIClient(docker.APIClient):
-    """docker-py's API client, except that a TLS engine's own CA wins over the environment.
+    """docker-py's API client, except that a TLS engine's own CA wins over the environment,
+    and that a unix socket or ssh engine keeps its connections.
 
     requests lets $REQUESTS_CA_BUNDLE or $CURL_CA_BUNDLE (set on many machines) replace a
     session's CA file for every request; the docker CLI verifies against the engine's CA.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.base_url.startswith("http+docker://"):  # a unix socket or ssh
+            # No proxy applies, yet requests reads the proxy variables on every request.
+            self.trust_env = False
+            _share_one_pool(self.get_adapter(self.base_url))
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -52,6 +61,22 @@ class _EngineAPIClient(docker.APIClient):
         if isinstance(self.verify, str) and verify is None:
             settings["verify"] = self.verify
         return settings
+
+
+def _share_one_pool(adapter: Any) -> None:
+    """Give every request path the same connection pool.
+
+    docker-py's unix and ssh adapters keep a pool per URL, and only the 25 (ssh: 9) latest:
+    with more containers than that sampled in turn, nearly every request evicts a pool, closes
+    its connection and opens a new one (over ssh, a channel and a remote `docker system
+    dial-stdio`). Their pools ignore the URL: it only names the pool.
+    """
+    by_url = adapter.get_connection
+
+    def one_pool(url: str, proxies: Any = None) -> Any:
+        return by_url(SHARED_POOL_KEY, proxies)
+
+    adapter.get_connection = one_pool
 
 
 class TlsAwareClient(docker.DockerClient):

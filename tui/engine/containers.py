@@ -11,6 +11,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from tui.engine.actions import ContainerAction
+from tui.text import printable
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -97,7 +98,8 @@ class ContainerInfo:
 
     @classmethod
     def from_inspect(cls, data: Mapping[str, Any]) -> ContainerInfo:
-        """Build from the engine's inspect JSON of one container."""
+        """Build from the engine's inspect JSON of one container (its text made printable:
+        names, labels, command and environment are anyone's to choose)."""
         state = data.get("State") or {}
         config = data.get("Config") or {}
         host = data.get("HostConfig") or {}
@@ -105,39 +107,45 @@ class ContainerInfo:
         health = (state.get("Health") or {}).get("Status", "")
         mounts = tuple(
             Mount(
-                kind=str(m.get("Type", "")),
-                source=str(m.get("Source") or m.get("Name") or ""),
-                destination=str(m.get("Destination", "")),
+                kind=_text(m.get("Type", "")),
+                source=_text(m.get("Source") or m.get("Name") or ""),
+                destination=_text(m.get("Destination", "")),
                 read_only=not m.get("RW", True),
             )
             for m in data.get("Mounts") or ()
         )
         policy = host.get("RestartPolicy") or {}
+        labels = config.get("Labels") or {}
         return cls(
-            id=str(data.get("Id", "")),
-            name=str(data.get("Name", "")).lstrip("/"),
-            image=str(config.get("Image") or data.get("Image", "")),
-            state=str(state.get("Status", "unknown")),
+            id=_text(data.get("Id", "")),
+            name=_text(data.get("Name", "")).lstrip("/"),
+            image=_text(config.get("Image") or data.get("Image", "")),
+            state=_text(state.get("Status", "unknown")),
             exit_code=int(state.get("ExitCode") or 0),
             pid=int(state.get("Pid") or 0),
             created=parse_time(data.get("Created")),
             started_at=parse_time(state.get("StartedAt")),
             finished_at=parse_time(state.get("FinishedAt")),
-            ports=format_ports((data.get("NetworkSettings") or {}).get("Ports")),
-            command=" ".join(cmd),
-            user=str(config.get("User") or ""),
-            health=str(health),
+            ports=_text(format_ports((data.get("NetworkSettings") or {}).get("Ports"))),
+            command=_text(" ".join(str(part) for part in cmd)),
+            user=_text(config.get("User") or ""),
+            health=_text(health),
             restart_count=int(data.get("RestartCount") or 0),
             tty=bool(config.get("Tty")),
-            labels=dict(config.get("Labels") or {}),
-            env=tuple(config.get("Env") or ()),
+            labels={_text(key): _text(value) for key, value in labels.items()},
+            env=tuple(_text(item) for item in config.get("Env") or ()),
             mounts=mounts,
             memory_limit=int(host.get("Memory") or 0),
             nano_cpus=int(host.get("NanoCpus") or 0),
             pids_limit=int(host.get("PidsLimit") or 0),
-            restart_policy=str(policy.get("Name") or ""),
+            restart_policy=_text(policy.get("Name") or ""),
             oom_killed=bool(state.get("OOMKilled")),
         )
+
+
+def _text(value: object) -> str:
+    """An engine string as the dashboard may show it (see tui/text.py)."""
+    return printable(str(value))
 
 
 def inspect_container(api: docker.APIClient, container_id: str) -> ContainerInfo | None:
@@ -191,6 +199,11 @@ def container_processes(api: docker.APIClient, container_id: str) -> ProcessList
         if isinstance(exc, NotFound) or exc.status_code == 409:  # removed, or not running
             return ProcessList()
         raise
-    titles = tuple(str(title) for title in top.get("Titles") or ())
-    rows = tuple(tuple(str(cell) for cell in row) for row in top.get("Processes") or ())
+    return process_list(top)
+
+
+def process_list(top: Mapping[str, Any]) -> ProcessList:
+    """A `top` answer (Docker's or Podman's) as a ProcessList; command lines made printable."""
+    titles = tuple(_text(title) for title in top.get("Titles") or ())
+    rows = tuple(tuple(_text(cell) for cell in row) for row in top.get("Processes") or ())
     return ProcessList(titles, rows)

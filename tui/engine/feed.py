@@ -2,11 +2,11 @@
 
 An `EngineFeed` owns everything that blocks on one engine: the connect loop and its retries,
 the events stream (a container that changes is inspected again), the lists, the actions, and
-its own bounded thread pool. Which containers' stats come how (cgroup files, API streams for
-the rows on screen, slow one-shot samples for the others) is its `StatsScheduler`'s policy
-(tui/engine/stats/scheduler.py). It reports through one callback, `report(event)`, called from
-its threads; the app only turns each `FeedEvent` into a message. Several feeds, one per engine,
-can report to one app: every event names its engine.
+its own bounded thread pool. Which containers' stats come how (cgroup files, API streams or
+paced one-shot requests for the rows on screen, slow one-shot samples for the others) is its
+`StatsScheduler`'s policy (tui/engine/stats/scheduler.py). It reports through one callback,
+`report(event)`, called from its threads; the app only turns each `FeedEvent` into a message.
+Several feeds, one per engine, can report to one app: every event names its engine.
 
 Container reads (the list and each re-inspect) run one at a time, in the order of the events
 that asked for them, on a lane of their own: read on several threads, an inspect made before a
@@ -32,6 +32,7 @@ from tui.engine.stats.cgroup import CgroupCollector
 from tui.engine.stats.scheduler import (
     SLOW_SAMPLE_SECONDS,
     STALL_RETRY_SECONDS,
+    STREAMED_ROWS,
     StatsScheduler,
 )
 from tui.engine.streams import Stream
@@ -146,6 +147,7 @@ class EngineFeed:
         retry_seconds: float = RETRY_SECONDS,
         stall_retry_seconds: float = STALL_RETRY_SECONDS,
         slow_sample_seconds: float = SLOW_SAMPLE_SECONDS,
+        streamed_rows: int = STREAMED_ROWS,
     ) -> None:
         self.backend = backend
         self.name = name or backend.name
@@ -166,6 +168,7 @@ class EngineFeed:
             self._lock,
             stall_retry_seconds=stall_retry_seconds,
             slow_sample_seconds=slow_sample_seconds,
+            streamed_rows=streamed_rows,
         )
         self._events: Stream[object] | None = None
         self._threads: list[threading.Thread] = []
@@ -418,6 +421,11 @@ class EngineFeed:
     def streamed(self) -> set[str]:
         """The containers whose stats come from an API stream now."""
         return self.stats.streamed
+
+    @property
+    def paced(self) -> set[str]:
+        """The containers shown whose stats come from a one-shot request every few rounds."""
+        return self.stats.paced
 
     def take_samples(self) -> list[StatsSample]:
         """The samples waiting in the inbox."""

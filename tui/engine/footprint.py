@@ -18,6 +18,7 @@ import psutil
 from docker.models.containers import Container
 
 from tui.engine.stats.api import memory_usage
+from tui.text import printable
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def footprint(
     image = container.attrs.get("Image", "")
     return ContainerFootprint(
         id=container.id or "",
-        name=container.name or "",
-        image=(container.attrs.get("Config") or {}).get("Image", image),
+        name=printable(container.name or ""),
+        image=printable(str((container.attrs.get("Config") or {}).get("Image", image))),
         memory_bytes=container_memory(container),
         start_seconds=logged_start_seconds(container),
         layers=image_layers(client, image),

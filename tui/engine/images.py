@@ -13,6 +13,7 @@ import docker
 
 from tui.engine.client import EngineClient
 from tui.engine.errors import ImageMissing, engine_errors
+from tui.text import printable
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,15 @@ def count_containers(image_ids_in_use: Iterable[str]) -> Counter[str]:
 
 def image_from_summary(summary: Mapping[str, Any], containers: int) -> ImageInfo:
     """Build from one entry of the engine's image list."""
-    tags = tuple(t for t in summary.get("RepoTags") or () if t != "<none>:<none>")
+    tags = tuple(printable(t) for t in summary.get("RepoTags") or () if t != "<none>:<none>")
+    labels = summary.get("Labels") or {}
     return ImageInfo(
         id=str(summary["Id"]),
         tags=tags,
         size=int(summary.get("Size") or 0),
         created=datetime.fromtimestamp(int(summary.get("Created") or 0), UTC),
         containers=containers,
-        labels=dict(summary.get("Labels") or {}),
+        labels={printable(str(k)): printable(str(v)) for k, v in labels.items()},
     )
 
 
@@ -103,8 +105,8 @@ def layers_from_history(history: Iterable[Mapping[str, Any]]) -> list[Layer]:
             id=str(h.get("Id") or "<missing>"),
             created=datetime.fromtimestamp(int(h.get("Created") or 0), UTC),
             size=int(h.get("Size") or 0),
-            instruction=clean_instruction(str(h.get("CreatedBy") or "")),
-            comment=str(h.get("Comment") or ""),
+            instruction=printable(clean_instruction(str(h.get("CreatedBy") or ""))),
+            comment=printable(str(h.get("Comment") or "")),
         )
         for h in history
     ]

@@ -1,6 +1,7 @@
 """`docker inspect` of one object, as the engine returns it, and which of its values are secret.
 
-The raw document goes to the inspect view unchanged; `is_secret` decides what that view masks
+The document goes to the inspect view as the engine sent it, every string made printable (see
+tui/text.py); `is_secret` decides what that view masks
 until the user asks (environment values, and keys that name passwords, tokens, secrets or keys).
 """
 
@@ -13,6 +14,7 @@ import docker
 from docker.errors import NotFound
 
 from tui.errors import LabError
+from tui.text import printable_data
 
 KINDS = ("container", "image", "volume", "network")
 SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "KEY")
@@ -33,7 +35,8 @@ def inspect_object(api: docker.APIClient, kind: str, ref: str) -> dict[str, Any]
         document = calls[kind](ref)
     except NotFound:
         raise LabError(f"{kind} {ref[:19]} no longer exists.") from None
-    return dict(document)
+    shown = printable_data(dict(document))
+    return shown if isinstance(shown, dict) else {}
 
 
 def is_secret_key(key: str) -> bool:

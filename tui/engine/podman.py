@@ -21,7 +21,7 @@ import docker
 import requests
 from docker.errors import NotFound, create_api_error_from_http_exception
 
-from tui.engine.containers import ProcessList
+from tui.engine.containers import ProcessList, process_list
 
 PODMAN_ENGINE = "Podman Engine"
 STATS_INTERVAL_SECONDS = 5.0  # Podman 4's compatible stats stream samples every 5 s
@@ -48,7 +48,4 @@ def container_processes(api: docker.APIClient, container_id: str) -> ProcessList
         raise error from exc
     if not response.content.strip():
         return ProcessList()  # a stopped container: 200 with an empty body
-    top = response.json() or {}
-    titles = tuple(str(title) for title in top.get("Titles") or ())
-    rows = tuple(tuple(str(cell) for cell in row) for row in top.get("Processes") or ())
-    return ProcessList(titles, rows)
+    return process_list(response.json() or {})

@@ -14,6 +14,7 @@ from typing import Any
 import docker
 
 from tui.engine.volumes import BUILTIN_NETWORKS, network_users, volume_users
+from tui.text import printable
 
 KINDS = ("containers", "images", "volumes", "networks", "build cache")
 
@@ -67,7 +68,7 @@ def _unique_size(image: Mapping[str, Any]) -> int:
 
 
 def _container_name(container: Mapping[str, Any]) -> str:
-    return str((container.get("Names") or ["?"])[0]).lstrip("/")
+    return printable(str((container.get("Names") or ["?"])[0]).lstrip("/"))
 
 
 def plan_prunes(api: docker.APIClient, labels: Mapping[str, str] | None = None) -> list[PrunePlan]:
@@ -126,7 +127,7 @@ def plan_prunes(api: docker.APIClient, labels: Mapping[str, str] | None = None) 
         PrunePlan(
             "networks",
             tuple(
-                PruneCandidate(n["Id"], n["Name"], 0)
+                PruneCandidate(n["Id"], printable(n["Name"]), 0)
                 for n in networks
                 if n["Name"] not in BUILTIN_NETWORKS and n["Name"] not in used_networks
             ),
@@ -181,7 +182,7 @@ def run_prune(api: docker.APIClient, plan: PrunePlan) -> PruneResult:
         except docker.errors.NotFound:
             continue  # gone already: nothing freed by us
         except docker.errors.APIError as exc:
-            result.failed[candidate.name] = str(exc.explanation or exc)
+            result.failed[candidate.name] = printable(str(exc.explanation or exc))
             continue
         result.removed.append(candidate.name)
     if result.removed:

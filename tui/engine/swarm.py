@@ -259,6 +259,23 @@ class SwarmTask:
         )
 
 
+def ended_by_exit(task: SwarmTask, exit_code: int | None) -> SwarmTask:
+    """The task as its node's engine saw its container end (`exit_code`, None: not seen).
+
+    The node's `die` event comes a moment before the manager hears of it, and a cluster job's
+    run may remove its service in between: without this, its last rows would say `running`."""
+    if (
+        exit_code is None
+        or task.state in ENDED
+        or task.desired_state not in ("running", "complete")
+    ):
+        return task
+    if exit_code == 0:
+        return replace(task, state="complete", exit_code=0)
+    error = task.error or f"task: non-zero exit ({exit_code})"
+    return replace(task, state="failed", exit_code=exit_code, error=error)
+
+
 def with_running(service: SwarmService, tasks: list[SwarmTask]) -> SwarmService:
     """The service with `running` counted from its tasks: the engine's own count
     (ServiceStatus) still counts a task on a node gone down, whose last word was `running`."""

@@ -6,7 +6,9 @@ Like EngineFeed, it owns its threads and reports through one callback (no Textua
 - The manager's event stream says when a node or a service changes; a task's changes are seen
   by the engine running it, so the feed also follows the container events of every member
   engine it can reach (the lab's cluster: all of them). Each event marks the lists dirty; the
-  lists are read again once the events pause (`DEBOUNCE_SECONDS`).
+  lists are read again once the events pause (`DEBOUNCE_SECONDS`). A task container's `die`
+  event also ends its task in the readings (by its exit code) while the manager, which hears
+  of it a moment later, still says it runs.
 - No event says that a task was rejected or is still pending, so while a service is not
   converged (or an update runs) the lists are read again every `CONVERGE_SECONDS`; and when
   some node's engine cannot be followed, every `UNFOLLOWED_SECONDS`. A converged Swarm whose
@@ -19,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ from tui.engine.swarm import (
     SwarmNode,
     SwarmService,
     SwarmTask,
+    ended_by_exit,
     list_nodes,
     list_services,
     list_tasks,
@@ -49,6 +52,7 @@ CONVERGE_SECONDS = 2.0
 UNFOLLOWED_SECONDS = 10.0
 SEARCH_SECONDS = 5.0  # between looks for a manager when none answers
 TASK_LABEL = "com.docker.swarm.task.id"
+EXITS_KEPT = 1000  # task containers' exit codes remembered (the oldest go first)
 NODE_ACTIONS = ("drain", "pause", "activate")
 
 
@@ -83,6 +87,7 @@ class SwarmLoaded(SwarmReport):
     services: list[SwarmService]
     tasks: list[SwarmTask]
     at: datetime
+    exits: Mapping[str, int] = field(default_factory=dict)  # task id -> its container's exit
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,11 @@ class SwarmActionDone(SwarmReport):
     what: str
     target: str
     error: str = ""
+
+
+# What a read-only dashboard may call on a SwarmFeed (tui/engine/read_only.py refuses the
+# rest: `act` changes services and nodes, `manager_api` is the whole manager).
+SWARM_FEED_READS = frozenset({"start", "close", "rescan", "task_logs", "ping"})
 
 
 class SwarmFeed:
@@ -127,6 +137,7 @@ class SwarmFeed:
         self._lost = threading.Event()
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="swarm-action")
         self._thread = threading.Thread(target=self._run, name="swarm-feed", daemon=True)
+        self._exits: dict[str, int] = {}  # from the nodes' `die` events, by task id
         self.converged = True
         self.all_followed = True
 
@@ -222,12 +233,15 @@ class SwarmFeed:
         nodes = list_nodes(client.api)
         services = list_services(client.api)
         tasks = list_tasks(client.api)
+        with self._lock:
+            exits = dict(self._exits)
+        tasks = [ended_by_exit(task, exits.get(task.id)) for task in tasks]
         services = [with_running(service, tasks) for service in services]
         self.converged = all(s.converged for s in services) and all(
             n.state == "ready" or n.availability == "drain" for n in nodes
         )
         self.all_followed = {n.id for n in nodes if n.state == "ready"} <= followed.keys()
-        self._say(SwarmLoaded(nodes, services, tasks, datetime.now(UTC)))
+        self._say(SwarmLoaded(nodes, services, tasks, datetime.now(UTC), exits))
 
     def _follow_events(
         self, manager: EngineSpec, client: docker.DockerClient, info: SwarmInfo
@@ -269,6 +283,8 @@ class SwarmFeed:
                     self._streams.append(stream)
                 for event in stream:
                     if event.type != "container" or TASK_LABEL in event.attributes:
+                        if event.action == "die":
+                            self._note_exit(event.attributes)
                         self._dirty.set()
                 if manager and not _answers(client):
                     self._dirty.set()  # the next read fails and says the manager is lost
@@ -277,6 +293,13 @@ class SwarmFeed:
                 client.close()
 
         threading.Thread(target=run, name=f"swarm-events-{name}", daemon=True).start()
+
+    def _note_exit(self, attributes: Mapping[str, str]) -> None:
+        """A task's container ended: its exit code, before the manager hears of it."""
+        with contextlib.suppress(KeyError, ValueError), self._lock:
+            self._exits[attributes[TASK_LABEL]] = int(attributes["exitCode"])
+            if len(self._exits) > EXITS_KEPT:
+                del self._exits[next(iter(self._exits))]
 
     def _drop_manager(self) -> None:
         with self._lock:

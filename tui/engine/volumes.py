@@ -10,6 +10,7 @@ from typing import Any
 import docker
 
 from tui.errors import LabError
+from tui.text import printable
 
 BUILTIN_NETWORKS = frozenset({"bridge", "host", "none"})
 
@@ -46,7 +47,11 @@ class NetworkInfo:
 
 def _name(container: Mapping[str, Any]) -> str:
     names = container.get("Names") or [container.get("Id", "")[:12]]
-    return str(names[0]).lstrip("/")
+    return printable(str(names[0]).lstrip("/"))
+
+
+def _labels(labels: Mapping[str, Any] | None) -> dict[str, str]:
+    return {printable(str(k)): printable(str(v)) for k, v in (labels or {}).items()}
 
 
 def volume_users(containers: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -74,12 +79,12 @@ def list_volumes(
     return sorted(
         (
             VolumeInfo(
-                name=v["Name"],
-                driver=v.get("Driver", ""),
-                mountpoint=v.get("Mountpoint", ""),
+                name=v["Name"],  # removal goes by name: the engine allows no control in it
+                driver=printable(str(v.get("Driver", ""))),
+                mountpoint=printable(str(v.get("Mountpoint", ""))),
                 size=measured.get(v["Name"]),
                 used_by=tuple(sorted(users.get(v["Name"], []))),
-                labels=v.get("Labels") or {},
+                labels=_labels(v.get("Labels")),
             )
             for v in raw
         ),
@@ -124,12 +129,12 @@ def list_networks(
         networks.append(
             NetworkInfo(
                 id=detail["Id"],
-                name=detail.get("Name", ""),
-                driver=detail.get("Driver", ""),
-                scope=detail.get("Scope", ""),
-                subnets=tuple(c["Subnet"] for c in config if c.get("Subnet")),
+                name=printable(str(detail.get("Name", ""))),  # removal goes by id
+                driver=printable(str(detail.get("Driver", ""))),
+                scope=printable(str(detail.get("Scope", ""))),
+                subnets=tuple(printable(str(c["Subnet"])) for c in config if c.get("Subnet")),
                 used_by=tuple(sorted(users.get(detail.get("Name", ""), []))),
-                labels=detail.get("Labels") or {},
+                labels=_labels(detail.get("Labels")),
             )
         )
     return sorted(networks, key=lambda n: (not n.builtin, n.name))
@@ -141,10 +146,11 @@ def remove_network(api: docker.APIClient, network_id: str) -> None:
         detail = api.inspect_network(network_id)
     except docker.errors.NotFound as exc:
         raise LabError(f"network {network_id[:12]} is gone already.") from exc
-    name = detail.get("Name", network_id[:12])
-    if name in BUILTIN_NETWORKS:
+    raw_name = str(detail.get("Name", network_id[:12]))
+    name = printable(raw_name)
+    if raw_name in BUILTIN_NETWORKS:
         raise LabError(f"network {name} is the engine's own and cannot be removed.")
-    attached = sorted(network_users(api.containers(all=True)).get(name, []))
+    attached = sorted(network_users(api.containers(all=True)).get(raw_name, []))
     if attached:
         raise LabError(f"network {name} is used by {', '.join(attached)}: remove those first.")
     try:

@@ -66,6 +66,7 @@ CHROMEDRIVER = Package("chromium-driver", ("chromedriver",), "selenium's driver 
 SSHD = Package("openssh-server", ("sshd",), "the tests' own sshd, for ssh:// engines")
 OPENSSL = Package("openssl", ("openssl",), "certificates for the tests' TLS engine")
 PODMAN = Package("podman", ("podman",), "the tests' Podman engine")
+STRACE = Package("strace", ("strace",), "records every file the served read-only sweep touches")
 IPROUTE = Package("iproute2", ("ip",), "network namespaces for the cluster's and tests' engines")
 UTIL_LINUX = Package("util-linux", ("nsenter", "unshare"), "each cluster node's namespaces")
 
@@ -101,7 +102,7 @@ SECTIONS: dict[str, Section] = {
         Section(
             "test",
             "the test suite (./lab test)",
-            (CHROMIUM, CHROMEDRIVER, SSHD, OPENSSL, PODMAN, IPROUTE),
+            (CHROMIUM, CHROMEDRIVER, SSHD, OPENSSL, PODMAN, IPROUTE, STRACE),
             uses=("dashboard", "lesson", "keys", "cluster"),
         ),
     )
@@ -116,7 +117,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "baseline": ("lesson",),
     "keys": ("keys",),
     "train": ("train",),
+    "reproduce": ("train",),
+    "runs": (),
     "verify": ("dashboard",),
+    "sbom": ("dashboard",),
     "cluster": ("cluster",),
     "test": ("test",),
     "config": (),

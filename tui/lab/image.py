@@ -1,13 +1,20 @@
-"""The training image: built from the project's Dockerfile for the lab user's ids."""
+"""The training image: built from the project's Dockerfile for the lab user's ids.
+
+Each build also labels the image with what a model's provenance records about it and the host
+alone knows: the Dockerfile's SHA-256 and the base image's name and id.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 
+from training.inputs import sha256_file
 from tui.engine.build import BuildResult, build_image
 from tui.engine.client import EngineClient
-from tui.engine.images import image_labels
+from tui.engine.images import image_id, image_labels
 from tui.lab.identity import LabIdentity
 from tui.paths import LabPaths
 
@@ -15,6 +22,31 @@ TRAINING_IMAGE = "container-lab/training:latest"
 IMAGE_ENV = "LAB_IMAGE"  # another tag, as compose.yaml reads it
 USER_LABEL = "org.container-lab.user-id"
 GROUP_LABEL = "org.container-lab.group-id"
+DOCKERFILE_LABEL = "org.container-lab.dockerfile-sha256"
+BASE_LABEL = "org.container-lab.base-image"
+BASE_ID_LABEL = "org.container-lab.base-image-id"
+DEFAULT_BASE = "debian:bookworm-slim"
+_BASE_ARG = re.compile(r"^ARG\s+BASE_IMAGE=(\S+)\s*$", re.MULTILINE)
+
+
+def base_image_name(dockerfile: Path) -> str:
+    """The base image the Dockerfile builds on (its `ARG BASE_IMAGE=` default)."""
+    try:
+        match = _BASE_ARG.search(dockerfile.read_text(encoding="utf-8"))
+    except OSError:
+        match = None
+    return match[1] if match else DEFAULT_BASE
+
+
+def provenance_labels(client: EngineClient, paths: LabPaths) -> dict[str, str]:
+    """The labels a build gives the image for the provenance of models trained in it."""
+    dockerfile = paths.project / "Dockerfile"
+    base = base_image_name(dockerfile)
+    return {
+        DOCKERFILE_LABEL: sha256_file(dockerfile) if dockerfile.is_file() else "",
+        BASE_LABEL: base,
+        BASE_ID_LABEL: image_id(client, base) or "",
+    }
 
 
 def training_image_tag() -> str:
@@ -54,7 +86,7 @@ def ensure_training_image(
         paths.project,
         tag,
         buildargs={"USER_ID": str(identity.uid), "GROUP_ID": str(identity.gid)},
-        labels=labels,
+        labels={**provenance_labels(client, paths), **(labels or {})},
         on_line=on_line,
         nocache=nocache,
     )

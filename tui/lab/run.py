@@ -7,24 +7,36 @@ both see the same events through `on_event`.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from training.provenance import CONTEXT_ENV
 from tui.engine.client import EngineClient
+from tui.engine.engine_facts import engine_facts, image_facts
 from tui.engine.errors import EngineError, NotFoundError
 from tui.engine.handles import ContainerHandle, create_container
 from tui.errors import LabError
 from tui.lab.container_spec import training_config
 from tui.lab.identity import LabIdentity
-from tui.lab.image import TRAINING_IMAGE, ensure_training_image
+from tui.lab.image import (
+    BASE_ID_LABEL,
+    BASE_LABEL,
+    DOCKERFILE_LABEL,
+    TRAINING_IMAGE,
+    ensure_training_image,
+)
 from tui.lab.progress import Progress, parse_progress
 from tui.lab.run_secrets import run_secrets
 from tui.lab.run_setup import prepare_run
+from tui.lab.runs import RunRecord, write_record
 from tui.lab.watch import TarballWatcher
 from tui.paths import LabPaths
 
@@ -57,6 +69,28 @@ class RunOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     cancelled: bool = False
+    digest: str = ""
+    provenance: dict[str, Any] | None = None
+    record: RunRecord | None = None  # what the run history keeps of it
+    history_error: str = ""  # why it could not be kept, if so
+
+
+def run_context(
+    client: EngineClient, image: str, runtime: str | None, run_id: str
+) -> dict[str, Any]:
+    """The host's facts for the container's provenance (training.provenance.CONTEXT_ENV)."""
+    facts = engine_facts(client)
+    found = image_facts(client, image)
+    labels = found.labels if found else {}
+    return {
+        "run_id": run_id,
+        "image": {"id": found.id if found else "", "ref": image},
+        "base_image": {"name": labels.get(BASE_LABEL, ""), "id": labels.get(BASE_ID_LABEL, "")},
+        "dockerfile_sha256": labels.get(DOCKERFILE_LABEL, ""),
+        "engine": facts.as_record(),
+        "runtime": runtime or facts.default_runtime,
+        "host": {"kernel": facts.kernel},
+    }
 
 
 class TrainingRun:
@@ -72,10 +106,16 @@ class TrainingRun:
         labels: dict[str, str] | None = None,
         on_event: Callable[[RunEvent], None] | None = None,
         identity: LabIdentity | None = None,
+        runtime: str | None = None,
+        build: bool = True,
+        reproduces: tuple[str, str] | None = None,
     ) -> None:
         """Prepare a run; nothing touches the engine until run().
 
-        `identity` (`--user-id`) overrides USER_ID and GROUP_ID from .env for this run.
+        `identity` (`--user-id`) overrides USER_ID and GROUP_ID from .env for this run;
+        `runtime` names the engine's runtime (e.g. gVisor's) instead of its default; without
+        `build`, an image already built for these ids is used as it is; `reproduces` (model
+        file name, its digest) marks a reproduction in the run history.
         """
         self.client = client
         self.paths = paths
@@ -84,6 +124,10 @@ class TrainingRun:
         self.labels = labels or {}
         self.on_event = on_event or (lambda event: None)
         self.identity = identity
+        self.runtime = runtime
+        self.build = build
+        self.reproduces = reproduces
+        self.run_id = uuid.uuid4().hex[:16]
         self.container_id: str | None = None
         self._container: ContainerHandle | None = None
         self._cancelled = threading.Event()
@@ -99,8 +143,11 @@ class TrainingRun:
         self._emit(RunEvent("build", line))
 
     def run(self) -> RunOutcome:
-        """Build if needed, train, and return once the tarball is in place or the run failed."""
-        started = time.monotonic()
+        """Build if needed, train, and return once the tarball is in place or the run failed.
+
+        The run, however it ended, is added to the run history (runs/).
+        """
+        started, started_at = time.monotonic(), datetime.now(UTC)
         keys, identity = prepare_run(self.paths, self.identity)
         if not self.paths.data.is_dir():
             raise LabError(f"no corpus at {self.paths.data}: run from the project folder.")
@@ -110,6 +157,7 @@ class TrainingRun:
                 self.paths,
                 identity,
                 tag=self.image,
+                only_if_missing=not self.build,
                 nocache=self.rebuild,
                 labels=self.labels,
                 on_line=self._build_line,
@@ -117,15 +165,47 @@ class TrainingRun:
         if self._cancelled.is_set():
             return RunOutcome(cancelled=True, seconds=time.monotonic() - started)
         outcome = RunOutcome()
+        context = run_context(self.client, self.image, self.runtime, self.run_id)
         with run_secrets(self.paths, keys, identity) as secrets:
             config = training_config(
                 self.image, self.paths.data, self.paths.models, secrets, identity, self.labels
             )
+            config["environment"] = {CONTEXT_ENV: json.dumps(context, sort_keys=True)}
+            if self.runtime:
+                config["runtime"] = self.runtime
             if not self._cancelled.is_set():
                 self._train(config, outcome)
         outcome.seconds = time.monotonic() - started
         outcome.cancelled = self._cancelled.is_set()
+        self._keep_record(outcome, context, started_at)
         return outcome
+
+    def _keep_record(
+        self, outcome: RunOutcome, context: dict[str, Any], started_at: datetime
+    ) -> None:
+        ok = outcome.tarball is not None and outcome.exit_code == 0
+        engine = context["engine"]
+        reproduces, expected = self.reproduces or ("", "")
+        record = RunRecord(
+            run_id=self.run_id,
+            started_at=started_at.isoformat(),
+            seconds=round(outcome.seconds, 2),
+            engine=f"{engine['name']} {engine['version']}",
+            runtime=str(context["runtime"]),
+            status="ok" if ok else "cancelled" if outcome.cancelled else "failed",
+            exit_code=outcome.exit_code,
+            model=outcome.tarball.name if outcome.tarball else "",
+            metrics=dict(outcome.metrics),
+            digest=outcome.digest,
+            reproduces=reproduces,
+            expected_digest=expected,
+            provenance=outcome.provenance,
+        )
+        outcome.record = record
+        try:
+            write_record(self.paths, record)
+        except OSError as exc:
+            outcome.history_error = f"the run history could not be written: {exc}"
 
     def _train(self, config: dict[str, Any], outcome: RunOutcome) -> None:
         """Create and start the container, follow it until the tarball or its end, remove it."""
@@ -164,6 +244,10 @@ class TrainingRun:
                 progress = parse_progress(line.text)
                 if progress is not None:
                     outcome.metrics.update(progress.metrics)
+                    if progress.stage == "done":
+                        outcome.digest = str(progress.fields.get("digest") or "")
+                        found = progress.fields.get("provenance")
+                        outcome.provenance = found if isinstance(found, dict) else None
                     self._emit(RunEvent("progress", line.text, progress, line.stream))
                 else:
                     self._emit(RunEvent("log", line.text, None, line.stream))

@@ -41,6 +41,7 @@ def train_from_cli(
     rebuild: bool = False,
     compose: bool = False,
     identity: LabIdentity | None = None,
+    runtime: str | None = None,
 ) -> int:
     """Print progress as it comes, end with the tarball or a reason (see the module docstring)."""
     paths = lab_paths()
@@ -54,9 +55,12 @@ def train_from_cli(
         image=training_image_tag(),
         on_event=_show,
         identity=identity,
+        runtime=runtime,
     )
     with on_stop_signals(run.cancel) as stopped:
         outcome = run.run()
+    if outcome.history_error:
+        print(f"container-lab: {outcome.history_error}", file=sys.stderr)
     if stopped.signal:
         return _stopped(stopped, outcome)
     if outcome.tarball is None or outcome.exit_code != 0:
@@ -66,6 +70,7 @@ def train_from_cli(
         return 1
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items()))
     _say(f"model: {outcome.tarball} ({metrics}) in {outcome.seconds:.1f} s")
+    _say(f"model digest: sha256:{outcome.digest}")
     return 0
 
 

@@ -107,6 +107,28 @@ def _wait(container: ContainerHandle, timeout: float, name: str) -> int:
         ) from exc
 
 
+def provenance_line(details: dict[str, Any]) -> str:
+    """One line on where the model came from, as its signed provenance says (or that it has
+    none)."""
+    provenance = details.get("provenance")
+    if not isinstance(provenance, dict):
+        note = details.get("provenance_note") or "no provenance"
+        return f"provenance: {note}"
+    image = provenance.get("image") or {}
+    base = image.get("base") or {}
+    environment = provenance.get("environment") or {}
+    engine = environment.get("engine") or {}
+    kernel = environment.get("kernel") or {}
+    return (
+        f"provenance: image {str(image.get('id', ''))[:19] or 'unknown'} on "
+        f"{base.get('name') or 'an unknown base'} {str(base.get('id', ''))[:19]}, "
+        f"{engine.get('name', '?')} {engine.get('version', '?')} with runtime "
+        f"{environment.get('runtime') or '?'}, kernel {kernel.get('inside', '?')} inside "
+        f"({kernel.get('host', '?')} on the host), {provenance.get('started_at', '?')} to "
+        f"{provenance.get('finished_at', '?')}; {details.get('attestation', '')}"
+    )
+
+
 def verify_from_cli(
     path: Path,
     host: str | None = None,
@@ -114,8 +136,12 @@ def verify_from_cli(
     *,
     image: str = TRAINING_IMAGE,
     labels: dict[str, str] | None = None,
+    as_json: bool = False,
 ) -> int:
-    """Print the verdict: 0 verified, 1 refused, 4 timed out (2, bad input, is the caller's)."""
+    """Print the verdict: 0 verified, 1 refused, 4 timed out (2, bad input, is the caller's).
+
+    `as_json`: the whole report (provenance included) as one JSON document on stdout.
+    """
     try:
         verdict = verify_tarball(
             connect(host), path, lab_paths(), image=image, labels=labels, timeout=timeout
@@ -123,9 +149,15 @@ def verify_from_cli(
     except VerifyTimedOut as exc:
         print(f"container-lab: {exc}", file=sys.stderr)
         return EXIT_TIMED_OUT
+    if as_json:
+        report = verdict.details if verdict.ok else {**verdict.details, "ok": False}
+        report.setdefault("reason", verdict.reason)
+        print(json.dumps(report, sort_keys=True, indent=2))
     if not verdict.ok:
         print(f"container-lab: refused {path.name}: {verdict.reason}", file=sys.stderr)
         return EXIT_REFUSED
+    if as_json:
+        return EXIT_VERIFIED
     details = verdict.details
     signer = details.get("signer", {})
     metrics = ", ".join(f"{k} {v}" for k, v in sorted(details.get("metrics", {}).items()))
@@ -136,4 +168,12 @@ def verify_from_cli(
         f"{signer.get('key_name')}; {details.get('manifest')}; validation "
         f"{details.get('validation')}"
     )
+    digest = details.get("digest")
+    stamp = details.get("trained_at")
+    print(
+        f"model digest sha256:{digest} (signed, trained at {stamp})"
+        if digest
+        else f"model digest: none (made before provenance), trained at {stamp} (signed)"
+    )
+    print(provenance_line(details))
     return EXIT_VERIFIED

@@ -9,14 +9,18 @@ requests; each pane runs its own work (the lesson in the VM baseline pane, train
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -28,11 +32,13 @@ from tui.engine.backend import DashboardBackend, EngineOffer
 from tui.engine.containers import ContainerInfo
 from tui.engine.feed import FeedEvent
 from tui.engine.footprint import ContainerFootprint
+from tui.engine.logs.save import LogFiles
 from tui.engine.stats.api import StatsSample
 from tui.errors import LabError
 from tui.lifetime import Ending, installed
 from tui.preferences import Preferences
 from tui.session import LabSession
+from tui.text import printable
 from tui.views.baseline.control import LessonControl
 from tui.views.baseline.pane import BaselinePane, baseline_pane
 from tui.views.containers.actions import request_container_action
@@ -40,6 +46,7 @@ from tui.views.containers.detail import DetailScreen
 from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
 from tui.views.engines import EngineAdded, EngineFeeds
+from tui.views.formats import plain
 from tui.views.guards import only_while
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
@@ -48,7 +55,15 @@ from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRe
 from tui.views.palette import dashboard_commands
 from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
-from tui.views.read_only import APP_CHANGES
+from tui.views.read_only import (
+    delivers,
+    guard_parts,
+    hidden,
+    palette_commands,
+    permits,
+    refusal,
+    resolve_action,
+)
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
@@ -139,10 +154,16 @@ class ContainerLabApp(App[int]):
     ) -> None:
         """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
         the images, volumes, networks and prune), the lab, the preferences and the engines it
-        may add (the docker contexts not watched yet)."""
+        may add (the docker contexts not watched yet). Read-only, every part is wrapped so
+        that it refuses any change (tui/views/read_only.py)."""
         super().__init__()
         backends = [backend] if not isinstance(backend, Sequence) else list(backend)
+        files = LogFiles()
+        if read_only:
+            backends, lab, files = guard_parts(backends, lab, files)
+            engine_offer = None  # read-only watches the engines it was started with
         self.engines = EngineFeeds(backends, self.report, engine_offer)
+        self.files = files  # log files on this machine (the logs screen's save)
         self.clock = clock or (lambda: datetime.now(UTC))
         for theme in THEMES:  # the projector's, beside Textual's own
             self.register_theme(theme)
@@ -169,8 +190,46 @@ class ContainerLabApp(App[int]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the app's changing actions (APP_CHANGES) in read-only mode."""
-        return not (self.read_only and action in APP_CHANGES)
+        """Hide the app's actions that read-only mode refuses."""
+        return not hidden(self, action, parameters)
+
+    async def run_action(
+        self,
+        action: str | tuple[str, str, tuple[object, ...]],
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every binding, footer click, markup link and palette command comes here: read-only
+        mode runs only the actions declared safe (tui/views/read_only.py), deny by default."""
+        if self.read_only:
+            target, name, params = resolve_action(self, action, default_namespace, namespaces)
+            if not permits(target, name, params, delivered=delivers(self)):
+                self.notify(refusal(target, name, params), severity="warning")
+                return True  # handled: the key goes no further
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice is plain text: names and errors from the engine carry brackets and
+        control characters, never markup or terminal commands (`markup` is ignored)."""
+        super().notify(
+            printable(str(message)),
+            title=printable(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title, control characters shown as text (a container's name is in it)."""
+        return super().format_title(printable(title), printable(sub_title))
 
     @property
     def main_screen(self) -> Screen[None]:
@@ -289,7 +348,7 @@ class ContainerLabApp(App[int]):
         """One line per engine that does not answer (hidden when all do)."""
         banner = self.main_screen.query_one("#banner", Static)
         text = "\n".join(self.down.values())
-        banner.update(text)
+        banner.update(plain(text, keep="\n"))
         banner.display = bool(text)
 
     @while_open
@@ -412,10 +471,12 @@ class ContainerLabApp(App[int]):
         self.containers.refresh_rows()
 
     @on(ContainersPane.Requested)
+    @while_open
     def _container_requested(self, message: ContainersPane.Requested) -> None:
         self.container_request(message.action, message.container_id)
 
     @on(ContainersPane.ProjectRequested)
+    @while_open
     def _project_requested(self, message: ContainersPane.ProjectRequested) -> None:
         rows, first = self.containers.rows, self.engines.first
         project = rows.groups.projects.get(message.project)
@@ -441,7 +502,7 @@ class ContainerLabApp(App[int]):
         if infos:
             backend = self.engines.backend_of(infos[0])
             infos = [info for info in infos if self.engines.backend_of(info) is backend]
-            self.push_screen(LogsScreen(backend, infos, title=title))
+            self.push_screen(LogsScreen(backend, infos, title=title, files=self.files))
 
     def on_lesson_control_started(self) -> None:
         """The lesson runs (maybe from the palette): its tab comes forward."""
@@ -500,9 +561,10 @@ class ContainerLabApp(App[int]):
             self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette lists every action of the dashboard (tui/views/palette.py)."""
-        yield from super().get_system_commands(screen)
-        yield from dashboard_commands(self)
+        """The command palette lists every action of the dashboard (tui/views/palette.py);
+        read-only, only those the gate lets through."""
+        every = itertools.chain(super().get_system_commands(screen), dashboard_commands(self))
+        yield from palette_commands(self, every)
 
 
 def run_app(app: ContainerLabApp) -> int:

@@ -9,11 +9,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rich.text import Text
+
 from tui.engine.containers import ContainerInfo
 from tui.engine.stats.api import StatsSample
+from tui.text import printable
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 _DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+
+
+def plain(value: str | Text, keep: str = "") -> Text:
+    """Text for a widget that is never read as markup, its control characters (but those in
+    `keep`, e.g. newlines) shown as text: a compose project named `[/oops]` or
+    `[@click=app.quit]` is shown as typed."""
+    if isinstance(value, Text):
+        shown = printable(value.plain, keep)
+        if shown == value.plain:
+            return value
+        copy = value.copy()
+        copy.plain = shown  # the same length: the styles stay where they were
+        return copy
+    return Text(printable(value, keep))
 
 
 def _scaled(size: float, base: float, units: tuple[str, ...]) -> tuple[float, str]:

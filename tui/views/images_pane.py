@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Label
 
 from tui.engine.feed import EngineFeed
 from tui.engine.images import ImageInfo, Layer
-from tui.views.formats import human_size
+from tui.errors import LabError
+from tui.lab.sbom import ImageSbom, default_path, image_sbom
+from tui.paths import lab_paths
+from tui.views.formats import human_size, plain
 from tui.views.messages import InspectRequested
 from tui.views.presentation import image_cells, image_rank, layer_cells
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed, hidden
+from tui.views.sbom_screen import SbomScreen
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
 
@@ -29,7 +35,16 @@ class ImagesPane(Vertical):
         Binding("D,delete", "remove", "Remove image", id="remove"),
         Binding("o", "sort_next", "Sort", id="sort"),
         Binding("i", "inspect", "Inspect", id="inspect"),
+        Binding("b", "sbom", "SBOM", id="sbom"),
     ]
+
+    @dataclass(eq=False)
+    class SbomReady(Message):
+        """An image's SBOM was read (or why not: `error`)."""
+
+        image_id: str
+        sbom: ImageSbom | None
+        error: str = ""
 
     SORTS = ("name", "size", "created", "containers")
 
@@ -95,7 +110,7 @@ class ImagesPane(Vertical):
         image = self.images.get(image_id)
         total = human_size(sum(layer.size for layer in layers))
         title = f"Layers of {image.name if image else image_id[:19]} (base first, {total} in all)"
-        self.query_one("#history-title", Label).update(title)
+        self.query_one("#history-title", Label).update(plain(title))
         rows = {str(step): layer_cells(step, layer) for step, layer in enumerate(layers, 1)}
         self.query_one("#history-table", KeyedTable).sync(rows, rank=int)
 
@@ -117,13 +132,40 @@ class ImagesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the image removal key in read-only mode."""
-        return not (action == "remove" and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected image."""
         image = self.images.get(self.selected_id or "")
         if image is not None:
             self.post_message(InspectRequested("image", image.id, image.name))
+
+    def action_sbom(self) -> None:
+        """Read the selected image's packages (a worker) and show its SBOM."""
+        image, feed = self.images.get(self.selected_id or ""), self.feed()
+        if image is None or feed is None:
+            return
+        self.notify(f"reading the layers of {image.name} for its SBOM…")
+        self.load_sbom(feed, image.id, image.name)
+
+    @work(thread=True, exclusive=True, group="sbom", exit_on_error=False)
+    def load_sbom(self, feed: EngineFeed, image_id: str, name: str) -> None:
+        """Read the image's dpkg status and Python metadata from its layers."""
+        reader = feed.backend.image_files
+        try:
+            sbom = image_sbom(name, lambda wanted: reader(image_id, wanted))
+        except (LabError, OSError) as exc:
+            self.post_message(self.SbomReady(image_id, None, str(exc)))
+            return
+        self.post_message(self.SbomReady(image_id, sbom))
+
+    def on_images_pane_sbom_ready(self, message: SbomReady) -> None:
+        """Show the SBOM, or why it could not be read."""
+        if message.sbom is None:
+            self.notify(f"no SBOM: {message.error}", severity="error")
+            return
+        target = default_path(lab_paths(), message.sbom, message.image_id)
+        self.app.push_screen(SbomScreen(message.sbom, target))
 
     def action_remove(self) -> None:
         """Remove the selected image, after a question."""

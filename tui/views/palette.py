@@ -1,5 +1,6 @@
-"""The command palette's dashboard commands (ctrl+p): every action, and in read-only mode
-only those that change nothing."""
+"""The command palette's dashboard commands (ctrl+p): every action, each a GatedAction that
+runs through App.run_action, so read-only mode's gate (tui/views/read_only.py) decides which
+are listed and run; a command that is not a GatedAction is not listed in read-only mode."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tui.views.containers.pane import ContainersPane
 from tui.views.demo import run_demo
 from tui.views.engines import EngineFeeds
 from tui.views.images_pane import ImagesPane
+from tui.views.read_only import ActionHost, GatedAction
 from tui.views.swarm.palette import swarm_commands
 from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
@@ -35,10 +37,9 @@ CONTAINER_COMMANDS = [
 TABS = ("containers", "images", "training", "baseline", "volumes", "networks", "swarm")
 
 
-class PaletteHost(Protocol):
+class PaletteHost(ActionHost, Protocol):
     """What the palette asks of the app."""
 
-    read_only: bool
     engines: EngineFeeds
     lab: LabSession | None
 
@@ -67,21 +68,26 @@ def _bind(func: Callable[[str], None], arg: str) -> Callable[[], None]:
 
 
 def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
-    """The dashboard's commands; read-only mode lists none that would be refused."""
-    looks = not app.read_only
+    """The dashboard's commands (App.get_system_commands lists those the gate lets through)."""
     pane = app.containers
-    for action, title in CONTAINER_COMMANDS:
-        if looks or not action.changes:
-            callback = _bind(pane.action_request, action.value)
-            yield SystemCommand(title, f"{title} (the selected one)", callback)
-    yield SystemCommand("Inspect container", "Its full docker inspect", pane.action_inspect)
-    yield SystemCommand("Filter containers", "Filter as you type", pane.action_filter)
-    yield SystemCommand("All / running containers", "Toggle", pane.action_toggle_all)
-    yield SystemCommand("Sort containers by next column", "Cycle", pane.action_sort_next)
-    yield SystemCommand("Reverse container sort", "Toggle", pane.action_sort_reverse)
+    on_pane = [
+        *(
+            (title, f"{title} (the selected one)", f"request({action.value!r})")
+            for action, title in CONTAINER_COMMANDS
+        ),
+        ("Inspect container", "Its full docker inspect", "inspect"),
+        ("Filter containers", "Filter as you type", "filter"),
+        ("All / running containers", "Toggle", "toggle_all"),
+        ("Sort containers by next column", "Cycle", "sort_next"),
+        ("Reverse container sort", "Toggle", "sort_reverse"),
+    ]
+    for title, help_text, action in on_pane:
+        yield SystemCommand(title, help_text, GatedAction(app, action, pane))
     if app.engines.several:
         yield SystemCommand(
-            "Next engine", "All engines' containers, then each one's", app.action_next_engine
+            "Next engine",
+            "All engines' containers, then each one's",
+            GatedAction(app, "next_engine"),
         )
     for name, where in app.engines.offered():
         yield SystemCommand(
@@ -89,19 +95,25 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
             f"Add this docker context's engine: {where}",
             _bind(app.add_engine, name),
         )
-    yield SystemCommand("Reload lists", "Containers and images", app.action_reload)
-    if looks:
-        yield SystemCommand("Remove image", "The selected image", app.images.action_remove)
-        yield SystemCommand(
-            "Prune…", "Preview what each prune frees, then prune the ticked ones", app.action_prune
-        )
-        training = app.main_screen.query_one(TrainingPane)
-        yield SystemCommand(
-            "Train a model", "Build, train, sign and verify (Training tab)", training.action_start
-        )
-        yield SystemCommand(
-            "Cancel training", "Stop the training container", training.action_cancel
-        )
+    yield SystemCommand("Reload lists", "Containers and images", GatedAction(app, "reload"))
+    yield SystemCommand(
+        "Remove image", "The selected image", GatedAction(app, "remove", app.images)
+    )
+    yield SystemCommand(
+        "Prune…",
+        "Preview what each prune frees, then prune the ticked ones",
+        GatedAction(app, "prune"),
+    )
+    training = app.main_screen.query_one(TrainingPane)
+    yield SystemCommand(
+        "Train a model",
+        "Build, train, sign and verify (Training tab)",
+        GatedAction(app, "start", training),
+    )
+    yield SystemCommand(
+        "Cancel training", "Stop the training container", GatedAction(app, "cancel", training)
+    )
+    if not app.read_only:  # not actions: the gate cannot declare them (and the lab refuses)
         yield SystemCommand(
             "Start demo containers",
             "A few labelled sample containers to look at (./lab demo up)",
@@ -116,12 +128,16 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Run the lesson: container vs gVisor vs VM",
             "One image as a container, a gVisor sandbox and a QEMU VM (VM baseline tab)",
-            lesson.action_run_lesson,
+            GatedAction(app, "run_lesson", lesson),
         )
         yield SystemCommand(
-            "Stop the lesson", "Stop its container, sandbox and VM", lesson.action_stop_lesson
+            "Stop the lesson",
+            "Stop its container, sandbox and VM",
+            GatedAction(app, "stop_lesson", lesson),
         )
     for swarm in app.main_screen.query(SwarmPane):
-        yield from swarm_commands(swarm, app.read_only)
+        yield from swarm_commands(app, swarm)
     for tab in TABS:
-        yield SystemCommand(f"Go to {tab}", f"Show the {tab} tab", _bind(app.action_tab, tab))
+        yield SystemCommand(
+            f"Go to {tab}", f"Show the {tab} tab", GatedAction(app, f"tab({tab!r})")
+        )

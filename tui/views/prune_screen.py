@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from tui.engine.prune import PrunePlan, PruneResult
-from tui.views.formats import human_size
+from tui.views.formats import human_size, plain
 from tui.views.presentation import prune_cells, prune_summary
-from tui.views.read_only import allowed
+from tui.views.read_only import allowed, hidden
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
 
@@ -93,7 +93,11 @@ class PruneScreen(Screen[None]):
 
     def _outcome(self, text: str) -> None:
         self.last_result = text
-        self.query_one("#prune-outcome", Label).update(text)
+        self.query_one("#prune-outcome", Label).update(plain(text))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only mode never gets here; if it did, none of these keys would show."""
+        return not hidden(self, action, parameters)
 
     def action_tick(self) -> None:
         """Tick or untick the row under the cursor."""

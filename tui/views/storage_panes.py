@@ -18,8 +18,10 @@ from textual.widgets import Label
 
 from tui.engine.volumes import NetworkInfo, VolumeInfo
 from tui.errors import LabError
+from tui.views.formats import plain
 from tui.views.messages import InspectRequested
 from tui.views.presentation import network_cells, network_rank, volume_cells, volume_rank
+from tui.views.read_only import hidden
 from tui.views.widgets.confirm import ConfirmScreen
 from tui.views.widgets.keyed_table import KeyedTable
 
@@ -77,6 +79,10 @@ class ResourcePane(Vertical, Generic[T]):
         """The sort key of one row."""
         raise NotImplementedError
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the removal key in read-only mode."""
+        return not hidden(self, action, parameters)
+
     def refusal(self, item: T) -> str:
         """Why `item` may not be removed ("" when it may)."""
         return ""
@@ -101,7 +107,7 @@ class ResourcePane(Vertical, Generic[T]):
         self.app.call_from_thread(self.show_items, items)
 
     def _show_error(self, text: str) -> None:
-        self.query_one(".resource-title", Label).update(Text(text, style="bold red"))
+        self.query_one(".resource-title", Label).update(plain(Text(text, style="bold red")))
 
     def show_items(self, items: list[T]) -> None:
         """Show this list, in place."""

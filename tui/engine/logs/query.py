@@ -1,6 +1,7 @@
-"""What part of a log to read and show: a window (tail or since), a filter, older lines, saving.
+"""What part of a log to read and show: a window (tail or since), a filter, older lines.
 
-No Textual here: the logs screen uses these, and so do the tests and the benchmarks.
+No Textual here: the logs screen uses these, and so do the tests and the benchmarks. Saving
+lines to a file is tui/engine/logs/save.py.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from tui.engine.logs.stream import LogLine, order_key
 from tui.errors import LabError
@@ -120,38 +120,3 @@ def older_than(response: list[LogLine], oldest: LogLine) -> list[LogLine]:
             return response[:index]
     key = order_key(oldest)
     return [line for line in response if order_key(line) < key]
-
-
-def default_save_path(name: str, now: float | None = None, folder: Path | None = None) -> Path:
-    """`<name>-<YYYYmmdd-HHMMSS>.log` in the current folder (the name made safe for a file)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "logs"
-    return (folder or Path.cwd()) / f"{safe}-{stamp}.log"
-
-
-def save_lines(path: Path, lines: Iterable[str], *, overwrite: bool) -> int:
-    """Write lines to `path`; FileExistsError unless `overwrite`; LabError for any other failure.
-
-    Returns the number of lines written. If reading the lines fails half way (the engine went
-    away), the partial file is removed and the error raised.
-    """
-    count = 0
-    try:
-        out = path.open("w" if overwrite else "x", encoding="utf-8")
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        raise LabError(f"cannot save to {path}: {exc.strerror or exc}; pick another path") from exc
-    try:
-        with out:
-            for line in lines:
-                try:
-                    out.write(line)
-                    out.write("\n")
-                except OSError as exc:  # a full disk; not an error of the lines' source
-                    raise LabError(f"cannot save to {path}: {exc.strerror or exc}") from exc
-                count += 1
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return count

@@ -14,6 +14,7 @@ import docker
 from docker.types.daemon import CancellableStream
 
 from tui.engine.client import close_response, open_engine_stream, read_some
+from tui.text import printable
 
 STDOUT = "stdout"
 STDERR = "stderr"
@@ -39,6 +40,24 @@ class LogLine(NamedTuple):
     def render(self, timestamps: bool) -> str:
         """The line as plain text, with its timestamp in front when asked for."""
         return f"{self.timestamp} {self.text}" if timestamps and self.timestamp else self.text
+
+
+def shown_text(text: str) -> str:
+    """Log text as it may reach a terminal: every control character but newlines and tabs shown
+    as a stand-in (tui/text.py). A log line is the container's to choose: an OSC 52 in it
+    would otherwise set the viewer's clipboard."""
+    return printable(text, keep="\n\t")
+
+
+def expand_tabs(lines: list[LogLine]) -> list[LogLine]:
+    """Tabs as spaces (after the timestamp is split off): a tab sent to a terminal moves its
+    cursor where the dashboard does not expect it."""
+    return [
+        LogLine(line.stream, line.text.expandtabs(), line.timestamp, line.source)
+        if "\t" in line.text
+        else line
+        for line in lines
+    ]
 
 
 def order_key(line: LogLine) -> str:
@@ -120,12 +139,17 @@ class LineAssembler:
         text = self._partial + decoded
         if "\r" in text:
             text = text.replace("\r\n", "\n")
-        *lines, self._partial = text.split("\n")
+        cut = text.rfind("\n") + 1  # the part after the last newline waits for the rest
+        done = shown_text(text[:cut])
+        lines = done.split("\n")[:-1]
+        self._partial = text[cut:]
         stream, source = self.stream, self.source
+        out: list[LogLine]
         if not self.timestamps:
-            return [LogLine(stream, line, "", source) for line in lines]
+            out = [LogLine(stream, line, "", source) for line in lines]
+            return expand_tabs(out) if "\t" in done else out
         # The hot loop of a log read: inline, one partition per line.
-        out: list[LogLine] = []
+        out = []
         append = out.append
         for line in lines:
             stamp, sep, rest = line.partition(" ")
@@ -133,16 +157,16 @@ class LineAssembler:
                 append(LogLine(stream, rest, stamp, source))
             else:
                 append(LogLine(stream, line, "", source))
-        return out
+        return expand_tabs(out) if "\t" in done else out
 
     def flush(self) -> list[LogLine]:
         """The last line when the stream ends without a newline."""
         text = self._partial + self._decoder.decode(b"", final=True)
         self._partial = ""
-        return [self._line(text)] if text else []
+        return expand_tabs([self._line(text)]) if text else []
 
     def _line(self, text: str) -> LogLine:
-        text = text.removesuffix("\r")
+        text = shown_text(text.removesuffix("\r"))
         if self.timestamps:
             stamp, sep, rest = text.partition(" ")
             if sep and stamp[10:11] == "T" and stamp[:4].isdigit():

@@ -2,14 +2,20 @@
 
 Stats come from cgroup files when the engine is local and the container's cgroup can be read
 here: one thread reads every such container once a second. The others come over the API, which
-costs the engine a collection per stream per second, so only the containers the view shows
-(`show(ids)`) are streamed; the others get one sample now and then (`SLOW_SAMPLE_SECONDS`) from
-a one-shot request, whose CPU % is averaged since the container's previous sample, and a stream
-closes when its row scrolls away. Samples wait in a `SampleInbox` until the view takes them.
+costs the engine a collection of each container followed at each of its once-a-second rounds,
+whether a stream or a one-shot request asked for it. So only the containers the view shows
+(`show(ids)`) are followed closely: streamed (a figure every round) while they are at most
+`STREAMED_ROWS`, else "paced", a one-shot request each every other round (every third for more
+than twice as many...), so that the rows on screen cost the engine about `STREAMED_ROWS`
+collections a second however tall the terminal. The others get one sample now and then
+(`SLOW_SAMPLE_SECONDS`). A one-shot figure's CPU % is averaged since the container's previous
+sample. A follower stops when its row scrolls away. Samples wait in a `SampleInbox` until the
+view takes them.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +28,13 @@ from tui.engine.streams import Stream
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, a new one this much later
 CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
 SLOW_SAMPLE_SECONDS = 15.0  # API mode: a container off screen is sampled this often
-MAX_STREAMS = 96  # API stats streams at once (the rows on screen need far fewer)
+MAX_STREAMS = 96  # API followers at once (the rows on screen need far fewer)
+# Rows on screen streamed, each a collection a second; more are paced. Twenty is what a 100x30
+# terminal shows: about a fifth of what `docker stats` on 100 containers costs the engine.
+STREAMED_ROWS = 20
+# A one-shot request is answered at the engine's next round of collections (about 1 s): a paced
+# follower that waits this long after a figure is answered `every` rounds after the last one.
+PACED_MARGIN_SECONDS = 0.5
 # Slow samples started a second (each takes 1-2 s): half the feed's pool (feed.POOL_THREADS).
 SLOW_SAMPLES_PER_ROUND = 4
 
@@ -112,17 +124,20 @@ class StatsScheduler:
         *,
         stall_retry_seconds: float = STALL_RETRY_SECONDS,
         slow_sample_seconds: float = SLOW_SAMPLE_SECONDS,
+        streamed_rows: int = STREAMED_ROWS,
     ) -> None:
         self.reader = reader
         self.host = host
         self.stall_retry_seconds = stall_retry_seconds
         self.slow_sample_seconds = slow_sample_seconds
+        self.streamed_rows = streamed_rows
         self.inbox = SampleInbox()
         self.collector: CgroupCollector | None = None
         self._lock = lock
         self._running: dict[str, int] = {}  # running containers: id -> init pid
         self._cgroup_pids: dict[str, int] = {}  # those sampled from cgroup files
-        self._streams: dict[str, _StatsFollower] = {}  # those streamed from the API
+        self._streams: dict[str, _StatsFollower] = {}  # those followed over the API
+        self.every = 1  # API followers: a figure every this many rounds of the engine's
         self._shown: set[str] | None = None  # None: the view did not say (stream every one)
         self._last_slow: dict[str, float] = {}  # API mode: when each was last sampled slowly
         # API mode: each container's latest sample from the API, the `before` of a one-off one
@@ -174,7 +189,18 @@ class StatsScheduler:
     def streamed(self) -> set[str]:
         """The containers whose stats come from an API stream now."""
         with self._lock:
-            return set(self._streams)
+            return {cid for cid, follower in self._streams.items() if not follower.paced}
+
+    @property
+    def paced(self) -> set[str]:
+        """The containers shown whose stats come from one-shot requests, every few rounds."""
+        with self._lock:
+            return {cid for cid, follower in self._streams.items() if follower.paced}
+
+    @property
+    def paced_pause(self) -> float:
+        """How long a paced follower waits after a figure before asking for the next."""
+        return self.every - 1 + PACED_MARGIN_SECONDS
 
     # Samples -----------------------------------------------------------------------------
 
@@ -186,6 +212,10 @@ class StatsScheduler:
         """Put samples in the inbox (from any thread); say so when it was empty."""
         if self.inbox.put(samples):
             self.host.samples_waiting(generation)
+
+    def latest(self, container_id: str) -> StatsSample | None:
+        """A container's latest sample from the API (the `before` of a one-shot request)."""
+        return self._latest.get(container_id)
 
     def note_latest(self, sample: StatsSample) -> None:
         """Keep a streamed sample as the `before` of the container's next one-off sample."""
@@ -214,11 +244,13 @@ class StatsScheduler:
                     lambda: self._sample_cgroups(generation), "cgroups"
                 )
         wanted = self._wanted_streams()
-        for cid in set(self._streams) - wanted:
-            self._streams.pop(cid).stop()
+        self.every = max(1, math.ceil(len(wanted) / self.streamed_rows))
+        for cid, follower in list(self._streams.items()):
+            if cid not in wanted or follower.paced != (self.every > 1):
+                self._streams.pop(cid).stop()
         room = max(0, MAX_STREAMS - len(self._streams))
         for cid in sorted(wanted - self._streams.keys())[:room]:
-            follower = _StatsFollower(self, cid, host.generation)
+            follower = _StatsFollower(self, cid, host.generation, paced=self.every > 1)
             self._streams[cid] = follower
             host.spawn(follower.run, f"stats-{cid[:12]}")
         if self._shown is not None and not _alive(self._slow_thread):
@@ -267,10 +299,14 @@ def _alive(thread: threading.Thread | None) -> bool:
 
 
 class _StatsFollower:
-    """One container's API stats stream, reopened after a stall while it is wanted."""
+    """One container's API stats while it is wanted: a stream, reopened after a stall, or
+    `paced`, a one-shot request every `scheduler.every` rounds of the engine's collections."""
 
-    def __init__(self, scheduler: StatsScheduler, container_id: str, generation: int) -> None:
+    def __init__(
+        self, scheduler: StatsScheduler, container_id: str, generation: int, *, paced: bool
+    ) -> None:
         self.scheduler, self.container_id, self.generation = scheduler, container_id, generation
+        self.paced = paced
         self._stopped = threading.Event()
         self._stream: Stream[StatsSample] | None = None
 
@@ -282,6 +318,30 @@ class _StatsFollower:
             stream.close()
 
     def run(self) -> None:
+        """Follow until stopped, the container stops, or the feed closes."""
+        if self.paced:
+            self._pace()
+        else:
+            self._stream_stats()
+
+    def _pace(self) -> None:
+        scheduler, cid = self.scheduler, self.container_id
+        host, retry = scheduler.host, scheduler.stall_retry_seconds
+        while not self._stopped.is_set() and not host.closed:
+            try:
+                sample = scheduler.reader.stats_once(cid, scheduler.latest(cid))
+            except Exception:
+                self._stopped.wait(retry)  # as a stream's follower does
+                continue
+            if sample is None:
+                return  # not running any more (its event unfollows it)
+            if self._stopped.is_set():
+                return
+            scheduler.note_latest(sample)
+            scheduler.deliver((sample,), self.generation)
+            self._stopped.wait(scheduler.paced_pause)
+
+    def _stream_stats(self) -> None:
         scheduler, cid = self.scheduler, self.container_id
         host, retry = scheduler.host, scheduler.stall_retry_seconds
         while not self._stopped.is_set() and not host.closed:

@@ -34,12 +34,12 @@ from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
 from tui.views.baseline.panel import VIEWER_TEXT, FigureGrid, LessonPanel
 from tui.views.colours import UNIT_COLOURS, css_variables
-from tui.views.read_only import is_read_only
+from tui.views.formats import plain
+from tui.views.read_only import hidden, is_read_only
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
 COMPARE_KINDS = (UnitKind.CONTAINER, UnitKind.VM) * 2  # the colours of the compare columns
-LESSON_ACTIONS = ("run_lesson", "stop_lesson")
 
 
 def baseline_pane(lab: LabSession | None, *, id: str) -> BaselinePane | Static:
@@ -49,8 +49,10 @@ def baseline_pane(lab: LabSession | None, *, id: str) -> BaselinePane | Static:
         return BaselinePane(load_all_profiles(lab_paths()), lab=lab, id=id)
     except LabError as exc:  # this host's measured profile, damaged
         return Static(
-            f"VM baseline unavailable: {exc}; move it away, or measure again: "
-            "container-lab baseline measure",
+            plain(
+                f"VM baseline unavailable: {exc}; move it away, or measure again: "
+                "container-lab baseline measure"
+            ),
             id=id,
         )
 
@@ -199,7 +201,7 @@ class BaselinePane(VerticalScroll):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the lesson's keys in read-only mode."""
-        return not (action in LESSON_ACTIONS and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_run_lesson(self) -> None:
         """Run the lesson: a container, a gVisor sandbox and a VM of one image, side by side."""

@@ -31,6 +31,7 @@ from tui.baseline.report import (
     versions_line,
 )
 from tui.baseline.results import UnitKind
+from tui.views.formats import plain
 
 if TYPE_CHECKING:
     from tui.baseline.broadcast import Watched
@@ -77,7 +78,7 @@ class FigureGrid(Grid):
         self.styles.grid_size_columns = columns
         for index, (label, cell) in enumerate(zip(labels, cells, strict=True)):
             row, column = divmod(index, columns)
-            label.update(cell)
+            label.update(plain(cell))
             label.set_classes(self._classes_of(row, column, kinds))
 
     def labels(self) -> list[Label]:
@@ -120,7 +121,7 @@ class UnitCard(Vertical):
 
     def set_phase(self, text: str) -> None:
         """What the unit does now, under the card."""
-        self.border_subtitle = text
+        self.border_subtitle = plain(text)
 
 
 class LessonPanel(Vertical):
@@ -176,7 +177,7 @@ class LessonPanel(Vertical):
 
     def set_status(self, text: str | Text) -> None:
         """The line above the cards."""
-        self.query_one("#lesson-status", Static).update(text)
+        self.query_one("#lesson-status", Static).update(plain(text))
 
     def show_phase(self, kind: str, phase: str, note: str = "") -> None:
         """A unit moved on (exporting disk, booting, ready...)."""

@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
-from tui.views.formats import bytes_size, status_text
+from tui.views.formats import bytes_size, plain, status_text
 from tui.views.guards import unless_removed
 from tui.views.messages import InspectRequested, LogsRequested
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed, hidden, is_read_only
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
 
@@ -34,9 +34,11 @@ def render_processes(processes: ProcessList | None, running: bool) -> Table | Te
         return Text("loading…", style="dim")
     if not processes.rows:
         return Text("none", style="dim")
-    table = Table(*processes.titles, box=None, padding=(0, 1), header_style="bold dim")
+    table = Table(box=None, padding=(0, 1), header_style="bold dim")
+    for title in processes.titles:
+        table.add_column(plain(title))
     for row in processes.rows:
-        table.add_row(*row)
+        table.add_row(*map(plain, row))  # command lines are anyone's: never markup
     return table
 
 
@@ -47,11 +49,15 @@ def render_detail(
     processes: ProcessList | None = None,
     env_hint: str = "values hidden: press v to show",
 ) -> Table:
-    """The detail of one container as a two-column table."""
+    """The detail of one container as a two-column table (every value plain text: labels,
+    command and environment are anyone's to choose, so never markup)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    add = table.add_row
+
+    def add(name: str, value: str | Text | Table) -> None:
+        table.add_row(name, value if isinstance(value, Table) else plain(value, keep="\n"))
+
     add("Name", info.name)
     add("ID", info.id)
     add("Image", info.image)
@@ -171,7 +177,7 @@ class DetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode never shows environment values: the key is hidden."""
-        return not (action == "toggle_env" and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_toggle_env(self) -> None:
         """Show or hide the environment's values (refused in read-only mode)."""

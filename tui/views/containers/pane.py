@@ -27,6 +27,7 @@ from tui.preferences import ContainersView
 from tui.views.containers.projects import ONE_CONTAINER_ONLY, PROJECT_KEYS
 from tui.views.containers.rows import ContainerRows
 from tui.views.containers.table import ContainersTable
+from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.messages import InspectRequested, LogsRequested
 from tui.views.presentation import (
@@ -34,7 +35,7 @@ from tui.views.presentation import (
     project_key,
     project_of_key,
 )
-from tui.views.read_only import is_read_only
+from tui.views.read_only import hidden
 from tui.views.widgets.keyed_table import LazyRows
 
 # New samples are drawn this soon after they arrive, so that samples arriving together (API
@@ -342,16 +343,15 @@ class ContainersPane(Vertical):
         self.refresh_rows()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the keys that change a container in read-only mode, the project key away from
-        a compose project's rows, and the keys of one container on a project's header."""
+        """Hide the keys read-only mode refuses, the project key away from a compose project's
+        rows, and the keys of one container on a project's header."""
+        if hidden(self, action, parameters):
+            return False
         if action == "recreate":
-            return self.on_project_row and not is_read_only(self)
+            return self.on_project_row
         if action == "request" and parameters and parameters[0] in ONE_CONTAINER_ONLY:
-            return not self.on_header_row and not is_read_only(self)
-        changes = (
-            action == "request" and bool(parameters) and parse_action(str(parameters[0])).changes
-        )
-        return not (changes and is_read_only(self))
+            return not self.on_header_row
+        return True
 
     def action_inspect(self) -> None:
         """Open the raw inspect view of the selected container."""
@@ -440,6 +440,8 @@ class ContainersPane(Vertical):
 
 
 def _set_label(label: Label, text: str) -> None:
-    """Update a fixed-size label only when its text changes, without a layout pass."""
-    if str(label.render()) != text:
-        label.update(text, layout=False)
+    """Update a fixed-size label only when its text changes, without a layout pass (the text
+    names a container or project: never markup)."""
+    shown = plain(text)
+    if str(label.render()) != shown.plain:
+        label.update(shown, layout=False)

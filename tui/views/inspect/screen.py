@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Tree
 from textual.widgets.tree import TreeNode
 
+from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.inspect.document import Entry, entries, label, matches
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed, hidden, is_read_only
 
 Inspect = Callable[[str, str], dict[str, Any]]
 
@@ -112,7 +113,7 @@ class InspectScreen(Screen[None]):
         """Header, the search box (hidden until `/`), the tree, a status line, the footer."""
         yield Header()
         yield Input(placeholder="search keys and values (enter: go, escape: clear)", id="search")
-        yield InspectTree(f"{self.kind} {self.object_name}", id="inspect-tree")
+        yield InspectTree(plain(f"{self.kind} {self.object_name}"), id="inspect-tree")
         yield Label("loading…", id="inspect-status")
         yield Footer()
 
@@ -141,7 +142,9 @@ class InspectScreen(Screen[None]):
     def on_inspect_loaded(self, message: InspectLoaded) -> None:
         """Fill the tree, everything unfolded."""
         if message.document is None:
-            self.query_one("#inspect-status", Label).update(Text(message.error, style="bold red"))
+            self.query_one("#inspect-status", Label).update(
+                plain(Text(message.error, style="bold red"))
+            )
             return
         self.document = message.document
         tree = self.json_tree
@@ -185,7 +188,7 @@ class InspectScreen(Screen[None]):
             parts.append(f"{secrets} secret values {how}")
         if self.term:
             parts.append(f"{len(self.found)} matches for {self.term!r} (n/N)")
-        self.query_one("#inspect-status", Label).update("  ·  ".join(parts))
+        self.query_one("#inspect-status", Label).update(plain("  ·  ".join(parts)))
 
     def action_search(self) -> None:
         """Open the search box."""
@@ -234,7 +237,7 @@ class InspectScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode never reveals: the key is hidden."""
-        return not (action == "toggle_reveal" and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def action_toggle_reveal(self) -> None:
         """Show or hide the secret values (refused in read-only mode)."""

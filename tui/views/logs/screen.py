@@ -26,21 +26,18 @@ from textual.worker import get_current_worker
 from tui.engine.backend import DashboardBackend
 from tui.engine.containers import ContainerInfo
 from tui.engine.logs.merge import merge_into
-from tui.engine.logs.query import (
-    LogFilter,
-    LogQueryError,
-    LogWindow,
-    default_save_path,
-    parse_window,
-    save_lines,
-)
+from tui.engine.logs.query import LogFilter, LogQueryError, LogWindow, parse_window
+from tui.engine.logs.save import LogFiles, default_file_name, default_save_path
 from tui.engine.logs.sources import LogSource
 from tui.engine.logs.stream import LogBuffer, LogLine, order_key
 from tui.errors import LabError
+from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.logs.follower import LogFollower, StreamEnd
+from tui.views.logs.saving import WholeLogSpooled, deliver_lines, deliver_spool, spool_lines
 from tui.views.logs.state import LogState
 from tui.views.logs.view import LogView
+from tui.views.read_only import delivers, hidden, is_read_only
 from tui.views.widgets.confirm import ConfirmScreen
 
 MAX_LINES = 20_000  # lines held in memory; older ones are read again from the engine on demand
@@ -111,9 +108,12 @@ class LogsScreen(Screen[None]):
         info: ContainerInfo | Sequence[ContainerInfo],
         max_lines: int = MAX_LINES,
         title: str = "",
+        files: LogFiles | None = None,
     ) -> None:
-        """The logs of `info`, or of each container in a sequence merged by time."""
+        """The logs of `info`, or of each container in a sequence merged by time; `files` is
+        where saves are written (the app's, which refuse in read-only mode)."""
         super().__init__()
+        self.files = files if files is not None else LogFiles()
         infos = [info] if isinstance(info, ContainerInfo) else list(info)
         self.follower = LogFollower(backend, infos, max_lines)
         self.info = infos[0]
@@ -126,6 +126,10 @@ class LogsScreen(Screen[None]):
         self.state = LogState(self.merged, max(len(i.name) for i in infos), colours)
         self.prompt_for = ""
         self.save_whole = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys read-only mode refuses (saving, unless delivered to the browser)."""
+        return not hidden(self, action, parameters)
 
     @property
     def sources(self) -> list[LogSource]:
@@ -313,7 +317,7 @@ class LogsScreen(Screen[None]):
             matches=matches,
             ends=ends,
         )
-        self.query_one("#log-status", Label).update(line)
+        self.query_one("#log-status", Label).update(plain(line))
 
     def say(self, notice: str, error: bool = True) -> None:
         """A one-line notice, as a toast and on the status line."""
@@ -418,9 +422,20 @@ class LogsScreen(Screen[None]):
         self.open_prompt("window", self.state.window.describe())
 
     def action_save(self, whole: bool) -> None:
-        """Save the lines shown (filtered), or the whole log from the engine, to a file."""
+        """Save the lines shown (filtered), or the whole log from the engine: to the viewer's
+        browser when served (tui/views/logs/saving.py), else to a file here, path asked."""
         self.save_whole = whole
         name = self.title_text if not self.merged else f"{self.title_text.split(',')[0]}-merged"
+        if delivers(self.app):
+            if whole and is_read_only(self):  # the gate refuses it first; this holds if not
+                self.say("read-only: saving the whole log is disabled (s sends the lines shown)")
+            elif whole:
+                self.say("reading the whole log for your browser…", error=False)
+                self.spool_whole(default_file_name(name))
+            else:
+                count = deliver_lines(self.app, default_file_name(name), self.view.plain_lines())
+                self.say(f"sent the lines shown ({count} lines) to your browser", error=False)
+            return
         self.open_prompt("save", str(default_save_path(name)))
 
     @on(Input.Submitted, "#log-prompt")
@@ -469,17 +484,38 @@ class LogsScreen(Screen[None]):
 
     # Save and copy -------------------------------------------------------------------------
 
+    def lines_to_save(self, whole: bool) -> Iterator[str]:
+        """The lines shown, or (blocking: in a worker) the whole log read again from the engine."""
+        if whole:
+            return (self.state.plain(line) for line in self.follower.whole())
+        return iter(self.view.plain_lines())
+
+    @work(thread=True, exit_on_error=False, group="save")
+    def spool_whole(self, file_name: str) -> None:
+        """Worker: the whole log into an unnamed temporary file, for the browser."""
+        try:
+            spool, count = spool_lines(self.lines_to_save(True))
+        except Exception as exc:  # the engine failed while the whole log was read
+            self.post_message(WholeLogSpooled(file_name, None, error=f"not sent: {exc}"))
+            return
+        self.post_message(WholeLogSpooled(file_name, spool, count))
+
+    def on_whole_log_spooled(self, message: WholeLogSpooled) -> None:
+        """Hand the whole log to the browser."""
+        if message.error:
+            self.say(message.error)
+            return
+        deliver_spool(self.app, message)
+        self.say(f"sent the whole log ({message.count} lines) to your browser", error=False)
+
     @work(thread=True, exit_on_error=False, group="save")
     def write_file(self, path: Path, whole: bool, overwrite: bool) -> None:
-        """Worker: write the lines shown, or the whole log read again from the engine."""
-        lines: Iterator[str] = (
-            (self.state.plain(line) for line in self.follower.whole())
-            if whole
-            else iter(self.view.plain_lines())
-        )
+        """Worker: write the lines shown, or the whole log read again from the engine, through
+        the app's LogFiles (never through a symlink, never into a non-regular file)."""
+        lines = self.lines_to_save(whole)
         saved = Saved(path, whole)
         try:
-            saved.count = save_lines(path, lines, overwrite=overwrite)
+            saved.count = self.files.save_lines(path, lines, overwrite=overwrite)
         except FileExistsError:
             saved.exists = True
         except LabError as exc:

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from tui.engine.swarm import SwarmService, SwarmTask
+from tui.engine.swarm import SwarmService, SwarmTask, ended_by_exit
 from tui.engine.swarm_feed import SwarmLoaded
 from tui.lab.container_spec import ROLE_LABEL
 from tui.views.swarm.rows import task_cells, task_order
@@ -63,17 +63,19 @@ class ClusterJobPanel(Vertical):
     def show_loaded(self, loaded: SwarmLoaded) -> None:
         """A new reading of the Swarm: the job's tasks (or the last job, ended)."""
         jobs = training_jobs(loaded)
-        if not jobs:
-            if self.job is not None:
-                self.query_one("#job-title", Label).update(
-                    job_summary(self.job, self.tasks, ended=True)
-                )
+        if jobs:
+            self.job = jobs[-1]
+            self.tasks = task_order(t for t in loaded.tasks if t.service_id == self.job.id)
+        elif self.job is not None:
+            # The run removed the service (with its tasks) once every replica ended; a task
+            # last read before the manager heard of its end is ended as its node told the feed.
+            self.tasks = task_order(ended_by_exit(t, loaded.exits.get(t.id)) for t in self.tasks)
+        else:
             return
-        self.job = jobs[-1]
-        self.tasks = task_order(t for t in loaded.tasks if t.service_id == self.job.id)
         names = {node.id: node.hostname for node in loaded.nodes}
         now = self.clock()
         rows = {t.id: task_cells(t, self.job.name, names, None, now) for t in self.tasks}
         self.add_class("shown")
-        self.query_one("#job-title", Label).update(Text(job_summary(self.job, self.tasks)))
+        summary = job_summary(self.job, self.tasks, ended=not jobs)
+        self.query_one("#job-title", Label).update(Text(summary))
         self.query_one("#job-tasks", KeyedTable).sync(rows)

@@ -86,7 +86,7 @@ class NodeColumn(Vertical):
             self.border_subtitle = "not in the Swarm"
         else:
             role = "manager" if node.role == "manager" else "worker"
-            self.border_subtitle = f"{node.state} · {node.availability} · {role}"
+            self.border_subtitle = Text(f"{node.state} · {node.availability} · {role}")
             self.set_class(node.state != "ready", "down")
         lines = Text("\n").join(task_line(task) for task in tasks) if tasks else Text("—")
         self.query_one(".orch-tasks", Static).update(lines)

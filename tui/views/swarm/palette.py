@@ -1,4 +1,5 @@
-"""The Swarm tab's commands in the palette (ctrl+p); read-only mode lists only its logs."""
+"""The Swarm tab's commands in the palette (ctrl+p), through the read-only gate
+(tui/views/read_only.py): read-only mode lists only its logs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 
 from textual.app import SystemCommand
 
+from tui.views.read_only import ActionHost, GatedAction
 from tui.views.swarm.pane import SwarmPane
 
 CHANGING = [
@@ -25,10 +27,10 @@ CHANGING = [
 ]
 
 
-def swarm_commands(pane: SwarmPane, read_only: bool) -> Iterable[SystemCommand]:
-    """The pane's commands (those that change something only without read-only)."""
-    yield SystemCommand("Service logs", "The selected service's tasks, merged", pane.action_logs)
-    if read_only:
-        return
+def swarm_commands(app: ActionHost, pane: SwarmPane) -> Iterable[SystemCommand]:
+    """The pane's commands, each a GatedAction (read-only mode lists those it lets through)."""
+    yield SystemCommand(
+        "Service logs", "The selected service's tasks, merged", GatedAction(app, "logs", pane)
+    )
     for title, help_text, action in CHANGING:
-        yield SystemCommand(title, help_text, getattr(pane, f"action_{action}"))
+        yield SystemCommand(title, help_text, GatedAction(app, action, pane))

@@ -21,7 +21,9 @@ from textual.widgets import Input, Label, Static
 
 from tui.cluster.plan import ClusterState, cluster_with_url
 from tui.engine.contexts import EngineSpec
+from tui.engine.read_only import read_only
 from tui.engine.swarm_feed import (
+    SWARM_FEED_READS,
     SwarmAbsent,
     SwarmActionDone,
     SwarmFeed,
@@ -33,7 +35,7 @@ from tui.engine.swarm_feed import (
 from tui.views.colours import BAD, NODE_COLOURS, css_variables
 from tui.views.guards import unless_removed
 from tui.views.logs.screen import LogsScreen
-from tui.views.read_only import SWARM_CHANGES, allowed, is_read_only
+from tui.views.read_only import allowed, hidden, is_read_only
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.lesson_panel import LessonShown, OrchestrationPanel
 from tui.views.swarm.messages import SwarmMessage
@@ -114,7 +116,10 @@ class SwarmPane(Vertical, can_focus=False):
     def on_mount(self) -> None:
         """Start the feed; refresh ages and stats every second."""
         self.specs = self.watched_specs()
-        self.feed = SwarmFeed(lambda: list(self.specs), self.feed_report)
+        feed = SwarmFeed(lambda: list(self.specs), self.feed_report)
+        if is_read_only(self):  # below the gate: its actions are refused whoever asks
+            feed = read_only(feed, SWARM_FEED_READS, "the Swarm")
+        self.feed = feed
         self.feed.start()
         self.set_interval(REFRESH_SECONDS, self.tick)
 
@@ -179,23 +184,25 @@ class SwarmPane(Vertical, can_focus=False):
             self.found = None
             title.update("No Swarm manager among the engines watched")
             lines = [ABSENT_HINT, *(f"  {plain(r)}" for r in report.reasons)]
-            absent.update("\n".join(lines))
+            absent.update(Text("\n".join(lines)))  # engine errors: never markup
             self.set_class(True, "absent")
         elif isinstance(report, SwarmFound):
             self.found = report
             self.lost_from = ""
             self.cluster = cluster_with_url(report.url)
             self.set_class(False, "absent")
-            title.update(f"Swarm {report.info.cluster_id[:12]} via {report.engine}: reading…")
+            title.update(Text(f"Swarm {report.info.cluster_id[:12]} via {report.engine}: reading…"))
         elif isinstance(report, SwarmLoaded) and self.found is not None:
             info = self.found.info
             title.update(
-                swarm_title(
-                    self.found.engine,
-                    info.cluster_id,
-                    report.nodes,
-                    len(report.services),
-                    info.heartbeat_seconds,
+                Text(
+                    swarm_title(
+                        self.found.engine,
+                        info.cluster_id,
+                        report.nodes,
+                        len(report.services),
+                        info.heartbeat_seconds,
+                    )
                 )
             )
             self.tables.show(report)
@@ -220,7 +227,7 @@ class SwarmPane(Vertical, can_focus=False):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the changing actions in read-only mode."""
-        return not (action in SWARM_CHANGES and is_read_only(self))
+        return not hidden(self, action, parameters)
 
     def _service_for(self, what: str) -> tuple[SwarmFeed, str, str] | None:
         service = self.tables.selected_service

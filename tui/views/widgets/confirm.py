@@ -8,6 +8,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.views.formats import plain
+from tui.views.read_only import hidden
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask `question`; dismiss with True only for an explicit yes."""
@@ -25,10 +28,14 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """The question and two buttons (No has the focus)."""
         with Vertical(id="confirm"):
-            yield Label(self.question, id="confirm-question")
+            yield Label(plain(self.question, keep="\n"), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No", id="no", variant="primary")
                 yield Button("Yes", id="yes", variant="error")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only mode never asks; if it did, only No would answer."""
+        return not hidden(self, action, parameters)
 
     def on_mount(self) -> None:
         """Focus No, so Enter is the safe answer."""

@@ -1,4 +1,11 @@
-"""A DataTable that is updated in place by row key and keeps its cursor on the same row."""
+"""A DataTable that is updated in place by row key and keeps its cursor on the same row.
+
+DataTable redraws every row in view for any change to a cell (`update_cell` refreshes the whole
+widget and its render caches are keyed by a count of changes): at 200x50, forty rows of stats
+for a status that changed in one row. A KeyedTable redraws only the rows whose cells changed,
+as long as no column can change width (a fixed-width column, or a cell as wide as before);
+the rows around them are still right, so Textual's cache of drawn lines keeps them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+from tui.views.formats import plain
 
 
 class KeyedTable(DataTable[Any]):
@@ -21,9 +31,24 @@ class KeyedTable(DataTable[Any]):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
+    _rows_only = False  # while True, a refresh of the whole table waits for refresh_row
+
     def __init__(self, *, unique_column: str, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.unique_column = unique_column
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> KeyedTable:
+        """As DataTable's, except while cells change that leave every other row as drawn."""
+        if self._rows_only and not (regions or layout or recompose):
+            return self  # upsert refreshes the row
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
 
     @property
     def cursor_key(self) -> str | None:
@@ -41,20 +66,32 @@ class KeyedTable(DataTable[Any]):
         return {key.value for key in self.rows if key.value is not None}
 
     def upsert(self, key: str, cells: Sequence[Any]) -> bool:
-        """Add the row, or change only the cells that differ (strings are never markup).
+        """Add the row, or change only the cells that differ (text is never markup, and its
+        control characters show as text: see formats.plain).
 
         Returns whether the table changed (and so will be redrawn).
         """
-        cells = [Text(cell) if isinstance(cell, str) else cell for cell in cells]
+        cells = [plain(cell) if isinstance(cell, str | Text) else cell for cell in cells]
         if RowKey(key) not in self.rows:
             self.add_row(*cells, key=key)
             return True
-        changed = False
+        changes = []
         for column_key, value in zip(self.columns, cells, strict=False):
-            if self.get_cell(key, column_key) != value:
+            old = self.get_cell(key, column_key)
+            if old != value:
+                changes.append(
+                    (column_key, value, _keeps_width(self.columns[column_key], old, value))
+                )
+        if not changes:
+            return False
+        self._rows_only = all(keeps for _, _, keeps in changes)
+        try:
+            for column_key, value, _ in changes:
                 self.update_cell(key, column_key, value, update_width=True)
-                changed = True
-        return changed
+        finally:
+            self._rows_only = False
+        self.refresh_row(self.get_row_index(key))
+        return True
 
     def keys_on_screen(self) -> list[str]:
         """The keys of the rows in view now, top to bottom."""
@@ -119,6 +156,13 @@ class KeyedTable(DataTable[Any]):
             index = self.get_row_index(key)
             if index != self.cursor_row:
                 self.move_cursor(row=index, animate=False)
+
+
+def _keeps_width(column: Any, old: Any, new: Any) -> bool:
+    """Whether a cell's new value cannot change its column's width."""
+    if not column.auto_width:
+        return True  # a fixed width: a longer figure is cut
+    return isinstance(old, Text) and isinstance(new, Text) and old.cell_len == new.cell_len
 
 
 class LazyRows(Mapping[str, Sequence[Any]]):

@@ -1,0 +1,102 @@
+"""A KeyedTable redraws the rows that changed, and what it shows is what a fresh table shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+
+from tui.views.widgets.keyed_table import KeyedTable
+
+ROWS = 30
+SIZE = (80, 40)  # every row in view
+
+
+class CountingTable(KeyedTable):
+    """Counts the lines it draws."""
+
+    drawn = 0
+
+    def render_line(self, y: int) -> Any:
+        self.drawn += 1
+        return super().render_line(y)
+
+
+def _rows(status: dict[int, str] | None = None) -> dict[str, list[str]]:
+    status = status or {}
+    return {
+        f"c{n:02}": [f"c{n:02}", status.get(n, "Up 11 minutes"), f"{n}.00%"] for n in range(ROWS)
+    }
+
+
+class TableApp(App[None]):
+    def __init__(self, rows: dict[str, list[str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = CountingTable(unique_column="name")
+        table.add_column("Name", key="name")
+        table.add_column("Status", key="status")
+        table.add_column("CPU %", key="cpu", width=8)
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(CountingTable).sync(self.rows)
+
+
+def _lines(table: KeyedTable) -> list[str]:
+    """The table as drawn now (what the screen gets), line by line."""
+    width, height = table.size
+    return [strip.text for strip in table.render_lines(Region(0, 0, width, height))]
+
+
+async def _drawn_after(change: dict[int, str]) -> tuple[int, list[str]]:
+    """Lines drawn for a change of some statuses, and the table as drawn after it."""
+    app = TableApp(_rows())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CountingTable)
+        await pilot.pause()
+        _lines(table)
+        table.drawn = 0
+        table.sync(_rows(change))
+        await pilot.pause()
+        return table.drawn, _lines(table)
+
+
+async def _fresh(change: dict[int, str]) -> list[str]:
+    app = TableApp(_rows(change))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        return _lines(app.query_one(CountingTable))
+
+
+async def test_a_cell_that_keeps_its_width_redraws_its_row_only() -> None:
+    # This failed before: any update_cell redrew every row in view (31 lines for one status).
+    change = {3: "Up 12 minutes"}
+    drawn, lines = await _drawn_after(change)
+    assert drawn == 1
+    assert lines == await _fresh(change)
+
+
+async def test_a_cell_that_changes_its_width_redraws_the_table() -> None:
+    change = {3: "Up About an hour"}  # wider than any other status: the column grows
+    drawn, lines = await _drawn_after(change)
+    assert drawn > ROWS
+    assert lines == await _fresh(change)
+
+
+async def test_a_fixed_width_column_redraws_the_row_only() -> None:
+    app = TableApp(_rows())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CountingTable)
+        await pilot.pause()
+        _lines(table)
+        table.drawn = 0
+        rows = _rows()
+        rows["c05"][2] = "100.00%"  # wider than the others, in an 8-column wide column
+        table.sync(rows)
+        await pilot.pause()
+        assert table.drawn == 1
+        assert "100.00%" in _lines(table)[6]  # the header, then c00 to c05
