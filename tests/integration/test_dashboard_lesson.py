@@ -1,9 +1,11 @@
 """The lesson from the dashboard, for real: the engine (runc, runsc) and QEMU on this machine.
 
 One test drives the app with Pilot and a real DockerBackend: `m` runs the lesson, its three
-units appear as live rows with CPU and memory, the figures come, `x` stops everything. Another
-runs the app in a pseudo-terminal, starts the lesson and ends the app with SIGTERM, SIGHUP or `q`:
-nothing of that run may outlive the app. The last one checks what the app removes at start.
+units appear as live rows with CPU and memory, the figures come, `x` stops everything; a
+read-only dashboard of the same lab, in a terminal of its own, shows that run phase by
+phase. Another runs the app in a pseudo-terminal, starts the lesson and ends the app with
+SIGTERM, SIGHUP or `q`: nothing of that run may outlive the app. The last one checks what the
+app removes at start.
 TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
 
@@ -34,6 +36,32 @@ from tui.views.baseline.panel import FigureGrid
 
 LESSON_SECONDS = 300.0
 KINDS = {"container", "gVisor", "VM"}
+VIEWER = """
+import json, sys
+from tui.engine.backend import DockerBackend
+from tui.session import DockerLab
+from tui.views.app import ContainerLabApp
+
+lab = DockerLab(labels=json.loads(sys.argv[1]))
+ContainerLabApp(DockerBackend(), lab=lab, read_only=True).run()
+"""
+
+
+async def on_screen(pilot, terminal: Terminal, text: str, after: int = 0) -> int:
+    """Wait (letting the pilot's app run) until the viewer's terminal shows `text` after byte
+    `after` of its output; the output's end then. Only new output is searched each time (with
+    an overlap for text split across reads): the viewer redraws for minutes."""
+    deadline = time.monotonic() + LESSON_SECONDS
+    start = after
+    while True:
+        end = terminal.mark()
+        if text in terminal.text(start):
+            return end
+        if time.monotonic() > deadline:
+            tail = terminal.text(after)[-1500:]
+            raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
+        start = max(after, end - 4096)
+        await pilot.pause(0.5)
 
 
 def grid_rows(grid: FigureGrid) -> list[list[str]]:
@@ -65,10 +93,15 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
 ) -> None:
     monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the measured profile lands in tmp_path
     app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=test_labels))
+    # A read-only dashboard of the same lab (.lab under tmp_path), in a terminal of its own.
+    viewer = Terminal([sys.executable, "-c", VIEWER, json.dumps(test_labels)], 40, 160)
     run_id = ""
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: app.engines.up, 60, "the engine answering")
+            await on_screen(pilot, viewer, "VM baseline")
+            viewer.send("4")
+            seen = await on_screen(pilot, viewer, "One image as a container")  # the lesson's tab
             await pilot.press("4")
             await pilot.press("m")
             pane = app.query_one(BaselinePane)
@@ -105,8 +138,20 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             compare = grid_rows(pane.query_one("#baseline-compare", FigureGrid))
             assert compare[0][2] == "as a VM, measured", compare
 
+            # The viewer saw it all, as it went: the run, the VM booting, live rows, figures.
+            await on_screen(pilot, viewer, f"measured on {result.host}", seen)
+            shown = viewer.text(seen)
+            for live in ("booting", "% CPU"):  # the VM booting; a live row
+                steps = ("The lesson runs in another dashboard", live, "measured on")
+                at = 0
+                for step in steps:
+                    assert step in shown[at:], f"the viewer never showed {step!r} in {steps}"
+                    at = shown.index(step, at) + len(step)
+            seen = viewer.mark()
             await pilot.press("x")
             await until(pilot, lambda: not live_rows(pane), 120, "no live rows")
+            await on_screen(pilot, viewer, "─ stopped ─", seen)  # the cards say so
+            assert "Run the lesson" not in viewer.text(), "a read-only view offers m"
             assert pane.control.current is None
             left = docker_client.containers.list(
                 all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
@@ -115,6 +160,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
             ids = [c.id for c in containers]
             assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
     finally:
+        viewer.kill()
         if run_id:  # whatever failed above, leave nothing of this run behind
             for c in docker_client.containers.list(
                 all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}

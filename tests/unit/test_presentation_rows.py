@@ -11,6 +11,7 @@ from tests.unit.test_formats import NOW, info
 from tui.engine.compose import ComposeProject
 from tui.engine.prune import PruneCandidate, PrunePlan
 from tui.engine.stats.api import StatsSample
+from tui.views.colours import BAD, GOOD, WAITING
 from tui.views.presentation import (
     container_cells,
     container_rank,
@@ -56,7 +57,7 @@ def test_a_running_containers_row():
         "block": "2kB / 6kB",
     }
     state = row["state"]
-    assert isinstance(state, Text) and state.style == "bold green"
+    assert isinstance(state, Text) and state.style == f"bold {GOOD}"
     assert [str(span.style) for span in state.spans] == ["dim"]  # the health, dimmed
 
 
@@ -64,7 +65,7 @@ def test_a_stopped_containers_row_has_no_figures_and_a_red_state():
     row = container_cells(info("exited", exit_code=2), None, NOW)
     assert list(by_column(row).values())[3:] == ["exited", "exit 2", "", "-", "-", "-", "-"]
     state = row["state"]
-    assert isinstance(state, Text) and state.style == "red" and not state.spans
+    assert isinstance(state, Text) and state.style == BAD and not state.spans
 
 
 def names_by(column: str, reverse: bool = False) -> list[str]:
@@ -134,14 +135,14 @@ def test_a_projects_header_row_sums_its_running_containers():
         "1kB / 2kB",
         "10B / 30B",
     ]
-    assert isinstance(row["state"], Text) and row["state"].style == "yellow"
+    assert isinstance(row["state"], Text) and row["state"].style == WAITING
     folded = list(by_column(project_cells(project, {db.id: db}, samples, folded=True)).values())
     assert folded[1:4] == ["▶ shop", "2 services", "0/1 running"]
     assert folded[6:] == ["-", "-", "-", "-"]
     alone = ComposeProject("one", "/srv", (), (web.id,), ("web",))
     cells = project_cells(alone, infos, {}, folded=False)
     assert [str(cells["image"]), str(cells["state"])] == ["1 service", "1/1 running"]
-    assert isinstance(cells["state"], Text) and cells["state"].style == "bold green"
+    assert isinstance(cells["state"], Text) and cells["state"].style == f"bold {GOOD}"
     assert member_name("shop-web-1") == "  shop-web-1"
 
 

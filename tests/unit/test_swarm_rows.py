@@ -10,6 +10,7 @@ from rich.text import Text
 from tests.unit.swarm_samples import NODE_1, NODE_2, NODE_3, node, service, task
 from tui.engine.stats.api import StatsSample
 from tui.engine.swarm import SwarmInfo, SwarmNode, SwarmService, SwarmTask, parse_time, with_running
+from tui.views.colours import BAD
 from tui.views.swarm.rows import (
     node_cells,
     plain,
@@ -71,7 +72,7 @@ def test_a_service_row_shows_replicas_update_stats_image_without_digest_and_port
         "  web", "replicated", "2/3", "updating", "3.75%", "16MiB",
         "container-lab/cluster-demo:v1", "*:8080->80/tcp (host)",
     ]  # fmt: skip
-    assert cells[2].spans[0].style == "bold red" and not web.converged
+    assert cells[2].spans[0].style == f"bold {BAD}" and not web.converged
 
 
 def test_modes_and_their_counts():

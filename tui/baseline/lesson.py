@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.baseline import qemu as vm
+from tui.baseline.guardian import Guardian
 from tui.baseline.leftovers import LESSON_LABEL, OWNER_LABEL, cleanup_leftovers, owner
 from tui.baseline.measure import build_result, save_lesson
 from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample, unavailable
@@ -63,8 +64,10 @@ class Lesson:
         on_phase: PhaseCallback | None = None,
         vm_memory_mib: int = 256,
         timeout: float = 300.0,
+        engine_url: str | None = None,
     ) -> None:
-        """Prepare a lesson; nothing starts before `run`."""
+        """Prepare a lesson; nothing starts before `run` (`engine_url`: where `client` talks,
+        for the guardian that removes the units if this process is killed)."""
         self.client = client
         self.paths = paths
         self.image = image
@@ -78,6 +81,8 @@ class Lesson:
         self._states: dict[str, UnitState] = {kind: UnitState() for kind in UnitKind}
         self.accelerator = ""
         self.saved_path: Path | None = None  # the measured profile, once `run` saved it
+        self.engine_url = engine_url
+        self.guardian: Guardian | None = None
 
     # -- phases and live samples -------------------------------------------------------------
 
@@ -113,6 +118,9 @@ class Lesson:
 
     def run(self) -> LessonResult:
         """Start the three, measure them, save the profile; they keep idling until `stop`."""
+        with self._lock:
+            if self.guardian is None and not self._stopped.is_set():
+                self.guardian = Guardian(self.run_id, self.engine_url)
         gvisor_ok, why = gvisor_status(self.client)
         if not gvisor_ok:
             self._phase("gvisor", "unavailable", why)
@@ -299,6 +307,10 @@ class Lesson:
         for container in leftovers:
             with contextlib.suppress(EngineError):
                 container.remove()
+        with self._lock:
+            guardian = self.guardian
+        if guardian is not None:
+            guardian.done()  # nothing is left for it to remove
 
 
 __all__ = [

@@ -53,6 +53,7 @@ from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
 from tui.views.palette import dashboard_commands
+from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import (
     delivers,
@@ -164,6 +165,8 @@ class ContainerLabApp(App[int]):
         self.engines = EngineFeeds(backends, self.report, engine_offer)
         self.files = files  # log files on this machine (the logs screen's save)
         self.clock = clock or (lambda: datetime.now(UTC))
+        for theme in THEMES:  # the projector's, beside Textual's own
+            self.register_theme(theme)
         self.lab = lab
         self.preferences = preferences
         self.read_only = read_only  # see allowed()

@@ -17,6 +17,7 @@ from textual.theme import BUILTIN_THEMES
 from textual.widgets import RichLog
 
 from tui.preferences import BoundKey, Choices
+from tui.views.projector import THEMES
 
 
 def bound_keys(classes: Iterable[type[DOMNode]]) -> list[BoundKey]:
@@ -70,7 +71,7 @@ def dashboard_choices() -> Choices:
             if binding.id and binding.id not in actions:
                 actions[binding.id] = binding.description
     return Choices(
-        themes=sorted(BUILTIN_THEMES),
+        themes=sorted([*BUILTIN_THEMES, *(theme.name for theme in THEMES)]),
         columns=[key for key, _ in COLUMNS],
         actions=dict(sorted(actions.items())),
         scopes=scopes,

@@ -17,6 +17,7 @@ from tui.engine.images import ImageInfo, Layer
 from tui.engine.prune import PrunePlan, PruneResult
 from tui.engine.stats.api import StatsSample
 from tui.engine.volumes import NetworkInfo, VolumeInfo
+from tui.views.colours import BAD, CONTAINER_STATE_COLOURS, GOOD, WAITING
 from tui.views.formats import (
     block_text,
     bytes_size,
@@ -29,14 +30,10 @@ from tui.views.formats import (
 )
 
 STATS_COLUMNS = ("cpu", "mem", "net", "block")
-STATE_STYLES = {
-    "running": "bold green",
-    "paused": "yellow",
-    "restarting": "bold yellow",
-    "created": "cyan",
-    "exited": "red",
-    "dead": "bold red",
-    "removing": "magenta",
+BOLD_STATES = ("running", "restarting", "dead")
+STATE_STYLES = {  # the colour-blind-safe palette; the state's word is always shown too
+    state: f"bold {colour}" if state in BOLD_STATES else colour
+    for state, colour in CONTAINER_STATE_COLOURS.items()
 }
 STATE_ORDER = ["running", "restarting", "paused", "created", "exited", "dead", "removing"]
 
@@ -272,7 +269,7 @@ def project_cells(
     running = [info for info in members if info.is_running]
     mark = "▶" if folded else "▼"
     services = len(project.services)
-    style = "red" if not running else "bold green" if len(running) == len(members) else "yellow"
+    style = BAD if not running else f"bold {GOOD}" if len(running) == len(members) else WAITING
     state = Text(f"{len(running)}/{len(members)} running", style=style)
     live = running_samples(project, infos, samples)
     stats: list[str | Text] = ["-", "-", "-", "-"]

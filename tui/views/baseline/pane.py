@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Label, Select, Static
 
 from tui.baseline.compare import compare_all
+from tui.baseline.measure import lesson_result
 from tui.baseline.profiles import Profile, load_all_profiles
 from tui.baseline.report import citations_full, citations_short, compare_table
 from tui.baseline.results import UnitKind
@@ -31,9 +32,10 @@ from tui.errors import LabError
 from tui.paths import lab_paths
 from tui.session import LabSession
 from tui.views.baseline.control import LessonControl
-from tui.views.baseline.panel import FigureGrid, LessonPanel
+from tui.views.baseline.panel import VIEWER_TEXT, FigureGrid, LessonPanel
+from tui.views.colours import UNIT_COLOURS, css_variables
 from tui.views.formats import plain
-from tui.views.read_only import hidden
+from tui.views.read_only import hidden, is_read_only
 
 SELECT = "baseline-profile"
 ROOMY_ROWS = 34  # from this height on, the lesson's bars fit under its tables
@@ -58,7 +60,9 @@ def baseline_pane(lab: LabSession | None, *, id: str) -> BaselinePane | Static:
 class BaselinePane(VerticalScroll):
     """The lesson's three-way comparison, then the running containers against a VM profile."""
 
-    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    DEFAULT_CSS = css_variables(UNIT_COLOURS, "unit-") + Path(__file__).with_suffix(
+        ".tcss"
+    ).read_text(encoding="utf-8")
     BINDINGS = [  # noqa: RUF012
         Binding("m", "run_lesson", "Run the lesson"),
         Binding("x", "stop_lesson", "Stop the lesson"),
@@ -134,7 +138,19 @@ class BaselinePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self._ready = True
+        if is_read_only(self):  # a viewer offers no m, not even in words
+            self.lesson.idle_text = VIEWER_TEXT
+            self.lesson.set_status(VIEWER_TEXT)
+        self.show_last_measured()
         self.refresh_figures()
+
+    def show_last_measured(self) -> None:
+        """Never dashes when something was measured: the measured profile's lesson, if any
+        (a lesson this lab publishes, running or not, is drawn over it)."""
+        measured = next((p for p in self._profiles if p.measured), None)
+        result = lesson_result(measured) if measured is not None else None
+        if result is not None and self.lesson.result is None:
+            self.lesson.show_last(result, "" if is_read_only(self) else "; m runs it again")
 
     def on_resize(self) -> None:
         """A projector's large screen has room for bars too."""
@@ -231,10 +247,10 @@ class BaselinePane(VerticalScroll):
             text.append("\n".join(f"  {line}" for line in lines))
             if measured:
                 text.append(f"\nThe lesson, measured here: {measured}")
-            text.append("\nc hides these", style="dim")
+            text.append("\nc hides these", style="italic")
         else:
             text.append(citations_short(profile))
-            text.append("   c: full citations", style="dim")
+            text.append("   c: full citations", style="italic")
         source = self.query_one("#baseline-source", Static)
         source.set_class(self.citations_shown, "full")
         source.update(text)
@@ -268,6 +284,13 @@ class BaselinePane(VerticalScroll):
             self.update_profiles(profiles, measured)
         except Exception as exc:  # a bad profile file must not hide the lesson's figures
             self.notify(f"measured profile not loaded: {exc}", severity="warning")
+
+    def on_lesson_control_watching(self, message: LessonControl.Watching) -> None:
+        """The lab's lesson as published: drawn here unless this dashboard runs it."""
+        self.control.watched = message.watched
+        if self.control.current is None:
+            self.lesson.show_watched(message.watched)
+            self.refresh_sources()
 
     def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
         """A failed run stops what it started; once stopped, the live rows go (and the message

@@ -34,17 +34,20 @@ from tui.baseline.results import UnitKind
 from tui.views.formats import plain
 
 if TYPE_CHECKING:
+    from tui.baseline.broadcast import Watched
     from tui.baseline.results import LessonResult, UnitSample
 
 BAR_KINDS = list(UnitKind) * 2  # the bar rows: ready time, then memory
 IDLE_TEXT = "One image as a container, in a gVisor sandbox and as a VM.  m runs the lesson."
+VIEWER_TEXT = "One image as a container, in gVisor and as a VM: it shows here as it runs."
 
 
 def cell_text(cell: Cell) -> Text:
-    """A figure, then its source word, dimmed."""
+    """The figure, then its source word in italics (dim would take a coloured column's
+    figure under 7:1 on the projector: tests/tui/test_projector_theme.py)."""
     text = Text(cell.text)
     if cell.source:
-        text.append(f" {cell.source}", style="dim")
+        text.append(f" {cell.source}", style="italic")
     return text
 
 
@@ -128,6 +131,8 @@ class LessonPanel(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.result: LessonResult | None = None
         self.phases: dict[str, str] = {}
+        self.idle_text = IDLE_TEXT  # VIEWER_TEXT where m is not offered (read-only)
+        self.watched_run = ""  # the published run shown (another dashboard's, or an old one)
 
     def compose(self) -> ComposeResult:
         yield Static(IDLE_TEXT, id="lesson-status")
@@ -157,11 +162,13 @@ class LessonPanel(Vertical):
         """The card of one kind."""
         return self.query_one(f"#card-{kind}", UnitCard)
 
-    def started(self) -> None:
-        """A new run: clear the figures and say so."""
+    def started(self, where: str = "") -> None:
+        """A new run: clear the figures and say so (`where`: in another dashboard)."""
         self.result = None
         self.phases = {}
-        self.set_status("The lesson runs: a container, a gVisor sandbox and a VM of one image.")
+        self.set_status(
+            f"The lesson runs{where}: a container, a gVisor sandbox and a VM of one image."
+        )
         for kind in UnitKind:
             self.card(kind).set_figures("-", "-")
             self.card(kind).set_phase("waiting")
@@ -221,7 +228,48 @@ class LessonPanel(Vertical):
         elif self.result is not None:
             self.set_status(f"{summary(self.result)} · stopped")
         else:
-            self.set_status(IDLE_TEXT)
+            self.set_status(self.idle_text)
+
+    def show_last(self, result: LessonResult, again: str = "") -> None:
+        """No lesson runs: the last one's figures, dated, rather than dashes."""
+        self.show_result(result)
+        self.show_samples([])
+        for kind in UnitKind:
+            unit = result.units.get(kind)
+            if unit is None or unit.available:
+                self.card(kind).set_phase("last measured")
+        self.set_status(f"{summary(result)} · the last lesson{again}")
+
+    def show_watched(self, watched: Watched) -> None:
+        """The lab's lesson as its runner published it: the same cards, live rows and table;
+        "ended" when its runner is gone while it ran; one line when it cannot be read."""
+        if watched.error:
+            self.set_status(Text(f"The class's lesson cannot be shown: {watched.error}"))
+            return
+        state = watched.state
+        if state is None:
+            return
+        if state.run_id != self.watched_run:
+            self.watched_run = state.run_id
+            self.started(" in another dashboard" if watched.running else "")
+        for kind, (phase, note) in state.phases.items():
+            if self.result is None or phase in ("stopped", "failed"):
+                self.show_phase(kind, phase, note)
+        if state.result is not None and state.result != self.result:
+            self.show_result(state.result)
+        if watched.ended:
+            self.stopped()
+            for kind in UnitKind:
+                self.card(kind).set_phase("ended")
+            self.set_status(
+                Text("The lesson ended: the dashboard that ran it is gone.", style="bold")
+            )
+        elif not state.under_way:
+            self.stopped(state.error)
+        else:
+            self.show_samples(state.samples)
+            if state.result is not None:
+                self.set_status(f"{summary(state.result)} · idle until x, in another dashboard")
 
     def sources_text(self) -> str:
         """The versions behind the measured figures (for the citations line)."""

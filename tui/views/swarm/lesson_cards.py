@@ -17,6 +17,7 @@ from textual.widgets import Digits, Label, Static
 
 from tui.cluster.lesson import SERVICE, STEP_TITLES, StepResult
 from tui.engine.swarm import SwarmNode, SwarmTask
+from tui.views.colours import BAD
 from tui.views.swarm.rows import plain
 
 CARD_STEPS = ("replace", "notice", "reschedule", "update")
@@ -50,7 +51,7 @@ def task_line(task: SwarmTask) -> Text:
     line.append(version, style="bold reverse" if version == "v2" else "bold")
     line.append(f"  {task.state}")
     if task.error:
-        line.append(f"  {plain(task.error)[:40]}", style="red")
+        line.append(f"  {plain(task.error)[:40]}", style=BAD)
     return line
 
 
@@ -61,7 +62,7 @@ def step_text(key: str, result: StepResult | None, running: str) -> Text:
         marker = "▶" if key == running else "·"
         return Text(f"{marker} {title:<24} {'…' if key == running else ''}")
     if result.seconds is None:
-        return Text(f"✗ {title:<24} {result.note}", style="bold red")
+        return Text(f"✗ {title:<24} {result.note}", style=f"bold {BAD}")
     line = Text(f"✓ {title:<24} ")
     line.append(f"{result.seconds:5.1f} s", style="bold")
     line.append(f"  {result.note}", style="dim")

@@ -28,6 +28,7 @@ from tui.cluster.lesson import (
 )
 from tui.cluster.plan import ClusterState
 from tui.engine.swarm import SwarmNode
+from tui.views.colours import BAD
 from tui.views.guards import unless_removed
 from tui.views.swarm.lesson_cards import (
     CARD_STEPS,
@@ -193,7 +194,7 @@ class OrchestrationPanel(Vertical):
             tasks = [t for t in live if node is not None and t.node_id == node.id]
             column.show(node, sorted(tasks, key=lambda t: t.slot))
         if view.error:
-            self.set_status(Text(view.error, style="bold red"))
+            self.set_status(Text(view.error, style=f"bold {BAD}"))
 
     def show_steps(self) -> None:
         """Every step's line."""
@@ -206,7 +207,7 @@ class OrchestrationPanel(Vertical):
         self.running = ""
         self.show_steps()
         if error:
-            self.set_status(Text(f"The lesson stopped: {error}", style="bold red"))
+            self.set_status(Text(f"The lesson stopped: {error}", style=f"bold {BAD}"))
             return
         done = sum(1 for r in self.results.values() if r.ok)
         self.set_status(

@@ -32,6 +32,7 @@ from tui.engine.swarm_feed import (
     SwarmLost,
     SwarmReport,
 )
+from tui.views.colours import BAD, NODE_COLOURS, css_variables
 from tui.views.guards import unless_removed
 from tui.views.logs.screen import LogsScreen
 from tui.views.read_only import allowed, hidden, is_read_only
@@ -50,12 +51,15 @@ ABSENT_HINT = (
     "then watch its manager: `./lab dashboard --context lab-node-1`, or ctrl+p Watch lab-node-1."
 )
 ROOMY_ROWS = 40  # from this height on, the tables stay under the lesson
+NODE_CSS = {str(index): colour for index, colour in enumerate(NODE_COLOURS, 1)}
 
 
 class SwarmPane(Vertical, can_focus=False):
     """One Swarm, live; see the module's docstring."""
 
-    DEFAULT_CSS = Path(__file__).with_name("swarm.tcss").read_text(encoding="utf-8")
+    DEFAULT_CSS = css_variables(NODE_CSS, "node-") + Path(__file__).with_name(
+        "swarm.tcss"
+    ).read_text(encoding="utf-8")
     BINDINGS = [  # noqa: RUF012
         Binding("s", "scale", "Scale"),
         Binding("r", "restart", "Rolling restart"),
@@ -173,7 +177,7 @@ class SwarmPane(Vertical, can_focus=False):
                 Text(
                     f"The manager {self.lost_from} stopped answering, and no engine watched "
                     f"manages a Swarm now ({why}); rows as last seen, retrying…",
-                    style="bold red",
+                    style=f"bold {BAD}",
                 )
             )
         elif isinstance(report, SwarmAbsent):
@@ -210,7 +214,7 @@ class SwarmPane(Vertical, can_focus=False):
                 Text(
                     f"The manager {report.engine} stopped answering ({plain(report.reason)}); "
                     "rows as last seen, looking for a manager again…",
-                    style="bold red",
+                    style=f"bold {BAD}",
                 )
             )
         elif isinstance(report, SwarmActionDone):

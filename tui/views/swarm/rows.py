@@ -11,19 +11,21 @@ from rich.text import Text
 
 from tui.engine.stats.api import StatsSample
 from tui.engine.swarm import STARTING, SwarmNode, SwarmService, SwarmTask
+from tui.views.colours import BAD, GOOD, NEUTRAL, WAITING
 from tui.views.formats import bytes_size, human_duration
 
 STACK_KEY = "stack:"  # row key prefix of a stack's header (service ids never contain ':')
 NO_STACK = ""
-NODE_STATE_STYLES = {"ready": "bold green", "down": "bold red", "unknown": "yellow"}
-AVAILABILITY_STYLES = {"active": "green", "pause": "yellow", "drain": "magenta"}
+# The colour-blind-safe palette (tui/views/colours.py); every state's word is shown too.
+NODE_STATE_STYLES = {"ready": f"bold {GOOD}", "down": f"bold {BAD}", "unknown": WAITING}
+AVAILABILITY_STYLES = {"active": GOOD, "pause": WAITING, "drain": NEUTRAL}
 TASK_STATE_STYLES = {
-    "running": "bold green",
-    "complete": "green",
-    "failed": "bold red",
-    "rejected": "bold red",
+    "running": f"bold {GOOD}",
+    "complete": GOOD,
+    "failed": f"bold {BAD}",
+    "rejected": f"bold {BAD}",
     "shutdown": "dim",
-    "orphaned": "red",
+    "orphaned": BAD,
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -65,18 +67,18 @@ def replicas_text(service: SwarmService) -> Text:
     """running/desired (jobs: completed/total), red while short of it."""
     done = service.completed if service.is_job else service.running
     text = Text(f"{done}/{service.desired}")
-    text.stylize("green" if done >= service.desired else "bold red")
+    text.stylize(GOOD if done >= service.desired else f"bold {BAD}")
     return text
 
 
 def update_text(service: SwarmService) -> Text:
     """An update or rollback under way (or paused, or done), in a word."""
     words = {
-        "updating": ("updating", "bold yellow"),
-        "paused": ("update paused", "bold red"),
+        "updating": ("updating", f"bold {WAITING}"),
+        "paused": ("update paused", f"bold {BAD}"),
         "completed": ("updated", "dim"),
-        "rollback_started": ("rolling back", "bold yellow"),
-        "rollback_paused": ("rollback paused", "bold red"),
+        "rollback_started": ("rolling back", f"bold {WAITING}"),
+        "rollback_paused": ("rollback paused", f"bold {BAD}"),
         "rollback_completed": ("rolled back", "dim"),
     }
     word, style = words.get(service.update_state, ("", ""))
@@ -174,7 +176,7 @@ def task_cells(
     name = task.name(service)
     state = Text(task.state, style=TASK_STATE_STYLES.get(task.state, ""))
     if task.state in STARTING:
-        state.stylize("yellow")
+        state.stylize(WAITING)
     age = human_duration((now - task.timestamp).total_seconds()) if task.timestamp else "-"
     node = node_names.get(task.node_id, task.node_id[:12] if task.node_id else "-")
     error = plain(task.error)
@@ -185,7 +187,7 @@ def task_cells(
         task.desired_state,
         age,
         *stats_cells([sample] if sample is not None else []),
-        Text(error, style="red") if error else "",
+        Text(error, style=BAD) if error else "",
     ]
 
 
