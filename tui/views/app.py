@@ -8,11 +8,8 @@ requests; each pane runs its own work (the lesson in the VM baseline pane, train
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from textual import on
@@ -47,7 +44,7 @@ from tui.views.containers.pane import ContainersPane
 from tui.views.containers.projects import request_project_action
 from tui.views.engines import EngineAdded, EngineFeeds
 from tui.views.formats import plain
-from tui.views.guards import only_while
+from tui.views.guards import follow_ending, only_while, roomy_executor
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
@@ -56,13 +53,10 @@ from tui.views.palette import dashboard_commands
 from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import (
-    delivers,
     guard_parts,
     hidden,
     palette_commands,
-    permits,
-    refusal,
-    resolve_action,
+    refuses,
 )
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.swarm.job_panel import ClusterJobPanel
@@ -179,11 +173,8 @@ class ContainerLabApp(App[int]):
         self.closing = False
 
     def allowed(self, what: str) -> bool:
-        """False, with a notice, when `what` would change something in read-only mode.
-
-        Every entry point that changes anything (container and image actions, the shell,
-        training) calls it first; guard a new action with `if not self.allowed("..."): return`.
-        """
+        """False, with a notice, when `what` would change something in read-only mode (the
+        panes' own check; the gate in run_action refuses undeclared actions before it)."""
         if self.read_only:
             self.notify(f"read-only: {what} is disabled", severity="warning")
             return False
@@ -201,11 +192,8 @@ class ContainerLabApp(App[int]):
     ) -> bool:
         """Every binding, footer click, markup link and palette command comes here: read-only
         mode runs only the actions declared safe (tui/views/read_only.py), deny by default."""
-        if self.read_only:
-            target, name, params = resolve_action(self, action, default_namespace, namespaces)
-            if not permits(target, name, params, delivered=delivers(self)):
-                self.notify(refusal(target, name, params), severity="warning")
-                return True  # handled: the key goes no further
+        if refuses(self, action, default_namespace, namespaces):
+            return True  # handled: the key goes no further
         return await super().run_action(action, default_namespace, namespaces)
 
     def notify(
@@ -251,11 +239,8 @@ class ContainerLabApp(App[int]):
         return self.main_screen.query_one(ImagesPane)
 
     def on_load(self) -> None:
-        """Room for the views' own thread workers (a logs stream each, merged logs one per
-        container, the lesson): Textual runs them on the loop's default executor, which allows
-        only min(32, cores + 4) threads, six here, and a seventh stream would wait forever."""
-        executor = ThreadPoolExecutor(VIEW_THREADS, thread_name_prefix="view-worker")
-        asyncio.get_running_loop().set_default_executor(executor)
+        """Room for the views' thread workers (see roomy_executor)."""
+        roomy_executor(VIEW_THREADS)
 
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
@@ -268,21 +253,7 @@ class ContainerLabApp(App[int]):
         ]:
             self.timers.append(self.set_interval(seconds, callback))
         self.engines.start()
-        self.handle_exit_signals()
-
-    def handle_exit_signals(self) -> None:
-        """Signals and a lost terminal end the app as `q` does, within seconds (tui/lifetime.py):
-        the panes stop what they run on the way out (the lesson's container, sandbox and VM)."""
-        if self.is_headless or threading.current_thread() is not threading.main_thread():
-            return
-        if self.ending is None:  # run without run_app(): from now on, then
-            self.ending = Ending().install()
-        self.ending.catch_signals()  # the web driver took SIGINT and SIGTERM for its loop
-        loop = asyncio.get_running_loop()
-        # The shell's status for a signal; exit() runs on the loop, whichever thread asks.
-        self.ending.request_exit = lambda code: loop.call_soon_threadsafe(self.exit, None, code)
-        if self.ending.begun.is_set():  # it began during start-up
-            self.exit(return_code=self.ending.code)
+        follow_ending(self)
 
     def report(self, event: FeedEvent) -> None:
         """An engine feed's report (from its threads): into the app's queue as a message."""
@@ -436,10 +407,8 @@ class ContainerLabApp(App[int]):
 
     def say_done(self, what: str, target: str, error: str = "") -> None:
         """Say how an action went."""
-        if error:
-            self.notify(f"{what} {target}: {error}", severity="error")
-        else:
-            self.notify(f"{what}: {target}")
+        failed: SeverityLevel = "error" if error else "information"
+        self.notify(f"{what} {target}: {error}" if error else f"{what}: {target}", severity=failed)
 
     @while_open
     def on_action_done(self, message: ActionDone) -> None:
@@ -531,21 +500,17 @@ class ContainerLabApp(App[int]):
         if not tabs.query(f"#{tab}"):
             return
         tabs.active = tab
-        if tab == "containers":
-            self.containers.table.focus()
-        elif tab == "images":
-            self.images.table.focus()
-        elif tab == "training":
-            self.main_screen.query_one(TrainingPane).focus()
-        elif tab == "baseline":
-            pane = self.main_screen.query_one("#baseline-pane")
-            if pane.can_focus:
-                pane.focus()
-            else:  # the "unavailable" placeholder
-                self.main_screen.set_focus(None)
+        screen = self.main_screen
+        if tab == "baseline":  # not focusable: the "unavailable" placeholder
+            pane = screen.query_one("#baseline-pane")
+            screen.set_focus(pane if pane.can_focus else None)
             self.refresh_baseline()
-        elif tab in ("volumes", "networks", "swarm"):
-            self.main_screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
+        elif tab == "training":
+            screen.query_one(TrainingPane).focus()
+        elif tab in ("images", "containers"):
+            (self.images if tab == "images" else self.containers).table.focus()
+        else:  # volumes, networks, swarm: one table takes the pane's keys
+            screen.query_one(f"#{tab}-pane").query_one("KeyedTable").focus()
 
     def action_prune(self) -> None:
         """The prune preview: what each prune would free, then prune the ticked ones."""
@@ -555,10 +520,8 @@ class ContainerLabApp(App[int]):
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        shown = bool(self.screen.query("HelpPanel"))
+        (self.action_hide_help_panel if shown else self.action_show_help_panel)()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every action of the dashboard (tui/views/palette.py);

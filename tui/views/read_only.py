@@ -231,6 +231,22 @@ def resolve_action(
     return target, name, tuple(params)
 
 
+def refuses(
+    app: App[Any],
+    action: str | tuple[str, str, tuple[object, ...]],
+    default: DOMNode | None,
+    namespaces: Mapping[str, DOMNode] | None,
+) -> bool:
+    """For App.run_action: True, with the notice, when read-only mode refuses the action."""
+    if not getattr(app, "read_only", False):
+        return False
+    target, name, params = resolve_action(app, action, default, namespaces)
+    if permits(target, name, params, delivered=delivers(app)):
+        return False
+    app.notify(refusal(target, name, params), severity="warning")
+    return True
+
+
 class GatedAction:
     """A palette command that runs an action through App.run_action (so through the gate)."""
 
