@@ -141,7 +141,9 @@ def _run(
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *argv],
         cwd=lab.project,
-        env={**env, "PYTHONPATH": str(PROJECT)},
+        # PYTHONSAFEPATH: `-m` would put the lab copy (cwd) first on sys.path, and its
+        # training/ package would be imported (and compiled into it) instead of the project's.
+        env={**env, "PYTHONPATH": str(PROJECT), "PYTHONSAFEPATH": "1"},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
