@@ -79,6 +79,11 @@ def load_keys(paths: LabPaths) -> LabKeys:
     try:
         mapping = json.loads(mapping_file.read_text())
         fingerprint = mapping[PUBLIC_KEY_FILE] if isinstance(mapping, dict) else None
+    except OSError as exc:  # gone or swapped since the check above: say so, no traceback
+        raise LabError(
+            f"cannot read {mapping_file} ({exc.strerror}): is something changing the lab's "
+            "keys? Run `container-lab keys init` if they are missing."
+        ) from None
     except (ValueError, KeyError, RecursionError):
         fingerprint = None
     if not isinstance(fingerprint, str):
