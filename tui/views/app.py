@@ -501,7 +501,7 @@ class ContainerLabApp(App[int]):
             return
         tabs.active = tab
         screen = self.main_screen
-        if tab == "baseline":  # not focusable: the "unavailable" placeholder
+        if tab == "baseline":  # its "unavailable" placeholder takes no focus: none then
             pane = screen.query_one("#baseline-pane")
             screen.set_focus(pane if pane.can_focus else None)
             self.refresh_baseline()
