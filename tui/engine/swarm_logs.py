@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import docker
-from docker.types.daemon import CancellableStream
 
-from tui.engine.client import close_response, open_engine_stream, read_some
-from tui.engine.logs.stream import LogLine, decode_frames, read_frames
+from tui.engine.client import close_response
+from tui.engine.logs.stream import LogLine, open_log_frames
 
 
 class TaskLogStream:
@@ -25,19 +24,8 @@ class TaskLogStream:
         since: float | None = None,
         source: str = "",
     ) -> None:
-        params: dict[str, object] = {
-            "stdout": 1,
-            "stderr": 1,
-            "timestamps": 1,
-            "follow": int(follow),
-            "tail": tail,
-        }
-        if since is not None:
-            params["since"] = f"{since:.6f}"
-        response = open_engine_stream(api, f"/tasks/{task_id}/logs", params, None)
-        self._response = response
-        frames = read_frames(read_some(response) if follow else response.raw.read, tty=False)
-        self._stream = CancellableStream(decode_frames(frames, True, source), response)
+        path, tty = f"/tasks/{task_id}/logs", False
+        self._response, self._stream = open_log_frames(api, path, follow, tail, tty, since, source)
 
     def __iter__(self) -> Iterator[LogLine]:
         return iter(self._stream)

@@ -11,6 +11,7 @@ from itertools import islice
 from typing import NamedTuple
 
 import docker
+import requests
 from docker.types.daemon import CancellableStream
 
 from tui.engine.client import close_response, open_engine_stream, read_some
@@ -227,6 +228,34 @@ class LogBuffer:
         return len(self.lines)
 
 
+def open_log_frames(
+    api: docker.APIClient,
+    path: str,
+    follow: bool,
+    tail: int | str,
+    tty: bool,
+    since: float | None,
+    source: str,
+) -> tuple[requests.Response, CancellableStream]:
+    """The engine's log endpoint at `path` (a container's or a Swarm task's) as decoded lines:
+    the response (to close from any thread) and the stream of LogLines."""
+    params: dict[str, object] = {
+        "stdout": 1,
+        "stderr": 1,
+        "timestamps": 1,
+        "follow": int(follow),
+        "tail": tail,
+    }
+    if since is not None:
+        params["since"] = f"{since:.6f}"
+    # No read timeout: a followed log may stay silent for as long as the container does.
+    response = open_engine_stream(api, path, params, None)
+    # A followed log is read as it comes; a finished one in full 64 KiB reads, which skips
+    # the per-chunk overhead of urllib3 (the engine sends one HTTP chunk a line).
+    frames = read_frames(read_some(response) if follow else response.raw.read, tty)
+    return response, CancellableStream(decode_frames(frames, True, source), response)
+
+
 class LogStream:
     """The logs of one container (what it printed, then live ones when following)."""
 
@@ -247,22 +276,8 @@ class LogStream:
         window in time stays bounded by `tail` and never reads the whole log file.
         """
         self.container_id = container_id
-        params: dict[str, object] = {
-            "stdout": 1,
-            "stderr": 1,
-            "timestamps": 1,
-            "follow": int(follow),
-            "tail": tail,
-        }
-        if since is not None:
-            params["since"] = f"{since:.6f}"
-        # No read timeout: a followed log may stay silent for as long as the container does.
-        response = open_engine_stream(api, f"/containers/{container_id}/logs", params, None)
-        self._response = response
-        # A followed log is read as it comes; a finished one in full 64 KiB reads, which skips
-        # the per-chunk overhead of urllib3 (the engine sends one HTTP chunk a line).
-        frames = read_frames(read_some(response) if follow else response.raw.read, tty)
-        self._stream = CancellableStream(decode_frames(frames, True, source), response)
+        path = f"/containers/{container_id}/logs"
+        self._response, self._stream = open_log_frames(api, path, follow, tail, tty, since, source)
 
     def __iter__(self) -> Iterator[LogLine]:
         return iter(self._stream)
