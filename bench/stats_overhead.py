@@ -310,16 +310,23 @@ def summary(run: dict[str, Any]) -> str:
     return "\n    ".join(parts)
 
 
+def engine_and_client(stack: ExitStack, private: bool) -> tuple[ways.Target, docker.DockerClient]:
+    """The engine measured (a private dockerd, or the shared one) and a client of it, both
+    closed with `stack`."""
+    if private:
+        target = engine_target(stack.enter_context(private_engines(1))[0])
+        client = docker.DockerClient(base_url=target.url, timeout=120)
+    else:
+        target = ways.Target(None, EngineProcesses(shared_dockerd()))
+        client = docker.from_env(timeout=120)
+    stack.callback(client.close)
+    return target, client
+
+
 def one_engine(private: bool, sizes: list[int], seconds: float, repeats: int = 1) -> dict[str, Any]:
     """The app idle, then every way at each size (the largest with `repeats`), on one engine."""
     with ExitStack() as stack:
-        if private:
-            target = engine_target(stack.enter_context(private_engines(1))[0])
-            client = docker.DockerClient(base_url=target.url, timeout=120)
-        else:
-            target = ways.Target(None, EngineProcesses(shared_dockerd()))
-            client = docker.from_env(timeout=120)
-        stack.callback(client.close)
+        target, client = engine_and_client(stack, private)
         figures: dict[str, Any] = {"engine": "private dockerd" if private else "shared dockerd"}
         figures["app_idle"] = app_idle(target, seconds)
         figures["runs"] = [

@@ -21,7 +21,6 @@ import docker
 
 from bench import load as machine_load
 from bench import stats_ways as ways
-from bench.engine_side import EngineProcesses, shared_dockerd
 from bench.machine import write_results
 from bench.stats_overhead import (
     TARGET_AGE_S,
@@ -29,9 +28,8 @@ from bench.stats_overhead import (
     _percent,
     background_of,
     compare,
-    engine_target,
+    engine_and_client,
     idle_containers,
-    private_engines,
     summary,
 )
 from bench.terminal import parse_size
@@ -124,13 +122,7 @@ def one_engine_projector(
 ) -> dict[str, Any]:
     """The projector figures on one engine (private by default)."""
     with ExitStack() as stack:
-        if private:
-            target = engine_target(stack.enter_context(private_engines(1))[0])
-            client = docker.DockerClient(base_url=target.url, timeout=120)
-        else:
-            target = ways.Target(None, EngineProcesses(shared_dockerd()))
-            client = docker.from_env(timeout=120)
-        stack.callback(client.close)
+        target, client = engine_and_client(stack, private)
         figures: dict[str, Any] = {"engine": "private dockerd" if private else "shared dockerd"}
         figures.update(projector(client, target, count, terminals, loads, seconds, repeats))
     return figures
