@@ -10,6 +10,7 @@ Then what the list gave is compared field by field with what the inspect gives.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import docker
 import pytest
@@ -89,3 +90,28 @@ def test_rows_come_from_the_list_before_any_inspect_and_agree_with_it(
     assert status_text(listed[running.id]).startswith("Up ")
     assert status_text(listed[exited.id]).startswith("Exited (3) ")
     assert status_text(inspected[exited.id]).startswith("exit 3")
+
+
+class UnreadableList(DockerBackend):
+    """A real backend whose list call gives data this dashboard cannot read (a fake: no real
+    engine sends it on demand)."""
+
+    def container_list(self) -> list[ContainerInfo]:
+        raise ValueError("an engine's list this dashboard cannot read")
+
+
+def test_an_unreadable_list_leaves_the_table_to_the_inspected_one(
+    fault: Callable[[str], None],
+) -> None:
+    backend, reports = UnreadableList(stats="cgroup"), Reports()
+    feed = EngineFeed(backend, reports, name="local")
+    feed.start()
+    try:
+        reports.wait(lambda: bool(reports.of(engine_feed.ContainersLoaded)), "the inspected list")
+    finally:
+        feed.close()
+        backend.close()
+    loaded = reports.of(engine_feed.ContainersLoaded)
+    assert all(i.inspected for e in loaded for i in e.containers)  # type: ignore[attr-defined]
+    assert not reports.of(engine_feed.EngineRequestDone)  # nothing to say: the table is whole
+    fault("the engine's container list unreadable")

@@ -156,3 +156,5 @@ def test_a_listed_exit_code_and_health_starting_are_read_from_the_status_line():
     assert ContainerInfo.from_summary(starting).health == "starting"
     bare = ContainerInfo.from_summary({"Id": "x", "State": "created", "Status": ""})
     assert (bare.name, bare.created, status_text(bare)) == ("", None, "created")
+    for created in (10**20, -5, "2024", True):  # out of range or not a number: no time, no crash
+        assert ContainerInfo.from_summary({**SUMMARY, "Created": created}).created is None

@@ -155,7 +155,7 @@ class ContainerInfo:
             image=_text(data.get("Image", "")),
             state=_text(data.get("State") or "unknown"),
             exit_code=int(exited.group(1)) if exited else 0,
-            created=datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
+            created=_from_epoch(created),
             started_at=None,
             finished_at=None,
             ports=_text(format_ports(_listed_ports(data.get("Ports") or ()))),
@@ -173,6 +173,16 @@ class ContainerInfo:
 
 _HEALTH = re.compile(r"\s*\((healthy|unhealthy|health: starting)\)")
 _EXIT_CODE = re.compile(r"Exited \((-?\d+)\)")
+
+
+def _from_epoch(value: object) -> datetime | None:
+    """The list's creation time (seconds since the epoch); None when absent or out of range."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _listed_ports(ports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -339,8 +339,7 @@ class EngineFeed:
             generation = self._generation
             if not self._listed:  # the table at once from one call; the inspects follow
                 self._listed = True
-                listed = [self._stamp(info) for info in self.backend.container_list()]
-                self._say(ContainersLoaded(self.name, listed), generation)
+                self._say_listed(generation)
             infos = [self._stamp(info) for info in self.backend.containers()]
             self._say(ContainersLoaded(self.name, infos), generation)
             running = {info.id: info.pid for info in infos if info.is_running}
@@ -350,6 +349,15 @@ class EngineFeed:
                 self.stats.follow(running)
 
         self.submit(load, self._lane)
+
+    def _say_listed(self, generation: int) -> None:
+        """Report the containers as the list call gives them. A list this feed cannot read is
+        left to the inspected list that follows (it says what went wrong, if anything does)."""
+        try:
+            listed = [self._stamp(info) for info in self.backend.container_list()]
+        except Exception:
+            return
+        self._say(ContainersLoaded(self.name, listed), generation)
 
     def refresh_container(self, container_id: str) -> None:
         """Report one container again (None when removed) and follow or drop its stats."""
