@@ -146,7 +146,8 @@ class OrchestrationLesson:
         self._manager: EngineClient | None = None
         self.service_id = ""
         self.stopped_node: NodeState | None = None
-        self.drained_node = ""
+        self.drained_node = ""  # its id, while drained
+        self.drained_name = ""
         self.heartbeat_seconds = state.heartbeat_seconds
         self._prepared = False  # an earlier run's service removed, the heartbeat read
 
@@ -322,7 +323,7 @@ class OrchestrationLesson:
         victim = self._task_on_worker(names)
         self.on_phase("drain", f"draining {names[victim.node_id]}")
         set_availability(api, victim.node_id, "drain")
-        self.drained_node = victim.node_id
+        self.drained_node, self.drained_name = victim.node_id, names[victim.node_id]
 
         def drained() -> bool:
             running = self._running()
@@ -345,6 +346,15 @@ class OrchestrationLesson:
 
         seconds = self._wait("every task on v2", updated)
         self._record("update", seconds, f"{REPLICAS} tasks on v2, one at a time")
+
+    def changes(self) -> str:
+        """What the lesson changed on the cluster now, which `stop()` undoes ("" for nothing)."""
+        said = [f"the service {SERVICE}"] if self.service_id else []
+        if self.stopped_node is not None:
+            said.append(f"{self.stopped_node.hostname}'s engine stopped")
+        if self.drained_node:
+            said.append(f"{self.drained_name} drained")
+        return ", ".join(said)
 
     # Helpers ------------------------------------------------------------------------------
 
