@@ -17,13 +17,26 @@ from textual.widgets import Digits, Static
 from tests.tui.dashboard_helpers import record_notices, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tests.unit.test_orchestration_broadcast import BOARD, DEPLOY, DIED, LATE, NOTICE
-from tui.cluster.broadcast import OrchestrationBroadcast
+from tui.cluster.broadcast import (
+    MEASURED,
+    OrchestrationBroadcast,
+    OrchestrationState,
+    TaskSeen,
+    Watched,
+)
 from tui.cluster.lesson import StepResult
 from tui.paths import LabPaths
 from tui.published import document_path
 from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
-from tui.views.swarm.lesson_cards import FigureCard, NodeColumn
+from tui.views.swarm.lesson_cards import (
+    FigureCard,
+    NodeColumn,
+    last_line,
+    step_text,
+    task_line,
+    watched_line,
+)
 from tui.views.swarm.lesson_panel import OrchestrationPanel
 from tui.views.swarm.pane import SwarmPane
 
@@ -139,3 +152,23 @@ async def test_a_lesson_that_cannot_be_read_says_why_in_one_line(tmp_path: Path,
         assert app.is_running
     runner.ended()
     bad_input("an orchestration lesson document that is not JSON")
+
+
+def test_what_a_document_says_reaches_the_screen_printable(bad_input) -> None:
+    """The runner's words come from engines (task errors, notes): no escape reaches a viewer."""
+    osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
+    step = StepResult("update", None, f"every task on v2: {osc52}No such image")
+    state = OrchestrationState(MEASURED, "r", "lab", 3, 2.0, "2026-12-07T00:40:00+00:00",
+                               line=f"drain a node: {osc52}", results=(step,),
+                               left=f"the service lesson-web{osc52}")  # fmt: skip
+    task = TaskSeen(1, "node-1", f"lab-demo:v2{osc52}", f"running{osc52}", f"err{osc52}")
+    shown = [
+        watched_line(state),
+        last_line(Watched(state), offer_m=False),
+        last_line(Watched(state, ended=True), offer_m=False),
+        task_line(task).plain,
+        step_text("update", step, "").plain,
+    ]
+    for text in shown:
+        assert "\x1b" not in text and "\x07" not in text, repr(text)
+    bad_input("escape sequences in a published lesson")

@@ -46,7 +46,7 @@ def heartbeat_note(heartbeat: float) -> str:
 
 def watched_line(state: OrchestrationState) -> str:
     """The status line of a lesson another dashboard runs: the runner's own."""
-    return state.line or f"The lesson runs on {state.nodes} nodes"
+    return plain(state.line) or f"The lesson runs on {state.nodes} nodes"
 
 
 def when(stamp: str) -> str:
@@ -67,6 +67,10 @@ def figures_line(state: OrchestrationState) -> str:
 
 def last_line(watched: Watched, *, offer_m: bool) -> str:
     """No lesson under way: how the last one ended, dated, with its figures."""
+    return plain(_last_words(watched, offer_m))
+
+
+def _last_words(watched: Watched, offer_m: bool) -> str:
     state = watched.state
     if state is None:
         return ""
@@ -86,10 +90,11 @@ def last_line(watched: Watched, *, offer_m: bool) -> str:
 
 def task_line(task: TaskSeen) -> Text:
     """`lesson-web.2  v2  running` (the version bold when it is the new one)."""
-    version = task.image.rsplit(":", 1)[-1] if ":" in task.image else task.image
+    image = plain(task.image)
+    version = image.rsplit(":", 1)[-1] if ":" in image else image
     line = Text(f"{SERVICE}.{task.slot}  ")
     line.append(version, style="bold reverse" if version == "v2" else "bold")
-    line.append(f"  {task.state}")
+    line.append(f"  {plain(task.state)}")
     if task.error:
         line.append(f"  {plain(task.error)[:40]}", style=BAD)
     return line
@@ -102,10 +107,10 @@ def step_text(key: str, result: StepResult | None, running: str) -> Text:
         marker = "▶" if key == running else "·"
         return Text(f"{marker} {title:<24} {'…' if key == running else ''}")
     if result.seconds is None:
-        return Text(f"✗ {title:<24} {result.note}", style=f"bold {BAD}")
+        return Text(f"✗ {title:<24} {plain(result.note)}", style=f"bold {BAD}")
     line = Text(f"✓ {title:<24} ")
     line.append(f"{result.seconds:5.1f} s", style="bold")
-    line.append(f"  {result.note}", style="dim")
+    line.append(f"  {plain(result.note)}", style="dim")
     return line
 
 
@@ -127,7 +132,8 @@ class NodeColumn(Vertical):
             self.border_subtitle = "not in the Swarm"
         else:
             role = "manager" if node.role == "manager" else "worker"
-            self.border_subtitle = Text(f"{node.state} · {node.availability} · {role}")
+            said = f"{node.state} · {node.availability} · {role}"
+            self.border_subtitle = Text(plain(said))
             self.set_class(node.state != "ready", "down")
         lines = Text("\n").join(task_line(task) for task in tasks) if tasks else Text("—")
         self.tasks.update(lines)

@@ -44,6 +44,7 @@ from tui.views.swarm.lesson_cards import (
     watched_line,
 )
 from tui.views.swarm.messages import LessonOver, LessonPhase, LessonSeen, LessonWatched
+from tui.views.swarm.rows import plain
 
 IDLE_TEXT = "The orchestration lesson: a scheduler at work on the lab's cluster.  m runs it."
 ELSEWHERE = "Run by another dashboard of this lab: x there stops it."
@@ -288,7 +289,7 @@ class OrchestrationPanel(Vertical):
             tasks = [t for t in board.tasks if node is not None and t.node == node.hostname]
             column.show(node, sorted(tasks, key=lambda t: t.slot))
         if board.error:
-            self.set_status(Text(board.error, style=f"bold {BAD}"))
+            self.set_status(Text(plain(board.error), style=f"bold {BAD}"))
 
     def show_figures(self, results: dict[str, StepResult]) -> None:
         """The cards' big figures and every step's line."""
@@ -302,7 +303,7 @@ class OrchestrationPanel(Vertical):
         "ended" when its runner is gone, else the last measured one in a dated line."""
         state = watched.state
         if watched.error:
-            self.set_status(Text(f"The class's lesson cannot be shown: {watched.error}"))
+            self.set_status(Text(plain(f"The class's lesson cannot be shown: {watched.error}")))
             self.show(FULL if self.shown == FULL else LAST)
             return
         if state is None:
