@@ -24,7 +24,7 @@ from tui.cluster.broadcast import (
     TaskSeen,
     Watched,
 )
-from tui.cluster.lesson import StepResult
+from tui.cluster.lesson import STEPS, StepResult
 from tui.paths import LabPaths
 from tui.published import document_path
 from tui.session import DockerLab
@@ -83,6 +83,8 @@ async def test_a_read_only_viewer_follows_the_lesson_step_by_step(tmp_path: Path
         await until(pilot, lambda: "lesson-web.3" in str(columns[3].query_one(Static).render()))
         assert "down" in str(columns[3].border_subtitle) and columns[3].has_class("down")
         assert str(columns[2].border_subtitle) == "not in the Swarm"
+        steps = panel.query_one("#orch-steps").region  # every step on screen at 100x30
+        assert steps.height == len(STEPS) and steps.bottom <= pane.region.bottom, steps
         runner.phase("replace", "replace a killed task: replaced", [DEPLOY, REPLACE], "")
         await until(pilot, lambda: figures(panel)["replace"] == "5.8", what="the replace card")
         assert "▶ replace" not in text(panel, "#orch-steps")
