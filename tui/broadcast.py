@@ -149,9 +149,9 @@ class Broadcast(Generic[S]):
 
     def _set(self, change: Callable[[S | None], S | None]) -> None:
         with self._lock:
-            self._state = change(self._state)
-            if self._state is None:
-                return
+            before, self._state = self._state, change(self._state)
+            if self._state is None or self._state is before:
+                return  # nothing new: a late word after the end is not published over a new run
             try:
                 self.publisher.publish(self.to_body(self._state))
             except LabError as exc:

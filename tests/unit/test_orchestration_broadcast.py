@@ -71,6 +71,9 @@ def test_each_step_the_runner_publishes_a_viewer_reads_back(tmp_path: Path) -> N
     assert state is not None and state.status == STOPPED and not watched.running
     assert state.board == Board() and state.left == "" and len(state.results) == 3
     assert not runner.publisher.claimed and said == []
+    runner.phase("update", "every step measured", [DEPLOY], "")  # the run's thread, late
+    runner.finished([DEPLOY], "1 of 6 steps measured")
+    assert orchestration_state(paths).state == state, "x came first: it stays stopped"
     assert OrchestrationBroadcast(paths).claim(), "let go once stopped"
 
 

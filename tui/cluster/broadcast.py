@@ -161,8 +161,8 @@ class OrchestrationBroadcast(Broadcast[OrchestrationState]):
         """The lesson said `line` of `step` (the results and what it changed, as they are)."""
 
         def change(s: OrchestrationState | None) -> OrchestrationState | None:
-            if s is None:
-                return None
+            if s is None or not s.under_way:  # a late word of a run already stopped
+                return s
             running = step if step in STEPS else s.running
             return replace(s, running=running, line=line, results=tuple(results), left=left)
 
@@ -173,21 +173,16 @@ class OrchestrationBroadcast(Broadcast[OrchestrationState]):
         self._set(lambda s: replace(s, board=board) if s and s.under_way else s)
 
     def finished(self, results: Iterable[StepResult], line: str, error: str = "") -> None:
-        """Every step ran (or one failed, `error`); the service stays up until x."""
-        self._set(
-            lambda s: (
-                s
-                and replace(
-                    s,
-                    status=MEASURED,
-                    running="",
-                    line=line,
-                    results=tuple(results),
-                    measured=_now(),
-                    error=error,
-                )
-            )
-        )
+        """Every step ran (or one failed, `error`); the service stays up until x (a run
+        stopped meanwhile stays stopped)."""
+
+        def change(s: OrchestrationState | None) -> OrchestrationState | None:
+            if s is None or s.status != RUNNING:
+                return s
+            return replace(s, status=MEASURED, running="", line=line, results=tuple(results),
+                           measured=_now(), error=error)  # fmt: skip
+
+        self._set(change)
 
     def ended(self, error: str = "") -> None:
         """What the lesson made is removed (or, `error`, the run could not go on); let go."""

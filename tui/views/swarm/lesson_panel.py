@@ -104,10 +104,14 @@ class OrchestrationPanel(Vertical):
 
     def start(self, cluster: ClusterState) -> None:
         """A new run on `cluster`, unless another dashboard of the lab runs one (shown here)."""
+        try:
+            lesson = OrchestrationLesson(cluster)
+        except LabError as exc:
+            self.notify(str(exc), severity="error")
+            return
         free, published = self.claim()
         if not free:
             return
-        lesson = OrchestrationLesson(cluster)
         note = heartbeat_note(cluster.heartbeat_seconds)
         line = f"The lesson runs on {len(cluster.nodes)} nodes: deploying {SERVICE}…"
         if published is not None:
