@@ -18,10 +18,12 @@ from textual.widgets import Digits
 from tests.cluster_fixture import SessionCluster
 from tests.integration.swarm_helpers import cluster_app, pane_of, until
 from tests.integration.terminal import Terminal
+from tui.cluster.broadcast import STOPPED, orchestration_state
 from tui.cluster.lesson import LESSON_LABEL, STEP_TITLES, STEPS, OrchestrationLesson
 from tui.cluster.plan import CLUSTERS_ENV
 from tui.cluster.provision import BASE_IMAGE, DEMO_IMAGE
 from tui.engine.swarm_setup import build_label_image
+from tui.paths import LabPaths
 
 pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +160,48 @@ def test_a_step_that_cannot_happen_is_said_and_the_lesson_goes_on(
     assert "\n" not in update.note
     assert not lesson_services(swarm_cluster)
     fault("the lesson's update on an image no node has")
+
+
+KILLED = """
+import os, signal, sys
+from pathlib import Path
+from tui.cluster.broadcast import OrchestrationBroadcast
+from tui.cluster.lesson import OrchestrationLesson
+from tui.cluster.plan import ClusterState
+from tui.paths import LabPaths
+lab = Path(sys.argv[2])
+runner = OrchestrationBroadcast(LabPaths(lab))
+assert runner.claim()
+lesson = OrchestrationLesson(ClusterState.load(Path(sys.argv[1])), lab_folder=lab)
+runner.started("k1", "t", 3, 2.0, "deploying")
+lesson.run_steps(("deploy",))
+runner.phase("deploy", "deployed", list(lesson.results.values()), lesson.changes())
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.fault
+def test_a_runner_killed_mid_lesson_is_undone_by_its_guardian(
+    swarm_cluster: SessionCluster, tmp_path: Path, fault
+):
+    """The dashboard running the lesson is killed (SIGKILL: none of its code runs) after the
+    deploy: its guardian removes the service and tells the lab's viewers so."""
+    state = swarm_cluster.reload().path
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED, str(state), str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    paths, deadline = LabPaths(tmp_path), time.monotonic() + 120
+    while lesson_services(swarm_cluster) or orchestration_state(paths).ended:
+        assert time.monotonic() < deadline, "the lesson's service stayed, or its viewers not told"
+        time.sleep(0.5)
+    watched = orchestration_state(paths)
+    assert watched.state is not None and not watched.running
+    assert watched.state.status == STOPPED and "its guardian removed lesson-web" in (
+        watched.state.error
+    ), watched.state
+    fault("the orchestration lesson's runner killed after its deploy")
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ runner gone while its lesson ran shows as ended, with what it had changed on the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from typing import Any
 from tui import broadcast
 from tui.broadcast import Broadcast, record, records
 from tui.cluster.lesson import STEPS, LessonView, StepResult
+from tui.errors import LabError
 from tui.paths import LabPaths
 from tui.published import Seen, Writer, read_published
 
@@ -202,3 +204,19 @@ class OrchestrationBroadcast(Broadcast[OrchestrationState]):
             )
         )
         self.release()
+
+
+def undone(paths: LabPaths, watched: Watched, done: str) -> None:
+    """The guardian's word for the viewers of a lesson whose runner was killed: what it did
+    (only while no other dashboard has claimed the lab's lesson since)."""
+    state = watched.state
+    if state is None or not watched.ended:
+        return
+    guardian = OrchestrationBroadcast(paths)
+    with contextlib.suppress(LabError):
+        if guardian.claim():
+            error = f"the dashboard that ran it was killed; its guardian {done}"
+            stopped = replace(state, status=STOPPED, running="", board=Board(), left="",
+                              error=error, writer=None)  # fmt: skip
+            guardian._set(lambda _: stopped)
+            guardian.release()

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tui.cluster import host
 from tui.cluster.plan import ClusterState, NodeState
@@ -37,6 +38,7 @@ from tui.engine.swarm_actions import (
 )
 from tui.engine.swarm_setup import open_engine, wait_answers
 from tui.errors import LabError
+from tui.guardian import PipeGuardian
 
 SERVICE = "lesson-web"
 LESSON_LABEL = "org.container-lab.lesson"
@@ -122,6 +124,14 @@ class LessonView:
     error: str = ""
 
 
+class ClusterGuardian(PipeGuardian):
+    """The lesson's guardian (tui/cluster/guardian.py), which tells `lab_folder`'s viewers."""
+
+    def __init__(self, state_file: Path, lab_folder: Path | None = None) -> None:
+        lab = [str(lab_folder)] if lab_folder else []
+        super().__init__("tui.cluster.guardian", str(state_file), *lab)
+
+
 class StepTimedOut(LabError):
     """A step did not happen within its bound."""
 
@@ -135,7 +145,9 @@ class OrchestrationLesson:
         on_phase: Phase = lambda step, text: None,
         *,
         step_seconds: float = STEP_SECONDS,
+        lab_folder: Path | None = None,
     ) -> None:
+        """`lab_folder`: the lab whose viewers its guardian tells, if the runner is killed."""
         if len(state.nodes) < 2:
             raise LabError("the lesson needs a cluster of 2 nodes or more: ./lab cluster up")
         self.state = state
@@ -150,6 +162,8 @@ class OrchestrationLesson:
         self.drained_name = ""
         self.heartbeat_seconds = state.heartbeat_seconds
         self._prepared = False  # an earlier run's service removed, the heartbeat read
+        self.lab_folder = lab_folder
+        self.guardian: ClusterGuardian | None = None  # undoes it all if the runner is killed
 
     # Reading the Swarm --------------------------------------------------------------------
 
@@ -226,6 +240,7 @@ class OrchestrationLesson:
         api = self.manager().api
         if not self._prepared:
             self._prepared = True
+            self.guardian = ClusterGuardian(self.state.path, self.lab_folder)
             self.heartbeat_seconds = swarm_info(api).heartbeat_seconds or self.heartbeat_seconds
             for old in labelled_services(api, f"{LESSON_LABEL}=orchestration"):
                 remove_service(api, old)  # an earlier run's, left when its app was killed
@@ -278,6 +293,7 @@ class OrchestrationLesson:
         node = self._node(names[victim.node_id])
         moved = [t.slot for t in self._running() if t.node_id == victim.node_id]
         self.on_phase("notice", f"stopping {node.hostname}'s engine (dockerd)")
+        self._tell(f"stopped {node.hostname}")
         host.ask_to_stop(node.pid)  # measured from here: it stops heartbeating as it shuts down
         self.stopped_node = node
 
@@ -315,6 +331,7 @@ class OrchestrationLesson:
         pid = node.pid
         wait_answers(node.url, 90, alive=lambda: host.is_running(pid))
         self.stopped_node = None
+        self._tell(f"started {node.hostname}")
 
     def drain(self) -> None:
         """Drain a worker that runs a task; time until none runs there; activate it again."""
@@ -322,6 +339,7 @@ class OrchestrationLesson:
         names = {n.id: n.hostname for n in list_nodes(api)}
         victim = self._task_on_worker(names)
         self.on_phase("drain", f"draining {names[victim.node_id]}")
+        self._tell(f"drained {victim.node_id} {names[victim.node_id]}")
         set_availability(api, victim.node_id, "drain")
         self.drained_node, self.drained_name = victim.node_id, names[victim.node_id]
 
@@ -332,6 +350,7 @@ class OrchestrationLesson:
         seconds = self._wait(f"{names[victim.node_id]} drained", drained)
         set_availability(api, victim.node_id, "active")
         self.drained_node = ""
+        self._tell("active")
         self._record("drain", seconds, f"{names[victim.node_id]} drained, then active again")
 
     def update(self) -> None:
@@ -355,6 +374,10 @@ class OrchestrationLesson:
         if self.drained_node:
             said.append(f"{self.drained_name} drained")
         return ", ".join(said)
+
+    def _tell(self, line: str) -> None:
+        if self.guardian is not None:
+            self.guardian.say(line)
 
     # Helpers ------------------------------------------------------------------------------
 
@@ -382,3 +405,6 @@ class OrchestrationLesson:
         if self._manager is not None:
             self._manager.close()
             self._manager = None
+        if self.guardian is not None:
+            self.guardian.done()
+            self.guardian = None

@@ -112,6 +112,8 @@ class OrchestrationPanel(Vertical):
         free, published = self.claim()
         if not free:
             return
+        if published is not None and self.paths is not None:  # its guardian tells the class
+            lesson.lab_folder = self.paths.project
         note = heartbeat_note(cluster.heartbeat_seconds)
         line = f"The lesson runs on {len(cluster.nodes)} nodes: deploying {SERVICE}…"
         if published is not None:
