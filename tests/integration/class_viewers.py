@@ -1,11 +1,12 @@
 """The class's browser on a real lesson: a read-only served session in headless chromium,
 watched as it goes, and the projector's screenshots of it.
 
-`BrowserWatch` reads the browser's screen (the page's xterm.js buffer) from a thread while the
-lesson runs, keeping every distinct screen in order, so a test can say which phases the class
-saw and in what order. `projector_shot` sizes the page as a projector would show it, checks
-what a class would need of it and keeps a PNG under `artefacts/projector/` (git-ignored; CI
-keeps the folder; `LAB_ARTEFACTS` moves it).
+`class_browser` opens it: `--serve --read-only` of the lab in the projector theme, chromium
+at 1280x720 on the VM baseline tab. `BrowserWatch` reads the browser's screen (the page's
+xterm.js buffer) from a thread while the lesson runs, keeping every distinct screen in order,
+so a test can say which phases the class saw and in what order. `projector_shot` sizes the
+page as a projector would show it, checks what a class would need of it and keeps a PNG under
+`artefacts/projector/` (git-ignored; `LAB_ARTEFACTS` moves it).
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ import re
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from selenium import webdriver
 
-from tests.integration.browser import screen, wait_for
+from tests.integration.browser import (
+    chromium,
+    open_dashboard,
+    screen,
+    type_keys,
+    wait_for,
+    wait_on_screen,
+)
+from tests.integration.serve_harness import served
+from tui.views.baseline.panel import VIEWER_TEXT
 
 ARTEFACTS = Path(os.environ.get("LAB_ARTEFACTS", Path(__file__).parents[2] / "artefacts"))
 FOOTER = "^p palette"  # the right end of Textual's footer
@@ -89,6 +99,12 @@ class BrowserWatch:
         """The index of the first screen from `after` on that passes `check`."""
         return next((i for i, s in enumerate(self.screens[after:], after) if check(s)), None)
 
+    def wait(self, what: str, check: Callable[[str], bool], seconds: float = 120) -> str:
+        """The latest screen once it passes `check` (AssertionError naming `what` if not)."""
+        latest = lambda: self.screens[-1] if self.screens else ""  # noqa: E731
+        wait_for(what, lambda: check(latest()), latest, seconds)
+        return latest()
+
     def saw_in_order(self, steps: dict[str, Callable[[str], bool]]) -> list[int]:
         """The screens on which each step was first seen, each after the one before;
         AssertionError naming the step never seen (and saving what was seen)."""
@@ -111,6 +127,20 @@ class BrowserWatch:
         rule = "\n" + "=" * 40 + "\n"
         path.write_text(rule.join(self.screens))
         return path
+
+
+def class_browser(stack: ExitStack, project: Path) -> BrowserWatch:
+    """The class's view: `--serve --read-only` of this lab in the projector theme, opened in
+    headless chromium at 1280x720 on the VM baseline tab, watched from a thread."""
+    config = project / "config"
+    (config / "container-lab").mkdir(parents=True)
+    (config / "container-lab" / "config.toml").write_text('theme = "projector"\n')
+    server = stack.enter_context(served("--read-only", env={"XDG_CONFIG_HOME": str(config)}))
+    driver = stack.enter_context(chromium(1280, 720))
+    open_dashboard(driver, server)
+    type_keys(driver, "4")
+    wait_on_screen(driver, VIEWER_TEXT[:40])  # the lesson's tab, as read-only words it
+    return stack.enter_context(BrowserWatch(driver))
 
 
 def live_rows_of_all_three(shown: str) -> bool:
@@ -146,24 +176,26 @@ def half(front: int, back: int) -> int:
     return mixed[0] << 16 | mixed[1] << 8 | mixed[2]
 
 
-def low_contrast_cells(driver: webdriver.Chrome) -> tuple[list[str], float]:
-    """Each run of text on screen under 7:1 against its cell's background, and the share of
-    cells on the projector's black (the theme is what the browser draws)."""
+def low_contrast_cells(driver: webdriver.Chrome) -> tuple[list[str], float, int]:
+    """Each glyph on screen under 7:1 against its cell's background, the share of cells on
+    the projector's black (the theme is what the browser draws) and how many glyphs were
+    checked (text in colours set by the app; box-drawing and default colours are not)."""
     rows = driver.execute_script(CELLS)
     low: list[str] = []
-    cells = black = 0
+    cells = black = checked = 0
     for y, row in enumerate(rows):
         for x, (chars, fg, bg, dim) in enumerate(row):
             cells += 1
             black += bg == 0
             if not chars.strip() or DRAWING.match(chars) or fg < 0 or bg < 0:
                 continue
+            checked += 1
             front = half(fg, bg) if dim else fg
             if contrast(front, bg) < AAA:
                 line = "".join(c[0] or " " for c in row).strip()
                 ratio = contrast(front, bg)
                 low.append(f"{ratio:.2f} #{front:06x} on #{bg:06x} at {x},{y}: {line!r}")
-    return low, black / max(cells, 1)
+    return low, black / max(cells, 1), checked
 
 
 def projector_shot(
@@ -191,12 +223,12 @@ def projector_shot(
         wait_for(f"the page at {width}x{height}", settled, lambda: screen(driver), 120)
         page = driver.execute_script(PAGE)
         shown = screen(driver)
-        low, black = low_contrast_cells(driver)
+        low, black, checked = low_contrast_cells(driver)
         png = driver.get_screenshot_as_png()
     path = ARTEFACTS / "projector" / f"vm-baseline-{width}x{height}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png)
-    print(f"projector screenshot: {path} ({page})")
+    print(f"projector screenshot: {path} ({page}; {checked} glyphs at 7:1, {black:.0%} black)")
     assert png_size(png) == (width, height), (png_size(png), path)
     assert page["cols"] >= 100 and page["rows"] >= 30, page  # 100x30: the design's smallest
     assert page["scroll_width"] <= page["client_width"], f"scrolls sideways: {page}"
@@ -204,5 +236,6 @@ def projector_shot(
     missing = [text for text in must_show if text not in shown]
     assert not missing, f"{missing} not on screen at {width}x{height}:\n{shown}"
     assert black > 0.5, f"the projector's black is {black:.0%} of the screen: not its theme?"
+    assert checked > 500, f"only {checked} glyphs had the app's colours: not its theme?"
     assert not low, f"under 7:1 at {width}x{height}: {low[:10]}"
     return page

@@ -7,7 +7,9 @@ in headless chromium (the class's browser, in the projector theme) show that run
 phase, and the browser's page is screenshot at 1280x720 and 1920x1080 with the figures on it
 (tests/integration/class_viewers.py says where the PNGs go). Another runs the app in a
 pseudo-terminal, starts the lesson and ends the app with SIGTERM, SIGHUP or `q`: nothing of
-that run may outlive the app. The last one checks what the app removes at start.
+that run may outlive the app; on SIGHUP (the instructor's terminal closed) the class's browser
+watches that run too and then shows its cards stopped. The last one checks what the app
+removes at start.
 TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
 
@@ -19,16 +21,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import docker
 import psutil
 import pytest
 
-from tests.integration.browser import chromium, open_dashboard, type_keys, wait_on_screen
-from tests.integration.class_viewers import BrowserWatch, live_rows_of_all_three, projector_shot
+from tests.integration.class_viewers import (
+    BrowserWatch,
+    class_browser,
+    live_rows_of_all_three,
+    projector_shot,
+)
 from tests.integration.lesson_checks import lesson_processes
-from tests.integration.serve_harness import served
 from tests.integration.terminal import Terminal
 from tests.tui.dashboard_helpers import until
 from tui.baseline import qemu as vm
@@ -38,7 +42,7 @@ from tui.paths import PROJECT_ENV
 from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
-from tui.views.baseline.panel import VIEWER_TEXT, FigureGrid
+from tui.views.baseline.panel import FigureGrid
 
 LESSON_SECONDS = 300.0
 KINDS = {"container", "gVisor", "VM"}
@@ -88,20 +92,6 @@ def measured_live(pane: BaselinePane) -> bool:
     return set(rows) == KINDS and all(
         row[2].endswith("CPU") and row[3].endswith("on the host") for row in rows.values()
     )
-
-
-def class_browser(stack: contextlib.ExitStack, project: Path) -> BrowserWatch:
-    """The class's view: `--serve --read-only` of this lab in the projector theme, opened in
-    headless chromium at 1280x720 on the VM baseline tab, watched from a thread."""
-    config = project / "config"
-    (config / "container-lab").mkdir(parents=True)
-    (config / "container-lab" / "config.toml").write_text('theme = "projector"\n')
-    server = stack.enter_context(served("--read-only", env={"XDG_CONFIG_HOME": str(config)}))
-    driver = stack.enter_context(chromium(1280, 720))
-    open_dashboard(driver, server)
-    type_keys(driver, "4")
-    wait_on_screen(driver, VIEWER_TEXT[:40])  # the lesson's tab, as read-only words it
-    return stack.enter_context(BrowserWatch(driver))
 
 
 @pytest.mark.slow
@@ -271,7 +261,10 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     terminal = Terminal(argv, 30, 100)
     mine = {"label": [f"{k}={v}" for k, v in test_labels.items()] + [LESSON_LABEL]}
     run_id = ""
+    stack = contextlib.ExitStack()
     try:
+        # Once, the class watches this lesson run in a terminal, from its browser.
+        browser = class_browser(stack, tmp_path) if ending == "SIGHUP" else None
         terminal.expect("VM baseline")
         terminal.send("2")
         terminal.expect("MB  ")  # an image row came (a size): the engine answers
@@ -290,6 +283,14 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         assert run_id and qemu, f"the app's notices and lesson phases: {notes.read_text()!r}"
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
+        if browser is not None:
+            browser.wait("the VM booting", lambda s: "booting" in s, LESSON_SECONDS)
+            browser.saw_in_order(
+                {
+                    "the run, in another dashboard": lambda s: "lesson runs in another" in s,
+                    "the VM booting": lambda s: "booting" in s,
+                }
+            )
 
         if ending == "q":
             terminal.send("q")
@@ -307,7 +308,11 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         while lesson_processes(run_id, ids) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+        if browser is not None:  # its runner hung up: the class's cards say the lesson is over
+            over = browser.wait("the cards over", lambda s: s.count("─ stopped ─") == 3)
+            assert "% CPU" not in over, over  # no live row left
     finally:
+        stack.close()
         terminal.kill()
         for c in docker_client.containers.list(all=True, filters=mine):
             c.remove(force=True)
