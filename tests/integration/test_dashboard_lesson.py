@@ -191,6 +191,7 @@ async def run_and_watch(
         assert not offered, f"the read-only browser offers m:\n{offered[0]}"
         # The projector: the cards' figures and the results readable, nothing cut off.
         must_show = ["s to ready", "MiB on the host", "ready time", measured, *rows[0][1:]]
+        must_show.append("as a VM, measured")  # what runs, against the VM just measured
         projector_shot(browser, 1280, 720, must_show)
         projector_shot(browser, 1920, 1080, [*must_show, "██"])  # roomy: the bars too
         browser.save("browser-screens.txt")
