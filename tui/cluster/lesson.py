@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.cluster import host
+from tui.cluster.demo_service import demo_service_spec
 from tui.cluster.plan import ClusterState, NodeState
 from tui.cluster.provision import DEMO_IMAGE
 from tui.engine.actions import ContainerAction
 from tui.engine.client import EngineClient
 from tui.engine.containers import container_action
 from tui.engine.errors import engine_errors
-from tui.engine.swarm import NANO, SwarmNode, SwarmTask, list_nodes, list_tasks, swarm_info
+from tui.engine.swarm import SwarmNode, SwarmTask, list_nodes, list_tasks, swarm_info
 from tui.engine.swarm_actions import (
     create_service,
     labelled_services,
@@ -54,40 +55,7 @@ STEP_TITLES = {
     "drain": "drain a node",
     "update": "rolling update v1 → v2",
 }
-UPDATE_DELAY_SECONDS = 2
 Phase = Callable[[str, str], None]
-DEMO_SCRIPT = 'while :; do echo "demo $DEMO_VERSION on $NODE"; sleep 5; done'
-
-
-def demo_service_spec(name: str, image: str, replicas: int, labels: dict[str, str]) -> dict:
-    """The lesson's service: a shell that says its version and node every 5 s.
-
-    Updates go one task at a time, the new task started before the old one stops (so old and
-    new run side by side), `UPDATE_DELAY_SECONDS` apart; Swarm's restart delay (5 s) is kept.
-    """
-    return {
-        "Name": name,
-        "Labels": labels,
-        "TaskTemplate": {
-            "ContainerSpec": {
-                "Image": image,
-                "Args": ["sh", "-c", DEMO_SCRIPT],
-                "Env": ["NODE={{.Node.Hostname}}"],
-                "Init": True,  # signals reach the shell: a task stops at once
-                "Labels": labels,
-            },
-            "RestartPolicy": {"Condition": "any"},
-        },
-        "Mode": {"Replicated": {"Replicas": replicas}},
-        "UpdateConfig": {
-            "Parallelism": 1,
-            "Delay": UPDATE_DELAY_SECONDS * NANO,
-            "Monitor": UPDATE_DELAY_SECONDS * NANO,
-            "Order": "start-first",
-            "FailureAction": "pause",
-        },
-        "EndpointSpec": {"Mode": "dnsrr"},  # no IPVS in this kernel: no virtual IP
-    }
 
 
 def plain_error(text: str) -> str:
