@@ -60,7 +60,8 @@ class Mount:
 
 @dataclass(frozen=True)
 class ContainerInfo:
-    """A container as the dashboard shows it, built from `docker inspect` output."""
+    """A container as the dashboard shows it, built from `docker inspect` output (or, at
+    start-up until it is inspected, from the list call: `inspected` False)."""
 
     id: str
     name: str
