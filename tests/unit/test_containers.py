@@ -114,3 +114,47 @@ def test_images_and_history():
     bash = "/bin/bash -o pipefail -c"
     assert clean_instruction(f"{bash} #(nop) USER lab") == "USER lab"
     assert clean_instruction(f"|2 A=1 B= {bash} test -n x") == "RUN test -n x"
+
+
+SUMMARY = {  # one entry of GET /containers/json?all=1 (the data `docker ps -a` prints)
+    "Id": "abc123def4567890",
+    "Names": ["/db/alias", "/web"],  # a linked container's extra name comes first here
+    "Image": "nginx:1.27",
+    "Command": "/docker-entrypoint.sh nginx -g 'daemon off;'",
+    "Created": 1714554000,
+    "State": "running",
+    "Status": "Up 2 hours (unhealthy)",
+    "Ports": [
+        {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+        {"IP": "::", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+        {"PrivatePort": 443, "Type": "tcp"},
+    ],
+    "Labels": {"a": "b"},
+    "Mounts": [{"Type": "bind", "Source": "/data", "Destination": "/d", "RW": False}],
+}
+
+
+def test_a_listed_container_shows_what_the_list_says_until_inspected():
+    info = ContainerInfo.from_summary(SUMMARY)
+    assert (info.name, info.image, info.state, info.health) == (
+        "web",
+        "nginx:1.27",
+        "running",
+        "unhealthy",
+    )
+    assert info.ports == "0.0.0.0:8080->80/tcp, 443/tcp"  # as from the inspect (above)
+    assert info.created == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert info.mounts[0].read_only and info.labels == {"a": "b"}
+    assert not info.inspected and info.pid == 0
+    assert status_text(info) == "Up 2 hours"  # health is in the state column, not twice
+
+
+def test_a_listed_exit_code_and_health_starting_are_read_from_the_status_line():
+    exited = {**SUMMARY, "State": "exited", "Status": "Exited (137) 5 minutes ago"}
+    assert ContainerInfo.from_summary(exited).exit_code == 137
+    starting = {**SUMMARY, "Status": "Up 3 seconds (health: starting)"}
+    assert ContainerInfo.from_summary(starting).health == "starting"
+    bare = ContainerInfo.from_summary({"Id": "x", "State": "created", "Status": ""})
+    assert (bare.name, bare.created, status_text(bare)) == ("", None, "created")
+    for created in (10**20, -5, "2024", True):  # out of range or not a number: no time, no crash
+        assert ContainerInfo.from_summary({**SUMMARY, "Created": created}).created is None

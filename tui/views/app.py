@@ -334,6 +334,10 @@ class ContainerLabApp(App[int]):
                 self.container_changed(cid, info)
             case engine_feed.ContainersLoaded(engine=engine, containers=infos):
                 self.containers.set_containers(infos, engine=engine)
+                for info in infos:  # a view opened on a row listed before its inspect
+                    for screen in self.screen_stack:
+                        if isinstance(screen, DetailScreen) and screen.container_id == info.id:
+                            screen.update_info(info)
             case engine_feed.ImagesLoaded(engine=engine, images=images):
                 if engine == self.engines.first.name:
                     self.images.set_images(images)
