@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime
 
-from tui.engine.containers import ContainerInfo, format_ports, parse_time
+import pytest
+from docker.errors import APIError, NotFound
+
+from tui.engine.containers import ContainerInfo, format_ports, list_containers, parse_time
 from tui.engine.events import EngineEvent
 from tui.engine.images import clean_instruction, image_from_summary, layers_from_history
 from tui.views.formats import human_duration, status_text
@@ -158,3 +161,31 @@ def test_a_listed_exit_code_and_health_starting_are_read_from_the_status_line():
     assert (bare.name, bare.created, status_text(bare)) == ("", None, "created")
     for created in (10**20, -5, "2024", True):  # out of range or not a number: no time, no crash
         assert ContainerInfo.from_summary({**SUMMARY, "Created": created}).created is None
+
+
+class _OddEngine:
+    """An engine whose inspect of one container fails (a stand-in: a real engine does this
+    only in races it cannot be made to repeat, e.g. a container half-removed)."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+
+    def containers(self, all: bool) -> list[dict]:
+        return [SUMMARY, {**SUMMARY, "Id": "gone", "Names": ["/gone"]}, {**SUMMARY, "Id": "odd"}]
+
+    def inspect_container(self, container_id: str) -> dict:
+        if container_id == "gone":
+            raise NotFound("no such container")
+        if container_id == "odd":
+            raise self.failure
+        return INSPECT
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [APIError("500 Server Error: removal in progress"), ValueError("Expecting value: line 1")],
+)
+def test_one_failing_inspect_keeps_its_listed_row_and_the_others(failure, fault) -> None:
+    infos = list_containers(_OddEngine(failure))  # type: ignore[arg-type]
+    assert [(i.id, i.inspected) for i in infos] == [(INSPECT["Id"], True), ("odd", False)]
+    fault(f"one container's inspect fails: {type(failure).__name__}")

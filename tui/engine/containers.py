@@ -231,10 +231,16 @@ def list_summaries(api: docker.APIClient) -> list[ContainerInfo]:
 
 
 def list_containers(api: docker.APIClient) -> list[ContainerInfo]:
-    """Every container (running or not), inspected; ones removed meanwhile are left out."""
+    """Every container (running or not), inspected; ones removed meanwhile are left out.
+
+    A container whose inspect fails otherwise (an engine error for that one container, an
+    answer that is not JSON) keeps its listed row: one odd answer must not empty the table."""
     infos = []
     for summary in api.containers(all=True):
-        info = inspect_container(api, summary["Id"])
+        try:
+            info = inspect_container(api, summary["Id"])
+        except (APIError, ValueError):  # ValueError: a body that is not JSON
+            info = ContainerInfo.from_summary(summary)
         if info is not None:
             infos.append(info)
     return infos
