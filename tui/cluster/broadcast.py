@@ -170,6 +170,10 @@ class OrchestrationBroadcast(Broadcast[OrchestrationState]):
 
         self._set(change)
 
+    def last_word(self, state: OrchestrationState) -> None:
+        """Publish `state` as it is: a guardian's word on a lesson whose runner is gone."""
+        self._set(lambda _: state)
+
     def board(self, board: Board) -> None:
         """The nodes and the lesson's tasks now."""
         self._set(lambda s: replace(s, board=board) if s and s.under_way else s)
@@ -218,5 +222,5 @@ def undone(paths: LabPaths, watched: Watched, done: str) -> None:
             error = f"the dashboard that ran it was killed; its guardian {done}"
             stopped = replace(state, status=STOPPED, running="", board=Board(), left="",
                               error=error, writer=None)  # fmt: skip
-            guardian._set(lambda _: stopped)
+            guardian.last_word(stopped)
             guardian.release()
