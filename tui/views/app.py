@@ -137,6 +137,7 @@ class ContainerLabApp(App[int]):
                     lambda: self.containers.rows,
                     clock=self.clock,
                     watched=lambda: self.engines.backends.values(),
+                    paths=self.lab.paths if self.lab is not None else None,
                     id="swarm-pane",
                 )
         yield PresenterLink(
