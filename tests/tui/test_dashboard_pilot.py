@@ -174,3 +174,20 @@ async def test_an_inspect_view_closes_when_its_container_is_removed():
         backend.emit(EngineEvent("container", "destroy", target))
         await until(pilot, lambda: app.screen is app.screen_stack[0], what="the view closed")
         await until(pilot, lambda: any("its view was closed" in note for note in notes))
+
+
+async def test_keys_typed_ahead_of_the_filter_box_go_into_it():
+    """`/` then `web` in one burst (a paste, a served session's packet, a loaded machine): the
+    letters are the filter's, not the table's keys (`l` would open logs, `s` save, ...)."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        for key, character in (("slash", "/"), ("l", "l"), ("o", "o"), ("g", "g")):
+            app.post_message(events.Key(key, character))  # one burst, as the driver posts it
+        box = app.query_one("#container-filter", Input)
+        await until(pilot, lambda: box.value == "log" or isinstance(app.screen, LogsScreen))
+        assert box.value == "log", "the letters typed after / went to the table"
+        assert app.focused is box and not isinstance(app.screen, LogsScreen)

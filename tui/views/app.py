@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -64,6 +64,7 @@ from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.boxes import hand_on
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
@@ -256,6 +257,10 @@ class ContainerLabApp(App[int]):
     def images(self) -> ImagesPane:
         """The images pane."""
         return self.main_screen.query_one(ImagesPane)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed ahead of a box that opened are the box's (widgets/boxes.py)."""
+        hand_on(self, event)
 
     def on_load(self) -> None:
         """Room for the views' thread workers (see roomy_executor)."""

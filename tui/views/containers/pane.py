@@ -36,6 +36,7 @@ from tui.views.presentation import (
     project_of_key,
 )
 from tui.views.read_only import hidden
+from tui.views.widgets.boxes import open_box
 from tui.views.widgets.keyed_table import LazyRows
 
 # New samples are drawn this soon after they arrive, so that samples arriving together (API
@@ -319,8 +320,7 @@ class ContainersPane(Vertical):
     def action_filter(self) -> None:
         """Show the filter box and type into it."""
         box = self.query_one("#container-filter", Input)
-        box.add_class("shown")
-        box.focus()
+        open_box(box)
 
     def action_toggle_all(self) -> None:
         """Toggle between all containers and running ones only."""

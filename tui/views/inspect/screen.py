@@ -25,6 +25,7 @@ from tui.views.formats import plain
 from tui.views.guards import unless_removed
 from tui.views.inspect.document import Entry, entries, label, matches
 from tui.views.read_only import allowed, hidden, is_read_only
+from tui.views.widgets.boxes import open_box
 
 Inspect = Callable[[str, str], dict[str, Any]]
 
@@ -193,8 +194,7 @@ class InspectScreen(Screen[None]):
     def action_search(self) -> None:
         """Open the search box."""
         box = self.query_one("#search", Input)
-        box.add_class("shown")
-        box.focus()
+        open_box(box)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:

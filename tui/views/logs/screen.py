@@ -38,6 +38,7 @@ from tui.views.logs.saving import WholeLogSpooled, deliver_lines, deliver_spool,
 from tui.views.logs.state import LogState
 from tui.views.logs.view import LogView
 from tui.views.read_only import delivers, hidden, is_read_only
+from tui.views.widgets.boxes import open_box
 from tui.views.widgets.confirm import ConfirmScreen
 
 MAX_LINES = 20_000  # lines held in memory; older ones are read again from the engine on demand
@@ -370,8 +371,7 @@ class LogsScreen(Screen[None]):
         """Open the search box."""
         box = self.query_one("#log-search", Input)
         box.value = ""  # a fresh search each time; submitting it empty clears the highlight
-        box.add_class("shown")
-        box.focus()
+        open_box(box)
 
     @on(Input.Submitted, "#log-search")
     def _search(self, event: Input.Submitted) -> None:
@@ -410,8 +410,7 @@ class LogsScreen(Screen[None]):
         box.placeholder = PROMPTS[purpose]
         box.value = value
         box.cursor_position = len(value)
-        box.add_class("shown")
-        box.focus()
+        open_box(box)
 
     def action_filter(self) -> None:
         """Type a filter: only the lines that match are shown."""

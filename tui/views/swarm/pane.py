@@ -49,6 +49,7 @@ from tui.views.swarm.messages import SwarmMessage
 from tui.views.swarm.rows import plain, swarm_title
 from tui.views.swarm.service_logs import TaskLogs, logged_tasks, task_info
 from tui.views.swarm.tables import SampleSource, SwarmTables
+from tui.views.widgets.boxes import open_box
 from tui.views.widgets.confirm import ConfirmScreen
 
 REFRESH_SECONDS = 1.0  # ages and stats; the lists themselves come with the events
@@ -273,8 +274,7 @@ class SwarmPane(Vertical, can_focus=False):
         prompt = self.query_one("#swarm-prompt", Input)
         prompt.placeholder = f"replicas of {service.name} (now {service.desired}); enter scales"
         prompt.value = ""
-        prompt.add_class("shown")
-        prompt.focus()
+        open_box(prompt)
 
     @on(Input.Submitted, "#swarm-prompt")
     def _scale_entered(self, event: Input.Submitted) -> None:

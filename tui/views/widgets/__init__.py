@@ -1,1 +1,1 @@
-"""Widgets shared by several views: the keyed table and the confirm dialog."""
+"""Widgets shared by several views: the keyed table, the confirm dialog, input boxes."""
