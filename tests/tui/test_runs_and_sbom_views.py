@@ -58,6 +58,10 @@ async def test_the_history_lists_runs_and_two_marked_compare_side_by_side(
         await until(pilot, lambda: table.row_count == 3, what="the three runs")
         assert table.cursor_key == "r3"  # newest first
         assert pane.query_one("#runs-table").region.height >= 4, "the list is visible"
+        keys = [column.key.value for column in table.ordered_columns]
+        upto = keys.index("reproduced") + 1  # the digest and its answer, without scrolling
+        shown = sum(c.get_render_width(table) for c in table.ordered_columns[:upto])
+        assert shown <= table.scrollable_content_region.width, f"{keys[:upto]} scroll off"
         await pilot.press("down")  # r2
         await pilot.press("space")
         await pilot.press("down")  # r1

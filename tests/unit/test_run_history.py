@@ -136,12 +136,12 @@ def test_rows_say_where_how_long_and_whether_a_model_was_reproduced() -> None:
         "#",
         "Started",
         "(UTC)",
-        "Took",
-        "Engine/runtime",
-        "Accuracy",
-        "Macro-F1",
         "Digest",
         "Reproduced",
+        "Accuracy",
+        "Macro-F1",
+        "Took",
+        "Engine/runtime",
         "Model",
     ]
     assert len(text) == 5

@@ -116,8 +116,8 @@ def test_tasks_come_in_the_order_of_docker_service_ps():
     assert global_task.name("agent") == f"agent.{NODE_3}"
 
 
-def test_engine_text_loses_control_characters():
-    assert plain("evil\x1b[31mred\x07\nname") == "evil[31mred name"
+def test_engine_text_shows_control_characters_as_stand_ins():
+    assert plain("evil\x1b[31mred\x07\nname") == "evil␛[31mred␇ name"  # as everywhere: tui/text.py
 
 
 def test_swarm_info_and_times():

@@ -239,7 +239,7 @@ class Lesson:
         kernel = vm.find_kernel()
         vm.find_initrd(kernel)
         self._phase("vm", "starting", f"building the VM's disk from {self.image}")
-        disk = build_disk(self.client, self.image, self.paths)
+        disk = build_disk(self.client, self.image, self.paths, self.labels, self._stopped)
         self._states["vm"].extra.update(disk=disk, kernel=kernel)
         accels = ["kvm", "tcg"] if vm.kvm_usable() else ["tcg"]
         notes: list[str] = []

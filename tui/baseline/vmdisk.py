@@ -7,13 +7,17 @@ no root needed for the image itself). Disks are cached under .lab/baseline/ by i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
+from collections.abc import Mapping
 from pathlib import Path
 
+from tui.baseline.leftovers import owner, owner_alive
 from tui.baseline.workload import VM_INIT, VM_INIT_PATH
 from tui.engine.client import EngineClient
 from tui.engine.errors import EngineError, ImageMissing
@@ -47,17 +51,29 @@ def _tree_bytes(root: Path) -> int:
     return total
 
 
-def export_rootfs(client: EngineClient, image: str, dest: Path) -> None:
-    """Unpack the image's root filesystem into `dest`, via a created (not started) container."""
+def export_rootfs(
+    client: EngineClient,
+    image: str,
+    dest: Path,
+    labels: Mapping[str, str] | None = None,
+    stopped: threading.Event | None = None,
+) -> None:
+    """Unpack the image's root filesystem into `dest`, via a created (not started) container.
+
+    The container carries `labels` (a lesson's: its stop, its guardian and the next lesson's
+    leftover sweep find it by them, should this process end mid-export) and is removed at once
+    when `stopped` was set while it was being created (after the lesson's own sweep, say)."""
     try:
         container = create_container(
-            client, image=image, command=["true"], labels={"org.container-lab.export": "1"}
+            client, image=image, command=["true"], labels={**(labels or {}), EXPORT_LABEL: "1"}
         )
     except ImageMissing as exc:
         raise LabError(f"No local image {image}: pull or build it first.") from exc
     except EngineError as exc:
         raise LabError(f"Cannot create a container from {image}: {exc}") from exc
     try:
+        if stopped is not None and stopped.is_set():
+            raise LabError("stopped while the VM's disk was being built")
         with tempfile.TemporaryFile(dir=dest.parent) as tar:
             for chunk in container.export():
                 tar.write(chunk)
@@ -65,11 +81,27 @@ def export_rootfs(client: EngineClient, image: str, dest: Path) -> None:
             with tarfile.open(fileobj=tar, mode="r:") as archive:
                 archive.extractall(dest, numeric_owner=True, filter="fully_trusted")
     finally:
-        container.remove()
+        with contextlib.suppress(EngineError):  # a lesson's stop may have removed it first
+            container.remove()
 
 
-def build_disk(client: EngineClient, image: str, paths: LabPaths) -> Path:
-    """The ext4 disk of `image` with the lesson's init, built once per image id."""
+def _remove_orphaned_work(folder: Path) -> None:
+    """Remove the work folders of disk builds whose process is gone (killed mid-build)."""
+    for work in folder.glob("rootfs-*"):
+        builder = work.name.removeprefix("rootfs-").rpartition("-")[0]  # pid-start time
+        if work.is_dir() and not work.is_symlink() and not owner_alive(builder):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def build_disk(
+    client: EngineClient,
+    image: str,
+    paths: LabPaths,
+    labels: Mapping[str, str] | None = None,
+    stopped: threading.Event | None = None,
+) -> Path:
+    """The ext4 disk of `image` with the lesson's init, built once per image id (`labels` and
+    `stopped` as in `export_rootfs`)."""
     mkfs = shutil.which("mkfs.ext4") or shutil.which("mke2fs")
     if mkfs is None:
         raise LabError(f"mkfs.ext4 is not installed: {E2FS_APT_HINT}.")
@@ -80,10 +112,11 @@ def build_disk(client: EngineClient, image: str, paths: LabPaths) -> Path:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="rootfs-", dir=path.parent) as work:
+    _remove_orphaned_work(path.parent)
+    with tempfile.TemporaryDirectory(prefix=f"rootfs-{owner()}-", dir=path.parent) as work:
         root = Path(work) / "root"
         root.mkdir()
-        export_rootfs(client, image, root)
+        export_rootfs(client, image, root, labels, stopped)
         init = root / VM_INIT_PATH.lstrip("/")
         init.write_text(VM_INIT, encoding="utf-8")
         init.chmod(0o755)

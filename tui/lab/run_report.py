@@ -14,15 +14,17 @@ from typing import Any
 from tui.errors import LabError
 from tui.lab.runs import RunRecord, reproduction_of
 
+# What reproducibility asks first (digest, reproduced) comes first: at 100 columns the table
+# scrolls sideways past the engine and the model's name, not past the answer.
 COLUMNS = (
     ("number", "#"),
     ("when", "Started (UTC)"),
-    ("took", "Took"),
-    ("where", "Engine/runtime"),
-    ("accuracy", "Accuracy"),
-    ("macro_f1", "Macro-F1"),
     ("digest", "Digest"),
     ("reproduced", "Reproduced"),
+    ("accuracy", "Accuracy"),
+    ("macro_f1", "Macro-F1"),
+    ("took", "Took"),
+    ("where", "Engine/runtime"),
     ("model", "Model"),
 )
 # Fields that differ between any two runs, however reproducible: not counted as differences.

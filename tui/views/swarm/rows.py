@@ -3,7 +3,6 @@ rich's Text): nodes, services grouped by stack, a service's tasks, and their sta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from rich.text import Text
 
 from tui.engine.stats.api import StatsSample
 from tui.engine.swarm import STARTING, SwarmNode, SwarmService, SwarmTask
+from tui.text import printable
 from tui.views.colours import BAD, GOOD, NEUTRAL, WAITING
 from tui.views.formats import bytes_size, human_duration
 
@@ -27,12 +27,11 @@ TASK_STATE_STYLES = {
     "shutdown": "dim",
     "orphaned": BAD,
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def plain(text: str) -> str:
-    """Engine text made safe to show: no control characters, one line."""
-    return _CONTROL.sub("", " ".join(text.split()))
+    """Engine text made safe to show, on one line: controls as `printable` shows them."""
+    return printable(" ".join(text.split()))
 
 
 def node_cells(node: SwarmNode, running_tasks: int) -> list[object]:
