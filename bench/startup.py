@@ -1,16 +1,21 @@
 """Benchmark 3: launch to complete tables, against `docker ps -a` plus `docker images`.
 
 With 100 containers and 50 images made for the run (labelled, removed afterwards), the real app
-is started headless (App.run_test) and timed until both tables hold every one of them. The
-backend calls that fill the tables are timed alone too, to show where the time goes.
+is started headless (App.run_test) in this process, its modules already imported, and timed
+until both tables hold every one of them (the containers' rows come from one list call), and
+until every row is inspected too (uptimes, limits). The backend calls that fill the tables are
+timed alone, to show where the time goes. A new process, as `container-lab` starts one, is timed
+too: interpreter, imports (Textual's alone as the floor) and tables complete.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -52,18 +57,83 @@ def cleanup(client: docker.DockerClient) -> None:
         client.images.remove(image.id, force=True)
 
 
-async def time_app(containers: set[str], images: set[str]) -> float:
-    """Seconds from launch until both tables hold every container and image made."""
+async def time_app(containers: set[str], images: set[str]) -> tuple[float, float]:
+    """Seconds from launch until both tables hold every container and image made, and until
+    every one of those containers is inspected."""
     started = time.perf_counter()
     app = ContainerLabApp(DockerBackend())
     async with app.run_test(size=(160, 50)) as pilot:
-        while not (
-            containers <= app.containers.rows.infos.keys() and images <= app.images.images.keys()
-        ):
+        complete = await until_tables(app, pilot, containers, images, started)
+        rows = app.containers.rows
+        while not all(rows.infos[cid].inspected for cid in containers if cid in rows.infos):
             if time.perf_counter() - started > 120:
-                raise TimeoutError("the tables stayed incomplete for 120 s")
+                raise TimeoutError("the rows stayed uninspected for 120 s")
             await pilot.pause(0.01)
-        return time.perf_counter() - started
+        return complete, time.perf_counter() - started
+
+
+async def until_tables(
+    app: Any, pilot: Any, containers: set[str], images: set[str], started: float
+) -> float:
+    """Seconds (since `started`, perf_counter) until both tables hold every one of them."""
+    while not (
+        containers <= app.containers.rows.infos.keys() and images <= app.images.images.keys()
+    ):
+        if time.perf_counter() - started > 120:
+            raise TimeoutError("the tables stayed incomplete for 120 s")
+        await pilot.pause(0.01)
+    return time.perf_counter() - started
+
+
+# A new process as `container-lab dashboard` starts one (tui.wiring builds the app), headless;
+# it prints the wall-clock times after the interpreter started, after the imports, at the end.
+PROCESS = """
+import time; begun = time.time()
+import asyncio, json, sys
+from tui.engine.contexts import resolve_engines
+from tui.wiring import build_dashboard
+from bench.startup import until_tables
+imported = time.time()
+ids, images = (set(x) for x in json.loads(sys.argv[1]))
+async def run():
+    app = build_dashboard(resolve_engines(hosts=[]))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until_tables(app, pilot, ids, images, time.perf_counter())
+        return time.time()
+done = asyncio.run(run())
+print(json.dumps([begun, imported, done]))
+"""
+
+
+FLOORS = {"bare_interpreter": "pass", "textual_app_imported": "import textual.app"}
+
+
+def time_process(containers: set[str], images: set[str]) -> dict[str, float]:
+    """Seconds from spawning a new process: to the interpreter running our first line, to
+    the dashboard's modules imported, to complete tables; and the floors (a bare interpreter,
+    Textual's app module imported) as whole processes."""
+    spawned = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", PROCESS, json.dumps([sorted(containers), sorted(images)])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    begun, imported, done = json.loads(out.strip().splitlines()[-1])
+    floors = {}
+    for name, code in (
+        ("bare_interpreter", "pass"),
+        ("textual_app_imported", "import textual.app"),
+    ):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        floors[name] = time.perf_counter() - started
+    return {
+        "interpreter": begun - spawned,
+        "imported": imported - spawned,
+        "tables_complete": done - spawned,
+        **floors,
+    }
 
 
 def time_calls() -> dict[str, float]:
@@ -72,6 +142,7 @@ def time_calls() -> dict[str, float]:
     calls: dict[str, Callable[[], Any]] = {
         "connect": backend.connect,
         "container_summaries_one_call": lambda: backend.api.containers(all=True),
+        "container_list_rows": backend.container_list,
         "containers_inspected": backend.containers,
         "images": backend.images,
     }
@@ -103,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         container_ids, image_ids = populate(client, containers, images)
         total_containers = len(client.containers.list(all=True))
         total_images = len(client.images.list())
-        ours = [asyncio.run(time_app(container_ids, image_ids)) for _ in range(rounds)]
+        timed = [asyncio.run(time_app(container_ids, image_ids)) for _ in range(rounds)]
+        ours, inspected = [t[0] for t in timed], [t[1] for t in timed]
+        processes = [time_process(container_ids, image_ids) for _ in range(rounds)]
         calls = [time_calls() for _ in range(rounds)]
         peer = [time_cli() for _ in range(rounds)]
     finally:
@@ -120,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
             "median": round(statistics.median(ours), 3),
             "all": [round(x, 3) for x in ours],
         },
+        "dashboard_every_row_inspected_seconds": {
+            "median": round(statistics.median(inspected), 3),
+            "all": [round(x, 3) for x in inspected],
+        },
+        "new_process_seconds_median": {
+            name: round(statistics.median(p[name] for p in processes), 3) for name in processes[0]
+        },
         "docker_ps_plus_images_seconds": {
             "median": round(statistics.median(peer), 3),
             "all": [round(x, 3) for x in peer],
@@ -129,13 +209,23 @@ def main(argv: list[str] | None = None) -> int:
         figures["dashboard_seconds"]["median"] / figures["docker_ps_plus_images_seconds"]["median"],
         2,
     )
+    cli = figures["docker_ps_plus_images_seconds"]["median"]
+    figures["ratio_new_process_vs_cli"] = round(
+        figures["new_process_seconds_median"]["tables_complete"] / cli, 2
+    )
+    figures["ratio_textual_import_floor_vs_cli"] = round(
+        figures["new_process_seconds_median"]["textual_app_imported"] / cli, 2
+    )
     path = write_results("startup", figures, smoke=args.smoke)
     print(
         f"startup with {total_containers} containers and {total_images} images: dashboard "
         f"{figures['dashboard_seconds']['median']} s to complete tables, "
         f"docker ps -a + docker images "
         f"{figures['docker_ps_plus_images_seconds']['median']} s "
-        f"({figures['ratio_dashboard_vs_cli']}x); backend calls alone "
+        f"({figures['ratio_dashboard_vs_cli']}x; every row inspected "
+        f"{figures['dashboard_every_row_inspected_seconds']['median']} s); a new process "
+        f"{figures['new_process_seconds_median']} ({figures['ratio_new_process_vs_cli']}x); "
+        f"backend calls alone "
         f"{figures['backend_calls_seconds_median']} -> {path}"
     )
     return 0

@@ -54,6 +54,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.views.keymap import dashboard_choices
     from tui.wiring import run_dashboard
 
+    if args.present and (args.read_only or args.serve):
+        raise LabError("--present needs a terminal dashboard that is not --read-only or --serve")
     hosts: list[str] = args.host or []
     contexts: list[str] = args.context or []
     engines = resolve_engines(hosts, contexts)  # several: one feed each, a Host column
@@ -68,6 +70,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         stats=args.stats or preferences.stats or "auto",
         bind=args.bind,
         read_only=args.read_only,
+        present=args.present,
         max_sessions=args.max_sessions,
         preferences=preferences,
     )
@@ -293,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only",
         action="store_true",
         help="watch only: no start, stop, kill, remove, shell or training (also with --serve)",
+    )
+    parser.add_argument(
+        "--present",
+        action="store_true",
+        help="present from the start: dashboards of this lab that follow (F) see your tab and"
+        " row (V toggles it; not with --read-only or --serve)",
     )
     parser.add_argument(
         "--stats",

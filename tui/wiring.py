@@ -48,6 +48,7 @@ def build_dashboard(
     *,
     stats: str = "auto",
     read_only: bool = False,
+    present: bool = False,
     preferences: Preferences = DEFAULTS,
 ) -> ContainerLabApp:
     """The dashboard on these engines (the first one also runs the lab, images and lesson)."""
@@ -57,7 +58,12 @@ def build_dashboard(
     # Read-only shows the engines the command line names, and no other context of the user's.
     offer = None if read_only else ContextOffer(engines, stats=stats)
     return ContainerLabApp(
-        backends, lab=lab, read_only=read_only, preferences=preferences, engine_offer=offer
+        backends,
+        lab=lab,
+        read_only=read_only,
+        preferences=preferences,
+        engine_offer=offer,
+        present=present,
     )
 
 
@@ -70,6 +76,7 @@ def run_dashboard(
     stats: str = "auto",
     bind: str = "127.0.0.1",
     read_only: bool = False,
+    present: bool = False,
     max_sessions: int = 4,
     preferences: Preferences = DEFAULTS,
 ) -> int:
@@ -86,5 +93,7 @@ def run_dashboard(
             max_sessions=max_sessions,
             read_only=read_only,
         )
-    app = build_dashboard(engines, stats=stats, read_only=read_only, preferences=preferences)
+    app = build_dashboard(
+        engines, stats=stats, read_only=read_only, present=present, preferences=preferences
+    )
     return run_app(app)

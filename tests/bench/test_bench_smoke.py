@@ -103,6 +103,10 @@ def test_startup_smoke(docker_client: docker.DockerClient) -> None:
     assert data["made_for_the_run"] == {"containers": 10, "images": 5}
     assert data["containers"] >= 10 and data["images"] >= 5
     assert data["backend_calls_seconds_median"]["containers_inspected"] > 0
+    inspected = data["dashboard_every_row_inspected_seconds"]["median"]
+    assert data["dashboard_seconds"]["median"] <= inspected < 60
+    process = data["new_process_seconds_median"]
+    assert 0 < process["interpreter"] < process["imported"] < process["tables_complete"] < 120
 
 
 def test_log_throughput_smoke(docker_client: docker.DockerClient) -> None:

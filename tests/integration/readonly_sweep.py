@@ -107,6 +107,8 @@ def palette_titles() -> list[str]:
         *(f"Go to {tab}" for tab in TABS),
         "Run the lesson: container vs gVisor vs VM",
         "Stop the lesson",
+        "Present this view (V)",
+        "Follow the presenter (F)",
         *("Theme", "Keys", "Maximize", "Minimize", "Screenshot"),
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +15,8 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from tests.cluster_fixture import SessionCluster
 from tui.engine.backend import DockerBackend
+from tui.paths import LabPaths
+from tui.session import DockerLab
 from tui.views.app import ContainerLabApp
 from tui.views.swarm.pane import SwarmPane
 from tui.views.widgets.keyed_table import KeyedTable
@@ -71,9 +74,14 @@ def docker_cli(cluster: SessionCluster, *args: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
-def cluster_app(cluster: SessionCluster, *, read_only: bool = False) -> ContainerLabApp:
-    """The dashboard watching every node's engine, as `--context NAME-node-1 …` would."""
-    return ContainerLabApp([DockerBackend(spec) for spec in cluster.specs()], read_only=read_only)
+def cluster_app(
+    cluster: SessionCluster, *, read_only: bool = False, lab: Path | None = None
+) -> ContainerLabApp:
+    """The dashboard watching every node's engine, as `--context NAME-node-1 …` would (of the
+    lab in the folder `lab`, when given)."""
+    session = DockerLab(cluster.state.manager.url, LabPaths(lab)) if lab is not None else None
+    backends = [DockerBackend(spec) for spec in cluster.specs()]
+    return ContainerLabApp(backends, lab=session, read_only=read_only)
 
 
 def pane_of(app: ContainerLabApp) -> SwarmPane:

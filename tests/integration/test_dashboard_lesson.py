@@ -2,10 +2,14 @@
 
 One test drives the app with Pilot and a real DockerBackend: `m` runs the lesson, its three
 units appear as live rows with CPU and memory, the figures come, `x` stops everything; a
-read-only dashboard of the same lab, in a terminal of its own, shows that run phase by
-phase. Another runs the app in a pseudo-terminal, starts the lesson and ends the app with
-SIGTERM, SIGHUP or `q`: nothing of that run may outlive the app. The last one checks what the
-app removes at start.
+read-only dashboard of the same lab, in a terminal of its own, and a read-only served session
+in headless chromium (the class's browser, in the projector theme) show that run phase by
+phase, and the browser's page is screenshot at 1280x720 and 1920x1080 with the figures on it
+(tests/integration/class_viewers.py says where the PNGs go). Another runs the app in a
+pseudo-terminal, starts the lesson and ends the app with SIGTERM, SIGHUP or `q`: nothing of
+that run may outlive the app; on SIGHUP (the instructor's terminal closed) the class's browser
+watches that run too and then shows its cards stopped. The last one checks what the app
+removes at start.
 TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
 
@@ -22,6 +26,12 @@ import docker
 import psutil
 import pytest
 
+from tests.integration.class_viewers import (
+    BrowserWatch,
+    class_browser,
+    live_rows_of_all_three,
+    projector_shot,
+)
 from tests.integration.lesson_checks import lesson_processes
 from tests.integration.terminal import Terminal
 from tests.tui.dashboard_helpers import until
@@ -97,68 +107,9 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
     viewer = Terminal([sys.executable, "-c", VIEWER, json.dumps(test_labels)], 40, 160)
     run_id = ""
     try:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.engines.up, 60, "the engine answering")
-            await on_screen(pilot, viewer, "VM baseline")
-            viewer.send("4")
-            seen = await on_screen(pilot, viewer, "One image as a container")  # the lesson's tab
-            await pilot.press("4")
-            await pilot.press("m")
-            pane = app.query_one(BaselinePane)
-            run = pane.control.current
-            assert run is not None, "m did not start the lesson"
-            assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
-            await until(pilot, lambda: run.lesson is not None, 60, "the lesson made")
-            assert run.lesson is not None
-            run_id = run.lesson.run_id
-            await until(
-                pilot,
-                lambda: measured_live(pane),
-                LESSON_SECONDS,
-                "live CPU and memory for all three units",
-            )
-            containers = docker_client.containers.list(
-                filters={"label": f"{LESSON_LABEL}={run_id}"}
-            )
-            assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
-            await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
-            result = pane.lesson.result
-            assert result is not None and set(result.units) == set(UnitKind), result
-            assert all(u.available for u in result.units.values()), result.units
-            rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
-            emulated = result.units["vm"].emulated
-            accel = result.accelerator.upper()
-            assert rows[0][3] == f"VM (QEMU {accel}{', emulated' if emulated else ''})", rows
-            ready = next(row for row in rows if row[0] == "ready time")
-            assert len(ready) == 4, ready  # the label, then container, gVisor and VM
-            assert all(cell.endswith(" measured") for cell in ready[1:]), ready
-            assert measured_live(pane)  # the three stay up, idle, sampled every second
-            # the running containers are now compared with the VM just measured here
-            assert pane.profile.measured, pane.profile
-            compare = grid_rows(pane.query_one("#baseline-compare", FigureGrid))
-            assert compare[0][2] == "as a VM, measured", compare
-
-            # The viewer saw it all, as it went: the run, the VM booting, live rows, figures.
-            await on_screen(pilot, viewer, f"measured on {result.host}", seen)
-            shown = viewer.text(seen)
-            for live in ("booting", "% CPU"):  # the VM booting; a live row
-                steps = ("The lesson runs in another dashboard", live, "measured on")
-                at = 0
-                for step in steps:
-                    assert step in shown[at:], f"the viewer never showed {step!r} in {steps}"
-                    at = shown.index(step, at) + len(step)
-            seen = viewer.mark()
-            await pilot.press("x")
-            await until(pilot, lambda: not live_rows(pane), 120, "no live rows")
-            await on_screen(pilot, viewer, "─ stopped ─", seen)  # the cards say so
-            assert "Run the lesson" not in viewer.text(), "a read-only view offers m"
-            assert pane.control.current is None
-            left = docker_client.containers.list(
-                all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
-            )
-            assert not left, [c.name for c in left]
-            ids = [c.id for c in containers]
-            assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+        with contextlib.ExitStack() as stack:
+            browser = class_browser(stack, tmp_path)
+            run_id = await run_and_watch(app, viewer, browser, docker_client)
     finally:
         viewer.kill()
         if run_id:  # whatever failed above, leave nothing of this run behind
@@ -166,6 +117,100 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
                 all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
             ):
                 c.remove(force=True)
+
+
+async def run_and_watch(
+    app: ContainerLabApp,
+    viewer: Terminal,
+    browser: BrowserWatch,
+    docker_client: docker.DockerClient,
+) -> str:
+    """The lesson run with `m`, as its runner, the terminal viewer and the browser see it,
+    then stopped with `x`; the lesson's run id."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engines.up, 60, "the engine answering")
+        await on_screen(pilot, viewer, "VM baseline")
+        viewer.send("4")
+        seen = await on_screen(pilot, viewer, "One image as a container")  # the lesson's tab
+        await pilot.press("4")
+        await pilot.press("m")
+        pane = app.query_one(BaselinePane)
+        run = pane.control.current
+        assert run is not None, "m did not start the lesson"
+        assert [w for w in app.workers if w.group == "lesson" and not w.is_finished]
+        await until(pilot, lambda: run.lesson is not None, 60, "the lesson made")
+        assert run.lesson is not None
+        run_id = run.lesson.run_id
+        await until(
+            pilot,
+            lambda: measured_live(pane),
+            LESSON_SECONDS,
+            "live CPU and memory for all three units",
+        )
+        containers = docker_client.containers.list(filters={"label": f"{LESSON_LABEL}={run_id}"})
+        assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
+        await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
+        result = pane.lesson.result
+        assert result is not None and set(result.units) == set(UnitKind), result
+        assert all(u.available for u in result.units.values()), result.units
+        rows = grid_rows(pane.query_one("#lesson-results", FigureGrid))
+        emulated = result.units["vm"].emulated
+        accel = result.accelerator.upper()
+        assert rows[0][3] == f"VM (QEMU {accel}{', emulated' if emulated else ''})", rows
+        ready = next(row for row in rows if row[0] == "ready time")
+        assert len(ready) == 4, ready  # the label, then container, gVisor and VM
+        assert all(cell.endswith(" measured") for cell in ready[1:]), ready
+        assert measured_live(pane)  # the three stay up, idle, sampled every second
+        # the running containers are now compared with the VM just measured here
+        assert pane.profile.measured, pane.profile
+        compare = grid_rows(pane.query_one("#baseline-compare", FigureGrid))
+        assert compare[0][2] == "as a VM, measured", compare
+
+        # The viewer saw it all, as it went: the run, the VM booting, live rows, figures.
+        measured = f"measured on {result.host}"
+        await on_screen(pilot, viewer, measured, seen)
+        shown = viewer.text(seen)
+        for live in ("booting", "% CPU"):  # the VM booting; a live row
+            steps = ("The lesson runs in another dashboard", live, "measured on")
+            at = 0
+            for step in steps:
+                assert step in shown[at:], f"the viewer never showed {step!r} in {steps}"
+                at = shown.index(step, at) + len(step)
+        # So did the class's browser, from its page's own screen.
+        await until(pilot, lambda: browser.first(lambda s: measured in s) is not None,
+                    LESSON_SECONDS, "the browser showing the results")  # fmt: skip
+        browser.saw_in_order(
+            {
+                "the run, in another dashboard": lambda s: "lesson runs in another" in s,
+                "the VM booting": lambda s: "booting" in s,
+                "live rows of all three": live_rows_of_all_three,
+                "the results": lambda s: measured in s and "ready time" in s,
+            }
+        )
+        offered = [s for s in browser.screens if "Run the lesson" in s or "m runs" in s]
+        assert not offered, f"the read-only browser offers m:\n{offered[0]}"
+        # The projector: the cards' figures and the results readable, nothing cut off.
+        must_show = ["s to ready", "MiB on the host", "ready time", measured, *rows[0][1:]]
+        must_show.append("as a VM, measured")  # what runs, against the VM just measured
+        projector_shot(browser, 1280, 720, must_show)
+        projector_shot(browser, 1920, 1080, [*must_show, "██"])  # roomy: the bars too
+        browser.save("browser-screens.txt")
+
+        seen = viewer.mark()
+        await pilot.press("x")
+        await until(pilot, lambda: not live_rows(pane), 120, "no live rows")
+        await on_screen(pilot, viewer, "─ stopped ─", seen)  # the cards say so
+        assert "Run the lesson" not in viewer.text(), "a read-only view offers m"
+        await until(pilot, lambda: "─ stopped ─" in browser.screens[-1], 120,
+                    "the browser's cards stopped")  # fmt: skip
+        assert pane.control.current is None
+        left = docker_client.containers.list(
+            all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+        )
+        assert not left, [c.name for c in left]
+        ids = [c.id for c in containers]
+        assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+    return run_id
 
 
 LAUNCH = """
@@ -217,7 +262,10 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     terminal = Terminal(argv, 30, 100)
     mine = {"label": [f"{k}={v}" for k, v in test_labels.items()] + [LESSON_LABEL]}
     run_id = ""
+    stack = contextlib.ExitStack()
     try:
+        # Once, the class watches this lesson run in a terminal, from its browser.
+        browser = class_browser(stack, tmp_path) if ending == "SIGHUP" else None
         terminal.expect("VM baseline")
         terminal.send("2")
         terminal.expect("MB  ")  # an image row came (a size): the engine answers
@@ -236,6 +284,14 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         assert run_id and qemu, f"the app's notices and lesson phases: {notes.read_text()!r}"
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
+        if browser is not None:
+            browser.wait("the VM booting", lambda s: "booting" in s, LESSON_SECONDS)
+            browser.saw_in_order(
+                {
+                    "the run, in another dashboard": lambda s: "lesson runs in another" in s,
+                    "the VM booting": lambda s: "booting" in s,
+                }
+            )
 
         if ending == "q":
             terminal.send("q")
@@ -253,7 +309,11 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         while lesson_processes(run_id, ids) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
+        if browser is not None:  # its runner hung up: the class's cards say the lesson is over
+            over = browser.wait("the cards over", lambda s: s.count("─ stopped ─") == 3)
+            assert "% CPU" not in over, over  # no live row left
     finally:
+        stack.close()
         terminal.kill()
         for c in docker_client.containers.list(all=True, filters=mine):
             c.remove(force=True)

@@ -1,108 +1,40 @@
-"""`container-lab --serve` in a real browser (Debian's chromium, headless, driven by selenium).
-
-The page's script keeps its xterm.js terminal to itself; a script added before the page's own
-catches it when the page stores it (`this.terminal = ...`), and the test reads the screen from
-the terminal's buffer, as the user sees it. Keys go to the terminal as typed keys.
-"""
+"""`container-lab --serve` in a real browser (Debian's chromium, headless, driven by selenium:
+tests/integration/browser.py reads the screen from the page's xterm.js buffer)."""
 
 from __future__ import annotations
 
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
 from docker.errors import NotFound
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from tests.integration.serve_harness import Served, served
+from tests.integration.browser import (  # also what test_serve_token_ports uses
+    chromium,
+    open_dashboard,
+    screen,
+    type_keys,
+    wait_for,
+    wait_on_screen,
+)
+from tests.integration.serve_harness import served
+from tests.tui.test_lesson_viewer import DIES_MID_LESSON
+from tui.paths import PROJECT_ENV
+from tui.views.baseline.panel import VIEWER_TEXT
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
-
-CATCH_TERMINAL = """
-Object.defineProperty(Object.prototype, "terminal", {
-  configurable: true,
-  set(value) {
-    Object.defineProperty(this, "terminal", {value, writable: true, configurable: true});
-    if (value && value.buffer) window.__labTerminal = value;
-  },
-});
-"""
-SCREEN = """
-const t = window.__labTerminal;
-if (!t) return "";
-const lines = [];
-for (let i = 0; i < t.rows; i++) {
-  const line = t.buffer.active.getLine(t.buffer.active.viewportY + i);
-  lines.push(line ? line.translateToString(true) : "");
-}
-return lines.join("\\n");
-"""
 
 
 @pytest.fixture()
 def browser() -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1400,900",
-            # only this machine: the page's web font (fonts.googleapis.com) fails at once
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-        try:
-            driver.execute_cdp_cmd(
-                "Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL}
-            )
-            driver.set_page_load_timeout(60)
-            yield driver
-        finally:
-            driver.quit()
-
-
-def screen(driver: webdriver.Chrome) -> str:
-    return str(driver.execute_script(SCREEN))
-
-
-def wait_for(what: str, check: Callable[[], bool], shown: Callable[[], str]) -> None:
-    deadline = time.monotonic() + 90
-    while not check():
-        assert time.monotonic() < deadline, f"never saw {what}:\n{shown()}"
-        time.sleep(0.2)
-
-
-def wait_on_screen(driver: webdriver.Chrome, text: str) -> str:
-    wait_for(repr(text), lambda: text in screen(driver), lambda: screen(driver))
-    return screen(driver)
-
-
-def open_dashboard(driver: webdriver.Chrome, server: Served) -> None:
-    driver.get(server.token_url)
-    assert driver.current_url == server.base + "/", "the token stays out of the address bar"
-    wait_on_screen(driver, "Containers")
-
-
-def type_keys(driver: webdriver.Chrome, *keys: str) -> None:
-    # focus xterm's input without a click: a click would reach the dashboard as a mouse click
-    driver.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
-    for key in keys:
-        ActionChains(driver).send_keys(key).perform()
-        time.sleep(0.3)  # one key at a time, as typed
+    with chromium() as driver:
+        yield driver
 
 
 def select_only(driver: webdriver.Chrome, name: str) -> None:
@@ -159,9 +91,19 @@ def test_with_the_token_the_dashboard_runs_in_the_browser_and_without_it_403(
                 docker_client.containers.get(container_id).remove(force=True)
 
 
-def test_read_only_remove_in_the_browser_changes_nothing(
-    browser: webdriver.Chrome, docker_client: docker.DockerClient, test_labels: dict[str, str]
+def test_read_only_remove_in_the_browser_changes_nothing_and_a_killed_lesson_shows_ended(
+    browser: webdriver.Chrome,
+    docker_client: docker.DockerClient,
+    test_labels: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault,
 ) -> None:
+    """Then, in the same session, the class's lesson: its runner is the lesson's real
+    broadcast in a process that SIGKILLs itself mid-lesson (booting its VM), with no unit
+    (test_lesson_guardian.py shows that none outlives its runner; test_dashboard_lesson.py
+    shows a real lesson in this browser)."""
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # the served dashboards' lab
     name = f"kept-{test_labels['org.container-lab.test']}"
     container_id = sleeper(docker_client, test_labels, name)
     try:
@@ -175,8 +117,17 @@ def test_read_only_remove_in_the_browser_changes_nothing(
             assert "Remove container" not in on_screen
             assert exists(docker_client, container_id)
             assert docker_client.containers.get(container_id).status == "running"
+
+            type_keys(browser, "4")
+            wait_on_screen(browser, VIEWER_TEXT[:40])
+            runner = subprocess.run([sys.executable, "-c", DIES_MID_LESSON, str(tmp_path)])
+            assert runner.returncode == -signal.SIGKILL, runner
+            shown = wait_on_screen(browser, "The lesson ended: the dashboard that ran it is gone.")
+            assert shown.count("─ ended ─") == 3, shown  # each card says so, in words
+            assert "Run the lesson" not in shown and "m runs" not in shown, shown
     finally:
         docker_client.containers.get(container_id).remove(force=True)
+    fault("the lesson's runner killed mid-lesson, seen from the class's browser")
 
 
 def test_a_second_session_over_the_cap_gets_the_full_page(browser: webdriver.Chrome) -> None:

@@ -189,6 +189,9 @@ class FixedBackend:
     def containers(self) -> list[ContainerInfo]:
         return list(self.infos.values())
 
+    def container_list(self) -> list[ContainerInfo]:
+        return self.containers()
+
     def container(self, container_id: str) -> ContainerInfo | None:
         return self.infos.get(container_id)
 

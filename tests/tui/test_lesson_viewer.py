@@ -142,3 +142,24 @@ async def test_never_dashes_the_last_measured_lesson_shows_with_its_date(
         assert "QEMU tcg" in status(pane) and "the last lesson" in status(pane), status(pane)
         assert "m runs" not in status(pane)  # read-only: no m
         assert subtitle(pane, "vm") == "last measured"
+
+
+async def test_a_viewer_compares_what_runs_with_the_vm_the_watched_lesson_measured(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """As the runner does: the class's comparison is with the VM just measured, not a cited one."""
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # where the measured profile is read from
+    runner = LessonBroadcast(LabPaths(tmp_path))
+    assert runner.claim()
+    app = viewer(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("4")
+        pane = app.query_one(BaselinePane)
+        assert not pane.profile.measured
+        runner.started("abc123", "debian:bookworm-slim")
+        save_lesson(LabPaths(tmp_path), result())  # the runner saves its profile, then publishes
+        runner.finished(result())
+        await until(pilot, lambda: pane.lesson.result == result(), what="the figures")
+        await until(pilot, lambda: pane.profile.measured, what="the measured VM compared")
+    runner.ended()

@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime
 
-from tui.engine.containers import ContainerInfo, format_ports, parse_time
+import pytest
+from docker.errors import APIError, NotFound
+
+from tui.engine.containers import ContainerInfo, format_ports, list_containers, parse_time
 from tui.engine.events import EngineEvent
 from tui.engine.images import clean_instruction, image_from_summary, layers_from_history
 from tui.views.formats import human_duration, status_text
@@ -114,3 +117,75 @@ def test_images_and_history():
     bash = "/bin/bash -o pipefail -c"
     assert clean_instruction(f"{bash} #(nop) USER lab") == "USER lab"
     assert clean_instruction(f"|2 A=1 B= {bash} test -n x") == "RUN test -n x"
+
+
+SUMMARY = {  # one entry of GET /containers/json?all=1 (the data `docker ps -a` prints)
+    "Id": "abc123def4567890",
+    "Names": ["/db/alias", "/web"],  # a linked container's extra name comes first here
+    "Image": "nginx:1.27",
+    "Command": "/docker-entrypoint.sh nginx -g 'daemon off;'",
+    "Created": 1714554000,
+    "State": "running",
+    "Status": "Up 2 hours (unhealthy)",
+    "Ports": [
+        {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+        {"IP": "::", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+        {"PrivatePort": 443, "Type": "tcp"},
+    ],
+    "Labels": {"a": "b"},
+    "Mounts": [{"Type": "bind", "Source": "/data", "Destination": "/d", "RW": False}],
+}
+
+
+def test_a_listed_container_shows_what_the_list_says_until_inspected():
+    info = ContainerInfo.from_summary(SUMMARY)
+    assert (info.name, info.image, info.state, info.health) == (
+        "web",
+        "nginx:1.27",
+        "running",
+        "unhealthy",
+    )
+    assert info.ports == "0.0.0.0:8080->80/tcp, 443/tcp"  # as from the inspect (above)
+    assert info.created == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert info.mounts[0].read_only and info.labels == {"a": "b"}
+    assert not info.inspected and info.pid == 0
+    assert status_text(info) == "Up 2 hours"  # health is in the state column, not twice
+
+
+def test_a_listed_exit_code_and_health_starting_are_read_from_the_status_line():
+    exited = {**SUMMARY, "State": "exited", "Status": "Exited (137) 5 minutes ago"}
+    assert ContainerInfo.from_summary(exited).exit_code == 137
+    starting = {**SUMMARY, "Status": "Up 3 seconds (health: starting)"}
+    assert ContainerInfo.from_summary(starting).health == "starting"
+    bare = ContainerInfo.from_summary({"Id": "x", "State": "created", "Status": ""})
+    assert (bare.name, bare.created, status_text(bare)) == ("", None, "created")
+    for created in (10**20, -5, "2024", True):  # out of range or not a number: no time, no crash
+        assert ContainerInfo.from_summary({**SUMMARY, "Created": created}).created is None
+
+
+class _OddEngine:
+    """An engine whose inspect of one container fails (a stand-in: a real engine does this
+    only in races it cannot be made to repeat, e.g. a container half-removed)."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+
+    def containers(self, all: bool) -> list[dict]:
+        return [SUMMARY, {**SUMMARY, "Id": "gone", "Names": ["/gone"]}, {**SUMMARY, "Id": "odd"}]
+
+    def inspect_container(self, container_id: str) -> dict:
+        if container_id == "gone":
+            raise NotFound("no such container")
+        if container_id == "odd":
+            raise self.failure
+        return INSPECT
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [APIError("500 Server Error: removal in progress"), ValueError("Expecting value: line 1")],
+)
+def test_one_failing_inspect_keeps_its_listed_row_and_the_others(failure, fault) -> None:
+    infos = list_containers(_OddEngine(failure))  # type: ignore[arg-type]
+    assert [(i.id, i.inspected) for i in infos] == [(INSPECT["Id"], True), ("odd", False)]
+    fault(f"one container's inspect fails: {type(failure).__name__}")

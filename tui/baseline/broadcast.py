@@ -8,24 +8,21 @@ and table. A runner that is gone while its lesson ran shows as `ENDED`.
 
 from __future__ import annotations
 
-import threading
-import types
-import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from tui import broadcast
 from tui.baseline.results import LessonResult, UnitKind, UnitResult, UnitSample
-from tui.errors import LabError
+from tui.broadcast import Broadcast, record
 from tui.paths import LabPaths
-from tui.published import Publisher, Seen, Writer, read_published
+from tui.published import Seen, Writer, read_published
 
 NAME = "baseline-lesson"
 RUNNING, MEASURED, STOPPED, FAILED, ENDED = "running", "measured", "stopped", "failed", "ended"
 UNDER_WAY = (RUNNING, MEASURED)  # what runs: measuring, or measured and idling until x
 STATUSES = (*UNDER_WAY, STOPPED, FAILED)
-_T = TypeVar("_T")
 UNIT_KINDS = tuple(UnitKind)
 
 
@@ -69,48 +66,13 @@ def _result_body(result: LessonResult) -> dict[str, Any]:
     return body
 
 
-def _fits(value: object, hint: object) -> bool:
-    """Whether a JSON value has the type a dataclass field declares (bool is no number)."""
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint in (str, bool):
-        return type(value) is hint
-    if hint is type(None):
-        return value is None
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return any(_fits(value, arm) for arm in typing.get_args(hint))
-    if typing.get_origin(hint) is dict:
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        )
-    return False
-
-
-def _record(cls: type[_T], raw: object, **given: Any) -> _T:
-    """A dataclass from a JSON object, every field checked against its type (ValueError);
-    `given` fields are taken as they are."""
-    if not isinstance(raw, dict):
-        raise ValueError(f"{cls.__name__} is not an object")
-    hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = dict(given)
-    for item in fields(cls):  # type: ignore[arg-type]
-        if item.name in given or item.name not in raw:
-            continue  # given, its default, or a TypeError below
-        if not _fits(raw[item.name], hints[item.name]):
-            raise ValueError(f"{cls.__name__}.{item.name} is {raw[item.name]!r}")
-        values[item.name] = raw[item.name]
-    return cls(**values)
-
-
 def _result(raw: object) -> LessonResult:
     if not isinstance(raw, dict) or not isinstance(raw.get("units"), dict):
         raise ValueError("the result has no units")
-    units = {kind: _record(UnitResult, unit) for kind, unit in raw["units"].items()}
+    units = {kind: record(UnitResult, unit) for kind, unit in raw["units"].items()}
     if set(units) - set(UNIT_KINDS) or any(kind != u.kind for kind, u in units.items()):
         raise ValueError(f"unknown units {sorted(units)}")
-    return _record(LessonResult, raw, units=units)
+    return record(LessonResult, raw, units=units)
 
 
 def from_body(body: Mapping[str, Any]) -> LessonState:
@@ -125,7 +87,7 @@ def from_body(body: Mapping[str, Any]) -> LessonState:
         ):
             raise ValueError(f"phase of {kind!r}: {pair!r}")
         phases[kind] = (pair[0], pair[1])
-    samples = tuple(_record(UnitSample, raw) for raw in body.get("samples") or [])
+    samples = tuple(record(UnitSample, raw) for raw in body.get("samples") or [])
     if any(sample.kind not in UNIT_KINDS for sample in samples):
         raise ValueError("a sample of an unknown unit")
     texts = [body[key] for key in ("run_id", "image", "started", "error")]
@@ -144,33 +106,14 @@ def from_body(body: Mapping[str, Any]) -> LessonState:
     )
 
 
-@dataclass(frozen=True)
-class Watched:
-    """What a viewer shows: the lab's lesson (or none), or why it cannot be read."""
-
-    state: LessonState | None = None
-    error: str = ""
-    ended: bool = False  # its runner is gone while its units ran (killed, say)
-
-    @property
-    def running(self) -> bool:
-        """A lesson runs in another dashboard, alive."""
-        return self.state is not None and self.state.under_way and not self.ended
+Watched = broadcast.Watched[LessonState]
 
 
 def seen(found: Seen, paths: LabPaths | None = None) -> Watched:
     """What a published document means for a viewer."""
-    if found.error:
-        return Watched(error=found.error)
-    if found.body is None:
-        return Watched()
-    try:
-        state = replace(from_body(found.body), writer=found.writer)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        where = f"{paths.lab}/live/{NAME}.json" if paths is not None else f"{NAME}.json"
-        why = " ".join(str(exc).split())[:120]
-        return Watched(error=f"{where} is not a lesson ({why}); remove it (its runner writes it)")
-    return Watched(state, ended=state.under_way and not found.alive)
+    return broadcast.watched(
+        found, lambda body, writer: replace(from_body(body), writer=writer), NAME, paths
+    )
 
 
 def lesson_state(paths: LabPaths) -> Watched:
@@ -178,7 +121,7 @@ def lesson_state(paths: LabPaths) -> Watched:
     return seen(read_published(paths, NAME), paths)
 
 
-class LessonBroadcast:
+class LessonBroadcast(Broadcast[LessonState]):
     """The runner's side: claims the lab's lesson, publishes it as it goes (thread-safe).
 
     A document that cannot be written is said once through `on_error`; the lesson runs on.
@@ -187,16 +130,7 @@ class LessonBroadcast:
     def __init__(
         self, paths: LabPaths, on_error: Callable[[str], None] = lambda message: None
     ) -> None:
-        self.publisher = Publisher(paths, NAME)
-        self.on_error = on_error
-        self._lock = threading.Lock()
-        self._state: LessonState | None = None
-        self._failed = False
-
-    def claim(self) -> bool:
-        """Take the lab's one lesson; False when another dashboard runs it (LabError: the
-        lab's folder cannot be used)."""
-        return self.publisher.claim()
+        super().__init__(paths, NAME, to_body, on_error)
 
     def started(self, run_id: str, image: str) -> None:
         """A new run began."""
@@ -220,16 +154,4 @@ class LessonBroadcast:
         status = FAILED if error else STOPPED
         self._set(lambda s: s and replace(s, status=status, error=error or s.error, samples=()))
         if stopped:
-            self.publisher.release()
-
-    def _set(self, change: Callable[[LessonState | None], LessonState | None]) -> None:
-        with self._lock:
-            self._state = change(self._state)
-            if self._state is None:
-                return
-            try:
-                self.publisher.publish(to_body(self._state))
-            except LabError as exc:
-                if not self._failed:
-                    self._failed = True
-                    self.on_error(f"the class cannot see this lesson: {exc}")
+            self.release()

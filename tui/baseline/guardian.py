@@ -13,38 +13,17 @@ died, and the guardian removes the run's containers (by its label) and any QEMU 
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 
-DONE = b"done\n"
+from tui.guardian import PipeGuardian, told
 
 
-class Guardian:
-    """The runner's end of the pipe."""
+class Guardian(PipeGuardian):
+    """The runner's end of the pipe (tui/guardian.py)."""
 
     def __init__(self, run_id: str, engine_url: str | None = None) -> None:
         """Start the guardian of `run_id` (its containers are on `engine_url`, or the default)."""
-        argv = [sys.executable, "-m", "tui.baseline.guardian", run_id]
-        self.process = subprocess.Popen(
-            [*argv, engine_url] if engine_url else argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # not in the terminal's process group: it outlives a ^C
-            close_fds=True,  # it must not hold the lesson's claim (tui/published.py) open
-        )
-
-    def done(self) -> None:
-        """The units are stopped: the guardian leaves without doing anything (idempotent)."""
-        stdin = self.process.stdin
-        if stdin is not None and not stdin.closed:
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(DONE)
-                stdin.flush()
-            with contextlib.suppress(OSError):
-                stdin.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+        super().__init__("tui.baseline.guardian", run_id, *([engine_url] if engine_url else []))
 
 
 def remove_units(run_id: str, engine_url: str | None) -> int:
@@ -77,15 +56,9 @@ def remove_units(run_id: str, engine_url: str | None) -> int:
 
 def main(argv: list[str]) -> int:
     """Wait for the runner's word; clean up when it never comes."""
-    import signal
-
-    for sig in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)  # only the pipe's end stops it
     run_id, engine_url = argv[0], (argv[1] if len(argv) > 1 else None)
-    said = sys.stdin.buffer.read()  # until the runner closes it, or dies
-    if said.startswith(DONE):
-        return 0
-    remove_units(run_id, engine_url)
+    if told() is not None:  # the pipe closed without `done`: the runner died
+        remove_units(run_id, engine_url)
     return 0
 
 

@@ -178,7 +178,11 @@ def ready_digits(unit: UnitResult | None) -> str:
     if unit is None or unit.ready_seconds is None:
         return "-"
     value = unit.ready_seconds
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+    # three figures at most: a slow emulated VM's "146.3" would push its card's "MiB on the
+    # host" out of a 100-column screen
+    if value < 10:
+        return f"{value:.2f}"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def memory_digits(host_bytes: int | None) -> str:

@@ -19,15 +19,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tui.cluster import host
+from tui.cluster.demo_service import demo_service_spec
 from tui.cluster.plan import ClusterState, NodeState
 from tui.cluster.provision import DEMO_IMAGE
 from tui.engine.actions import ContainerAction
 from tui.engine.client import EngineClient
 from tui.engine.containers import container_action
 from tui.engine.errors import engine_errors
-from tui.engine.swarm import NANO, SwarmNode, SwarmTask, list_nodes, list_tasks, swarm_info
+from tui.engine.swarm import SwarmNode, SwarmTask, list_nodes, list_tasks, swarm_info
 from tui.engine.swarm_actions import (
     create_service,
     labelled_services,
@@ -37,6 +39,7 @@ from tui.engine.swarm_actions import (
 )
 from tui.engine.swarm_setup import open_engine, wait_answers
 from tui.errors import LabError
+from tui.guardian import PipeGuardian
 
 SERVICE = "lesson-web"
 LESSON_LABEL = "org.container-lab.lesson"
@@ -52,40 +55,7 @@ STEP_TITLES = {
     "drain": "drain a node",
     "update": "rolling update v1 → v2",
 }
-UPDATE_DELAY_SECONDS = 2
 Phase = Callable[[str, str], None]
-DEMO_SCRIPT = 'while :; do echo "demo $DEMO_VERSION on $NODE"; sleep 5; done'
-
-
-def demo_service_spec(name: str, image: str, replicas: int, labels: dict[str, str]) -> dict:
-    """The lesson's service: a shell that says its version and node every 5 s.
-
-    Updates go one task at a time, the new task started before the old one stops (so old and
-    new run side by side), `UPDATE_DELAY_SECONDS` apart; Swarm's restart delay (5 s) is kept.
-    """
-    return {
-        "Name": name,
-        "Labels": labels,
-        "TaskTemplate": {
-            "ContainerSpec": {
-                "Image": image,
-                "Args": ["sh", "-c", DEMO_SCRIPT],
-                "Env": ["NODE={{.Node.Hostname}}"],
-                "Init": True,  # signals reach the shell: a task stops at once
-                "Labels": labels,
-            },
-            "RestartPolicy": {"Condition": "any"},
-        },
-        "Mode": {"Replicated": {"Replicas": replicas}},
-        "UpdateConfig": {
-            "Parallelism": 1,
-            "Delay": UPDATE_DELAY_SECONDS * NANO,
-            "Monitor": UPDATE_DELAY_SECONDS * NANO,
-            "Order": "start-first",
-            "FailureAction": "pause",
-        },
-        "EndpointSpec": {"Mode": "dnsrr"},  # no IPVS in this kernel: no virtual IP
-    }
 
 
 def plain_error(text: str) -> str:
@@ -122,6 +92,14 @@ class LessonView:
     error: str = ""
 
 
+class ClusterGuardian(PipeGuardian):
+    """The lesson's guardian (tui/cluster/guardian.py), which tells `lab_folder`'s viewers."""
+
+    def __init__(self, state_file: Path, lab_folder: Path | None = None) -> None:
+        lab = [str(lab_folder)] if lab_folder else []
+        super().__init__("tui.cluster.guardian", str(state_file), *lab)
+
+
 class StepTimedOut(LabError):
     """A step did not happen within its bound."""
 
@@ -135,7 +113,9 @@ class OrchestrationLesson:
         on_phase: Phase = lambda step, text: None,
         *,
         step_seconds: float = STEP_SECONDS,
+        lab_folder: Path | None = None,
     ) -> None:
+        """`lab_folder`: the lab whose viewers its guardian tells, if the runner is killed."""
         if len(state.nodes) < 2:
             raise LabError("the lesson needs a cluster of 2 nodes or more: ./lab cluster up")
         self.state = state
@@ -146,9 +126,12 @@ class OrchestrationLesson:
         self._manager: EngineClient | None = None
         self.service_id = ""
         self.stopped_node: NodeState | None = None
-        self.drained_node = ""
+        self.drained_node = ""  # its id, while drained
+        self.drained_name = ""
         self.heartbeat_seconds = state.heartbeat_seconds
         self._prepared = False  # an earlier run's service removed, the heartbeat read
+        self.lab_folder = lab_folder
+        self.guardian: ClusterGuardian | None = None  # undoes it all if the runner is killed
 
     # Reading the Swarm --------------------------------------------------------------------
 
@@ -225,6 +208,7 @@ class OrchestrationLesson:
         api = self.manager().api
         if not self._prepared:
             self._prepared = True
+            self.guardian = ClusterGuardian(self.state.path, self.lab_folder)
             self.heartbeat_seconds = swarm_info(api).heartbeat_seconds or self.heartbeat_seconds
             for old in labelled_services(api, f"{LESSON_LABEL}=orchestration"):
                 remove_service(api, old)  # an earlier run's, left when its app was killed
@@ -277,6 +261,7 @@ class OrchestrationLesson:
         node = self._node(names[victim.node_id])
         moved = [t.slot for t in self._running() if t.node_id == victim.node_id]
         self.on_phase("notice", f"stopping {node.hostname}'s engine (dockerd)")
+        self._tell(f"stopped {node.hostname}")
         host.ask_to_stop(node.pid)  # measured from here: it stops heartbeating as it shuts down
         self.stopped_node = node
 
@@ -314,6 +299,7 @@ class OrchestrationLesson:
         pid = node.pid
         wait_answers(node.url, 90, alive=lambda: host.is_running(pid))
         self.stopped_node = None
+        self._tell(f"started {node.hostname}")
 
     def drain(self) -> None:
         """Drain a worker that runs a task; time until none runs there; activate it again."""
@@ -321,8 +307,9 @@ class OrchestrationLesson:
         names = {n.id: n.hostname for n in list_nodes(api)}
         victim = self._task_on_worker(names)
         self.on_phase("drain", f"draining {names[victim.node_id]}")
+        self._tell(f"drained {victim.node_id} {names[victim.node_id]}")
         set_availability(api, victim.node_id, "drain")
-        self.drained_node = victim.node_id
+        self.drained_node, self.drained_name = victim.node_id, names[victim.node_id]
 
         def drained() -> bool:
             running = self._running()
@@ -331,6 +318,7 @@ class OrchestrationLesson:
         seconds = self._wait(f"{names[victim.node_id]} drained", drained)
         set_availability(api, victim.node_id, "active")
         self.drained_node = ""
+        self._tell("active")
         self._record("drain", seconds, f"{names[victim.node_id]} drained, then active again")
 
     def update(self) -> None:
@@ -345,6 +333,19 @@ class OrchestrationLesson:
 
         seconds = self._wait("every task on v2", updated)
         self._record("update", seconds, f"{REPLICAS} tasks on v2, one at a time")
+
+    def changes(self) -> str:
+        """What the lesson changed on the cluster now, which `stop()` undoes ("" for nothing)."""
+        said = [f"the service {SERVICE}"] if self.service_id else []
+        if self.stopped_node is not None:
+            said.append(f"{self.stopped_node.hostname}'s engine stopped")
+        if self.drained_node:
+            said.append(f"{self.drained_name} drained")
+        return ", ".join(said)
+
+    def _tell(self, line: str) -> None:
+        if self.guardian is not None:
+            self.guardian.say(line)
 
     # Helpers ------------------------------------------------------------------------------
 
@@ -372,3 +373,6 @@ class OrchestrationLesson:
         if self._manager is not None:
             self._manager.close()
             self._manager = None
+        if self.guardian is not None:
+            self.guardian.done()
+            self.guardian = None

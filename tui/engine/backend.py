@@ -74,6 +74,10 @@ class DashboardBackend(LogReader, StatsReader, Protocol):
         """Every container."""
         ...
 
+    def container_list(self) -> list[ContainerInfo]:
+        """Every container as one list call gives it (not inspected: see from_summary)."""
+        ...
+
     def container(self, container_id: str) -> ContainerInfo | None:
         """One container, or None when it is gone."""
 
@@ -157,6 +161,7 @@ BACKEND_READS = frozenset(
         "ping",
         "close",
         "containers",
+        "container_list",
         "container",
         "processes",
         "images",
@@ -277,6 +282,10 @@ class DockerBackend:
     def containers(self) -> list[ContainerInfo]:
         """Every container, inspected."""
         return _containers.list_containers(self.api)
+
+    def container_list(self) -> list[ContainerInfo]:
+        """Every container from one list call (what `docker ps -a` shows), not inspected."""
+        return _containers.list_summaries(self.api)
 
     def container(self, container_id: str) -> ContainerInfo | None:
         """One container, or None when it is gone."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import docker
@@ -59,7 +60,8 @@ class Mount:
 
 @dataclass(frozen=True)
 class ContainerInfo:
-    """A container as the dashboard shows it, built from `docker inspect` output."""
+    """A container as the dashboard shows it, built from `docker inspect` output (or, at
+    start-up until it is inspected, from the list call: `inspected` False)."""
 
     id: str
     name: str
@@ -85,6 +87,10 @@ class ContainerInfo:
     oom_killed: bool = False
     pid: int = 0  # the init process on the host (0 when not running)
     engine: str = ""  # the name of the engine it runs on (set by its feed)
+    # From the list call alone (from_summary): the engine's own status line, shown until the
+    # container is inspected; times, health details, limits and pid are not known yet.
+    listed_status: str = ""
+    inspected: bool = True
 
     @property
     def short_id(self) -> str:
@@ -105,15 +111,7 @@ class ContainerInfo:
         host = data.get("HostConfig") or {}
         cmd = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
         health = (state.get("Health") or {}).get("Status", "")
-        mounts = tuple(
-            Mount(
-                kind=_text(m.get("Type", "")),
-                source=_text(m.get("Source") or m.get("Name") or ""),
-                destination=_text(m.get("Destination", "")),
-                read_only=not m.get("RW", True),
-            )
-            for m in data.get("Mounts") or ()
-        )
+        mounts = _mounts(data.get("Mounts") or ())
         policy = host.get("RestartPolicy") or {}
         labels = config.get("Labels") or {}
         return cls(
@@ -142,6 +140,77 @@ class ContainerInfo:
             oom_killed=bool(state.get("OOMKilled")),
         )
 
+    @classmethod
+    def from_summary(cls, data: Mapping[str, Any]) -> ContainerInfo:
+        """Build from one entry of the engine's container list (`docker ps -a`'s data): what
+        the table shows at start-up before each container is inspected."""
+        status = str(data.get("Status") or "")
+        health = _HEALTH.search(status)
+        exited = _EXIT_CODE.match(status)
+        names = [str(name).lstrip("/") for name in data.get("Names") or ()]
+        created = data.get("Created")
+        labels = data.get("Labels") or {}
+        return cls(
+            id=_text(data.get("Id", "")),
+            name=_text(next((n for n in names if "/" not in n), names[0] if names else "")),
+            image=_text(data.get("Image", "")),
+            state=_text(data.get("State") or "unknown"),
+            exit_code=int(exited.group(1)) if exited else 0,
+            created=_from_epoch(created),
+            started_at=None,
+            finished_at=None,
+            ports=_text(format_ports(_listed_ports(data.get("Ports") or ()))),
+            command=_text(data.get("Command") or ""),
+            user="",
+            health=_text(health.group(1).removeprefix("health: ")) if health else "",
+            restart_count=0,
+            tty=False,
+            labels={_text(key): _text(value) for key, value in labels.items()},
+            mounts=_mounts(data.get("Mounts") or ()),
+            listed_status=_text(_HEALTH.sub("", status).strip() or data.get("State") or ""),
+            inspected=False,
+        )
+
+
+_HEALTH = re.compile(r"\s*\((healthy|unhealthy|health: starting)\)")
+_EXIT_CODE = re.compile(r"Exited \((-?\d+)\)")
+
+
+def _from_epoch(value: object) -> datetime | None:
+    """The list's creation time (seconds since the epoch); None when absent or out of range."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _listed_ports(ports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The list's ports in the inspect's form (`80/tcp` -> bindings, None when only exposed)."""
+    found: dict[str, Any] = {}
+    for port in ports:
+        key = f"{port.get('PrivatePort')}/{port.get('Type') or 'tcp'}"
+        if port.get("PublicPort"):
+            binding = {"HostIp": port.get("IP") or "", "HostPort": str(port["PublicPort"])}
+            found[key] = [*(found.get(key) or []), binding]
+        else:
+            found.setdefault(key, None)
+    return found
+
+
+def _mounts(mounts: Iterable[Mapping[str, Any]]) -> tuple[Mount, ...]:
+    """Mounts as both the inspect and the list give them."""
+    return tuple(
+        Mount(
+            kind=_text(m.get("Type", "")),
+            source=_text(m.get("Source") or m.get("Name") or ""),
+            destination=_text(m.get("Destination", "")),
+            read_only=not m.get("RW", True),
+        )
+        for m in mounts
+    )
+
 
 def _text(value: object) -> str:
     """An engine string as the dashboard may show it (see tui/text.py)."""
@@ -156,11 +225,22 @@ def inspect_container(api: docker.APIClient, container_id: str) -> ContainerInfo
         return None
 
 
+def list_summaries(api: docker.APIClient) -> list[ContainerInfo]:
+    """Every container from one list call, not inspected (see ContainerInfo.from_summary)."""
+    return [ContainerInfo.from_summary(summary) for summary in api.containers(all=True)]
+
+
 def list_containers(api: docker.APIClient) -> list[ContainerInfo]:
-    """Every container (running or not), inspected; ones removed meanwhile are left out."""
+    """Every container (running or not), inspected; ones removed meanwhile are left out.
+
+    A container whose inspect fails otherwise (an engine error for that one container, an
+    answer that is not JSON) keeps its listed row: one odd answer must not empty the table."""
     infos = []
     for summary in api.containers(all=True):
-        info = inspect_container(api, summary["Id"])
+        try:
+            info = inspect_container(api, summary["Id"])
+        except (APIError, ValueError):  # ValueError: a body that is not JSON
+            info = ContainerInfo.from_summary(summary)
         if info is not None:
             infos.append(info)
     return infos

@@ -8,6 +8,9 @@ paced one-shot requests for the rows on screen, slow one-shot samples for the ot
 `report(event)`, called from its threads; the app only turns each `FeedEvent` into a message.
 Several feeds, one per engine, can report to one app: every event names its engine.
 
+The first list comes from one list call (what `docker ps -a` shows) so the table fills at once;
+the inspected list, with uptimes, limits and pids, replaces it as soon as it is read.
+
 Container reads (the list and each re-inspect) run one at a time, in the order of the events
 that asked for them, on a lane of their own: read on several threads, an inspect made before a
 container's removal could be reported after its removal and bring back a row for a container
@@ -173,6 +176,7 @@ class EngineFeed:
         self._events: Stream[object] | None = None
         self._threads: list[threading.Thread] = []
         self._pending = 0  # requests submitted and not finished
+        self._listed = False  # the first list was reported (from the list call alone)
 
     # Life --------------------------------------------------------------------------------
 
@@ -333,6 +337,9 @@ class EngineFeed:
 
         def load() -> None:
             generation = self._generation
+            if not self._listed:  # the table at once from one call; the inspects follow
+                self._listed = True
+                self._say_listed(generation)
             infos = [self._stamp(info) for info in self.backend.containers()]
             self._say(ContainersLoaded(self.name, infos), generation)
             running = {info.id: info.pid for info in infos if info.is_running}
@@ -342,6 +349,15 @@ class EngineFeed:
                 self.stats.follow(running)
 
         self.submit(load, self._lane)
+
+    def _say_listed(self, generation: int) -> None:
+        """Report the containers as the list call gives them. A list this feed cannot read is
+        left to the inspected list that follows (it says what went wrong, if anything does)."""
+        try:
+            listed = [self._stamp(info) for info in self.backend.container_list()]
+        except Exception:
+            return
+        self._say(ContainersLoaded(self.name, listed), generation)
 
     def refresh_container(self, container_id: str) -> None:
         """Report one container again (None when removed) and follow or drop its stats."""

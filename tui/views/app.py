@@ -50,6 +50,7 @@ from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
 from tui.views.palette import dashboard_commands
+from tui.views.presenter import PresenterLink
 from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
 from tui.views.read_only import (
@@ -57,6 +58,7 @@ from tui.views.read_only import (
     hidden,
     palette_commands,
     refuses,
+    resolve_action,
 )
 from tui.views.storage_panes import NetworksPane, VolumesPane
 from tui.views.swarm.job_panel import ClusterJobPanel
@@ -96,6 +98,8 @@ class ContainerLabApp(App[int]):
         Binding("P", "prune", "Prune", show=False, id="prune"),
         Binding("H", "next_engine", "Engines", show=False, id="next_engine"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("V", "present", "Present", show=False, id="present"),
+        Binding("F", "follow", "Follow presenter", show=False, id="follow"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -133,8 +137,16 @@ class ContainerLabApp(App[int]):
                     lambda: self.containers.rows,
                     clock=self.clock,
                     watched=lambda: self.engines.backends.values(),
+                    paths=self.lab.paths if self.lab is not None else None,
                     id="swarm-pane",
                 )
+        yield PresenterLink(
+            self.lab.paths if self.lab is not None else None,
+            go_to=self.action_tab,
+            engine_of=self.engine_of,
+            show_mode=self.show_mode,
+            id="presenter-link",
+        )
         yield Footer()
 
     def __init__(
@@ -145,10 +157,12 @@ class ContainerLabApp(App[int]):
         read_only: bool = False,
         preferences: Preferences = DEFAULTS,
         engine_offer: EngineOffer | None = None,
+        present: bool = False,
     ) -> None:
         """Hand it the engines' backends (tui/wiring.py builds them; the first one also serves
         the images, volumes, networks and prune), the lab, the preferences and the engines it
-        may add (the docker contexts not watched yet). Read-only, every part is wrapped so
+        may add (the docker contexts not watched yet); `present`: this dashboard presents
+        from the start (tui/views/presenter.py). Read-only, every part is wrapped so
         that it refuses any change (tui/views/read_only.py)."""
         super().__init__()
         backends = [backend] if not isinstance(backend, Sequence) else list(backend)
@@ -164,6 +178,7 @@ class ContainerLabApp(App[int]):
         self.lab = lab
         self.preferences = preferences
         self.read_only = read_only  # see allowed()
+        self.present = present and not read_only
         if read_only:
             self.sub_title = "read-only"
         self.stalled: set[str] = set()  # containers whose stats stream went silent
@@ -194,6 +209,10 @@ class ContainerLabApp(App[int]):
         mode runs only the actions declared safe (tui/views/read_only.py), deny by default."""
         if refuses(self, action, default_namespace, namespaces):
             return True  # handled: the key goes no further
+        if self.screen_stack:  # a key that moves this dashboard by hand stops following
+            _, name, _ = resolve_action(self, action, default_namespace, namespaces)
+            for link in self.main_screen.query(PresenterLink):
+                link.by_hand(name)
         return await super().run_action(action, default_namespace, namespaces)
 
     def notify(
@@ -254,6 +273,8 @@ class ContainerLabApp(App[int]):
             self.timers.append(self.set_interval(seconds, callback))
         self.engines.start()
         follow_ending(self)
+        if self.present:
+            self.presenter.toggle_presenting()
 
     def report(self, event: FeedEvent) -> None:
         """An engine feed's report (from its threads): into the app's queue as a message."""
@@ -333,6 +354,10 @@ class ContainerLabApp(App[int]):
                 self.container_changed(cid, info)
             case engine_feed.ContainersLoaded(engine=engine, containers=infos):
                 self.containers.set_containers(infos, engine=engine)
+                for info in infos:  # a view opened on a row listed before its inspect
+                    for screen in self.screen_stack:
+                        if isinstance(screen, DetailScreen) and screen.container_id == info.id:
+                            screen.update_info(info)
             case engine_feed.ImagesLoaded(engine=engine, images=images):
                 if engine == self.engines.first.name:
                     self.images.set_images(images)
@@ -517,6 +542,28 @@ class ContainerLabApp(App[int]):
         first = self.engines.first
         if self.engines.up and self.allowed("pruning"):
             self.push_screen(PruneScreen(first.prune_plans, first.prune))
+
+    @property
+    def presenter(self) -> PresenterLink:
+        """Presents this dashboard's view, or follows the lab's presenter."""
+        return self.main_screen.query_one(PresenterLink)
+
+    def action_present(self) -> None:
+        """Present this dashboard's tab and row to the lab's followers, or stop."""
+        self.presenter.toggle_presenting()
+
+    def action_follow(self) -> None:
+        """Follow the lab's presenter's tab and row, or stop."""
+        self.presenter.toggle_following()
+
+    def show_mode(self, mode: str) -> None:
+        """The subtitle says what this dashboard is: read-only, presenting, following whom."""
+        self.sub_title = " · ".join(part for part in ("read-only" * self.read_only, mode) if part)
+
+    def engine_of(self, tab: str, row: str) -> str:
+        """The engine a row of `tab` belongs to (a container's own; else the first engine)."""
+        info = self.containers.rows.infos.get(row) if tab == "containers" else None
+        return (info.engine if info is not None else "") or self.engines.first.name
 
     def action_toggle_help(self) -> None:
         """Show or hide every key binding."""

@@ -87,6 +87,8 @@ def block_text(sample: StatsSample) -> str:
 
 def status_text(info: ContainerInfo, now: datetime | None = None) -> str:
     """Uptime for a running container, the exit code and age for a stopped one."""
+    if not info.inspected:  # listed at start-up, not inspected yet: the engine's own words
+        return info.listed_status
     now = now or datetime.now(UTC)
     if info.state in ("running", "paused", "restarting") and info.started_at:
         up = f"up {human_duration((now - info.started_at).total_seconds())}"

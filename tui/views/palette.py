@@ -137,6 +137,16 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         )
     for swarm in app.main_screen.query(SwarmPane):
         yield from swarm_commands(app, swarm)
+    yield SystemCommand(
+        "Present this view (V)",
+        "Dashboards of this lab that follow see your tab and row",
+        GatedAction(app, "present"),
+    )
+    yield SystemCommand(
+        "Follow the presenter (F)",
+        "Show the tab and row the lab's presenter shows, as it moves",
+        GatedAction(app, "follow"),
+    )
     for tab in TABS:
         yield SystemCommand(
             f"Go to {tab}", f"Show the {tab} tab", GatedAction(app, f"tab({tab!r})")

@@ -73,6 +73,7 @@ SAFE = frozenset(
         "ConfirmScreen.answer(False)",
         # the dashboard
         *(f"ContainerLabApp.{a}" for a in ("tab", "toggle_help", "next_engine", "reload")),
+        "ContainerLabApp.follow",  # moves this dashboard only; presenting is refused
         *(f"ContainersPane.{a}" for a in ("filter", "inspect", "merged_logs", "toggle_all")),
         *(f"ContainersPane.{a}" for a in ("toggle_mark", "sort_next", "sort_reverse")),
         "ContainersPane.request('detail')",
@@ -118,6 +119,7 @@ REFUSED: Mapping[str, str] = {
     "BaselinePane.run_lesson": "the lesson",
     "BaselinePane.stop_lesson": "stopping the lesson",
     "ContainerLabApp.prune": "pruning",
+    "ContainerLabApp.present": "presenting",
     # the Swarm tab's, in the words its own checks use
     **{f"SwarmPane.{a}": w for a, w in (("scale", "scaling"), ("restart", "rolling restart"))},
     **{f"SwarmPane.{a}": w for a, w in (("rollback", "rollback"), ("drain", "draining"))},

@@ -278,6 +278,10 @@ class BaselinePane(VerticalScroll):
         self.lesson.show_result(message.result)
         self.refresh_sources()
         self.notify("the lesson's figures are in; what runs stays up, idle, until x")
+        self.compare_with_measured()
+
+    def compare_with_measured(self) -> None:
+        """A lesson saved a measured profile: compare what runs with that VM."""
         try:
             profiles = load_all_profiles(lab_paths())
             measured = next((p.id for p in profiles if p.measured), None)
@@ -286,11 +290,17 @@ class BaselinePane(VerticalScroll):
             self.notify(f"measured profile not loaded: {exc}", severity="warning")
 
     def on_lesson_control_watching(self, message: LessonControl.Watching) -> None:
-        """The lab's lesson as published: drawn here unless this dashboard runs it."""
+        """The lab's lesson as published: drawn here unless this dashboard runs it; once its
+        figures come, the comparison is with the VM it measured, as in the runner's."""
         self.control.watched = message.watched
         if self.control.current is None:
+            state = message.watched.state
+            measured = state.result if state is not None else None
+            new_figures = measured is not None and measured != self.lesson.result
             self.lesson.show_watched(message.watched)
             self.refresh_sources()
+            if new_figures:
+                self.compare_with_measured()
 
     def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
         """A failed run stops what it started; once stopped, the live rows go (and the message

@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Label, Static
 
-from tui.cluster.lesson import SERVICE, STEP_TITLES, StepResult
-from tui.engine.swarm import SwarmNode, SwarmTask
+from tui.cluster.broadcast import NodeSeen, OrchestrationState, TaskSeen, Watched
+from tui.cluster.lesson import SERVICE, STEP_TITLES, STEPS, StepResult
 from tui.views.colours import BAD
 from tui.views.swarm.rows import plain
 
@@ -44,12 +44,57 @@ def heartbeat_note(heartbeat: float) -> str:
     )
 
 
-def task_line(task: SwarmTask) -> Text:
+def watched_line(state: OrchestrationState) -> str:
+    """The status line of a lesson another dashboard runs: the runner's own."""
+    return plain(state.line) or f"The lesson runs on {state.nodes} nodes"
+
+
+def when(stamp: str) -> str:
+    """`2026-12-07 00:40 UTC` of an ISO 8601 time in UTC (as given when it is not one)."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 and stamp[10] == "T" else stamp
+
+
+def figures_line(state: OrchestrationState) -> str:
+    """`deploy 1.1 s · replace 5.8 s · …`: each measured step (x: not in time)."""
+    measured = state.by_step
+    words = [
+        f"{key} {'x' if r.seconds is None else f'{r.seconds:.1f} s'}"
+        for key in STEPS
+        if (r := measured.get(key)) is not None
+    ]
+    return " · ".join(words) or "no step measured"
+
+
+def last_line(watched: Watched, *, offer_m: bool) -> str:
+    """No lesson under way: how the last one ended, dated, with its figures."""
+    return plain(_last_words(watched, offer_m))
+
+
+def _last_words(watched: Watched, offer_m: bool) -> str:
+    state = watched.state
+    if state is None:
+        return ""
+    if watched.ended:
+        left = f"left on the cluster: {state.left}" if state.left else "it left nothing behind"
+        return (
+            f"The lesson ended: the dashboard that ran it is gone ({left}). "
+            f"Measured before: {figures_line(state)}"
+        )
+    date = when(state.measured or state.started)
+    text = f"The last lesson, {date} on {state.cluster}'s {state.nodes} nodes: "
+    text += figures_line(state)
+    if state.error:
+        text += f"; it stopped: {state.error}"
+    return text + ("; m runs it again" if offer_m else "")
+
+
+def task_line(task: TaskSeen) -> Text:
     """`lesson-web.2  v2  running` (the version bold when it is the new one)."""
-    version = task.image.rsplit(":", 1)[-1] if ":" in task.image else task.image
+    image = plain(task.image)
+    version = image.rsplit(":", 1)[-1] if ":" in image else image
     line = Text(f"{SERVICE}.{task.slot}  ")
     line.append(version, style="bold reverse" if version == "v2" else "bold")
-    line.append(f"  {task.state}")
+    line.append(f"  {plain(task.state)}")
     if task.error:
         line.append(f"  {plain(task.error)[:40]}", style=BAD)
     return line
@@ -62,10 +107,10 @@ def step_text(key: str, result: StepResult | None, running: str) -> Text:
         marker = "▶" if key == running else "·"
         return Text(f"{marker} {title:<24} {'…' if key == running else ''}")
     if result.seconds is None:
-        return Text(f"✗ {title:<24} {result.note}", style=f"bold {BAD}")
+        return Text(f"✗ {title:<24} {plain(result.note)}", style=f"bold {BAD}")
     line = Text(f"✓ {title:<24} ")
     line.append(f"{result.seconds:5.1f} s", style="bold")
-    line.append(f"  {result.note}", style="dim")
+    line.append(f"  {plain(result.note)}", style="dim")
     return line
 
 
@@ -76,20 +121,22 @@ class NodeColumn(Vertical):
         super().__init__(classes=f"orch-node {node_class(index)}")
         self.index = index
         self.border_title = f"node-{index}"
+        self.tasks = Static("", classes="orch-tasks")  # shown before it is mounted too
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="orch-tasks")
+        yield self.tasks
 
-    def show(self, node: SwarmNode | None, tasks: Sequence[SwarmTask]) -> None:
+    def show(self, node: NodeSeen | None, tasks: Sequence[TaskSeen]) -> None:
         """The node's state and the tasks on it."""
         if node is None:
             self.border_subtitle = "not in the Swarm"
         else:
             role = "manager" if node.role == "manager" else "worker"
-            self.border_subtitle = Text(f"{node.state} · {node.availability} · {role}")
+            said = f"{node.state} · {node.availability} · {role}"
+            self.border_subtitle = Text(plain(said))
             self.set_class(node.state != "ready", "down")
         lines = Text("\n").join(task_line(task) for task in tasks) if tasks else Text("—")
-        self.query_one(".orch-tasks", Static).update(lines)
+        self.tasks.update(lines)
 
 
 class FigureCard(Vertical):

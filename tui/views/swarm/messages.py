@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.cluster.lesson import LessonView, OrchestrationLesson
+from tui.cluster.broadcast import Board, Watched
+from tui.cluster.lesson import OrchestrationLesson
 from tui.engine.swarm_feed import SwarmReport
 
 
@@ -36,7 +37,7 @@ class LessonPhase(OrchestrationMessage):
 class LessonSeen(OrchestrationMessage):
     """The nodes and the lesson service's tasks, now."""
 
-    view: LessonView
+    board: Board
 
 
 @dataclass(eq=False)
@@ -45,3 +46,10 @@ class LessonOver(OrchestrationMessage):
 
     error: str = ""
     stopped: bool = False
+
+
+@dataclass(eq=False)
+class LessonWatched(Message):
+    """The lab's orchestration lesson as its runner (this dashboard or another) published it."""
+
+    watched: Watched

@@ -32,12 +32,19 @@ from tui.engine.swarm_feed import (
     SwarmLost,
     SwarmReport,
 )
+from tui.paths import LabPaths
 from tui.views.colours import BAD, NODE_COLOURS, css_variables
 from tui.views.guards import unless_removed
 from tui.views.logs.screen import LogsScreen
 from tui.views.read_only import allowed, hidden, is_read_only
 from tui.views.swarm.job_panel import ClusterJobPanel
-from tui.views.swarm.lesson_panel import LessonShown, OrchestrationPanel
+from tui.views.swarm.lesson_panel import (
+    FULL,
+    LAST,
+    RUNS_ELSEWHERE,
+    LessonShown,
+    OrchestrationPanel,
+)
 from tui.views.swarm.messages import SwarmMessage
 from tui.views.swarm.rows import plain, swarm_title
 from tui.views.swarm.service_logs import TaskLogs, logged_tasks, task_info
@@ -79,12 +86,14 @@ class SwarmPane(Vertical, can_focus=False):
         engines: Callable[[], Sequence[EngineSpec]] | None = None,
         clock: Callable[[], datetime] | None = None,
         watched: Callable[[], Iterable[object]] = tuple,
+        paths: LabPaths | None = None,
         **kwargs: str,
     ) -> None:
         """`stats`: where the containers' samples are kept; `engines`: which to look at (by
         default the engines of the backends `watched` gives, the app's, and the other nodes of
-        a lab cluster)."""
+        a lab cluster); `paths`: the lab whose one orchestration lesson the tab runs or shows."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.paths = paths
         self.stats = stats
         self.engines = engines
         self.watched = watched
@@ -99,7 +108,7 @@ class SwarmPane(Vertical, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Label("Looking for a Swarm manager among the engines watched…", id="swarm-title")
         yield Static(ABSENT_HINT, id="swarm-absent")
-        yield OrchestrationPanel(id="orchestration")
+        yield OrchestrationPanel(self.paths, id="orchestration")
         yield SwarmTables(self.stats, self.clock, id="swarm-tables")
         yield Input(id="swarm-prompt")
 
@@ -359,6 +368,9 @@ class SwarmPane(Vertical, can_focus=False):
         if self.panel.lesson is not None:
             self.app.notify("the lesson is running (or left up): x stops it", severity="warning")
             return
+        if self.panel.watched.running:  # the lab's lesson, shown here already
+            self.app.notify(RUNS_ELSEWHERE)
+            return
         if self.cluster is None:
             self.app.notify(
                 "the lesson runs on the lab's own cluster (it stops a node's engine): "
@@ -375,4 +387,5 @@ class SwarmPane(Vertical, can_focus=False):
 
     @on(LessonShown)
     def _lesson_shown(self, message: LessonShown) -> None:
-        self.set_class(message.shown, "lesson")
+        self.set_class(message.shown == FULL, "lesson")
+        self.set_class(message.shown == LAST, "last-lesson")
