@@ -125,10 +125,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that use the engine carry the `docker` marker."""
+    """Tests that use the engine carry the `docker` marker; the benchmarks' smoke runs go last.
+
+    Last, because the image builds' smoke run then finds the training image's costly layers
+    (its packages, before any build argument) in the layer cache, built for the training image
+    the integration tests use (this session's or, in CI, the main session's: .ci/beside),
+    instead of building them cold and removing them before that fixture builds them again.
+    """
     for item in items:
         if "docker_client" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.docker)
+    items.sort(key=lambda item: item.nodeid.startswith("tests/bench/"))
 
 
 @pytest.fixture(scope="session")

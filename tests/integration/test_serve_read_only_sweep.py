@@ -13,6 +13,7 @@ After all that: no event on the engine, no file changed, the containers as they 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -107,11 +108,16 @@ class Viewer:
     the session where the place cannot be reached again (a screen without a footer, the
     session ended), the viewer opens a new session and goes on: what the sweep checks is what
     the keys changed on the host and the engine, and those are checked at the end whatever the
-    sessions went through. `reopened` counts the fresh starts that were not planned."""
+    sessions went through. `reopened` counts the fresh starts that were not planned.
+
+    The next session is always started ahead (`spare`): its dashboard starts up while this one
+    is swept, so the sweep does not wait for a start-up in every place. It gets no key before
+    it is taken, and is as fresh then as a session started at that moment."""
 
     def __init__(self, server: Served, container: str, log: Path) -> None:
         self.server, self.container, self.log = server, container, log
         self.session: ServedSession | None = None
+        self.spare: asyncio.Task[ServedSession] | None = None
         self.reopened = 0
         self.started = time.monotonic()
 
@@ -120,20 +126,60 @@ class Viewer:
         with self.log.open("a") as out:
             out.write(f"{time.monotonic() - self.started:8.1f} {what!r}\n")
 
-    async def open(self, place: Place) -> ServedSession:
-        """A fresh session, in `place`."""
-        await self.close()
-        session = ServedSession(self.server, columns=120, rows=36)
-        self.session = await session.__aenter__()
-        await session.expect(self.container, seconds=120)
-        await enter(session, place)
+    async def start(self) -> ServedSession:
+        """A new session showing the sweep's container. While ended sessions' apps are still
+        ending the server can be full (503) for a moment: then it asks again."""
+        deadline = time.monotonic() + 120
+        while True:
+            session = ServedSession(self.server, columns=120, rows=36)
+            try:
+                await session.__aenter__()
+                break
+            except AssertionError as exc:  # the ticket's status
+                await session.http.close()
+                if "503" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+            except BaseException:
+                await session.http.close()
+                raise
+        try:
+            await session.expect(self.container, seconds=120)
+        except BaseException:
+            await session.__aexit__(None, None, None)
+            raise
         return session
+
+    async def open(self, place: Place) -> ServedSession:
+        """A fresh session (the spare started ahead, when it started well), in `place`; the
+        next spare starts."""
+        await self.close()
+        spare, self.spare = self.spare, None
+        session: ServedSession | None = None
+        if spare is not None:
+            try:
+                session = await spare
+            except (AssertionError, ConnectionError, aiohttp.ClientError) as exc:
+                self.note(f"{place.name}: the spare session failed ({str(exc).splitlines()[0]})")
+        self.session = session or await self.start()
+        self.spare = asyncio.create_task(self.start())
+        await enter(self.session, place)
+        return self.session
 
     async def close(self) -> None:
         """End the current session (its app ends with it)."""
         if self.session is not None:
             await self.session.__aexit__(None, None, None)
             self.session = None
+
+    async def close_all(self) -> None:
+        """End the current session and the spare."""
+        await self.close()
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            spare.cancel()
+            with contextlib.suppress(BaseException):
+                await (await spare).__aexit__(None, None, None)
 
     async def press(self, place: Place, *keys: str) -> None:
         """Keys in a place, `y` in case they asked, and wait until all were handled; back in
@@ -194,7 +240,7 @@ async def sweep(server: Served, container: str, log: Path) -> dict[str, int]:
         await viewer.session.send("\x11")  # ctrl+q
         await viewer.session.wait_closed()
     finally:
-        await viewer.close()
+        await viewer.close_all()
         counts["reopened"] = viewer.reopened
     return counts
 
