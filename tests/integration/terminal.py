@@ -36,12 +36,19 @@ class Terminal:
         columns: int = 160,
         env: dict[str, str] | None = None,
     ) -> None:
+        size = struct.pack("HHHH", rows, columns, 0, 0)
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become the program
+        if self.pid == 0:  # the child: become the program, on a terminal of the size asked
+            # Set here, before exec: set from the parent, it raced the program's first look at
+            # its size, which under load then drew at 80x24 and cut the lines tests looked for.
+            # COLUMNS and LINES too: shutil.get_terminal_size (Textual's) reads them first, and
+            # pytest's own may be in the environment.
+            ioctl(0, termios.TIOCSWINSZ, size)
+            os.environ.update(COLUMNS=str(columns), LINES=str(rows))
             os.environ.update(env or {})
             os.environ["TERM"] = "xterm-256color"
             os.execv(argv[0], argv)
-        ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        ioctl(self.fd, termios.TIOCSWINSZ, size)
         self.output = bytearray()
         self.lock = threading.Lock()
         self.closing = threading.Event()
