@@ -7,9 +7,10 @@ in headless chromium (the class's browser, in the projector theme) show that run
 phase, and the browser's page is screenshot at 1280x720 and 1920x1080 with the figures on it
 (tests/integration/class_viewers.py says where the PNGs go). Another runs the app in a
 pseudo-terminal, starts the lesson and ends the app with SIGTERM, SIGHUP or `q`: nothing of
-that run may outlive the app; on SIGHUP (the instructor's terminal closed) the class's browser
-watches that run too and then shows its cards stopped. The last one checks what the app
-removes at start.
+that run may outlive the app; on SIGHUP (the instructor's terminal closed, once the figures
+came) the class's browser and a read-only dashboard in a second terminal watch that run phase by
+phase, booting, live rows, figures, and then show its cards stopped. The last one checks what
+the app removes at start.
 TCG boots in 10-20 s here; the bounds are generous (300 s).
 """
 
@@ -72,6 +73,32 @@ async def on_screen(pilot, terminal: Terminal, text: str, after: int = 0) -> int
             raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
         start = max(after, end - 4096)
         await pilot.pause(0.5)
+
+
+def wait_on(terminal: Terminal, text: str, after: int = 0) -> int:
+    """`on_screen` for a test with no app of its own to run meanwhile."""
+    deadline = time.monotonic() + LESSON_SECONDS
+    start = after
+    while True:
+        end = terminal.mark()
+        if text in terminal.text(start):
+            return end
+        if time.monotonic() > deadline:
+            tail = terminal.text(after)[-1500:]
+            raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
+        start = max(after, end - 4096)
+        time.sleep(0.5)
+
+
+def saw_the_run(viewer: Terminal, seen: int) -> None:
+    """The viewer showed the run, then the VM booting and a live row, then the figures."""
+    shown = viewer.text(seen)
+    for live in ("booting", "% CPU"):  # the VM booting; a live row
+        steps = ("The lesson runs in another dashboard", live, "measured on")
+        at = 0
+        for step in steps:
+            assert step in shown[at:], f"the viewer never showed {step!r} in {steps}"
+            at = shown.index(step, at) + len(step)
 
 
 def grid_rows(grid: FigureGrid) -> list[list[str]]:
@@ -169,13 +196,7 @@ async def run_and_watch(
         # The viewer saw it all, as it went: the run, the VM booting, live rows, figures.
         measured = f"measured on {result.host}"
         await on_screen(pilot, viewer, measured, seen)
-        shown = viewer.text(seen)
-        for live in ("booting", "% CPU"):  # the VM booting; a live row
-            steps = ("The lesson runs in another dashboard", live, "measured on")
-            at = 0
-            for step in steps:
-                assert step in shown[at:], f"the viewer never showed {step!r} in {steps}"
-                at = shown.index(step, at) + len(step)
+        saw_the_run(viewer, seen)
         # So did the class's browser, from its page's own screen.
         await until(pilot, lambda: browser.first(lambda s: measured in s) is not None,
                     LESSON_SECONDS, "the browser showing the results")  # fmt: skip
@@ -263,9 +284,18 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
     mine = {"label": [f"{k}={v}" for k, v in test_labels.items()] + [LESSON_LABEL]}
     run_id = ""
     stack = contextlib.ExitStack()
+    # Once, the class watches this lesson run in a terminal through to its figures, from its
+    # browser and from a read-only dashboard in a terminal of its own.
+    viewer = None
+    if ending == "SIGHUP":
+        viewer = Terminal([sys.executable, "-c", VIEWER, json.dumps(test_labels)], 40, 160)
     try:
-        # Once, the class watches this lesson run in a terminal, from its browser.
-        browser = class_browser(stack, tmp_path) if ending == "SIGHUP" else None
+        browser = class_browser(stack, tmp_path) if viewer is not None else None
+        seen = 0
+        if viewer is not None:
+            wait_on(viewer, "VM baseline")
+            viewer.send("4")
+            seen = wait_on(viewer, "One image as a container")  # the lesson's tab
         terminal.expect("VM baseline")
         terminal.send("2")
         terminal.expect("MB  ")  # an image row came (a size): the engine answers
@@ -284,14 +314,19 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         assert run_id and qemu, f"the app's notices and lesson phases: {notes.read_text()!r}"
         ids = [c.id for c in docker_client.containers.list(filters=mine)]
         assert lesson_processes(run_id, ids)
-        if browser is not None:
-            browser.wait("the VM booting", lambda s: "booting" in s, LESSON_SECONDS)
+        if browser is not None and viewer is not None:  # the figures; units idle until x
+            figures = lambda s: "measured on" in s and "ready time" in s  # noqa: E731
+            browser.wait("the results", figures, LESSON_SECONDS)
             browser.saw_in_order(
                 {
                     "the run, in another dashboard": lambda s: "lesson runs in another" in s,
                     "the VM booting": lambda s: "booting" in s,
+                    "live rows of all three": live_rows_of_all_three,
+                    "the results": figures,
                 }
             )
+            seen = wait_on(viewer, "measured on", seen)
+            saw_the_run(viewer, 0)
 
         if ending == "q":
             terminal.send("q")
@@ -309,11 +344,15 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         while lesson_processes(run_id, ids) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert not lesson_processes(run_id, ids), lesson_processes(run_id, ids)
-        if browser is not None:  # its runner hung up: the class's cards say the lesson is over
+        if browser is not None and viewer is not None:  # the runner hung up: the lesson is over
             over = browser.wait("the cards over", lambda s: s.count("─ stopped ─") == 3)
             assert "% CPU" not in over, over  # no live row left
+            wait_on(viewer, "─ stopped ─", seen)  # so do the terminal viewer's
+            assert "Run the lesson" not in viewer.text(), "a read-only view offers m"
     finally:
         stack.close()
+        if viewer is not None:
+            viewer.kill()
         terminal.kill()
         for c in docker_client.containers.list(all=True, filters=mine):
             c.remove(force=True)
