@@ -116,7 +116,13 @@ def _refuse_unreachable(paths: LabPaths, required: Path) -> None:
 
 def _check_private(path: Path) -> None:
     """Refuse a key that others may read or that someone else could have replaced."""
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError as exc:  # gone or swapped since load_keys looked: say so, no traceback
+        raise LabError(
+            f"cannot check {path} ({exc.strerror}): is something changing the lab's keys? "
+            "Run `container-lab keys init` if they are missing."
+        ) from None
     if info.st_mode & 0o077 or info.st_uid != os.geteuid():
         raise LabError(
             f"{path} is not private to you (owner uid {info.st_uid}, mode "
