@@ -58,35 +58,40 @@ ContainerLabApp(DockerBackend(), lab=lab, read_only=True).run()
 """
 
 
+def looked(
+    terminal: Terminal, text: str, after: int, start: int, deadline: float
+) -> tuple[bool, int]:
+    """One look for `text` in the viewer's output after byte `start`: (True, the output's end)
+    when it is there, else (False, where the next look starts, with an overlap for text split
+    across reads); past `deadline`, the viewer's tail in an AssertionError."""
+    end = terminal.mark()
+    if text in terminal.text(start):
+        return True, end
+    if time.monotonic() > deadline:
+        tail = terminal.text(after)[-1500:]
+        raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
+    return False, max(after, end - 4096)
+
+
 async def on_screen(pilot, terminal: Terminal, text: str, after: int = 0) -> int:
     """Wait (letting the pilot's app run) until the viewer's terminal shows `text` after byte
-    `after` of its output; the output's end then. Only new output is searched each time (with
-    an overlap for text split across reads): the viewer redraws for minutes."""
-    deadline = time.monotonic() + LESSON_SECONDS
-    start = after
+    `after` of its output; the output's end then. Only new output is searched each time: the
+    viewer redraws for minutes."""
+    deadline, start = time.monotonic() + LESSON_SECONDS, after
     while True:
-        end = terminal.mark()
-        if text in terminal.text(start):
-            return end
-        if time.monotonic() > deadline:
-            tail = terminal.text(after)[-1500:]
-            raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
-        start = max(after, end - 4096)
+        shown, start = looked(terminal, text, after, start, deadline)
+        if shown:
+            return start
         await pilot.pause(0.5)
 
 
 def wait_on(terminal: Terminal, text: str, after: int = 0) -> int:
     """`on_screen` for a test with no app of its own to run meanwhile."""
-    deadline = time.monotonic() + LESSON_SECONDS
-    start = after
+    deadline, start = time.monotonic() + LESSON_SECONDS, after
     while True:
-        end = terminal.mark()
-        if text in terminal.text(start):
-            return end
-        if time.monotonic() > deadline:
-            tail = terminal.text(after)[-1500:]
-            raise AssertionError(f"{text!r} never appeared; the viewer's tail: {tail!r}")
-        start = max(after, end - 4096)
+        shown, start = looked(terminal, text, after, start, deadline)
+        if shown:
+            return start
         time.sleep(0.5)
 
 
