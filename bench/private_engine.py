@@ -168,7 +168,7 @@ class PrivateEngine:
             self.thaw()
             try:
                 client = docker.DockerClient(base_url=self.url, timeout=30)
-                for container in client.containers.list(all=True):
+                for container in client.containers.list(ignore_removed=True, all=True):
                     container.remove(force=True)
                 client.close()
             except Exception:

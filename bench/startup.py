@@ -51,7 +51,7 @@ def populate(
 def cleanup(client: docker.DockerClient) -> None:
     """Remove what populate() made (this run's label only)."""
     mine = {"label": f"org.container-lab.test=bench-{RUN}"}
-    for container in client.containers.list(all=True, filters=mine):
+    for container in client.containers.list(ignore_removed=True, all=True, filters=mine):
         container.remove(force=True)
     for image in client.images.list(filters=mine):
         client.images.remove(image.id, force=True)
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     client = docker.from_env(timeout=300)
     try:
         container_ids, image_ids = populate(client, containers, images)
-        total_containers = len(client.containers.list(all=True))
+        total_containers = len(client.containers.list(ignore_removed=True, all=True))
         total_images = len(client.images.list())
         timed = [asyncio.run(time_app(container_ids, image_ids)) for _ in range(rounds)]
         ours, inspected = [t[0] for t in timed], [t[1] for t in timed]

@@ -157,7 +157,7 @@ def docker_client() -> Iterator[docker.DockerClient]:
 def remove_test_objects(client: docker.DockerClient) -> None:
     """Remove the containers and images the tests labelled as theirs, and nothing else."""
     mine = f"{TEST_LABEL}={SESSION_ID}"
-    for container in client.containers.list(all=True, filters={"label": mine}):
+    for container in client.containers.list(ignore_removed=True, all=True, filters={"label": mine}):
         container.remove(force=True)
     for image in client.images.list(name=TEST_IMAGE_REPOSITORY):
         for tag in image.tags:

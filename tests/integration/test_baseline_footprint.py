@@ -69,7 +69,9 @@ def test_fresh_container_start_memory_and_image(docker_client, test_labels, base
     assert fp.host_cost_bytes == fp.memory_bytes + fp.shim_rss_bytes
     # Layer sizes add up to the image size the engine reports.
     assert fp.image_bytes == base_image.attrs["Size"]
-    assert not docker_client.containers.list(all=True, filters={"id": fp.id})  # removed
+    assert not docker_client.containers.list(
+        ignore_removed=True, all=True, filters={"id": fp.id}
+    )  # removed
 
 
 def test_running_containers_share_their_image_layers(docker_client, test_labels, base_image):

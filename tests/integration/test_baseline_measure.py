@@ -51,7 +51,7 @@ def test_measure_runs_the_lesson_prints_a_table_stops_all_and_saves(
     # Everything was stopped: no lesson container left, no QEMU of ours running.
     assert m["run_id"]
     mine = {"label": f"{LESSON_LABEL}={m['run_id']}"}
-    assert docker_client.containers.list(all=True, filters=mine) == []
+    assert docker_client.containers.list(ignore_removed=True, all=True, filters=mine) == []
     assert not [
         p
         for p in psutil.process_iter(["cmdline", "ppid"])

@@ -146,7 +146,7 @@ async def test_m_runs_the_lesson_live_and_x_stops_all_three(
         viewer.kill()
         if run_id:  # whatever failed above, leave nothing of this run behind
             for c in docker_client.containers.list(
-                all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+                ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
             ):
                 c.remove(force=True)
 
@@ -179,7 +179,9 @@ async def run_and_watch(
             LESSON_SECONDS,
             "live CPU and memory for all three units",
         )
-        containers = docker_client.containers.list(filters={"label": f"{LESSON_LABEL}={run_id}"})
+        containers = docker_client.containers.list(
+            ignore_removed=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+        )
         assert len(containers) == 2  # runc and runsc; the VM is a QEMU process
         await until(pilot, lambda: pane.lesson.result is not None, LESSON_SECONDS, "the result")
         result = pane.lesson.result
@@ -231,7 +233,7 @@ async def run_and_watch(
                     "the browser's cards stopped")  # fmt: skip
         assert pane.control.current is None
         left = docker_client.containers.list(
-            all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+            ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
         )
         assert not left, [c.name for c in left]
         ids = [c.id for c in containers]
@@ -310,14 +312,14 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         deadline = time.monotonic() + LESSON_SECONDS
         qemu: list[str] = []
         while time.monotonic() < deadline:  # both containers up and QEMU booting
-            containers = docker_client.containers.list(filters=mine)
+            containers = docker_client.containers.list(ignore_removed=True, filters=mine)
             run_id = containers[0].labels[LESSON_LABEL] if containers else ""
             qemu = [p for p in lesson_processes(run_id, []) if vm.QEMU_BINARY in p]
             if len(containers) == 2 and qemu:
                 break
             time.sleep(0.5)
         assert run_id and qemu, f"the app's notices and lesson phases: {notes.read_text()!r}"
-        ids = [c.id for c in docker_client.containers.list(filters=mine)]
+        ids = [c.id for c in docker_client.containers.list(ignore_removed=True, filters=mine)]
         assert lesson_processes(run_id, ids)
         if browser is not None and viewer is not None:  # the figures; units idle until x
             figures = lambda s: "measured on" in s and "ready time" in s  # noqa: E731
@@ -341,7 +343,7 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         expected = 0 if ending == "q" else 128 + signal.Signals[ending]
         assert status == expected, (status, terminal.text()[-1500:])
         assert not docker_client.containers.list(
-            all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+            ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
         )
         # QEMU was killed and the containers removed before the app ended; give the kernel a
         # moment to reap what was already dying.
@@ -359,7 +361,7 @@ def test_ending_the_app_while_the_lesson_runs_leaves_no_vm_sandbox_or_container(
         if viewer is not None:
             viewer.kill()
         terminal.kill()
-        for c in docker_client.containers.list(all=True, filters=mine):
+        for c in docker_client.containers.list(ignore_removed=True, all=True, filters=mine):
             c.remove(force=True)
 
 
@@ -395,7 +397,7 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
             )
             worker = control.cleanup_worker
             assert worker is not None and worker.error is None
-        remaining = {c.id for c in docker_client.containers.list(all=True)}
+        remaining = {c.id for c in docker_client.containers.list(ignore_removed=True, all=True)}
         assert made["dead"].id not in remaining
         assert made["alive"].id in remaining
     finally:

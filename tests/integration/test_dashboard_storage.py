@@ -63,7 +63,9 @@ async def test_a_volume_in_use_is_refused_and_an_unused_one_removed_after_a_yes(
         with pytest.raises(docker.errors.NotFound):
             docker_client.volumes.get(name)
     finally:
-        for container in docker_client.containers.list(all=True, filters={"id": user.id}):
+        for container in docker_client.containers.list(
+            ignore_removed=True, all=True, filters={"id": user.id}
+        ):
             container.remove(force=True)
         for volume in docker_client.volumes.list(filters={"name": name}):
             volume.remove(force=True)

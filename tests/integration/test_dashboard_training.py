@@ -82,6 +82,7 @@ async def test_cancelling_leaves_no_tarball(
         assert pane.tarball is None
     assert not list(lab.models.iterdir()), "a cancelled run left files in models/"
     assert not docker_client.containers.list(
+        ignore_removed=True,
         all=True,
         filters={"label": ["org.container-lab.role", *(f"{k}={v}" for k, v in LABELS.items())]},
     )

@@ -43,7 +43,9 @@ def demo(docker_client: docker.DockerClient) -> Iterator[DemoSet]:
 
 
 def _names(client: docker.DockerClient, demo: DemoSet) -> dict[str, str]:
-    found = client.containers.list(all=True, filters={"label": demo.label_filter})
+    found = client.containers.list(
+        ignore_removed=True, all=True, filters={"label": demo.label_filter}
+    )
     return {c.name.removeprefix(demo.prefix): c.id for c in found}
 
 

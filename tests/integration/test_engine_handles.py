@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import docker
@@ -9,6 +10,7 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tui.engine.errors import EngineError, ImageMissing, NotFoundError, WaitTimedOut
+from tui.engine.footprint import running_footprints
 from tui.engine.handles import (
     create_container,
     find_container,
@@ -91,3 +93,43 @@ def test_a_missing_image_is_image_missing_and_none(
     assert str(caught.value).endswith(f'("{caught.value.explanation}")')  # docker-py's message
     bad_input("invalid container name")
     assert image_id(docker_client, TEST_IMAGE) == docker_client.images.get(TEST_IMAGE).id
+
+
+def _removed_before_inspect(
+    monkeypatch: pytest.MonkeyPatch, client: docker.DockerClient, victim: str
+) -> None:
+    """Really remove `victim` in the moment between the engine's list and its inspect: the
+    window a container another client removes falls into (too short to hit by chance)."""
+    inspect = client.api.inspect_container
+
+    def removing_first(resource_id: str) -> dict:
+        if resource_id == victim:
+            client.api.remove_container(victim, force=True)
+        return inspect(resource_id)
+
+    monkeypatch.setattr(client.api, "inspect_container", removing_first)
+
+
+@pytest.mark.fault
+def test_a_container_removed_while_listed_is_left_out_not_an_error(
+    docker_client: docker.DockerClient,
+    test_labels: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Failed before the fix: `list` raised the engine's 404 for the one removed meanwhile."""
+    made = [
+        run_container(docker_client, image=TEST_IMAGE, command=["sleep", "60"], labels=test_labels)
+        for _ in range(2)
+    ]
+    try:
+        _removed_before_inspect(monkeypatch, docker_client, made[0].id)
+        assert [c.id for c in labelled_containers(docker_client, _mine(test_labels))] == [
+            made[1].id
+        ]
+        ids = {fp.id for fp in running_footprints(docker_client)}
+        assert made[1].id in ids and made[0].id not in ids
+    finally:
+        monkeypatch.undo()
+        for handle in made:
+            with contextlib.suppress(NotFoundError):
+                handle.remove()

@@ -118,7 +118,9 @@ def test_samples_then_stop_leaves_nothing_behind(ran, docker_client):
         assert sample.cpu_percent is not None and sample.cpu_percent >= 0
     ids = [
         c.id
-        for c in docker_client.containers.list(filters={"label": f"{LESSON_LABEL}={lesson.run_id}"})
+        for c in docker_client.containers.list(
+            ignore_removed=True, filters={"label": f"{LESSON_LABEL}={lesson.run_id}"}
+        )
     ]
     assert len(ids) == 2
     assert lesson_processes(lesson.run_id, ids)  # QEMU, shims, runsc are there before stop
@@ -130,7 +132,7 @@ def test_samples_then_stop_leaves_nothing_behind(ran, docker_client):
     assert lesson_processes(lesson.run_id, ids) == []
     assert (
         docker_client.containers.list(
-            all=True, filters={"label": f"{LESSON_LABEL}={lesson.run_id}"}
+            ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={lesson.run_id}"}
         )
         == []
     )
@@ -238,7 +240,7 @@ def test_stop_during_the_run_saves_nothing_and_leaves_nothing(docker_client, tes
         time.sleep(0.5)
     assert lesson_processes(lesson.run_id, []) == []
     mine = {"label": f"{LESSON_LABEL}={lesson.run_id}"}
-    assert docker_client.containers.list(all=True, filters=mine) == []
+    assert docker_client.containers.list(ignore_removed=True, all=True, filters=mine) == []
     phases = {s.kind: s.phase for s in lesson.samples()}
     assert list(phases) == list(UnitKind), phases
     assert set(phases.values()) <= {"stopped", "failed", "unavailable"}, phases

@@ -93,7 +93,9 @@ def test_compose_service_is_hardened_and_trains(
                 ),
             )
             created = docker_client.containers.list(
-                all=True, filters={"label": f"com.docker.compose.project={project}"}
+                ignore_removed=True,
+                all=True,
+                filters={"label": f"com.docker.compose.project={project}"},
             )
             assert len(created) == 1
             assert_hardened(created[0].attrs, identity.uid, identity.gid, secrets)

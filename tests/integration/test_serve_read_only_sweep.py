@@ -64,7 +64,7 @@ def engine() -> Iterator[tuple[PrivateEngine, dict[str, str]]]:
         stopped.wait(timeout=60)
         client.volumes.create("sweep-volume")
         client.networks.create("sweep-network")
-        states = {c.name: c.status for c in client.containers.list(all=True)}
+        states = {c.name: c.status for c in client.containers.list(ignore_removed=True, all=True)}
         client.close()
         yield private, states
     finally:
@@ -283,7 +283,7 @@ def test_no_key_click_or_command_of_a_read_only_session_changes_a_file_or_the_en
             )
             if event["timeNano"] >= int(since * 1e9) and event.get("Action") not in READS
         ]
-        after = {c.name: c.status for c in client.containers.list(all=True)}
+        after = {c.name: c.status for c in client.containers.list(ignore_removed=True, all=True)}
         volumes = [v.name for v in client.volumes.list()]
         networks = [n.name for n in client.networks.list()]
     finally:

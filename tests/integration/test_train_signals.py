@@ -57,7 +57,7 @@ def signal_lab(
 
 def _left(client: docker.DockerClient) -> list:
     try:
-        return client.containers.list(all=True, filters={"ancestor": TAG})
+        return client.containers.list(ignore_removed=True, all=True, filters={"ancestor": TAG})
     except docker.errors.NotFound:
         return []  # the image itself is not built yet
 
@@ -158,10 +158,12 @@ def test_a_stop_signal_during_a_compose_run_leaves_nothing_behind(
             process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=300)
             assert process.returncode == 128 + signal.SIGTERM, (process.returncode, out, err)
-            assert not docker_client.containers.list(all=True, filters=filters)
+            assert not docker_client.containers.list(ignore_removed=True, all=True, filters=filters)
             assert not _key_copies(lab), "the key copy was left"
             assert not list(tmp.iterdir()), "the trusted-keys snapshot was left"
             fault(f"train --compose: SIGTERM during the {phase}")
     finally:
-        for container in docker_client.containers.list(all=True, filters=filters):
+        for container in docker_client.containers.list(
+            ignore_removed=True, all=True, filters=filters
+        ):
             container.remove(force=True)

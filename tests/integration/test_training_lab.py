@@ -81,6 +81,7 @@ def test_sdk_training_leaves_a_verified_tarball_owned_by_the_caller(
     assert len(verdict.details["labels"]) >= 6
     assert verdict.details["metrics"] == outcome.metrics
     assert not docker_client.containers.list(
+        ignore_removed=True,
         all=True,
         filters={"label": ["org.container-lab.role", *(f"{k}={v}" for k, v in LABELS.items())]},
     )

@@ -67,7 +67,9 @@ def test_a_builder_killed_mid_export_leaves_a_container_the_sweep_removes(
     finally:
         builder.kill()
         builder.wait(timeout=30)
-    made = docker_client.containers.list(all=True, filters={"label": f"{LESSON_LABEL}={run_id}"})
+    made = docker_client.containers.list(
+        ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+    )
     assert len(made) == 1, "the export container does not carry the lesson's label"
     assert made[0].labels[EXPORT_LABEL] == "1"
     assert made[0].labels[OWNER_LABEL].startswith(f"{builder.pid}-")
@@ -76,7 +78,7 @@ def test_a_builder_killed_mid_export_leaves_a_container_the_sweep_removes(
 
     assert cleanup_leftovers(docker_client, labels=test_labels) >= 1
     assert not docker_client.containers.list(
-        all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
+        ignore_removed=True, all=True, filters={"label": f"{LESSON_LABEL}={run_id}"}
     )
     live = work[0].parent / f"rootfs-{owner()}-abc123"  # this process builds it: kept
     live.mkdir()
@@ -92,4 +94,6 @@ def test_an_export_asked_to_stop_removes_its_container_at_once(
     with pytest.raises(LabError, match="stopped while the VM's disk was being built"):
         export_rootfs(docker_client, IMAGE, tmp_path, test_labels, stopped)
     labels = [f"{k}={v}" for k, v in test_labels.items()]
-    assert not docker_client.containers.list(all=True, filters={"label": labels})
+    assert not docker_client.containers.list(
+        ignore_removed=True, all=True, filters={"label": labels}
+    )

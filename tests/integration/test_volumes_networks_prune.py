@@ -112,7 +112,7 @@ def test_prune_removes_exactly_what_its_preview_listed(
         assert results["networks"].removed == [network.name]
         assert results["images"].removed and not any(r.failed for r in results.values())
         assert results["images"].freed >= 2 * 1024 * 1024
-        names = {c.name for c in docker_client.containers.list(all=True)}
+        names = {c.name for c in docker_client.containers.list(ignore_removed=True, all=True)}
         assert running.name in names and late.name in names  # not in the preview: untouched
         assert stopped.name not in names
         with pytest.raises(docker.errors.ImageNotFound):

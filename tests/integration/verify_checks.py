@@ -36,7 +36,9 @@ def assert_one_line(text: str) -> None:
 def assert_no_verifier_left(client: docker.DockerClient) -> None:
     """No verify container of this session remains."""
     left = client.containers.list(
-        all=True, filters={"label": [f"{TEST_LABEL}={SESSION_ID}", f"{ROLE_LABEL}=verify"]}
+        ignore_removed=True,
+        all=True,
+        filters={"label": [f"{TEST_LABEL}={SESSION_ID}", f"{ROLE_LABEL}=verify"]},
     )
     assert not left, f"verifier containers left behind: {[c.name for c in left]}"
 

@@ -175,4 +175,4 @@ def footprint(
 def running_footprints(client: docker.DockerClient) -> list[ContainerFootprint]:
     """Footprints of every running container (one stats sample each)."""
     shims = shim_index()
-    return [footprint(client, c, shims) for c in client.containers.list()]
+    return [footprint(client, c, shims) for c in client.containers.list(ignore_removed=True)]

@@ -184,7 +184,9 @@ def labelled_containers(
 ) -> list[ContainerHandle]:
     """Containers (running or not) matching the engine's label filter (`key` or `key=value`)."""
     with engine_errors():
-        found = client.containers.list(all=True, filters={"label": label_filter})
+        found = client.containers.list(
+            ignore_removed=True, all=True, filters={"label": label_filter}
+        )
     return [ContainerHandle(container) for container in found]
 
 
