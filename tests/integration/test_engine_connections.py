@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import docker
 import pytest
+import requests
 from docker.transport import unixconn
 
 from tests.conftest import TEST_IMAGE
@@ -44,4 +47,40 @@ def test_asking_about_many_containers_in_turn_reuses_one_connection(
     finally:
         backend.close()
         for container in made:
+            container.remove(force=True)
+
+
+def test_a_paced_stats_sample_skips_the_requests_session_and_a_gone_container_is_none(
+    docker_client: docker.DockerClient,
+    test_labels: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Failed before: each sample went through requests' session, twice the CPU of the request
+    # itself; a tall terminal's paced rows make twenty a second (bench/stats_projector.py).
+    container = docker_client.containers.run(
+        TEST_IMAGE, ["sleep", "300"], detach=True, labels=test_labels, network_mode="none"
+    )
+    backend = DockerBackend()
+    backend.connect()
+    sent = 0
+    send = requests.Session.send
+
+    def counted(self: requests.Session, *args: object, **kwargs: object) -> object:
+        nonlocal sent
+        sent += 1
+        return send(self, *args, **kwargs)
+
+    try:
+        first = backend.stats_once(container.id)
+        assert first is not None and first.cpu_total > 0 and first.memory > 0
+        monkeypatch.setattr(requests.Session, "send", counted)
+        second = backend.stats_once(container.id, first)
+        assert second is not None and second.system_total > first.system_total
+        assert sent == 0, "the sample went through requests' session"
+        container.remove(force=True)
+        assert backend.stats_once(container.id, second) is None
+    finally:
+        monkeypatch.undo()
+        backend.close()
+        with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True)

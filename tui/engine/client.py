@@ -18,6 +18,8 @@ import docker
 import requests
 from docker.errors import DockerException, create_api_error_from_http_exception
 from docker.tls import TLSConfig
+from docker.transport import UnixHTTPAdapter
+from urllib3.util.timeout import Timeout
 
 from tui.engine.contexts import DEFAULT_SOCKET, EngineSpec, resolve_engines
 from tui.errors import LabError
@@ -220,6 +222,28 @@ def read_some(response: requests.Response) -> Callable[[int], bytes]:
         return next(chunks, b"")
 
     return read
+
+
+def pooled_get(api: docker.APIClient, path: str, query: str) -> tuple[int, bytes] | None:
+    """GET `path` (`query` already encoded) on a unix socket engine straight through the
+    client's connection pool: its status and body. None on another transport (use docker-py).
+
+    requests' session costs twice what the request itself does on this machine (1.9 ms of CPU
+    against 0.9 ms, `bench/stats_projector.py`), and the paced rows of a tall terminal make
+    twenty such requests a second.
+    """
+    adapter = api.get_adapter(api.base_url)
+    if not isinstance(adapter, UnixHTTPAdapter):
+        return None
+    pool = adapter.get_connection(SHARED_POOL_KEY)
+    response = pool.urlopen(
+        "GET",
+        f"/v{api.api_version}{path}?{query}",
+        headers={"User-Agent": str(api.headers.get("User-Agent", ""))},
+        retries=False,
+        timeout=Timeout(api.timeout),
+    )
+    return response.status, response.data
 
 
 def close_response(response: requests.Response) -> None:

@@ -18,7 +18,7 @@ from docker.errors import NotFound
 from docker.types.daemon import CancellableStream
 from docker.utils import version_gte
 
-from tui.engine.client import close_response, open_engine_stream
+from tui.engine.client import close_response, open_engine_stream, pooled_get
 from tui.errors import LabError
 
 Raw = Mapping[str, Any]
@@ -214,10 +214,17 @@ def stats_once(
         and before.system_total > 0
         and version_gte(api.api_version, ONE_SHOT_API)
     )
-    try:
-        raw = api.stats(container_id, stream=False, one_shot=True if one_shot else None)
-    except NotFound:
+    query = "stream=0&one-shot=1" if one_shot else "stream=0"
+    answer = pooled_get(api, f"/containers/{container_id}/stats", query)
+    if answer is not None and answer[0] == 404:
         return None
+    if answer is not None and answer[0] == 200:
+        raw = json.loads(answer[1])
+    else:  # another transport, or an error docker-py should word
+        try:
+            raw = api.stats(container_id, stream=False, one_shot=True if one_shot else None)
+        except NotFound:
+            return None
     if not isinstance(raw, Mapping) or str(raw.get("read", "0001-")).startswith("0001-"):
         return None
     if one_shot and before is not None:
