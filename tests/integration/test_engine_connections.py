@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import docker
 import pytest
@@ -65,7 +66,7 @@ def test_a_paced_stats_sample_skips_the_requests_session_and_a_gone_container_is
     sent = 0
     send = requests.Session.send
 
-    def counted(self: requests.Session, *args: object, **kwargs: object) -> object:
+    def counted(self: requests.Session, *args: Any, **kwargs: Any) -> Any:
         nonlocal sent
         sent += 1
         return send(self, *args, **kwargs)
