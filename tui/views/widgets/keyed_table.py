@@ -36,6 +36,20 @@ class KeyedTable(DataTable[Any]):
     def __init__(self, *, unique_column: str, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.unique_column = unique_column
+        # Each row's cells as last given: a row given the same cells again (most rows in view,
+        # every second) is left alone without a cell-by-cell look.
+        self._given: dict[str, list[Any]] = {}
+
+    def clear(self, columns: bool = False) -> KeyedTable:
+        """As DataTable's (the rows' cells as given go too)."""
+        self._given.clear()
+        super().clear(columns)
+        return self
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        """As DataTable's (its cells as given go too)."""
+        self._given.pop(row_key.value or "" if isinstance(row_key, RowKey) else row_key, None)
+        super().remove_row(row_key)
 
     def refresh(
         self,
@@ -71,7 +85,11 @@ class KeyedTable(DataTable[Any]):
 
         Returns whether the table changed (and so will be redrawn).
         """
-        cells = [plain(cell) if isinstance(cell, str | Text) else cell for cell in cells]
+        given = list(cells)
+        if self._given.get(key) == given and RowKey(key) in self.rows:
+            return False
+        self._given[key] = given
+        cells = [plain(cell) if isinstance(cell, str | Text) else cell for cell in given]
         if RowKey(key) not in self.rows:
             self.add_row(*cells, key=key)
             return True
