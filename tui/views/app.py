@@ -9,6 +9,7 @@ requests; each pane runs its own work (the lesson in the VM baseline pane, train
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -187,6 +188,10 @@ class ContainerLabApp(App[int]):
         self.timers: list[Timer] = []
         self.ending: Ending | None = None  # how this process ends (not in headless tests)
         self.closing = False
+        # The feeds start connecting before the panes exist (on_load): what they report until
+        # on_mount is held here, then posted in order.
+        self._early: list[FeedEvent] | None = []
+        self._early_lock = threading.Lock()
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode (the
@@ -263,8 +268,10 @@ class ContainerLabApp(App[int]):
         hand_on(self, event)
 
     def on_load(self) -> None:
-        """Room for the views' thread workers (see roomy_executor)."""
+        """Room for the views' thread workers (see roomy_executor); the engines start
+        connecting while the panes are built (start-up to full tables, bench/startup.py)."""
         roomy_executor(VIEW_THREADS)
+        self.engines.start()
 
     def on_mount(self) -> None:
         """Connect in the background and refresh the table once a second."""
@@ -276,13 +283,21 @@ class ContainerLabApp(App[int]):
             (BASELINE_SECONDS, self.refresh_baseline),
         ]:
             self.timers.append(self.set_interval(seconds, callback))
-        self.engines.start()
+        with self._early_lock:  # posted under the lock: no later report overtakes them
+            early, self._early = self._early or [], None
+            for event in early:
+                self.post_message(FeedMessage(event))
         follow_ending(self)
         if self.present:
             self.presenter.toggle_presenting()
 
     def report(self, event: FeedEvent) -> None:
-        """An engine feed's report (from its threads): into the app's queue as a message."""
+        """An engine feed's report (from its threads): into the app's queue as a message
+        (held until the panes are mounted)."""
+        with self._early_lock:
+            if self._early is not None:
+                self._early.append(event)
+                return
         if not self.closing:
             self.post_message(FeedMessage(event))
 
