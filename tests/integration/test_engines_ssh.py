@@ -15,7 +15,7 @@ from tests.conftest import TEST_IMAGE
 from tests.integration.engines import LocalSshd, free_port
 from tests.integration.streams import collect_until
 from tui.engine.backend import DockerBackend
-from tui.engine.client import connect
+from tui.engine.client import SHARED_POOL_KEY, connect
 from tui.engine.contexts import resolve_engines
 from tui.errors import LabError
 
@@ -100,3 +100,22 @@ def test_unreachable_or_untrusted_ssh_engines_are_one_line_errors(
         assert expected in message and url in message, message
         assert "\n" not in message
         bad_input(name)
+
+
+@pytest.mark.fault
+def test_a_channel_closed_while_its_connection_waited_in_the_pool_is_not_reused(
+    over_ssh: DockerBackend,
+) -> None:
+    # Failed before (CI run of 1749d4c, "Socket is closed"): docker-py's ssh pool hands out
+    # its connections unchecked, and one whose channel was closed while it sat in the pool (a
+    # stream closed from another thread, the far side gone) failed the next request. The
+    # channel is really closed here, at the moment such a close would happen.
+    api = over_ssh.api
+    assert api.ping()
+    pool = api.get_adapter(api.base_url).get_connection(SHARED_POOL_KEY)
+    idle = pool.pool.get(block=False)  # the ping's connection, back in the pool
+    assert idle is not None and idle.sock is not None
+    idle.sock.close()
+    pool.pool.put(idle)
+    assert api.ping()
+    assert isinstance(over_ssh.containers(), list)

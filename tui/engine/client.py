@@ -19,6 +19,7 @@ import requests
 from docker.errors import DockerException, create_api_error_from_http_exception
 from docker.tls import TLSConfig
 from docker.transport import UnixHTTPAdapter
+from docker.transport.sshconn import SSHConnectionPool
 from urllib3.util.timeout import Timeout
 
 from tui.engine.contexts import DEFAULT_SOCKET, EngineSpec, resolve_engines
@@ -76,9 +77,31 @@ def _share_one_pool(adapter: Any) -> None:
     by_url = adapter.get_connection
 
     def one_pool(url: str, proxies: Any = None) -> Any:
-        return by_url(SHARED_POOL_KEY, proxies)
+        pool = by_url(SHARED_POOL_KEY, proxies)
+        if isinstance(pool, SSHConnectionPool) and not hasattr(pool, "drops_closed_channels"):
+            _drop_closed_channels(pool)
+        return pool
 
     adapter.get_connection = one_pool
+
+
+def _drop_closed_channels(pool: Any) -> None:
+    """Make an ssh pool open a new channel for a connection whose channel was closed.
+
+    docker-py's ssh pool hands its connections out without urllib3's check for a dropped one:
+    a channel closed while the connection was idle (a stream closed from another thread, the
+    far side gone) failed the next request with "Socket is closed".
+    """
+    get = pool._get_conn
+
+    def open_channel(timeout: float | None = None) -> Any:
+        conn = get(timeout)
+        if getattr(getattr(conn, "sock", None), "closed", False):
+            conn.close()  # no socket: the request connects (a new channel) first
+        return conn
+
+    pool._get_conn = open_channel
+    pool.drops_closed_channels = True
 
 
 class TlsAwareClient(docker.DockerClient):
