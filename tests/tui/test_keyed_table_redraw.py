@@ -117,7 +117,7 @@ async def test_rows_given_the_same_cells_again_are_not_looked_at_cell_by_cell() 
             looked += 1
             return get_cell(*args)
 
-        table.get_cell = counted  # type: ignore[method-assign]
+        table.get_cell = counted  # type: ignore[method-assign,assignment]
         table.sync(_rows())
         assert looked == 0
         table.sync(_rows({4: "Up 12 minutes"}))  # a changed row is still compared and drawn
