@@ -11,7 +11,8 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import docker
@@ -19,7 +20,10 @@ import requests
 from docker.errors import DockerException, create_api_error_from_http_exception
 from docker.tls import TLSConfig
 from docker.transport import UnixHTTPAdapter
-from docker.transport.sshconn import SSHConnectionPool
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import ProtocolError
+from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
 from tui.engine.contexts import DEFAULT_SOCKET, EngineSpec, resolve_engines
@@ -54,6 +58,16 @@ class _EngineAPIClient(docker.APIClient):
             # No proxy applies, yet requests reads the proxy variables on every request.
             self.trust_env = False
             _share_one_pool(self.get_adapter(self.base_url))
+        if self.base_url == "http+docker://ssh":
+            self.get_adapter(self.base_url).max_retries = OnceOnANewChannel(
+                total=1,
+                connect=0,
+                read=1,
+                redirect=0,
+                status=0,
+                other=0,
+                respect_retry_after_header=False,
+            )
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -64,6 +78,32 @@ class _EngineAPIClient(docker.APIClient):
         if isinstance(self.verify, str) and verify is None:
             settings["verify"] = self.verify
         return settings
+
+
+class OnceOnANewChannel(Retry):
+    """An idempotent request whose connection was found closed goes once more, on a new one.
+
+    docker-py's ssh pool hands its connections out without urllib3's check for a dropped one:
+    a channel closed while its connection sat in the pool (a stream closed from another
+    thread, the far side gone) failed the next request with "Socket is closed". Nothing else
+    is tried again: not a timeout, not a request that may change something.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        """As Retry's for a connection found closed; as no retry at all for anything else."""
+        if not isinstance(error, ProtocolError):
+            Retry(0, read=False).increment(
+                method, url, response, error, _pool, _stacktrace
+            )  # raises
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _share_one_pool(adapter: Any) -> None:
@@ -77,31 +117,9 @@ def _share_one_pool(adapter: Any) -> None:
     by_url = adapter.get_connection
 
     def one_pool(url: str, proxies: Any = None) -> Any:
-        pool = by_url(SHARED_POOL_KEY, proxies)
-        if isinstance(pool, SSHConnectionPool) and not hasattr(pool, "drops_closed_channels"):
-            _drop_closed_channels(pool)
-        return pool
+        return by_url(SHARED_POOL_KEY, proxies)
 
     adapter.get_connection = one_pool
-
-
-def _drop_closed_channels(pool: Any) -> None:
-    """Make an ssh pool open a new channel for a connection whose channel was closed.
-
-    docker-py's ssh pool hands its connections out without urllib3's check for a dropped one:
-    a channel closed while the connection was idle (a stream closed from another thread, the
-    far side gone) failed the next request with "Socket is closed".
-    """
-    get = pool._get_conn
-
-    def open_channel(timeout: float | None = None) -> Any:
-        conn = get(timeout)
-        if getattr(getattr(conn, "sock", None), "closed", False):
-            conn.close()  # no socket: the request connects (a new channel) first
-        return conn
-
-    pool._get_conn = open_channel
-    pool.drops_closed_channels = True
 
 
 class TlsAwareClient(docker.DockerClient):
