@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui.engine.client import EngineClient, connect
-from tui.engine.errors import EngineError, WaitTimedOut
+from tui.engine.errors import EngineError, NotFoundError, WaitTimedOut
 from tui.engine.handles import ContainerHandle, create_container
 from tui.errors import LabError
 from tui.lab.container_spec import verify_config
@@ -18,6 +20,7 @@ from tui.lab.image import TRAINING_IMAGE, ensure_training_image
 from tui.lab.keys import load_keys
 from tui.lab.trusted_dir import private_snapshot, read_trusted_keys
 from tui.lab.verify_input import open_input, private_copy, refusal
+from tui.lifetime import HOLDS
 from tui.paths import LabPaths, lab_paths
 
 DEFAULT_TIMEOUT = 300.0  # seconds the verifier container may take
@@ -26,6 +29,27 @@ EXIT_VERIFIED, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_TIMED_OUT = 0, 1, 2, 4
 
 class VerifyTimedOut(LabError):
     """The verifier did not finish in time; its container was removed."""
+
+
+class _Verifier:
+    """The verifier's container, removed when the process ends meanwhile (tui/lifetime.py):
+    a dashboard ended while it verified a new model left the container and the trusted-keys
+    snapshot behind."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self.finished = threading.Event()  # the container, the snapshot and the copy are gone
+        self.container: ContainerHandle | None = None
+
+    def stop(self) -> None:
+        """From any thread, more than once: the verifier ends, or never starts; returns once
+        the verify has cleaned up (the ending bounds the wait)."""
+        self.stopped.set()
+        container = self.container
+        if container is not None:
+            with contextlib.suppress(EngineError):
+                container.remove()
+        self.finished.wait()
 
 
 @dataclass(frozen=True)
@@ -62,12 +86,18 @@ def verify_tarball(
         ensure_training_image(
             client, paths, identity, tag=image, labels=labels, only_if_missing=True
         )
-        with (
-            private_snapshot(trusted, identity) as trusted_dir,
-            private_copy(opened, identity) as folder,
-        ):
-            config = verify_config(image, folder, opened.name, trusted_dir, identity, labels)
-            output, errors, status = _run(client, config, timeout, path.name)
+        verifier = _Verifier()
+        HOLDS.hold(verifier, verifier.stop)
+        try:
+            with (
+                private_snapshot(trusted, identity) as trusted_dir,
+                private_copy(opened, identity) as folder,
+            ):
+                config = verify_config(image, folder, opened.name, trusted_dir, identity, labels)
+                output, errors, status = _run(client, config, timeout, path.name, verifier)
+        finally:
+            verifier.finished.set()
+            HOLDS.release(verifier)
     lines = [line for line in output.splitlines() if line.startswith("{")]
     if not lines:
         tail = (errors.strip().splitlines() or [f"exit code {status}"])[-1]
@@ -78,14 +108,17 @@ def verify_tarball(
 
 
 def _run(
-    client: EngineClient, config: dict[str, Any], timeout: float, name: str
+    client: EngineClient, config: dict[str, Any], timeout: float, name: str, verifier: _Verifier
 ) -> tuple[str, str, int]:
     """Run the verifier container; its stdout, its stderr and its exit status."""
     try:
         container = create_container(client, **config)
     except EngineError as exc:
         raise LabError(f"cannot start the verifier: {exc}") from exc
+    verifier.container = container
     try:
+        if verifier.stopped.is_set():  # stopped before there was a container to remove
+            raise LabError(f"verifying {name} was stopped: the program is ending")
         container.start()
         status = _wait(container, timeout, name)
         return (
@@ -94,7 +127,8 @@ def _run(
             status,
         )
     finally:
-        container.remove()
+        with contextlib.suppress(NotFoundError):  # removed by verifier.stop meanwhile
+            container.remove()
 
 
 def _wait(container: ContainerHandle, timeout: float, name: str) -> int:
