@@ -7,6 +7,7 @@ stream, a sixth container's stats would never start, nor would anything after th
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rich.text import Text
@@ -20,8 +21,11 @@ COUNT = 40  # beyond the 32 threads any machine's default executor allows
 HIDDEN_TOO = 16  # more than a 100x24 terminal shows
 
 
-def _run_many(client: Any, labels: dict[str, str], count: int, script: str) -> list[Any]:
-    """`count` labelled containers running `script` (`{n}` is each one's number)."""
+def _run_many(
+    client: Any, labels: dict[str, str], count: int, script: str, prefix: str | None = None
+) -> list[Any]:
+    """`count` labelled containers running `script` (`{n}` is each one's number), named
+    `<prefix>-<n>` when given a prefix."""
     return [
         client.containers.run(
             "debian:bookworm-slim",
@@ -29,6 +33,7 @@ def _run_many(client: Any, labels: dict[str, str], count: int, script: str) -> l
             detach=True,
             labels=labels,
             network_mode="none",
+            name=f"{prefix}-{n}" if prefix else None,
         )
         for n in range(count)
     ]
@@ -67,13 +72,18 @@ async def test_rows_scrolled_into_view_show_their_newest_figures_and_get_streame
 ) -> None:
     # Rows out of view are not redrawn for each new sample (any change redraws the whole
     # table); over the API they are sampled slowly and only the rows in view are streamed.
-    made = _run_many(docker_client, test_labels, HIDDEN_TOO, "exec sleep 600")
+    # Only this test's rows in the table: other tests' containers come and go on the same
+    # engine meanwhile (CI runs two sessions at once) and would move these rows into view.
+    prefix = f"many{uuid.uuid4().hex[:8]}"
+    made = _run_many(docker_client, test_labels, HIDDEN_TOO, "exec sleep 600", prefix)
     ids = {container.id for container in made}
     try:
         app = ContainerLabApp(DockerBackend(stats="api"))
         async with app.run_test(size=(100, 24)) as pilot:
             pane, table = app.containers, app.containers.table
             await until(pilot, lambda: ids <= set(pane.rows.infos), seconds=60)
+            await pilot.press("slash", *prefix, "enter")
+            await until(pilot, lambda: set(pane.rows.order()) == ids, what="only these rows")
             table.focus()
             hidden = ids - pane.rows_on_screen()
             assert hidden, "fewer rows fit on screen than there are containers"
