@@ -219,12 +219,16 @@ def test_a_verify_under_way_is_stopped_with_the_process_and_leaves_nothing(
     worker.start()
     try:
         deadline = time.monotonic() + 120
-        while not (made := docker_client.containers.list(all=True, filters=mine)):
+        while not (
+            made := docker_client.containers.list(ignore_removed=True, all=True, filters=mine)
+        ):
             assert time.monotonic() < deadline and worker.is_alive(), outcome
             time.sleep(0.02)
-        while made[0].reload() or made[0].status == "created":
+        verifier = made[0]
+        while verifier.status == "created":  # started, then paused before it can finish
             time.sleep(0.02)
-        made[0].pause()
+            verifier.reload()
+        verifier.pause()
         assert HOLDS.stop_all(4.5), "the verify was not stopped in time"
         worker.join(60)
         assert not worker.is_alive()
@@ -233,6 +237,6 @@ def test_a_verify_under_way_is_stopped_with_the_process_and_leaves_nothing(
         assert_no_verifier_left(docker_client)
         assert not list(verify_tmp.glob("container-lab-*")), "a snapshot or copy was left"
     finally:
-        for container in docker_client.containers.list(all=True, filters=mine):
+        for container in docker_client.containers.list(ignore_removed=True, all=True, filters=mine):
             container.remove(force=True)
         worker.join(60)
