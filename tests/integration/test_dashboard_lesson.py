@@ -388,14 +388,13 @@ async def test_at_start_the_app_removes_lessons_of_dead_apps_only(
         app = ContainerLabApp(DockerBackend(), lab=DockerLab(labels=test_labels))
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: app.engines.up, 60, "the engine answering")
-            control = app.query_one(BaselinePane).control
             await until(
                 pilot,
-                lambda: control.cleanup_worker is not None and control.cleanup_worker.is_finished,
+                lambda: app.cleanup_worker is not None and app.cleanup_worker.is_finished,
                 60,
                 "the cleanup finished",
             )
-            worker = control.cleanup_worker
+            worker = app.cleanup_worker
             assert worker is not None and worker.error is None
         remaining = {c.id for c in docker_client.containers.list(ignore_removed=True, all=True)}
         assert made["dead"].id not in remaining

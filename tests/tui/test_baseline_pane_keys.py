@@ -99,6 +99,7 @@ async def test_the_palette_offers_the_lesson():
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot, 4)
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Run the lesson: container vs gVisor vs VM" in titles
         assert "Stop the lesson" in titles

@@ -31,5 +31,6 @@ async def test_no_hint_before_the_engine_answered():
 async def test_the_palette_lists_the_demo_commands():
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)):
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Start demo containers", "Remove demo containers"} <= titles

@@ -56,6 +56,7 @@ async def test_read_only_refuses_every_entry_point_with_a_notice():
         target = app.containers.table.cursor_key
         for action in [*CHANGING_KEYS.values(), "shell"]:
             app.container_request(ContainerAction(action), target)  # keys and palette reach it
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         commands = {c.title for c in app.get_system_commands(app.screen)}
         refused = {"Stop container", "Kill container", "Remove container", "Remove image"}
         assert not refused & commands, "the palette lists what read-only mode refuses"
@@ -86,6 +87,7 @@ async def test_without_read_only_the_keys_are_there_and_work():
         await settled(pilot, 4)
         assert {"u", "t", "K", "e"} <= shown_keys(app)
         assert app.allowed("stop")
+        await app.build_tabs("baseline")  # built when first shown
         assert app.query_one(BaselinePane).check_action("run_lesson", ()) is True
         target = app.containers.table.cursor_key
         await pilot.press("t")

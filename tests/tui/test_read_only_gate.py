@@ -72,7 +72,7 @@ async def visit_everything(app: ContainerLabApp, pilot: Any) -> Found:
     found: Found = {}
     collect(app, found)
     for tab in ("images", "training", "baseline", "volumes", "networks", "containers"):
-        app.action_tab(tab)
+        await app.action_tab(tab)
         await pilot.pause()
         collect(app, found)
     target = app.containers.table.cursor_key
@@ -256,6 +256,7 @@ async def test_the_swarm_tabs_feed_refuses_its_actions_in_read_only_mode():
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock, read_only=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settled(pilot, 4)
+        await app.build_tabs("swarm")  # built when first shown
         feed = app.main_screen.query_one(SwarmPane).feed
         assert feed is not None and is_read_only(feed)
         with pytest.raises(ReadOnlyRefused, match="read-only: the Swarm refused act"):

@@ -8,19 +8,23 @@ requests; each pane runs its own work (the lesson in the VM baseline pane, train
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -72,6 +76,7 @@ NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read a
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
 VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
+START_BOUND = 2.0  # start-up (see started) is over by then even if no engine answers
 
 
 # A worker's message or a timer's tick that comes after shutdown began is dropped: workers keep
@@ -104,6 +109,9 @@ class ContainerLabApp(App[int]):
         Binding("F", "follow", "Follow presenter", show=False, id="follow"),
     ]
 
+    cleanup_worker: Worker[None] | None
+    building: AwaitComplete | None
+
     def compose(self) -> ComposeResult:
         """Header, the engine banner, the tabs and the footer."""
         first = self.engines.first
@@ -121,11 +129,8 @@ class ContainerLabApp(App[int]):
                 )
             with TabPane("Images [2]", id="images"):
                 yield ImagesPane(self.clock, lambda: self.engines.first_feed, id="images-pane")
-            with TabPane("Training [3]", id="training"):
-                yield TrainingPane(self.lab, id="training-pane")
-                yield ClusterJobPanel(clock=self.clock, id="cluster-job")
-            with TabPane("VM baseline [4]", id="baseline"):
-                yield baseline_pane(self.lab, id="baseline-pane")
+            yield TabPane("Training [3]", id="training")  # these three: see build_tabs
+            yield TabPane("VM baseline [4]", id="baseline")
             with TabPane("Volumes [5]", id="volumes"):
                 yield VolumesPane(
                     first.volumes, first.remove_volume, self.allowed, id="volumes-pane"
@@ -134,22 +139,87 @@ class ContainerLabApp(App[int]):
                 yield NetworksPane(
                     first.networks, first.remove_network, self.allowed, id="networks-pane"
                 )
-            with TabPane("Swarm [7]", id="swarm"):
-                yield SwarmPane(
-                    lambda: self.containers.rows,
-                    clock=self.clock,
-                    watched=lambda: self.engines.backends.values(),
-                    paths=self.lab.paths if self.lab is not None else None,
-                    id="swarm-pane",
-                )
+            yield TabPane("Swarm [7]", id="swarm")
         yield PresenterLink(
             self.lab.paths if self.lab is not None else None,
-            go_to=self.action_tab,
+            go_to=self.open_tab,
             engine_of=self.engine_of,
             show_mode=self.show_mode,
             id="presenter-link",
         )
         yield Footer()
+
+    def tab_contents(self, tab: str) -> list[Widget]:
+        """What the Training, VM baseline and Swarm tabs hold (see build_tabs)."""
+        if tab == "training":
+            return [
+                TrainingPane(self.lab, id="training-pane"),
+                ClusterJobPanel(clock=self.clock, id="cluster-job"),
+            ]
+        if tab == "baseline":
+            return [baseline_pane(self.lab, id="baseline-pane")]
+        return [
+            SwarmPane(
+                lambda: self.containers.rows,
+                clock=self.clock,
+                watched=lambda: self.engines.backends.values(),
+                paths=self.lab.paths if self.lab is not None else None,
+                id="swarm-pane",
+            )
+        ]
+
+    def build_tabs(self, *tabs: str) -> AwaitComplete:
+        """Mount the contents of these hidden tabs (or all) if not built yet: in the DOM when
+        this returns, mounted when its result is awaited.
+
+        Two thirds of the dashboard's widgets are on the Training, VM baseline and Swarm tabs;
+        each is built when first shown (or when the palette lists every command), so the
+        tables are on screen sooner (bench/startup.py). The Training tab's cluster job is
+        drawn by the Swarm pane: they are built together.
+        """
+        wanted = set(tabs or self.unbuilt)
+        if "training" in wanted:
+            wanted.add("swarm")
+        mounting = []
+        for tab in sorted(wanted & self.unbuilt):
+            if self.dashboard_open():
+                self.unbuilt.discard(tab)
+                pane = self.main_screen.query_one(f"#{tab}", TabPane)
+                mounting.append(pane.mount(*self.tab_contents(tab)))
+        built = AwaitComplete(*mounting)
+        if mounting:
+            self.building = built
+        return built
+
+    def tables_listed(self, engine: str, what: str) -> None:
+        """Start-up ends once the first engine's tables are drawn."""
+        if engine == self.engines.first.name and self.starting:
+            self.listed.add(what)
+            if self.listed >= {"containers", "images"}:
+                self.call_after_refresh(self.started)
+
+    def started(self) -> None:
+        """Start-up is over: the garbage collector runs again (see on_load)."""
+        self.starting = False
+        if self.collecting and not gc.isenabled():
+            gc.enable()
+
+    def clean_leftovers(self) -> None:
+        """Once the first engine answers: remove what lessons of apps that are gone (killed,
+        say) left; a live one is spared (never read-only: a class watching changes nothing)."""
+        if self.cleanup_worker is None and self.lab is not None and not self.read_only:
+            self.cleanup_worker = self.remove_leftovers(self.lab)
+
+    @work(thread=True, exclusive=True, group="lesson-cleanup", exit_on_error=False)
+    def remove_leftovers(self, lab: LabSession) -> None:
+        """The worker of clean_leftovers. The engine not answering is no news here: the
+        banner says so already."""
+        try:
+            count = lab.clean_lesson_leftovers()
+        except LabError:
+            return
+        if count:  # notify() posts a message: safe from here
+            self.notify(f"removed {count} leftovers of an earlier lesson")
 
     def __init__(
         self,
@@ -192,6 +262,12 @@ class ContainerLabApp(App[int]):
         # on_mount is held here, then posted in order.
         self._early: list[FeedEvent] | None = []
         self._early_lock = threading.Lock()
+        self.unbuilt = {"training", "baseline", "swarm"}  # tabs whose contents wait (build_tabs)
+        self.listed: set[str] = set()  # what the first engine has listed: containers, images
+        self.building = None  # what build_tabs mounts last
+        self.cleanup_worker = None  # clean_leftovers, once
+        self.starting = True  # until the first tables are drawn (started)
+        self.collecting = gc.isenabled()
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode (the
@@ -271,6 +347,8 @@ class ContainerLabApp(App[int]):
         """Room for the views' thread workers (see roomy_executor); the engines start
         connecting while the panes are built (start-up to full tables, bench/startup.py)."""
         roomy_executor(VIEW_THREADS)
+        if self.collecting:  # thousands of objects made at start-up, none of them garbage
+            gc.disable()
         self.engines.start()
 
     def on_mount(self) -> None:
@@ -288,6 +366,7 @@ class ContainerLabApp(App[int]):
             for event in early:
                 self.post_message(FeedMessage(event))
         follow_ending(self)
+        self.set_timer(START_BOUND, self.started)
         if self.present:
             self.presenter.toggle_presenting()
 
@@ -311,14 +390,27 @@ class ContainerLabApp(App[int]):
 
     def exit(self, result: int | None = None, return_code: int = 0, message: object = None) -> None:
         """Shut the engine side down first, then let Textual remove the screens (and with them
-        the panes, which stop what they run: the lesson's container, sandbox and VM)."""
+        the panes, which stop what they run: the lesson's container, sandbox and VM). A tab
+        being built is mounted first: Textual cannot remove widgets halfway mounted."""
         self.shutdown()
-        super().exit(result, return_code, message)  # type: ignore[arg-type]
+        if self.building is None or self.building.is_done:
+            super().exit(result, return_code, message)  # type: ignore[arg-type]
+            return
+
+        building = self.building
+
+        async def when_mounted() -> None:
+            with contextlib.suppress(Exception):  # whatever went wrong, the app still ends
+                await building
+            super(ContainerLabApp, self).exit(result, return_code, message)  # type: ignore[arg-type]
+
+        self.call_next(when_mounted)
 
     def on_unmount(self) -> None:
         """A pilot's shutdown does not go through exit(): close everything here too; the
         ending bounds whatever comes after."""
         self.shutdown()
+        self.started()
         if self.ending is not None:
             self.ending.begin(self.return_code or 0)
 
@@ -374,6 +466,7 @@ class ContainerLabApp(App[int]):
                 self.container_changed(cid, info)
             case engine_feed.ContainersLoaded(engine=engine, containers=infos):
                 self.containers.set_containers(infos, engine=engine)
+                self.tables_listed(engine, "containers")
                 for info in infos:  # a view opened on a row listed before its inspect
                     for screen in self.screen_stack:
                         if isinstance(screen, DetailScreen) and screen.container_id == info.id:
@@ -381,6 +474,7 @@ class ContainerLabApp(App[int]):
             case engine_feed.ImagesLoaded(engine=engine, images=images):
                 if engine == self.engines.first.name:
                     self.images.set_images(images)
+                self.tables_listed(engine, "images")
             case engine_feed.HistoryLoaded(image_id=image_id, layers=layers):
                 self.images.set_history(image_id, layers)
             case engine_feed.StatsStalledEvent(container_id=cid, reason=reason):
@@ -408,9 +502,8 @@ class ContainerLabApp(App[int]):
             # Its rows stay as last seen (the banner line says they are stale) until it answers.
             self.down[engine] = f"{label}The engine at {event.description} stopped answering."
         elif isinstance(event, engine_feed.EngineUp):
-            if engine == self.engines.first.name:  # what dead apps' lessons left goes, once
-                for pane in self.main_screen.query(BaselinePane):
-                    pane.control.clean_leftovers()
+            if engine == self.engines.first.name:
+                self.clean_leftovers()
             if self.down.pop(engine, None) is not None:
                 self.notify(f"connected to the engine at {event.description}")
             for screen in self.screen_stack:
@@ -520,7 +613,7 @@ class ContainerLabApp(App[int]):
 
     def on_lesson_control_started(self) -> None:
         """The lesson runs (maybe from the palette): its tab comes forward."""
-        self.action_tab("baseline")
+        self.show_tab("baseline")
 
     def on_lesson_control_ended(self, message: LessonControl.Ended) -> None:
         """The lesson's containers leave the VM baseline's table now, not in 5 s."""
@@ -529,20 +622,35 @@ class ContainerLabApp(App[int]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A click on the VM baseline tab gives its keys (m, x, c) the focus, as `4` does."""
-        pane = self.main_screen.query_one("#baseline-pane")
-        on_baseline = event.tabbed_content.active == "baseline"
-        if on_baseline and pane.can_focus and not pane.has_focus_within:
-            pane.focus()
+        tab = str(event.tabbed_content.active)
+        if tab in self.unbuilt:  # shown (a click) before it was built
+            self.open_tab(tab)
+            return
+        if tab == "baseline":
+            pane = self.main_screen.query_one("#baseline-pane")
+            if pane.can_focus and not pane.has_focus_within:
+                pane.focus()
 
-    def action_tab(self, tab: str) -> None:
-        """Switch to a tab and focus the widget that takes its keys.
+    async def action_tab(self, tab: str) -> None:
+        """Switch to a tab (built first if it never was shown) and focus the widget that takes
+        its keys.
 
         Every tab moves the focus: a focused widget left behind on a hidden tab hands it to a
         still-visible sibling (the images table to the layers table), and a focused widget
         pulls its tab forward again (`4` from Images stayed on Images).
         """
+        if tab in self.unbuilt:  # shown once its contents are mounted (a tenth of a second)
+            await self.build_tabs(tab)
+        self.show_tab(tab)
+
+    def open_tab(self, tab: str) -> None:
+        """action_tab from code that cannot wait for it (a presenter followed, a click)."""
+        self.call_next(self.action_tab, tab)
+
+    def show_tab(self, tab: str) -> None:
+        """Switch to a built tab and focus the widget that takes its keys."""
         tabs = self.main_screen.query_one(TabbedContent)
-        if not tabs.query(f"#{tab}"):
+        if not tabs.query(f"#{tab}") or not self.dashboard_open():
             return
         tabs.active = tab
         screen = self.main_screen
@@ -590,9 +698,21 @@ class ContainerLabApp(App[int]):
         shown = bool(self.screen.query("HelpPanel"))
         (self.action_hide_help_panel if shown else self.action_show_help_panel)()
 
+    def action_command_palette(self) -> None:
+        """The palette lists the commands of every tab: those never shown are built first."""
+        building = self.build_tabs()
+
+        async def when_built() -> None:
+            await building
+            if self.dashboard_open():
+                super(ContainerLabApp, self).action_command_palette()
+
+        self.call_next(when_built)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every action of the dashboard (tui/views/palette.py);
         read-only, only those the gate lets through."""
+        self.build_tabs()  # the commands of every tab
         every = itertools.chain(super().get_system_commands(screen), dashboard_commands(self))
         yield from palette_commands(self, every)
 

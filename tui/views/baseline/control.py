@@ -32,7 +32,7 @@ from tui.lifetime import HOLDS
 from tui.paths import LabPaths
 from tui.published import Follower, Seen
 from tui.session import LabSession
-from tui.views.read_only import allowed, is_read_only
+from tui.views.read_only import allowed
 
 if TYPE_CHECKING:
     from tui.baseline.lesson import Lesson, LessonResult, UnitSample
@@ -136,7 +136,6 @@ class LessonControl(Widget):
         self.current: LessonRun | None = None  # the run under way or left idle
         self.timer: Timer | None = None
         self.sampler: Worker[None] | None = None  # the live sample being taken
-        self.cleanup_worker: Worker[None] | None = None  # removes dead apps' lessons, once
         self.follower: Follower | None = None  # the lab's published lesson, followed
         self.watched = Watched()  # what the follower last saw
 
@@ -238,12 +237,6 @@ class LessonControl(Widget):
         if run is not None and run.lesson is not None and not busy:
             self.sampler = self.sample_lesson(run, run.lesson)
 
-    def clean_leftovers(self) -> None:
-        """Once: remove what lessons of apps that are gone left (never in read-only mode: a
-        class watching changes nothing, not even an old lesson's leftovers)."""
-        if self.cleanup_worker is None and self.lab is not None and not is_read_only(self):
-            self.cleanup_worker = self.remove_leftovers(self.lab)
-
     # Workers -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="lesson", exit_on_error=False)
@@ -284,14 +277,3 @@ class LessonControl(Widget):
             run.stop(error)
         finally:
             self.post_message(self.Ended(run, error, stopped=True))
-
-    @work(thread=True, exclusive=True, group="lesson-cleanup", exit_on_error=False)
-    def remove_leftovers(self, lab: LabSession) -> None:
-        """Remove what lessons of apps that are gone (killed, say) left; a live one is spared.
-        The lab's engine not answering is no news here: the banner says so already."""
-        try:
-            count = lab.clean_lesson_leftovers()
-        except LabError:
-            return
-        if count:  # notify() posts a message: safe from here
-            self.notify(f"removed {count} leftovers of an earlier lesson")

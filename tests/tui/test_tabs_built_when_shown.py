@@ -1,0 +1,83 @@
+"""The Training, VM baseline and Swarm tabs are built when first shown (bench/startup.py: the
+tables are on screen sooner), and nothing about them is lost by waiting."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.command import CommandPalette
+
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
+from tui.views.app import ContainerLabApp
+from tui.views.baseline.pane import BaselinePane
+from tui.views.swarm.job_panel import ClusterJobPanel
+from tui.views.swarm.pane import SwarmPane
+from tui.views.training_pane import TrainingPane
+
+
+async def test_each_hidden_tab_is_built_when_first_shown_and_takes_the_keys() -> None:
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        assert not app.query(BaselinePane)
+        assert not app.query(TrainingPane)
+        assert not app.query(SwarmPane)
+        await pilot.press("4")
+        pane = app.query_one(BaselinePane)
+        assert app.active_tab == "baseline" and app.focused is pane
+        await pilot.press("c")  # its own key, at once
+        assert pane.citations_shown
+        await pilot.press("3")  # the cluster job on it is drawn by the Swarm pane: both
+        assert app.active_tab == "training" and app.focused is app.query_one(TrainingPane)
+        assert app.query(ClusterJobPanel)
+        assert app.query(SwarmPane)
+        await pilot.press("7")
+        assert app.active_tab == "swarm"
+        assert app.focused is not None and app.focused in app.query_one(SwarmPane).query("*")
+        await pilot.press("1", "4")  # built once: the same pane again
+        assert app.query_one(BaselinePane) is pane and app.focused is pane
+
+
+async def test_the_palette_builds_every_tab_before_it_lists_their_commands() -> None:
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        for pane in (BaselinePane, TrainingPane, SwarmPane):
+            assert app.query(pane), pane
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Run the lesson: container vs gVisor vs VM", "Train a model"} <= titles
+
+
+async def test_a_quit_while_a_tab_is_being_built_ends_cleanly() -> None:
+    # Textual cannot remove widgets halfway mounted (a pane's on_mount finds its children
+    # gone): the quit waits for the tab. Failed before: NoMatches raised at the quit.
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        app.build_tabs()  # every tab, not awaited
+        app.exit()
+        await until(pilot, lambda: not app.is_running, what="the app ended")
+    assert app.return_code == 0
+
+
+async def test_the_collector_is_off_while_the_app_starts_and_on_once_the_tables_are_drawn(
+    monkeypatch,
+) -> None:
+    seen: list[bool] = []
+    mount = ContainerLabApp.on_mount
+
+    def on_mount(self: ContainerLabApp) -> None:
+        seen.append(gc.isenabled())
+        mount(self)
+
+    monkeypatch.setattr(ContainerLabApp, "on_mount", on_mount)
+    assert gc.isenabled()
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        await until(pilot, lambda: not app.starting, what="start-up over")
+        assert seen == [False] and gc.isenabled()
+    assert gc.isenabled()
