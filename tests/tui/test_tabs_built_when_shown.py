@@ -4,12 +4,13 @@ tables are on screen sooner), and nothing about them is lost by waiting."""
 from __future__ import annotations
 
 import gc
+import sys
 
 from textual.command import CommandPalette
 
 from tests.tui.dashboard_helpers import settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
-from tui.views.app import ContainerLabApp
+from tui.views.app import START_SWITCH_SECONDS, ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
@@ -63,21 +64,20 @@ async def test_a_quit_while_a_tab_is_being_built_ends_cleanly() -> None:
     assert app.return_code == 0
 
 
-async def test_the_collector_is_off_while_the_app_starts_and_on_once_the_tables_are_drawn(
-    monkeypatch,
-) -> None:
-    seen: list[bool] = []
+async def test_start_up_tuning_is_undone_once_the_tables_are_drawn(monkeypatch) -> None:
+    seen: list[tuple[bool, float]] = []
     mount = ContainerLabApp.on_mount
 
     def on_mount(self: ContainerLabApp) -> None:
-        seen.append(gc.isenabled())
+        seen.append((gc.isenabled(), sys.getswitchinterval()))
         mount(self)
 
     monkeypatch.setattr(ContainerLabApp, "on_mount", on_mount)
+    switching = sys.getswitchinterval()
     assert gc.isenabled()
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         await until(pilot, lambda: not app.starting, what="start-up over")
-        assert seen == [False] and gc.isenabled()
-    assert gc.isenabled()
+        assert seen == [(False, START_SWITCH_SECONDS)]
+        assert gc.isenabled() and sys.getswitchinterval() == switching

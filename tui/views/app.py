@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -76,6 +77,14 @@ NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read a
 BASELINE_SECONDS = 5.0  # footprints are sampled only while the VM baseline tab is shown
 DEFAULTS = Preferences()
 VIEW_THREADS = 64  # the engine feeds have their own threads; these are the views' workers
+LATER = {  # the tabs built when first shown (build_tabs)
+    "training": "Training [3]",
+    "baseline": "VM baseline [4]",
+    "volumes": "Volumes [5]",
+    "networks": "Networks [6]",
+    "swarm": "Swarm [7]",
+}
+START_SWITCH_SECONDS = 0.001
 START_BOUND = 2.0  # start-up (see started) is over by then even if no engine answers
 
 
@@ -111,10 +120,12 @@ class ContainerLabApp(App[int]):
 
     cleanup_worker: Worker[None] | None
     building: AwaitComplete | None
+    starting: bool
+    collecting: bool
+    switching: float
 
     def compose(self) -> ComposeResult:
         """Header, the engine banner, the tabs and the footer."""
-        first = self.engines.first
         yield Header()
         yield Static(id="banner")
         with TabbedContent(id="tabs", initial="containers"):
@@ -129,17 +140,8 @@ class ContainerLabApp(App[int]):
                 )
             with TabPane("Images [2]", id="images"):
                 yield ImagesPane(self.clock, lambda: self.engines.first_feed, id="images-pane")
-            yield TabPane("Training [3]", id="training")  # these three: see build_tabs
-            yield TabPane("VM baseline [4]", id="baseline")
-            with TabPane("Volumes [5]", id="volumes"):
-                yield VolumesPane(
-                    first.volumes, first.remove_volume, self.allowed, id="volumes-pane"
-                )
-            with TabPane("Networks [6]", id="networks"):
-                yield NetworksPane(
-                    first.networks, first.remove_network, self.allowed, id="networks-pane"
-                )
-            yield TabPane("Swarm [7]", id="swarm")
+            for tab, title in LATER.items():  # built when first shown (build_tabs)
+                yield TabPane(title, id=tab)
         yield PresenterLink(
             self.lab.paths if self.lab is not None else None,
             go_to=self.open_tab,
@@ -150,7 +152,14 @@ class ContainerLabApp(App[int]):
         yield Footer()
 
     def tab_contents(self, tab: str) -> list[Widget]:
-        """What the Training, VM baseline and Swarm tabs hold (see build_tabs)."""
+        """What the tabs built when first shown hold (see build_tabs)."""
+        first = self.engines.first
+        if tab == "volumes":
+            return [VolumesPane(first.volumes, first.remove_volume, self.allowed, id=f"{tab}-pane")]
+        if tab == "networks":
+            return [
+                NetworksPane(first.networks, first.remove_network, self.allowed, id=f"{tab}-pane")
+            ]
         if tab == "training":
             return [
                 TrainingPane(self.lab, id="training-pane"),
@@ -172,10 +181,10 @@ class ContainerLabApp(App[int]):
         """Mount the contents of these hidden tabs (or all) if not built yet: in the DOM when
         this returns, mounted when its result is awaited.
 
-        Two thirds of the dashboard's widgets are on the Training, VM baseline and Swarm tabs;
-        each is built when first shown (or when the palette lists every command), so the
-        tables are on screen sooner (bench/startup.py). The Training tab's cluster job is
-        drawn by the Swarm pane: they are built together.
+        Two thirds of the dashboard's widgets are on the tabs after Images; each is built when
+        first shown (or when the palette lists every command), so the tables are on screen
+        sooner (bench/startup.py). The Training tab's cluster job is drawn by the Swarm pane:
+        they are built together.
         """
         wanted = set(tabs or self.unbuilt)
         if "training" in wanted:
@@ -199,7 +208,9 @@ class ContainerLabApp(App[int]):
                 self.call_after_refresh(self.started)
 
     def started(self) -> None:
-        """Start-up is over: the garbage collector runs again (see on_load)."""
+        """Start-up is over: the collector and the usual thread switching again (on_load)."""
+        if self.starting:
+            sys.setswitchinterval(self.switching)
         self.starting = False
         if self.collecting and not gc.isenabled():
             gc.enable()
@@ -262,12 +273,13 @@ class ContainerLabApp(App[int]):
         # on_mount is held here, then posted in order.
         self._early: list[FeedEvent] | None = []
         self._early_lock = threading.Lock()
-        self.unbuilt = {"training", "baseline", "swarm"}  # tabs whose contents wait (build_tabs)
+        self.unbuilt = set(LATER)  # tabs whose contents wait (build_tabs)
         self.listed: set[str] = set()  # what the first engine has listed: containers, images
         self.building = None  # what build_tabs mounts last
         self.cleanup_worker = None  # clean_leftovers, once
         self.starting = True  # until the first tables are drawn (started)
         self.collecting = gc.isenabled()
+        self.switching = sys.getswitchinterval()
 
     def allowed(self, what: str) -> bool:
         """False, with a notice, when `what` would change something in read-only mode (the
@@ -347,8 +359,13 @@ class ContainerLabApp(App[int]):
         """Room for the views' thread workers (see roomy_executor); the engines start
         connecting while the panes are built (start-up to full tables, bench/startup.py)."""
         roomy_executor(VIEW_THREADS)
-        if self.collecting:  # thousands of objects made at start-up, none of them garbage
+        # Until the first tables are drawn (started): no collection of the thousands of objects
+        # start-up makes (none of them garbage), and the engine threads' replies are not held
+        # 5 ms at each hand-over of the interpreter while the widgets are mounted.
+        if self.collecting:
             gc.disable()
+        self.switching = sys.getswitchinterval()
+        sys.setswitchinterval(START_SWITCH_SECONDS)
         self.engines.start()
 
     def on_mount(self) -> None:
