@@ -118,6 +118,7 @@ async def test_help_and_palette_list_the_actions():
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Stop container", "Container logs", "Remove image", "Filter containers"):
             assert wanted in titles

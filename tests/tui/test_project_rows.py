@@ -173,6 +173,7 @@ async def test_project_keys_ask_first_naming_the_containers_and_no_runs_nothing(
         assert not {"K", "p", "e"} & shown_keys(app)  # one container's keys are not a project's
         for key in ("K", "p", "e"):
             await pilot.press(key)
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         commands = {c.title for c in app.get_system_commands(app.screen)}
         assert "Kill container" not in commands  # nor does the palette offer them there
         assert {"Container logs", "Stop container"} <= commands

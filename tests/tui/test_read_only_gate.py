@@ -152,6 +152,7 @@ async def test_the_read_only_palette_lists_only_what_the_gate_lets_through():
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock, read_only=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settled(pilot, 4)
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         commands = list(app.get_system_commands(app.screen))
         titles = {command.title for command in commands}
         for command in commands:
@@ -176,6 +177,7 @@ async def test_without_read_only_the_palette_runs_its_commands_through_the_same_
     app = ContainerLabApp(backend, clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
         await settled(pilot, 4)
+        await app.build_tabs()  # as ctrl+p does: the tabs never shown are built first
         commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
         assert {"Stop container", "Remove image", "Prune…", "Screenshot"} <= commands.keys()
         await commands["Stop container"]()

@@ -52,6 +52,19 @@ async def test_the_palette_builds_every_tab_before_it_lists_their_commands() -> 
         assert {"Run the lesson: container vs gVisor vs VM", "Train a model"} <= titles
 
 
+async def test_a_read_only_dashboard_keeps_its_palette() -> None:
+    # The palette's action is the dashboard's own now (it builds the tabs first): the read-only
+    # gate names it by that class. Failed before: ctrl+p left the footer and did nothing.
+    app = ContainerLabApp(FixedBackend(), clock=fixed_clock, read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        shown = {binding.key for _, binding, on, _ in app.screen.active_bindings.values() if on}
+        assert "ctrl+p" in shown
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        assert app.query(BaselinePane)
+
+
 async def test_a_quit_while_a_tab_is_being_built_ends_cleanly() -> None:
     # Textual cannot remove widgets halfway mounted (a pane's on_mount finds its children
     # gone): the quit waits for the tab. Failed before: NoMatches raised at the quit.

@@ -728,8 +728,8 @@ class ContainerLabApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every action of the dashboard (tui/views/palette.py);
-        read-only, only those the gate lets through."""
-        self.build_tabs()  # the commands of every tab
+        read-only, only those the gate lets through. The palette builds every tab first
+        (action_command_palette): a tab never built has no commands here yet."""
         every = itertools.chain(super().get_system_commands(screen), dashboard_commands(self))
         yield from palette_commands(self, every)
 

@@ -104,15 +104,15 @@ def dashboard_commands(app: PaletteHost) -> Iterable[SystemCommand]:
         "Preview what each prune frees, then prune the ticked ones",
         GatedAction(app, "prune"),
     )
-    training = app.main_screen.query_one(TrainingPane)
-    yield SystemCommand(
-        "Train a model",
-        "Build, train, sign and verify (Training tab)",
-        GatedAction(app, "start", training),
-    )
-    yield SystemCommand(
-        "Cancel training", "Stop the training container", GatedAction(app, "cancel", training)
-    )
+    for training in app.main_screen.query(TrainingPane):  # built: see ContainerLabApp.build_tabs
+        yield SystemCommand(
+            "Train a model",
+            "Build, train, sign and verify (Training tab)",
+            GatedAction(app, "start", training),
+        )
+        yield SystemCommand(
+            "Cancel training", "Stop the training container", GatedAction(app, "cancel", training)
+        )
     if not app.read_only:  # not actions: the gate cannot declare them (and the lab refuses)
         yield SystemCommand(
             "Start demo containers",

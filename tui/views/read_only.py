@@ -74,6 +74,7 @@ SAFE = frozenset(
         # the dashboard
         *(f"ContainerLabApp.{a}" for a in ("tab", "toggle_help", "next_engine", "reload")),
         "ContainerLabApp.follow",  # moves this dashboard only; presenting is refused
+        "ContainerLabApp.command_palette",  # Textual's palette, the unbuilt tabs built first
         *(f"ContainersPane.{a}" for a in ("filter", "inspect", "merged_logs", "toggle_all")),
         *(f"ContainersPane.{a}" for a in ("toggle_mark", "sort_next", "sort_reverse")),
         "ContainersPane.request('detail')",
