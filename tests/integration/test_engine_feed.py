@@ -114,6 +114,34 @@ def test_the_feed_reports_lists_samples_and_changes_then_nothing_after_close(
     assert not [t for t in threading.enumerate() if t.name.startswith("feed-local-")]
 
 
+def test_from_cgroup_files_the_rows_shown_are_read_every_round_the_others_every_few(
+    sleepers: list[Container],
+) -> None:
+    # Rounds, not seconds, are counted: the three rows shown get three figures while the two
+    # off screen get none, however slow the machine (they are read every fifth round).
+    reports = Reports()
+    feed = _feed("cgroup", reports)
+    shown, hidden = sleepers[0].id, {c.id for c in sleepers[1:]}
+    counts: dict[str, int] = {}
+
+    def took() -> dict[str, int]:
+        for sample in feed.take_samples():
+            counts[sample.container_id] = counts.get(sample.container_id, 0) + 1
+        return counts
+
+    feed.show({shown})
+    try:
+        feed.start()
+        reports.wait(lambda: {shown, *hidden} <= took().keys(), "the first round: every one")
+        assert feed.collector is not None and not feed.streamed and not feed.paced
+        counts.clear()
+        reports.wait(lambda: took().get(shown, 0) >= 3, "three more rounds of the row shown")
+        assert not hidden & counts.keys(), counts
+        reports.wait(lambda: hidden <= took().keys(), "the rows off screen, a few rounds later")
+    finally:
+        feed.close(wait=10.0)
+
+
 def test_over_the_api_only_the_containers_shown_are_streamed_the_rest_sampled_slowly(
     sleepers: list[Container],
 ) -> None:

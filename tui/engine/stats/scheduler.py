@@ -1,9 +1,11 @@
 """Which containers' stats come how, and the threads that fetch them for one engine's feed.
 
 Stats come from cgroup files when the engine is local and the container's cgroup can be read
-here: one thread reads every such container once a second. The others come over the API, which
-costs the engine a collection of each container followed at each of its once-a-second rounds,
-whether a stream or a one-shot request asked for it. So only the containers the view shows
+here: one thread reads them, the containers the view shows once a second and the others every
+`CGROUP_OFF_SCREEN_ROUNDS` seconds (a sort by CPU or memory takes figures at most that old;
+every one is read at the first round). The others come over the API, which costs the engine a
+collection of each container followed at each of its once-a-second rounds, whether a stream
+or a one-shot request asked for it. So only the containers the view shows
 (`show(ids)`) are followed closely: streamed (a figure every round) while they are at most
 `STREAMED_ROWS`, else "paced", a one-shot request each every other round (every third for more
 than twice as many...), so that the rows on screen cost the engine about `STREAMED_ROWS`
@@ -27,6 +29,7 @@ from tui.engine.streams import Stream
 
 STALL_RETRY_SECONDS = 2.0  # after a stalled stats stream, a new one this much later
 CGROUP_INTERVAL = 1.0  # the engine samples once a second; so do we
+CGROUP_OFF_SCREEN_ROUNDS = 5  # a container off screen is read every this many rounds
 SLOW_SAMPLE_SECONDS = 15.0  # API mode: a container off screen is sampled this often
 MAX_STREAMS = 96  # API followers at once (the rows on screen need far fewer)
 # Rows on screen streamed, each a collection a second; more are paced. Twenty is what a 100x30
@@ -260,13 +263,15 @@ class StatsScheduler:
     def _sample_cgroups(self, generation: int) -> None:
         """One thread for every container: read their cgroup files once a second."""
         collector = self.collector
+        rounds = 0
         while collector is not None and not self.host.closed:
             with self._lock:
                 if generation != self.host.generation or not self._cgroup_pids:
                     return
-                pids = dict(self._cgroup_pids)
+                pids = cgroup_round(self._cgroup_pids, self._shown, rounds)
             moment, samples = sample_all(collector, pids)
             self.deliver(samples.values(), generation)
+            rounds += 1
             self.host.wait(max(0.0, CGROUP_INTERVAL - (time.monotonic() - moment)))
 
     def _sample_slowly(self, generation: int) -> None:
@@ -292,6 +297,15 @@ class StatsScheduler:
         if sample is not None:
             self._latest[container_id] = sample
             self.deliver((sample,), generation)
+
+
+def cgroup_round(pids: dict[str, int], shown: set[str] | None, rounds: int) -> dict[str, int]:
+    """The containers (id -> init pid) that round number `rounds` of cgroup reads takes: every
+    one each `CGROUP_OFF_SCREEN_ROUNDS` rounds from the first, and while the view has not said
+    what it shows; else those shown."""
+    if shown is None or rounds % CGROUP_OFF_SCREEN_ROUNDS == 0:
+        return dict(pids)
+    return {cid: pid for cid, pid in pids.items() if cid in shown}
 
 
 def _alive(thread: threading.Thread | None) -> bool:
