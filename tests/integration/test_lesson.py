@@ -178,7 +178,10 @@ def test_cleanup_leftovers_removes_earlier_lessons_and_orphaned_qemus(docker_cli
         ]
         time.sleep(0.1)
     assert orphan
-    assert cleanup_leftovers(docker_client, labels=test_labels) >= 2
+    # At least the earlier lesson's container. The orphan is usually counted too, but another
+    # test session's dashboard on this machine may kill it first: any app's start-up cleanup
+    # kills every orphaned QEMU of ours (seen in CI: 1 counted). Either way it must be gone.
+    assert cleanup_leftovers(docker_client, labels=test_labels) >= 1
     psutil.wait_procs(orphan, timeout=30)
     assert not any(p.is_running() for p in orphan)
     with pytest.raises(docker.errors.NotFound):
