@@ -190,11 +190,10 @@ class ContainerLabApp(App[int]):
         if "training" in wanted:
             wanted.add("swarm")
         mounting = []
-        for tab in sorted(wanted & self.unbuilt):
-            if self.dashboard_open():
-                self.unbuilt.discard(tab)
-                pane = self.main_screen.query_one(f"#{tab}", TabPane)
-                mounting.append(pane.mount(*self.tab_contents(tab)))
+        for tab in sorted(wanted & self.unbuilt) if self.dashboard_open() else []:
+            self.unbuilt.discard(tab)
+            pane = self.main_screen.query_one(f"#{tab}", TabPane)
+            mounting.append(pane.mount(*self.tab_contents(tab)))
         built = AwaitComplete(*mounting)
         if mounting:
             self.building = built
@@ -364,7 +363,6 @@ class ContainerLabApp(App[int]):
         # 5 ms at each hand-over of the interpreter while the widgets are mounted.
         if self.collecting:
             gc.disable()
-        self.switching = sys.getswitchinterval()
         sys.setswitchinterval(START_SWITCH_SECONDS)
         self.engines.start()
 
@@ -718,6 +716,9 @@ class ContainerLabApp(App[int]):
     def action_command_palette(self) -> None:
         """The palette lists the commands of every tab: those never shown are built first."""
         building = self.build_tabs()
+        if building.is_done:  # every tab built already: at once, as Textual does
+            super().action_command_palette()
+            return
 
         async def when_built() -> None:
             await building
