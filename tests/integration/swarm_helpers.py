@@ -98,8 +98,15 @@ def rows(table: KeyedTable) -> list[list[str]]:
     return [cells(table, str(row.key.value)) for row in table.ordered_rows]
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], what: str, seconds: float = WAIT):
-    """Let the app run until `condition()` holds; fail naming `what` after `seconds`."""
+async def until(
+    pilot: Pilot,
+    condition: Callable[[], bool],
+    what: str,
+    seconds: float = WAIT,
+    shown: Callable[[], object] | None = None,
+):
+    """Let the app run until `condition()` holds; fail naming `what` (and what `shown()`
+    returns then) after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -107,7 +114,9 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str, seconds:
                 return
         except (LookupError, RowDoesNotExist):
             pass  # a row not there yet
-        assert time.monotonic() < deadline, f"timed out after {seconds:g} s waiting for {what}"
+        if time.monotonic() >= deadline:
+            seen = f"; shown: {shown()}" if shown else ""
+            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}{seen}")
         await pilot.pause(0.1)
 
 

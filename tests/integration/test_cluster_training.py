@@ -79,7 +79,10 @@ async def test_a_cluster_job_trains_verified_models_with_a_secret_made_for_it(
         # A task the manager had not ended when the run removed the service ends as its node's
         # `die` event said (the feed may read that event a moment after the removal).
         await until(
-            pilot, lambda: {row[2] for row in rows(table)} == {"complete"}, "every task complete"
+            pilot,
+            lambda: {row[2] for row in rows(table)} == {"complete"},
+            "every task complete",
+            shown=lambda: (str(title.render()), rows(table)),
         )
     assert outcome, "the run raised: see the log"
     done = outcome[0]

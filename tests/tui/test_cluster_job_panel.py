@@ -77,3 +77,23 @@ def test_a_container_exit_ends_a_task_only_when_the_manager_has_not():
     assert ended_by_exit(shut, 143) is shut
     done = replace(running, state="complete")
     assert ended_by_exit(done, 1) is done
+
+
+async def test_a_reading_taken_while_the_service_is_removed_keeps_the_tasks_read_before():
+    """CI saw a reading list the job's service after the manager had deleted its tasks: the
+    rows went empty and the ended job showed none."""
+    app = PanelApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        panel = app.query_one(ClusterJobPanel)
+        tasks = [job_task("t1", 1, NODE_1, "complete"), job_task("t2", 2, NODE_2, "running")]
+        panel.show_loaded(SwarmLoaded(NODES, [JOB], tasks, NOW))
+        # t2 deleted first; its node's `die` (exit 0) had reached the feed
+        panel.show_loaded(SwarmLoaded(NODES, [JOB], [tasks[0]], NOW, {"t2": 0}))
+        await pilot.pause()
+        assert states(app) == ["complete", "complete"]
+        panel.show_loaded(SwarmLoaded(NODES, [JOB], [], NOW, {"t2": 0}))
+        panel.show_loaded(SwarmLoaded(NODES, [], [], NOW, {"t2": 0}))
+        await pilot.pause()
+        assert states(app) == ["complete", "complete"]
+        title = str(app.query_one("#job-title").render())
+        assert "2 complete (ended" in title, title

@@ -64,8 +64,15 @@ class ClusterJobPanel(Vertical):
         """A new reading of the Swarm: the job's tasks (or the last job, ended)."""
         jobs = training_jobs(loaded)
         if jobs:
+            same = self.job is not None and self.job.id == jobs[-1].id
             self.job = jobs[-1]
-            self.tasks = task_order(t for t in loaded.tasks if t.service_id == self.job.id)
+            read = {t.id: t for t in loaded.tasks if t.service_id == self.job.id}
+            # The manager deletes a job's tasks while it removes the service, so a reading
+            # between the two may list the service with fewer tasks: a task read before stays.
+            kept = [t for t in self.tasks if t.id not in read] if same else []
+            self.tasks = task_order(
+                [*read.values(), *(ended_by_exit(t, loaded.exits.get(t.id)) for t in kept)]
+            )
         elif self.job is not None:
             # The run removed the service (with its tasks) once every replica ended; a task
             # last read before the manager heard of its end is ended as its node told the feed.
