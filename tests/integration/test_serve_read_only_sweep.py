@@ -271,7 +271,14 @@ def test_no_key_click_or_command_of_a_read_only_session_changes_a_file_or_the_en
             counts = asyncio.run(sweep(server, container, log))
         except AssertionError as exc:
             steps = log.read_text().splitlines()[-15:] if log.exists() else []
-            raise AssertionError(f"{exc}\nthe last steps:\n" + "\n".join(steps)) from None
+            # what the sessions' apps wrote to stderr (the server passes it on when one ends)
+            said = server.output.read_text(errors="replace").splitlines()[-40:]
+            raise AssertionError(
+                f"{exc}\nthe last steps:\n"
+                + "\n".join(steps)
+                + "\nthe server said:\n"
+                + "\n".join(said)
+            ) from None
     client = docker.DockerClient(base_url=private.url, timeout=120)
     try:
         # The engine's filter is in whole seconds: the fixture's own last events can fall in the

@@ -20,6 +20,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -55,7 +56,7 @@ from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
 from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
-from tui.views.palette import dashboard_commands
+from tui.views.palette import LabPalette, dashboard_commands
 from tui.views.presenter import PresenterLink
 from tui.views.projector import THEMES
 from tui.views.prune_screen import PruneScreen
@@ -714,18 +715,24 @@ class ContainerLabApp(App[int]):
         (self.action_hide_help_panel if shown else self.action_show_help_panel)()
 
     def action_command_palette(self) -> None:
-        """The palette lists the commands of every tab: those never shown are built first."""
+        """The palette, at once (keys typed next go into it). It lists the commands of every
+        tab: tabs never shown are built meanwhile, and it searches again once they are."""
+        self.open_palette()
         building = self.build_tabs()
-        if building.is_done:  # every tab built already: at once, as Textual does
-            super().action_command_palette()
+        if building.is_done:
             return
 
         async def when_built() -> None:
             await building
-            if self.dashboard_open():
-                super(ContainerLabApp, self).action_command_palette()
+            if isinstance(self.screen, LabPalette):
+                self.screen.search_again()
 
         self.call_next(when_built)
+
+    def open_palette(self) -> None:
+        """Textual's action_command_palette, with its palette made safe to close (LabPalette)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(LabPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every action of the dashboard (tui/views/palette.py);

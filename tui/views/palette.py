@@ -8,8 +8,12 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Protocol
 
+from textual import events
 from textual.app import SystemCommand
+from textual.command import CommandInput, CommandPalette
 from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import Worker
 
 from tui.engine.actions import ContainerAction
 from tui.session import LabSession
@@ -35,6 +39,33 @@ CONTAINER_COMMANDS = [
     (ContainerAction.REMOVE, "Remove container"),
 ]
 TABS = ("containers", "images", "training", "baseline", "volumes", "networks", "swarm")
+
+
+class LabPalette(CommandPalette):
+    """Textual's command palette, safe to close at any moment.
+
+    Two races of Textual's own palette ended a served dashboard (the read-only sweep, in CI):
+    - a key typed just before `escape` can reach the palette's input after the palette was
+      dismissed (the app runs the escape binding at once, the input handles its key from its
+      own queue): the search it starts lands on a list already removed (NoMatches);
+    - `escape` right after `ctrl+p` can dismiss the palette before its mount handler runs,
+      which then looks for the screen under it in a stack that no longer holds it (IndexError).
+    """
+
+    def _on_mount(self, event: events.Mount) -> None:
+        if self not in self.app.screen_stack:  # dismissed already: nothing to set up
+            event.prevent_default()
+
+    def _gather_commands(self, search_value: str) -> Worker[None] | None:  # type: ignore[override]
+        if not self.is_active:  # dismissed: what was typed into it no longer matters
+            return None
+        return super()._gather_commands(search_value)
+
+    def search_again(self) -> None:
+        """List the commands for what is typed again (the app has more commands now)."""
+        if self.is_active:
+            typed = self.query_one(CommandInput)
+            self.post_message(Input.Changed(typed, typed.value))
 
 
 class PaletteHost(ActionHost, Protocol):

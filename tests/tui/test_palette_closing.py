@@ -1,0 +1,77 @@
+"""The palette closed at any moment leaves the dashboard running (tui/views/palette.py).
+
+A served session shows these races only now and then, and the worst case of the first only on a
+busy machine (tests/integration/test_serve_palette.py drives a real one); here each order is
+made by hand, in one step of the app: what the palette saw, not how the keys got there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.command import CommandInput, CommandPalette, Hit, Hits, Provider
+from textual.widgets import Input
+
+from tests.tui.dashboard_helpers import settled, until
+from tests.tui.fixed_backend import FixedBackend, fixed_clock
+from tui.views.app import ContainerLabApp
+
+
+class SlowSearch(Provider):
+    """A provider whose search takes 0.5 s (finding nothing), so a search under way shows."""
+
+    async def search(self, query: str) -> Hits:
+        await asyncio.sleep(0.5)
+        hits: tuple[Hit, ...] = ()
+        for hit in hits:
+            yield hit
+
+
+def dashboard(monkeypatch: pytest.MonkeyPatch) -> ContainerLabApp:
+    monkeypatch.setattr(ContainerLabApp, "COMMANDS", ContainerLabApp.COMMANDS | {SlowSearch})
+    return ContainerLabApp(FixedBackend(), clock=fixed_clock, read_only=True)
+
+
+async def test_a_key_the_palette_input_handles_after_escape_starts_no_search(monkeypatch):
+    """The input handles a key typed before `escape` after the app ran the escape: the search
+    it started landed on a list already removed (NoMatches ended the app)."""
+    searched: list[str] = []
+    search = CommandPalette._gather_commands
+
+    def recorded(palette: CommandPalette, value: str) -> object:
+        searched.append(value)
+        return search(palette, value)
+
+    monkeypatch.setattr(CommandPalette, "_gather_commands", recorded)
+    app = dashboard(monkeypatch)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        await app.build_tabs()
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: CommandPalette.is_open(app))
+        palette = app.screen
+        await pilot.press("k")
+        await until(pilot, lambda: searched[-1:] == ["k"])
+        palette._action_escape()  # what its escape binding runs
+        palette.post_message(Input.Changed(palette.query_one(CommandInput), "ky"))
+        await until(pilot, lambda: not CommandPalette.is_open(app))
+        await pilot.pause(0.6)
+        assert "ky" not in searched, "a search started in a dismissed palette"
+        assert app.is_running and app._exception is None
+
+
+async def test_a_palette_dismissed_before_its_mount_leaves_the_app_running(monkeypatch):
+    """`escape` right after `ctrl+p`: Textual's palette, set up after it was dismissed, looked
+    for the screen under it in a stack without it (IndexError ended the app)."""
+    app = dashboard(monkeypatch)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        for _ in range(3):
+            app.open_palette()
+            app.screen.dismiss()
+            await pilot.pause(0.3)
+            assert app.is_running and app._exception is None
+            assert not CommandPalette.is_open(app)
+        await pilot.press("ctrl+p")  # and it opens as ever
+        await until(pilot, lambda: CommandPalette.is_open(app))
