@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual import events
 from textual.command import CommandInput, CommandPalette, Hit, Hits, Provider
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from tests.tui.dashboard_helpers import settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
@@ -75,3 +76,19 @@ async def test_a_palette_dismissed_before_its_mount_leaves_the_app_running(monke
             assert not CommandPalette.is_open(app)
         await pilot.press("ctrl+p")  # and it opens as ever
         await until(pilot, lambda: CommandPalette.is_open(app))
+
+
+async def test_a_key_typed_right_after_escape_reaches_the_dashboard(monkeypatch):
+    """`escape` then `2` at once: the `2` went into the palette (lost) while the escape was
+    still on its way up from the palette's input; it switches to Images."""
+    app = dashboard(monkeypatch)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        await app.build_tabs()
+        for _ in range(3):
+            await pilot.press("1", "ctrl+p")
+            await until(pilot, lambda: CommandPalette.is_open(app))
+            app.post_message(events.Key("escape", None))
+            app.post_message(events.Key("2", "2"))
+            await until(pilot, lambda: not CommandPalette.is_open(app))
+            await until(pilot, lambda: app.main_screen.query_one(TabbedContent).active == "images")

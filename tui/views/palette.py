@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from textual import events
 from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
 from textual.command import CommandInput, CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
@@ -50,7 +51,14 @@ class LabPalette(CommandPalette):
       own queue): the search it starts lands on a list already removed (NoMatches);
     - `escape` right after `ctrl+p` can dismiss the palette before its mount handler runs,
       which then looks for the screen under it in a stack that no longer holds it (IndexError).
+    And a key typed right after `escape` went into the palette's input, lost: the escape
+    binding ran only once the key had bubbled up from the input, after the next key had
+    reached the input. Here the app runs it at once (a priority binding).
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "Exit the command palette", priority=True)
+    ]
 
     def _on_mount(self, event: events.Mount) -> None:
         if self not in self.app.screen_stack:  # dismissed already: nothing to set up
