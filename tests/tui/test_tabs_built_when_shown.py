@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from tests.tui.dashboard_helpers import settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
@@ -50,6 +50,14 @@ async def test_the_palette_builds_every_tab_before_it_lists_their_commands() -> 
             assert app.query(pane), pane
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Run the lesson: container vs gVisor vs VM", "Train a model"} <= titles
+        # It opened at once, before the tabs were built; it lists their commands once they are.
+        commands = app.screen.query_one(CommandList)
+
+        def listed() -> str:
+            prompts = (commands.get_option_at_index(i).prompt for i in range(commands.option_count))
+            return "\n".join(str(prompt) for prompt in prompts)
+
+        await until(pilot, lambda: "Train a model" in listed(), what="the tabs' commands listed")
 
 
 async def test_a_read_only_dashboard_keeps_its_palette() -> None:

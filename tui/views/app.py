@@ -715,19 +715,11 @@ class ContainerLabApp(App[int]):
         (self.action_hide_help_panel if shown else self.action_show_help_panel)()
 
     def action_command_palette(self) -> None:
-        """The palette, at once (keys typed next go into it). It lists the commands of every
-        tab: tabs never shown are built meanwhile, and it searches again once they are."""
+        """The palette, at once (keys typed next go into it), listing the commands of every
+        tab: tabs never shown are built first (in the DOM at once, where the palette's search
+        finds their commands; mounted a moment later)."""
+        self.build_tabs()
         self.open_palette()
-        building = self.build_tabs()
-        if building.is_done:
-            return
-
-        async def when_built() -> None:
-            await building
-            if isinstance(self.screen, LabPalette):
-                self.screen.search_again()
-
-        self.call_next(when_built)
 
     def open_palette(self) -> None:
         """Textual's action_command_palette, with its palette made safe to close (LabPalette)."""

@@ -11,9 +11,8 @@ from typing import ClassVar, Protocol
 from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import CommandInput, CommandPalette
+from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Input
 from textual.worker import Worker
 
 from tui.engine.actions import ContainerAction
@@ -68,12 +67,6 @@ class LabPalette(CommandPalette):
         if not self.is_active:  # dismissed: what was typed into it no longer matters
             return None
         return super()._gather_commands(search_value)
-
-    def search_again(self) -> None:
-        """List the commands for what is typed again (the app has more commands now)."""
-        if self.is_active:
-            typed = self.query_one(CommandInput)
-            self.post_message(Input.Changed(typed, typed.value))
 
 
 class PaletteHost(ActionHost, Protocol):
