@@ -13,7 +13,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.widgets import Input
 
 from tui.engine.actions import ContainerAction
 from tui.session import LabSession
@@ -46,27 +46,29 @@ class LabPalette(CommandPalette):
 
     Two races of Textual's own palette ended a served dashboard (the read-only sweep, in CI):
     - a key typed just before `escape` can reach the palette's input after the palette was
-      dismissed (the app runs the escape binding at once, the input handles its key from its
-      own queue): the search it starts lands on a list already removed (NoMatches);
+      dismissed (the input handles its key from its own queue): the search its change starts
+      lands on a list already removed (NoMatches);
     - `escape` right after `ctrl+p` can dismiss the palette before its mount handler runs,
       which then looks for the screen under it in a stack that no longer holds it (IndexError).
-    And a key typed right after `escape` went into the palette's input, lost: the escape
-    binding ran only once the key had bubbled up from the input, after the next key had
-    reached the input. Here the app runs it at once (a priority binding).
+    Here a dismissed palette handles neither (its handlers run before Textual's, and
+    prevent_default keeps Textual's from running). And a key typed right after `escape` went
+    into the palette's input, lost: the escape binding ran only once the key had bubbled up
+    from the input, after the next key had reached the input. Here the app runs it at once (a
+    priority binding).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "Exit the command palette", priority=True)
     ]
 
-    def _on_mount(self, event: events.Mount) -> None:
+    def on_mount(self, event: events.Mount) -> None:
         if self not in self.app.screen_stack:  # dismissed already: nothing to set up
             event.prevent_default()
 
-    def _gather_commands(self, search_value: str) -> Worker[None] | None:  # type: ignore[override]
+    def on_input_changed(self, event: Input.Changed) -> None:
         if not self.is_active:  # dismissed: what was typed into it no longer matters
-            return None
-        return super()._gather_commands(search_value)
+            event.prevent_default()
+            event.stop()
 
 
 class PaletteHost(ActionHost, Protocol):
