@@ -64,21 +64,18 @@ class ClusterJobPanel(Vertical):
         """A new reading of the Swarm: the job's tasks (or the last job, ended)."""
         jobs = training_jobs(loaded)
         if jobs:
-            same = self.job is not None and self.job.id == jobs[-1].id
+            if self.job is None or self.job.id != jobs[-1].id:
+                self.tasks = []  # another job: the tasks read before are not its own
             self.job = jobs[-1]
-            read = {t.id: t for t in loaded.tasks if t.service_id == self.job.id}
-            # The manager deletes a job's tasks while it removes the service, so a reading
-            # between the two may list the service with fewer tasks: a task read before stays.
-            kept = [t for t in self.tasks if t.id not in read] if same else []
-            self.tasks = task_order(
-                [*read.values(), *(ended_by_exit(t, loaded.exits.get(t.id)) for t in kept)]
-            )
-        elif self.job is not None:
-            # The run removed the service (with its tasks) once every replica ended; a task
-            # last read before the manager heard of its end is ended as its node told the feed.
-            self.tasks = task_order(ended_by_exit(t, loaded.exits.get(t.id)) for t in self.tasks)
-        else:
+        elif self.job is None:
             return
+        read = {t.id: t for t in loaded.tasks if t.service_id == self.job.id} if jobs else {}
+        # The run removes the service once every replica ended, and the manager deletes its
+        # tasks first: a reading between the two lists the job with fewer tasks (or none), one
+        # after lists no job. A task read before stays, ended as its node told the feed when
+        # the manager had not heard of its end yet.
+        kept = (ended_by_exit(t, loaded.exits.get(t.id)) for t in self.tasks if t.id not in read)
+        self.tasks = task_order([*read.values(), *kept])
         names = {node.id: node.hostname for node in loaded.nodes}
         now = self.clock()
         rows = {t.id: task_cells(t, self.job.name, names, None, now) for t in self.tasks}
