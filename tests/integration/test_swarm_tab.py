@@ -124,6 +124,20 @@ async def test_rows_match_node_ls_and_service_ps(cluster, test_labels):
         assert in_tab == from_cli
 
 
+async def test_every_node_s_engine_is_followed(cluster):
+    """A task's container ends on its node's engine a moment before the manager hears of it:
+    the feed follows every node's engine. Before, a worker's `info`, which names no cluster,
+    left both workers unfollowed (their tasks' `die` events unread, the Swarm read every 10 s)."""
+    app = cluster_app(cluster)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("7")
+        pane = pane_of(app)
+        await until(pilot, lambda: len(pane.tables.nodes) == 3, "the three nodes in the tab")
+        assert pane.found is not None
+        assert sorted(pane.found.followed.values()) == sorted(s.name for s in cluster.specs())
+        assert pane.feed is not None and pane.feed.all_followed
+
+
 async def test_every_action_through_its_keys(cluster, test_labels):
     service_id = make_service(cluster, "act-web", test_labels, replicas=2)
     app = cluster_app(cluster)

@@ -250,15 +250,25 @@ class SwarmFeed:
         node id -> engine name of the engines followed."""
         followed = {info.node_id: manager.name}
         self._stream_events(manager.name, client, ("node", "service", "container"), manager=True)
+        try:
+            # A worker's `info` names no cluster (only managers know it): a member is an
+            # engine whose node id is one of this manager's nodes.
+            members = {node.id for node in list_nodes(client.api)}
+        except Exception:  # the manager went: the next reading says so
+            members = set()
         for spec in self.engines():
             if spec.url == manager.url:
                 continue
             try:
                 member = connect(spec, pool_size=4, timeout=30)
-                member_info = swarm_info(member.api)
             except Exception:
                 continue
-            if member_info.cluster_id != info.cluster_id or not member_info.active:
+            try:
+                member_info = swarm_info(member.api)
+            except Exception:
+                member.close()
+                continue
+            if member_info.node_id not in members or not member_info.active:
                 member.close()
                 continue
             followed[member_info.node_id] = spec.name
