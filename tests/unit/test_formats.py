@@ -85,3 +85,13 @@ def test_other_states_are_shown_as_they_are():
 def test_without_a_clock_the_uptime_is_taken_now():
     started = datetime.now(UTC) - timedelta(minutes=10, seconds=5)
     assert status_text(info("running", started_at=started)) in ("up 10m", "up 11m")
+
+
+def test_a_state_without_times_reads_the_same_listed_and_inspected():
+    # Before, a listed row said "Created" and its inspection "created": every such row in
+    # view was drawn again a moment after start-up.
+    for state in ("created", "removing"):
+        listed = info(state, inspected=False, listed_status=state.capitalize())
+        assert status_text(listed, NOW) == status_text(info(state), NOW) == state
+    listed = info("running", inspected=False, listed_status="Up 5 minutes")
+    assert status_text(listed, NOW) == "Up 5 minutes"  # the engine's words until inspected

@@ -87,10 +87,14 @@ def block_text(sample: StatsSample) -> str:
 
 def status_text(info: ContainerInfo, now: datetime | None = None) -> str:
     """Uptime for a running container, the exit code and age for a stopped one."""
-    if not info.inspected:  # listed at start-up, not inspected yet: the engine's own words
+    timed = ("running", "paused", "restarting", "exited", "dead")
+    if not info.inspected and info.state in timed:
+        # Listed at start-up, not inspected yet: the engine's own words (its times are only
+        # read on inspection). A state without times reads the same before and after, so its
+        # row is not drawn again when the inspection comes.
         return info.listed_status
     now = now or datetime.now(UTC)
-    if info.state in ("running", "paused", "restarting") and info.started_at:
+    if info.state in timed[:3] and info.started_at:
         up = f"up {human_duration((now - info.started_at).total_seconds())}"
         return f"{up} (paused)" if info.state == "paused" else up
     if info.state in ("exited", "dead"):
