@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
@@ -128,3 +131,52 @@ async def test_rows_given_the_same_cells_again_are_not_looked_at_cell_by_cell() 
         table.sync(_rows())  # the removed row comes back as a new row, as given
         await pilot.pause()
         assert table.row_count == ROWS and str(get_cell("c04", "status")) == "Up 11 minutes"
+
+
+class Counted:
+    """A cell that counts how often it is drawn (DataTable draws a cell again only when its
+    cache of drawn rows is stale)."""
+
+    drawn = 0
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Counted) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        Counted.drawn += 1
+        yield Segment(self.text)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(len(self.text), len(self.text))
+
+
+async def test_the_first_resize_does_not_draw_every_row_again() -> None:
+    # Textual lays a table out, draws it and only then hands it its Resize; DataTable then
+    # made every row drawn stale, so the next refresh drew them all again (at start-up, the
+    # dashboard's forty rows twice). Failed before: 60 cells drawn, not 30.
+    rows = {f"c{n:02}": [Counted(f"c{n:02}"), Counted("Up 11 minutes"), "1%"] for n in range(15)}
+    Counted.drawn = 0
+    app = TableApp(rows)  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CountingTable)
+        await pilot.pause()
+        first = Counted.drawn
+        assert first == 2 * len(rows)
+        table.refresh()  # as a cursor move or a focus change does
+        await pilot.pause()
+        assert Counted.drawn == first
+        await pilot.resize_terminal(60, 40)  # another width: every row is drawn again
+        await pilot.pause()
+        table.refresh()
+        await pilot.pause()
+        assert Counted.drawn == 2 * first
+        assert [line.rstrip() for line in _lines(table)[:2]] == [
+            " Name  Status         CPU %",
+            " c00   Up 11 minutes  1%",
+        ]

@@ -371,7 +371,9 @@ class ContainerLabApp(App[int]):
         """Connect in the background and refresh the table once a second."""
         self.main_screen.query_one("#banner", Static).display = False
         self.apply_preferences()
-        self.containers.table.focus()
+        # Now, not at the next turn as focus() would: the first frame is drawn focused
+        # (a focus drawn later draws every row in view again).
+        self.main_screen.set_focus(self.containers.table)
         for seconds, callback in [
             (REFRESH_SECONDS, self.refresh_containers),
             (BASELINE_SECONDS, self.refresh_baseline),
