@@ -5,7 +5,8 @@ is started headless (App.run_test) in this process, its modules already imported
 until both tables hold every one of them (the containers' rows come from one list call), and
 until every row is inspected too (uptimes, limits). The backend calls that fill the tables are
 timed alone, to show where the time goes. A new process, as `container-lab` starts one, is timed
-too: interpreter, imports (Textual's alone as the floor) and tables complete.
+too: interpreter, imports (Textual's alone as the floor) and tables complete. Textual's own
+floor is timed the same way: a bare app with one DataTable of as many rows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import docker
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
 
 from bench.machine import write_results
 from tui.engine.backend import DockerBackend
@@ -87,6 +90,34 @@ async def until_tables(
         await asyncio.sleep(0.005)  # not pilot.pause: a frame drawn each look slows the app
     await pilot.pause(0)  # the screen drawn once with every row (as a terminal would show it)
     return time.perf_counter() - started
+
+
+class FloorApp(App[None]):
+    """Textual's own floor: a bare app with one DataTable of `rows` rows of nine columns."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in ("name", "image", "status", "cpu", "mem", "net", "block", "ports", "age"):
+            table.add_column(column, key=column)
+        for n in range(self.rows):
+            table.add_row(f"container-{n:03}", IMAGE, "Created", *"-" * 4, "", "2m", key=str(n))
+        table.focus()
+
+
+async def time_floor(rows: int) -> float:
+    """Seconds from launch of FloorApp to its table drawn, timed as time_app times ours."""
+    gc.collect()
+    started = time.perf_counter()
+    async with FloorApp(rows).run_test(size=(160, 50)) as pilot:
+        await pilot.pause(0)
+        return time.perf_counter() - started
 
 
 # A new process as `container-lab dashboard` starts one (tui.wiring builds the app), headless;
@@ -180,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         total_images = len(client.images.list())
         timed = [asyncio.run(time_app(container_ids, image_ids)) for _ in range(rounds)]
         ours, inspected = [t[0] for t in timed], [t[1] for t in timed]
+        floor = [asyncio.run(time_floor(containers)) for _ in range(rounds)]
         processes = [time_process(container_ids, image_ids) for _ in range(rounds)]
         calls = [time_calls() for _ in range(rounds)]
         peer = [time_cli() for _ in range(rounds)]
@@ -201,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             "median": round(statistics.median(inspected), 3),
             "all": [round(x, 3) for x in inspected],
         },
+        "textual_table_floor_seconds": {
+            "median": round(statistics.median(floor), 3),
+            "all": [round(x, 3) for x in floor],
+        },
         "new_process_seconds_median": {
             name: round(statistics.median(p[name] for p in processes), 3) for name in processes[0]
         },
@@ -217,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     figures["ratio_new_process_vs_cli"] = round(
         figures["new_process_seconds_median"]["tables_complete"] / cli, 2
     )
+    figures["ratio_textual_table_floor_vs_cli"] = round(
+        figures["textual_table_floor_seconds"]["median"] / cli, 2
+    )
     figures["ratio_textual_import_floor_vs_cli"] = round(
         figures["new_process_seconds_median"]["textual_app_imported"] / cli, 2
     )
@@ -226,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{figures['dashboard_seconds']['median']} s to complete tables, "
         f"docker ps -a + docker images "
         f"{figures['docker_ps_plus_images_seconds']['median']} s "
-        f"({figures['ratio_dashboard_vs_cli']}x; every row inspected "
+        f"({figures['ratio_dashboard_vs_cli']}x; Textual's floor, a bare app with one table "
+        f"of as many rows, {figures['textual_table_floor_seconds']['median']} s, "
+        f"{figures['ratio_textual_table_floor_vs_cli']}x; every row inspected "
         f"{figures['dashboard_every_row_inspected_seconds']['median']} s); a new process "
         f"{figures['new_process_seconds_median']} ({figures['ratio_new_process_vs_cli']}x); "
         f"backend calls alone "

@@ -105,6 +105,7 @@ def test_startup_smoke(docker_client: docker.DockerClient) -> None:
     assert data["backend_calls_seconds_median"]["containers_inspected"] > 0
     inspected = data["dashboard_every_row_inspected_seconds"]["median"]
     assert data["dashboard_seconds"]["median"] <= inspected < 60
+    assert 0 < data["textual_table_floor_seconds"]["median"] < 60
     process = data["new_process_seconds_median"]
     assert 0 < process["interpreter"] < process["imported"] < process["tables_complete"] < 120
 
