@@ -115,3 +115,54 @@ def test_an_unreadable_list_leaves_the_table_to_the_inspected_one(
     assert all(i.inspected for e in loaded for i in e.containers)  # type: ignore[attr-defined]
     assert not reports.of(engine_feed.EngineRequestDone)  # nothing to say: the table is whole
     fault("the engine's container list unreadable")
+
+
+class InspectsNoted(DockerBackend):
+    """A real backend that notes whether the listed rows were drawn when it inspects."""
+
+    def __init__(self, drawn: threading.Event) -> None:
+        super().__init__(stats="cgroup")
+        self.drawn = drawn
+        self.inspected_when_drawn: list[bool] = []
+
+    def containers(self) -> list[ContainerInfo]:
+        self.inspected_when_drawn.append(self.drawn.is_set())
+        return super().containers()
+
+
+def test_the_first_inspections_wait_for_the_listed_rows_to_be_drawn(
+    docker_client: docker.DockerClient, test_labels: dict[str, str], monkeypatch
+) -> None:
+    # A hundred inspections hold the interpreter for a tenth of a second: made while the first
+    # frame was drawn, they slowed it. Failed before: inspected at once, the rows not drawn.
+    made = docker_client.containers.create(TEST_IMAGE, ["true"], labels=test_labels)
+    monkeypatch.setattr(engine_feed, "DRAWN_WAIT_SECONDS", 60.0)
+    drawn = threading.Event()
+    backend, reports = InspectsNoted(drawn), Reports()
+    feed = EngineFeed(backend, reports, name="local", drawn=drawn)
+    feed.start()
+    try:
+        reports.wait(lambda: bool(_loaded(reports, {made.id})), "the rows from the list call")
+        drawn.set()  # as the app does once its first frame with them is drawn
+        reports.wait(lambda: len(_loaded(reports, {made.id})) >= 2, "the inspected list")
+    finally:
+        drawn.set()
+        feed.close()
+        backend.close()
+    assert backend.inspected_when_drawn[0] is True
+
+
+def test_the_first_inspections_come_even_if_no_frame_is_drawn(
+    docker_client: docker.DockerClient, test_labels: dict[str, str], monkeypatch
+) -> None:
+    made = docker_client.containers.create(TEST_IMAGE, ["true"], labels=test_labels)
+    monkeypatch.setattr(engine_feed, "DRAWN_WAIT_SECONDS", 0.5)
+    backend, reports = DockerBackend(stats="cgroup"), Reports()
+    feed = EngineFeed(backend, reports, name="local", drawn=threading.Event())  # never set
+    feed.start()
+    try:
+        reports.wait(lambda: len(_loaded(reports, {made.id})) >= 2, "the inspected list")
+    finally:
+        feed.close()
+        backend.close()
+    assert _loaded(reports, {made.id})[-1][made.id].inspected

@@ -97,8 +97,10 @@ async def test_start_up_tuning_is_undone_once_the_tables_are_drawn(monkeypatch) 
     switching = sys.getswitchinterval()
     assert gc.isenabled()
     app = ContainerLabApp(FixedBackend(), clock=fixed_clock)
+    assert not app.engines.drawn.is_set()
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot, 4)
         await until(pilot, lambda: not app.starting, what="start-up over")
         assert seen == [(False, START_SWITCH_SECONDS)]
         assert gc.isenabled() and sys.getswitchinterval() == switching
+        assert app.engines.drawn.is_set()  # the feeds' first inspections may go

@@ -42,6 +42,7 @@ from tui.engine.streams import Stream
 from tui.errors import LabError
 
 RETRY_SECONDS = 2.0  # between connection attempts
+DRAWN_WAIT_SECONDS = 1.0  # the most the first inspections wait for the listed rows' frame
 POOL_THREADS = 8  # lists, inspects, actions and slow samples; streams have their own threads
 
 
@@ -151,8 +152,13 @@ class EngineFeed:
         stall_retry_seconds: float = STALL_RETRY_SECONDS,
         slow_sample_seconds: float = SLOW_SAMPLE_SECONDS,
         streamed_rows: int = STREAMED_ROWS,
+        drawn: threading.Event | None = None,
     ) -> None:
+        """`drawn`, when given, is set once the listed rows are on screen: the first
+        inspections wait for it (at most DRAWN_WAIT_SECONDS), so that the first frame is not
+        drawn while they hold the interpreter (a tenth of a second of Python for a hundred)."""
         self.backend = backend
+        self._drawn = drawn
         self.name = name or backend.name
         self._report = report
         self.retry_seconds = retry_seconds
@@ -340,6 +346,8 @@ class EngineFeed:
             if not self._listed:  # the table at once from one call; the inspects follow
                 self._listed = True
                 self._say_listed(generation)
+                if self._drawn is not None:
+                    self._drawn.wait(DRAWN_WAIT_SECONDS)
             infos = [self._stamp(info) for info in self.backend.containers()]
             self._say(ContainersLoaded(self.name, infos), generation)
             running = {info.id: info.pid for info in infos if info.is_running}

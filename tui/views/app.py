@@ -208,7 +208,9 @@ class ContainerLabApp(App[int]):
                 self.call_after_refresh(self.started)
 
     def started(self) -> None:
-        """Start-up is over: the collector and the usual thread switching again (on_load)."""
+        """Start-up is over: the collector and the usual thread switching again (on_load),
+        and the feeds' first inspections."""
+        self.engines.tables_drawn()
         if self.starting:
             sys.setswitchinterval(self.switching)
         self.starting = False

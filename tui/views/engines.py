@@ -9,6 +9,7 @@ as an `EngineAdded` event.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class EngineFeeds:
         self.report = report
         self.offer = offer
         self.feeds: dict[str, EngineFeed] = {}
+        self.drawn = threading.Event()  # set by tables_drawn()
 
     @property
     def several(self) -> bool:
@@ -60,9 +62,13 @@ class EngineFeeds:
         """A feed for each engine that has none, each connecting (and reconnecting) on its own."""
         for name, backend in self.backends.items():
             if name not in self.feeds:
-                feed = EngineFeed(backend, self.report, name=name)
+                feed = EngineFeed(backend, self.report, name=name, drawn=self.drawn)
                 self.feeds[name] = feed
                 feed.start()
+
+    def tables_drawn(self) -> None:
+        """The first engine's tables are on screen: the feeds may inspect every container."""
+        self.drawn.set()
 
     def offered(self) -> list[tuple[str, str]]:
         """(name, where it is) of each engine that may be added (none without an offer)."""
