@@ -111,5 +111,6 @@ class EngineFeeds:
 
     def close(self) -> None:
         """Close every feed: no report after this returns."""
+        self.drawn.set()  # no first inspection waits for a frame (its report is dropped)
         for feed in self.feeds.values():
             feed.close(wait=0.0)
