@@ -66,5 +66,5 @@ def test_palette_commands_in_a_row_never_end_a_served_session(shown: str) -> Non
     with served("--read-only") as server:
         failures = [asyncio.run(run_commands(server, shown)) for _ in range(4)]
         said = server.output.read_text(errors="replace")
-    assert failures == [""] * 4, failures
+    assert failures == [""] * 4, (failures, said[-4000:])
     assert "Traceback" not in said, said[-4000:]
