@@ -87,17 +87,17 @@ def block_text(sample: StatsSample) -> str:
 
 def status_text(info: ContainerInfo, now: datetime | None = None) -> str:
     """Uptime for a running container, the exit code and age for a stopped one."""
-    timed = ("running", "paused", "restarting", "exited", "dead")
-    if not info.inspected and info.state in timed:
+    ended = info.state in ("exited", "dead")
+    if not info.inspected and (info.is_running or ended):
         # Listed at start-up, not inspected yet: the engine's own words (its times are only
         # read on inspection). A state without times reads the same before and after, so its
         # row is not drawn again when the inspection comes.
         return info.listed_status
     now = now or datetime.now(UTC)
-    if info.state in timed[:3] and info.started_at:
+    if info.is_running and info.started_at:
         up = f"up {human_duration((now - info.started_at).total_seconds())}"
         return f"{up} (paused)" if info.state == "paused" else up
-    if info.state in ("exited", "dead"):
+    if ended:
         ago = ""
         if info.finished_at:
             ago = f" {human_duration((now - info.finished_at).total_seconds())} ago"
