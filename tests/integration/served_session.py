@@ -169,6 +169,7 @@ class ServedSession:
     raw: bytearray = field(default_factory=bytearray)
     meta: list[list[object]] = field(default_factory=list)
     closed: bool = False
+    ended: str = ""  # how the websocket closed, for a failure's message
 
     async def __aenter__(self) -> ServedSession:
         self.http = aiohttp.ClientSession()
@@ -200,6 +201,10 @@ class ServedSession:
                 self._text += ANSI.sub("", decoded)
             elif message.type == aiohttp.WSMsgType.TEXT:
                 self.meta.append(json.loads(message.data))
+        self.ended = (
+            f"websocket closed with code {self.ws.close_code}, error "
+            f"{self.ws.exception()!r}, last messages {self.meta[-3:]}"
+        )
         self.closed = True
 
     def mark(self) -> int:
@@ -214,7 +219,9 @@ class ServedSession:
         """Wait until `needle` was written after `since`; fail with the screen if not."""
         deadline = time.monotonic() + seconds
         while needle not in self._text[since:]:
-            assert not self.closed, f"the session ended before {needle!r}:\n{self.screen.text()}"
+            assert not self.closed, (
+                f"the session ended before {needle!r} ({self.ended}):\n{self.screen.text()}"
+            )
             assert time.monotonic() < deadline, f"{needle!r} never appeared:\n{self.screen.text()}"
             await asyncio.sleep(0.05)
 
@@ -234,7 +241,7 @@ class ServedSession:
         await self.ws.send_json(["resize", {"width": self.columns, "height": self.rows}])
         deadline = time.monotonic() + 90
         while FOOTER not in self.screen.row(self.rows - 1):
-            assert not self.closed, f"the session ended:\n{self.screen.text()}"
+            assert not self.closed, f"the session ended ({self.ended}):\n{self.screen.text()}"
             assert time.monotonic() < deadline, f"no redraw after a resize:\n{self.screen.text()}"
             await asyncio.sleep(0.02)
 

@@ -56,7 +56,7 @@ async def run_commands(server: Served, container: str) -> str:
         await session.send(*RESET, "q")
         await session.wait_closed()
     except AssertionError as exc:
-        return str(exc).splitlines()[0]
+        return str(exc)
     finally:
         await session.__aexit__(None, None, None)
     return ""
@@ -66,5 +66,7 @@ def test_palette_commands_in_a_row_never_end_a_served_session(shown: str) -> Non
     with served("--read-only") as server:
         failures = [asyncio.run(run_commands(server, shown)) for _ in range(4)]
         said = server.output.read_text(errors="replace")
-    assert failures == [""] * 4, (failures, said[-4000:])
+    if any(failures):  # in full: pytest shortens an assertion's message, not what is printed
+        print("\n\n".join(failures), "\nthe server said:\n", said[-12000:])
+    assert failures == [""] * 4, [failure.splitlines()[0] for failure in failures]
     assert "Traceback" not in said, said[-4000:]
