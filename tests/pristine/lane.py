@@ -67,6 +67,13 @@ STEPS = (
         "test -x .venv/bin/container-lab && test ! -e .venv/bin/pytest && echo dashboard-only",
         ("dashboard-only",),  # the dashboard's Python packages, not the tests'
     ),
+    Step(
+        NEWCOMER,  # a shell where Python caches no bytecode: ./lab compiles it (see ./lab)
+        "PYTHONDONTWRITEBYTECODE=1 ./lab config path >/dev/null && ls"
+        " .venv/lib/python3*/site-packages/textual/__pycache__/app.*.pyc"
+        " tui/views/__pycache__/app.*.pyc >/dev/null && echo bytecode-compiled",
+        ("bytecode-compiled",),  # neither module is imported by the steps before
+    ),
     Step(NEWCOMER, "./lab keys init", ("signing key",)),
     Step(NEWCOMER, "./lab doctor --for keys", ("keys (the demo signing key): ready",)),
     Step(
