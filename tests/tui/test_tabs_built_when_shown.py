@@ -1,5 +1,5 @@
-"""The Training, VM baseline and Swarm tabs are built when first shown (bench/startup.py: the
-tables are on screen sooner), and nothing about them is lost by waiting."""
+"""The Training, VM baseline and Swarm tabs, and the Images tab's layers, are built when first
+shown (bench/startup.py: the tables are on screen sooner), and nothing is lost by waiting."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import sys
 from textual.command import CommandList, CommandPalette
 
 from tests.tui.dashboard_helpers import settled, until
-from tests.tui.fixed_backend import FixedBackend, fixed_clock
+from tests.tui.fixed_backend import HISTORY, FixedBackend, fixed_clock
+from tui.engine.images import Layer
 from tui.views.app import START_SWITCH_SECONDS, ContainerLabApp
 from tui.views.baseline.pane import BaselinePane
 from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
+from tui.views.widgets.keyed_table import KeyedTable
 
 
 async def test_each_hidden_tab_is_built_when_first_shown_and_takes_the_keys() -> None:
@@ -38,6 +40,40 @@ async def test_each_hidden_tab_is_built_when_first_shown_and_takes_the_keys() ->
         assert app.focused is not None and app.focused in app.query_one(SwarmPane).query("*")
         await pilot.press("1", "4")  # built once: the same pane again
         assert app.query_one(BaselinePane) is pane and app.focused is pane
+
+
+class CountedHistory(FixedBackend):
+    """FixedBackend that counts the layer histories asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.histories: list[str] = []
+
+    def history(self, image_id: str) -> list[Layer]:
+        self.histories.append(image_id)
+        return super().history(image_id)
+
+
+async def test_the_images_layers_are_read_and_built_when_the_tab_is_first_shown() -> None:
+    # Failed before: the hidden tab's layer table was built at start-up and the first image's
+    # layers were read for it, a request and a table nobody looked at.
+    backend = CountedHistory()
+    app = ContainerLabApp(backend, clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot, 4)
+        images = app.images
+        await until(pilot, lambda: images.table.row_count > 0, what="the images listed")
+        await pilot.pause(0.2)  # a request would have been made by now
+        assert backend.histories == []
+        assert not images.query("#history-table")
+        await pilot.press("2")
+        layers = images.query_one("#history-table", KeyedTable)
+        await until(pilot, lambda: layers.row_count == len(HISTORY), what="the layers shown")
+        assert backend.histories == [images.selected_id]
+        await pilot.press("1", "2")  # shown again: the same table, nothing read again
+        await until(pilot, lambda: app.active_tab == "images", what="the images tab")
+        assert images.query_one("#history-table") is layers
+        assert backend.histories == [images.selected_id]
 
 
 async def test_the_palette_builds_every_tab_before_it_lists_their_commands() -> None:

@@ -61,9 +61,10 @@ class ImagesPane(Vertical):
         self.images: dict[str, ImageInfo] = {}
         self.history_of = ""
         self.sort_by = "name"
+        self.shown = False  # on screen (on_show): only then are layers read
 
     def compose(self) -> ComposeResult:
-        """The image table, then the layer table."""
+        """The image table (the layers below it are built when the pane is first shown)."""
         table = KeyedTable(unique_column="id", id="images-table")
         for key, label in [
             ("name", "Repository:Tag"),
@@ -74,11 +75,23 @@ class ImagesPane(Vertical):
         ]:
             table.add_column(label, key=key)
         yield table
-        yield Label("Layers (base first): select an image", id="history-title")
-        layers = KeyedTable(unique_column="step", id="history-table")
-        for key, label in [("step", "#"), ("size", "Size"), ("instruction", "Instruction")]:
-            layers.add_column(label, key=key)
-        yield layers
+
+    def on_show(self) -> None:
+        """Shown (its tab chosen): the layer table, and the highlighted image's layers.
+
+        Until then neither is made: the tab starts hidden, and its layers would cost a request
+        and a table at start-up for a pane nobody looks at yet (bench/startup.py)."""
+        self.shown = True
+        if not self.query("#history-table"):
+            layers = KeyedTable(unique_column="step", id="history-table")
+            for key, label in [("step", "#"), ("size", "Size"), ("instruction", "Instruction")]:
+                layers.add_column(label, key=key)
+            self.mount(Label("Layers (base first): select an image", id="history-title"), layers)
+        self._want_history()
+
+    def on_hide(self) -> None:
+        """Hidden (another tab): no layers are read until it shows again."""
+        self.shown = False
 
     @property
     def table(self) -> KeyedTable:
@@ -116,7 +129,7 @@ class ImagesPane(Vertical):
 
     def _want_history(self) -> None:
         image_id, feed = self.selected_id, self.feed()
-        if image_id and image_id != self.history_of and feed is not None:
+        if self.shown and image_id and image_id != self.history_of and feed is not None:
             self.history_of = image_id
             feed.load_history(image_id)  # HistoryLoaded comes back to set_history
 
