@@ -25,6 +25,7 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -726,9 +727,16 @@ class ContainerLabApp(App[int]):
         self.open_palette()
 
     def open_palette(self) -> None:
-        """Textual's action_command_palette, with its palette made safe to close (LabPalette)."""
+        """Textual's action_command_palette, with its palette made safe to close (LabPalette).
+
+        No id, unlike Textual's: a palette dismissed a moment ago is still being removed, and
+        a second one with its id ended the app (DuplicateIds) on `escape` then `ctrl+p`."""
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            self.push_screen(LabPalette(id="--command-palette"))
+            self.push_screen(LabPalette())
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, in a palette as safe to close as the command palette."""
+        self.push_screen(LabPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every action of the dashboard (tui/views/palette.py);

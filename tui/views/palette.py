@@ -10,6 +10,7 @@ from typing import ClassVar, Protocol
 
 from textual import events
 from textual.app import SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
@@ -55,6 +56,12 @@ class LabPalette(CommandPalette):
     into the palette's input, lost: the escape binding ran only once the key had bubbled up
     from the input, after the next key had reached the input. Here the app runs it at once (a
     priority binding).
+
+    Two more, seen when keys come in bursts (a served session's packets, a fast typist): an
+    `escape` or `enter` its input handles after the palette was dismissed dismissed it again,
+    and Textual's dismiss pops whatever screen is on top: the dashboard's own, and the app
+    ended (ScreenStackError). A palette not on top dismisses nothing, and an `enter` it gets
+    once dismissed runs no command.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,6 +76,17 @@ class LabPalette(CommandPalette):
         if not self.is_active:  # dismissed: what was typed into it no longer matters
             event.prevent_default()
             event.stop()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.is_active:  # dismissed: its command (if any) was run already
+            event.prevent_default()
+            event.stop()
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        """As Screen's, but only while the palette is the screen on top (see the class)."""
+        if not self.is_active:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
 
 
 class PaletteHost(ActionHost, Protocol):
