@@ -13,10 +13,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
-from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
@@ -41,8 +39,6 @@ class KeyedTable(DataTable[Any]):
         # Each row's cells as last given: a row given the same cells again (most rows in view,
         # every second) is left alone without a cell-by-cell look.
         self._given: dict[str, list[Any]] = {}
-        # The widths drawn at since DataTable last redrew every row for a Resize.
-        self._drawn_widths: set[int] = set()
 
     def clear(self, columns: bool = False) -> KeyedTable:
         """As DataTable's (the rows' cells as given go too)."""
@@ -67,21 +63,6 @@ class KeyedTable(DataTable[Any]):
             return self  # upsert refreshes the row
         super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
         return self
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """As DataTable's (the width drawn at is noted for on_resize)."""
-        self._drawn_widths.add(self.size.width)
-        return super().render_lines(crop)
-
-    def on_resize(self, event: events.Resize) -> None:
-        """DataTable draws every row in view again on any Resize, as its rows (padded to the
-        table's width) may have been drawn at another width. Textual draws a table just laid
-        out before the table gets its Resize: the first one, at the size drawn at, need not
-        draw the rows again (forty rows at 200x50, a tenth of a second at start-up)."""
-        if self._drawn_widths == {event.size.width}:
-            event.prevent_default()  # every row drawn since was drawn at this width
-        else:
-            self._drawn_widths.clear()
 
     @property
     def cursor_key(self) -> str | None:
