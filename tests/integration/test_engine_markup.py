@@ -140,6 +140,7 @@ async def test_markup_in_every_engine_name_is_shown_as_typed_and_crashes_nothing
         image_id = marked["image"].id
         await until(pilot, lambda: image_id in images.table.row_keys(), seconds=60)
         images.table.move_cursor(row=images.table.get_row_index(image_id))
+        await until(pilot, lambda: bool(images.query("#history-table")), seconds=60)
         layers = images.query_one("#history-table")
         await until(pilot, lambda: any(BROKEN in str(row) for row in _cells(layers)), seconds=60)
         await pilot.press("i")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from tests.conftest import SESSION_LABELS
-from tests.tui.dashboard_helpers import settled, until
+from tests.tui.dashboard_helpers import columns_fit, settled, until
 from tests.tui.fixed_backend import FixedBackend, fixed_clock
 from tui.paths import LabPaths
 from tui.session import DockerLab
@@ -50,7 +50,13 @@ async def images(pilot: Pilot) -> None:
     await settled(pilot, 4)
     await pilot.press("2")
     pane = pilot.app.images  # type: ignore[attr-defined]
-    await until(pilot, lambda: pane.query_one("#history-table").row_count == 4)
+
+    def layers_shown() -> bool:  # the layer table is built when the tab shows (on_show)
+        found = pane.query("#history-table")
+        table = found.first(DataTable) if found else None
+        return table is not None and table.row_count == 4 and columns_fit(table)
+
+    await until(pilot, layers_shown, what="the layers shown")
 
 
 async def detail(pilot: Pilot) -> None:

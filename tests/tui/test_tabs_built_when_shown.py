@@ -67,6 +67,7 @@ async def test_the_images_layers_are_read_and_built_when_the_tab_is_first_shown(
         assert backend.histories == []
         assert not images.query("#history-table")
         await pilot.press("2")
+        await until(pilot, lambda: bool(images.query("#history-table")), what="the layer table")
         layers = images.query_one("#history-table", KeyedTable)
         await until(pilot, lambda: layers.row_count == len(HISTORY), what="the layers shown")
         assert backend.histories == [images.selected_id]

@@ -76,7 +76,7 @@ class ImagesPane(Vertical):
             table.add_column(label, key=key)
         yield table
 
-    def on_show(self) -> None:
+    async def on_show(self) -> None:
         """Shown (its tab chosen): the layer table, and the highlighted image's layers.
 
         Until then neither is made: the tab starts hidden, and its layers would cost a request
@@ -86,7 +86,8 @@ class ImagesPane(Vertical):
             layers = KeyedTable(unique_column="step", id="history-table")
             for key, label in [("step", "#"), ("size", "Size"), ("instruction", "Instruction")]:
                 layers.add_column(label, key=key)
-            self.mount(Label("Layers (base first): select an image", id="history-title"), layers)
+            title = Label("Layers (base first): select an image", id="history-title")
+            await self.mount(title, layers)  # mounted before any layers are put in it
         self._want_history()
 
     def on_hide(self) -> None:
