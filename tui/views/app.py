@@ -382,10 +382,13 @@ class ContainerLabApp(App[int]):
             (BASELINE_SECONDS, self.refresh_baseline),
         ]:
             self.timers.append(self.set_interval(seconds, callback))
-        with self._early_lock:  # posted under the lock: no later report overtakes them
+        with self._early_lock:  # from now on reports are posted, to be handled after these
             early, self._early = self._early or [], None
-            for event in early:
-                self.post_message(FeedMessage(event))
+        # Handled here, not posted: the first rows are then in the table before the screen's
+        # first frame, and DataTable measures them first (it draws rows it has not measured
+        # at their columns' labels' widths, then all of them again; bench/startup.py).
+        for event in early:
+            self.on_feed_message(FeedMessage(event))
         follow_ending(self)
         self.set_timer(START_BOUND, self.started)
         if self.present:
