@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import docker
 import pytest
 
 from tests.conftest import TEST_IMAGE
 from tui.engine.backend import DockerBackend
+from tui.engine.footprint import container_memory
 from tui.engine.logs.stream import LogBuffer
+from tui.engine.stats.api import stats_once
 
 pytestmark = pytest.mark.fault
 
@@ -96,3 +99,43 @@ def test_a_container_removed_while_its_logs_and_stats_stream_ends_them_quietly(
     assert ended == {"logs": None, "stats": None}, "a stream raised instead of ending"
     assert backend.container(container.id) is None
     assert backend.ping(), "the engine is still there: the streams ended because the container did"
+
+
+def test_a_container_removed_while_sampled_once_is_gone_not_an_error(
+    backend: DockerBackend, docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    """Failed before the fix (CI, stop 30): a container removed while the engine waited for its
+    next collection answered 200 with an empty body, and `stats_once` and the footprints'
+    `container_memory` raised JSONDecodeError; the dashboard said it as a failure."""
+    container = docker_client.containers.run(
+        TEST_IMAGE, ["sleep", "60"], detach=True, labels=test_labels
+    )
+    # A stream keeps the engine's collector ticking about once a second; right after a frame,
+    # a sample asked for waits for the next tick, and the removal falls into that wait.
+    stream = backend.api.stats(container.id, stream=True, decode=False)
+    next(iter(stream))
+    api = backend.api
+    url = f"{api.base_url}/v{api.api_version}/containers/{container.id}/stats"
+    got: dict[str, object] = {}
+
+    def sample(name: str, call: Callable[[], object]) -> None:
+        try:
+            got[name] = call()
+        except BaseException as exc:  # the test records how the call ended
+            got[name] = exc
+
+    calls = {
+        "raw": lambda: backend.api.get(url, params={"stream": "0", "one-shot": "1"}).content,
+        "stats_once": lambda: stats_once(backend.api, container.id),
+        "container_memory": lambda: container_memory(container),
+    }
+    threads = [threading.Thread(target=sample, args=item, daemon=True) for item in calls.items()]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # the requests are in the engine's wait (the raw body below proves it)
+    container.remove(force=True)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert got["raw"] == b"", f"the removal missed the engine's wait: {got['raw']!r}"
+    assert got["stats_once"] is None
+    assert got["container_memory"] is None

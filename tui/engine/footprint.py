@@ -15,6 +15,7 @@ from typing import Any
 
 import docker
 import psutil
+import requests
 from docker.models.containers import Container
 
 from tui.engine.stats.api import memory_usage
@@ -124,6 +125,8 @@ def container_memory(container: Container) -> int | None:
         stats = container.stats(stream=False, one_shot=True)
     except docker.errors.DockerException:
         return None
+    except requests.exceptions.JSONDecodeError:
+        return None  # removed while the engine waited for a sample: 200, an empty body
     return working_set_bytes(stats)
 
 

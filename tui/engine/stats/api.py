@@ -219,11 +219,12 @@ def stats_once(
     if answer is not None and answer[0] == 404:
         return None
     if answer is not None and answer[0] == 200:
-        raw = json.loads(answer[1])
+        # Removed while the engine waited for its next collection: 200 with an empty body.
+        raw = json.loads(answer[1]) if answer[1].strip() else None
     else:  # another transport, or an error docker-py should word
         try:
             raw = api.stats(container_id, stream=False, one_shot=True if one_shot else None)
-        except NotFound:
+        except (NotFound, requests.exceptions.JSONDecodeError):  # removed: an empty body
             return None
     if not isinstance(raw, Mapping) or str(raw.get("read", "0001-")).startswith("0001-"):
         return None
