@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # tui/serve/__init__.py builds its own aiohttp app instead of overriding textual-serve's
 # `_make_app`. Not listed because the scan reads them through `self`: tui/serve/session.py's
 # AppService subclass replaces `_open_app_process` and sets the `_process` and `_stdin`
-# textual-serve reads (pyproject pins textual-serve below 1.2 for that).
+# textual-serve reads (pyproject pins textual-serve below 1.2 for that); and KeyedTable
+# (tui/views/widgets/keyed_table.py) draws DataTable's cells its own faster way through
+# DataTable's render caches (pyproject pins textual below 8.3 for that, and
+# tests/tui/test_keyed_table_cells.py compares every kind of cell with DataTable's drawing).
 ALLOWED = {
+    # KeyedTable hands what it does not draw its own way back to DataTable's methods.
+    ("tui/views/widgets/keyed_table.py", "_render_cell"),
+    ("tui/views/widgets/keyed_table.py", "_get_row_style"),
+    ("tui/views/widgets/keyed_table.py", "_update_dimensions"),
     # os._exit is public and documented (the leading underscore is historical): past its grace,
     # an app that cannot exit in an orderly way is ended without waiting on its threads.
     ("tui/lifetime.py", "_exit"),

@@ -5,16 +5,26 @@ widget and its render caches are keyed by a count of changes): at 200x50, forty 
 for a status that changed in one row. A KeyedTable redraws only the rows whose cells changed,
 as long as no column can change width (a fixed-width column, or a cell as wide as before);
 the rows around them are still right, so Textual's cache of drawn lines keeps them.
+
+A one-line text cell is drawn without Rich's general layout (a padding inside a styled
+renderable, each rendered to lines and cropped): the same segments in a fifth of the time,
+which is most of drawing a screen of rows (`tests/tui/test_keyed_table_cells.py` compares
+the two on every kind of cell).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
@@ -32,6 +42,9 @@ class KeyedTable(DataTable[Any]):
     ]
 
     _rows_only = False  # while True, a refresh of the whole table waits for refresh_row
+    # While lines are drawn: the styles DataTable would otherwise work out again for each line
+    # (walking every ancestor's CSS), once per call of render_lines; nothing restyles meanwhile.
+    _frame: dict[Any, Any] | None = None
 
     def __init__(self, *, unique_column: str, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -63,6 +76,168 @@ class KeyedTable(DataTable[Any]):
             return self  # upsert refreshes the row
         super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
         return self
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """As DataTable's, working out the table's own styles once for all the lines."""
+        self._frame = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _once(self, key: Any, work: Callable[[], Any]) -> Any:
+        """`work()`, once per call of render_lines (every time outside one)."""
+        frame = self._frame
+        if frame is None:
+            return work()
+        if key not in frame:
+            frame[key] = work()
+        return frame[key]
+
+    @property
+    def rich_style(self) -> Style:
+        """As DataTable's (DOMNode's), once per call of render_lines."""
+        return self._once("rich_style", lambda: super(KeyedTable, self).rich_style)  # type: ignore[no-any-return]
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        """As DataTable's (DOMNode's), once per call of render_lines."""
+        return self._once("background", lambda: super(KeyedTable, self).background_colors)  # type: ignore[no-any-return]
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:  # DataTable's
+        """As DataTable's, once per kind of row (header, fixed, odd, even) and base style."""
+        kind = (row_index == -1, row_index < self.fixed_rows, row_index % 2, base_style)
+        return self._once(  # type: ignore[no-any-return]
+            kind, lambda: super(KeyedTable, self)._get_row_style(row_index, base_style)
+        )
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:  # DataTable's
+        """As DataTable's, measuring text cells by their length: DataTable asks Rich, whose
+        console works its options out anew for every cell (a hundred rows: 900 cells)."""
+        rest = []
+        columns = self.ordered_columns
+        for row_key in new_rows:
+            row, index = self.rows.get(row_key), self._row_locations.get(row_key)
+            if row is None or index is None:
+                continue  # removed before it was measured, as DataTable skips it
+            if row.label is not None or row.auto_height:
+                # before its cells are worked out: DataTable notes the label first, and only
+                # then are labels part of the renderables it caches
+                rest.append(row_key)
+                continue
+            cells = self._get_row_renderables(index).cells
+            texts = [cell.plain for cell in cells if isinstance(cell, Text)]
+            if len(texts) < len(cells):
+                rest.append(row_key)
+                continue
+            for column, text in zip(columns, texts, strict=False):
+                # Text's own measure (Text.__rich_measure__): its widest line
+                width = max((cell_len(line) for line in text.splitlines()), default=0)
+                column.content_width = max(column.content_width, width)
+        super()._update_dimensions(rest)
+
+    def _render_cell(  # DataTable's (textual pinned below 8.3 in pyproject.toml for it)
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """One cell's lines, as DataTable draws them; a one-line text cell without Rich's
+        general layout."""
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(  # type: ignore[no-any-return]
+                row_index, column_index, base_style, width, cursor, hover
+            )
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(  # type: ignore[no-any-return]
+                row_index, column_index, base_style, width, cursor, hover
+            )
+        key = (  # DataTable's key: a cell drawn either way is found by both
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        drawn = self._cell_render_cache.get(key)
+        if drawn is not None:
+            return drawn
+        cell = self._one_line_text(row_index, row_key, column_index, width)
+        if cell is None:
+            return super()._render_cell(  # type: ignore[no-any-return]
+                row_index, column_index, base_style, width, cursor, hover
+            )
+        style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        drawn = [self._text_line(cell, width, base_style + meta + style, post_style)]
+        self._cell_render_cache[key] = drawn
+        return drawn
+
+    def _one_line_text(
+        self, row_index: int, row_key: RowKey, column_index: int, width: int
+    ) -> Text | None:
+        """The cell as Text when the fast way draws it exactly as DataTable would: a body cell
+        of a one-line row (no fixed rows or columns), one line of text, room inside padding."""
+        if self.fixed_rows or self.fixed_columns or width <= 2 * self.cell_padding:
+            return None
+        row = self.rows.get(row_key)
+        if row is None or row.height != 1:
+            return None
+        cells = self._get_row_renderables(row_index).cells
+        cell = cells[column_index] if column_index < len(cells) else None
+        if not isinstance(cell, Text) or "\n" in cell.plain:
+            return None
+        return cell
+
+    def _text_line(self, cell: Text, width: int, style: Style, post_style: Style) -> list[Segment]:
+        """The segments Rich gives for Styled(Padding(cell, (0, padding))) one line high.
+
+        Textual's console options give no justify or overflow, so the cell's own (or Rich's
+        defaults) decide. Text that fits, unjustified and without tabs, is drawn as it is.
+        """
+        console = self.app.console
+        padding = self.cell_padding
+        inner = width - 2 * padding
+        justify = cell.justify or "default"
+        text = cell
+        if justify != "default" or cell.cell_len > inner or "\t" in cell.plain:
+            tab_size = console.tab_size if cell.tab_size is None else cell.tab_size
+            lines = cell.wrap(
+                console,
+                inner,
+                justify=justify,
+                overflow=cell.overflow or "fold",
+                tab_size=tab_size or 8,
+                no_wrap=True,
+            )
+            text = Text("\n").join(lines[:1])
+        elif cell.style:
+            text = Text("\n").join([cell])  # as Rich renders it: the text's style as a span
+        segments = list(text.render(console))
+        fill = inner - text.cell_len
+        if len(segments) == 1 and segments[0].style is None:  # unstyled: one segment
+            line = [Segment(f"{' ' * padding}{segments[0].text}{' ' * (fill + padding)}")]
+        else:
+            line = [Segment(" " * padding), *segments, Segment(" " * (fill + padding))]
+        return list(Segment.apply_style(line, style, post_style or None))
 
     @property
     def cursor_key(self) -> str | None:
