@@ -56,6 +56,7 @@ from tui.views.guards import follow_ending, only_while, roomy_executor
 from tui.views.images_pane import ImagesPane
 from tui.views.inspect.screen import InspectScreen
 from tui.views.logs.screen import LogsScreen
+from tui.views.main_screen import MainScreen
 from tui.views.messages import ActionDone, FeedMessage, InspectRequested, LogsRequested
 from tui.views.palette import LabPalette, dashboard_commands
 from tui.views.presenter import PresenterLink
@@ -334,6 +335,10 @@ class ContainerLabApp(App[int]):
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's title, control characters shown as text (a container's name is in it)."""
         return super().format_title(printable(title), printable(sub_title))
+
+    def get_default_screen(self) -> Screen[None]:
+        """The dashboard's screen (see MainScreen)."""
+        return MainScreen(id="_default")
 
     @property
     def main_screen(self) -> Screen[None]:
