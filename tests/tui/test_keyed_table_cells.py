@@ -31,6 +31,7 @@ CELLS: list[Any] = [
     Text("an ellipsis for a long one", overflow="ellipsis"),
     Text("cropped when too long for its column", overflow="crop"),
     Text("folded when too long for its column", overflow="fold"),
+    Text("ignored overflow, cut by its column", overflow="ignore", style="bold"),
     Text("no wrap given", no_wrap=True, style="underline"),
     Text(""),
     Text("   spaces around   "),
@@ -45,7 +46,7 @@ CELLS: list[Any] = [
     12.5,
     None,
 ]
-WIDTHS: list[int | None] = [
+WIDTHS: list[int | None] = [  # one per cell above: some cut their cell
     None,
     None,
     4,
@@ -56,6 +57,7 @@ WIDTHS: list[int | None] = [
     6,
     10,
     10,
+    8,
     None,
     3,
     None,

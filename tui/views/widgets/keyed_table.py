@@ -233,6 +233,8 @@ class KeyedTable(DataTable[Any]):
             text = Text("\n").join([cell])  # as Rich renders it: the text's style as a span
         segments = list(text.render(console))
         fill = inner - text.cell_len
+        if fill < 0:  # overflow "ignore" leaves the text whole: the column cuts it
+            segments, fill = Segment.adjust_line_length(segments, inner), 0
         if len(segments) == 1 and segments[0].style is None:  # unstyled: one segment
             line = [Segment(f"{' ' * padding}{segments[0].text}{' ' * (fill + padding)}")]
         else:
