@@ -101,20 +101,18 @@ def test_a_container_removed_while_its_logs_and_stats_stream_ends_them_quietly(
     assert backend.ping(), "the engine is still there: the streams ended because the container did"
 
 
-def test_a_container_removed_while_sampled_once_is_gone_not_an_error(
-    backend: DockerBackend, docker_client: docker.DockerClient, test_labels: dict[str, str]
-) -> None:
-    """Failed before the fix (CI, stop 30): a container removed while the engine waited for its
-    next collection answered 200 with an empty body, and `stats_once` and the footprints'
-    `container_memory` raised JSONDecodeError; the dashboard said it as a failure."""
+def _removed_while_sampled(
+    backend: DockerBackend, docker_client: docker.DockerClient, labels: dict[str, str]
+) -> dict[str, object]:
+    """Sample a container three ways at once and remove it meanwhile: how each call ended."""
     container = docker_client.containers.run(
-        TEST_IMAGE, ["sleep", "60"], detach=True, labels=test_labels
+        TEST_IMAGE, ["sleep", "60"], detach=True, labels=labels
     )
+    api = backend.api
     # A stream keeps the engine's collector ticking about once a second; right after a frame,
     # a sample asked for waits for the next tick, and the removal falls into that wait.
-    stream = backend.api.stats(container.id, stream=True, decode=False)
+    stream = api.stats(container.id, stream=True, decode=False)
     next(iter(stream))
-    api = backend.api
     url = f"{api.base_url}/v{api.api_version}/containers/{container.id}/stats"
     got: dict[str, object] = {}
 
@@ -125,17 +123,34 @@ def test_a_container_removed_while_sampled_once_is_gone_not_an_error(
             got[name] = exc
 
     calls = {
-        "raw": lambda: backend.api.get(url, params={"stream": "0", "one-shot": "1"}).content,
-        "stats_once": lambda: stats_once(backend.api, container.id),
+        "raw": lambda: api.get(url, params={"stream": "0", "one-shot": "1"}).content,
+        "stats_once": lambda: stats_once(api, container.id),
         "container_memory": lambda: container_memory(container),
     }
     threads = [threading.Thread(target=sample, args=item, daemon=True) for item in calls.items()]
     for thread in threads:
         thread.start()
-    time.sleep(0.3)  # the requests are in the engine's wait (the raw body below proves it)
+    time.sleep(0.2)  # into the engine's wait; the raw body says whether they were
     container.remove(force=True)
     for thread in threads:
         thread.join(timeout=30)
-    assert got["raw"] == b"", f"the removal missed the engine's wait: {got['raw']!r}"
-    assert got["stats_once"] is None
-    assert got["container_memory"] is None
+    stream.close()
+    return got
+
+
+def test_a_container_removed_while_sampled_once_is_gone_not_an_error(
+    backend: DockerBackend, docker_client: docker.DockerClient, test_labels: dict[str, str]
+) -> None:
+    """Failed before the fix (CI, stop 30): a container removed while the engine waited for its
+    next collection answered 200 with an empty body, and `stats_once` and the footprints'
+    `container_memory` raised JSONDecodeError; the dashboard said it as a failure. A busy
+    machine can answer before the removal: up to five tries, until the fault is really hit."""
+    for _ in range(5):
+        got = _removed_while_sampled(backend, docker_client, test_labels)
+        raised = {name: end for name, end in got.items() if isinstance(end, BaseException)}
+        assert not raised, raised
+        if got["raw"] == b"":  # the engine's answer for a container removed in its wait
+            assert got["stats_once"] is None
+            assert got["container_memory"] is None
+            return
+    pytest.fail("in five tries the removal never fell into the engine's wait")
