@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.theme import ThemeProvider
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui.engine import feed as engine_feed
@@ -74,6 +74,7 @@ from tui.views.swarm.job_panel import ClusterJobPanel
 from tui.views.swarm.pane import SwarmPane
 from tui.views.training_pane import TrainingPane
 from tui.views.widgets.boxes import hand_on
+from tui.views.widgets.footer import LabFooter
 
 REFRESH_SECONDS = 1.0  # uptimes change at most once a second; stats are shown as they come
 NOTICE_SECONDS = 30  # a bad preference stays on screen long enough to be read and fixed
@@ -152,7 +153,7 @@ class ContainerLabApp(App[int]):
             show_mode=self.show_mode,
             id="presenter-link",
         )
-        yield Footer()
+        yield LabFooter()
 
     def tab_contents(self, tab: str) -> list[Widget]:
         """What the tabs built when first shown hold (see build_tabs)."""

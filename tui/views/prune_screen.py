@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from tui.engine.prune import PrunePlan, PruneResult
 from tui.views.formats import human_size, plain
 from tui.views.presentation import prune_cells, prune_summary
 from tui.views.read_only import allowed, hidden
 from tui.views.widgets.confirm import ConfirmScreen
+from tui.views.widgets.footer import LabFooter
 from tui.views.widgets.keyed_table import KeyedTable
 
 
@@ -55,7 +56,7 @@ class PruneScreen(Screen[None]):
                 table.add_column(label, key=key)
             yield table
             yield Label("", id="prune-outcome")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         """Preview at once."""

@@ -12,10 +12,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.lab.run_report import PER_RUN, CompareRow, compare
 from tui.lab.runs import RunRecord
+from tui.views.widgets.footer import LabFooter
 
 MARK = "≠"
 FIELD_WIDTH = 30
@@ -63,7 +64,7 @@ class RunCompareScreen(Screen[None]):
         """The title line, the table, the footer."""
         yield Static(Text(self.title_text()), id="compare-title")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         """Fill the table for the screen's width."""

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.errors import LabError
 from tui.lab.sbom import ImageSbom, save_sbom, summary_lines
 from tui.views.read_only import allowed, hidden, is_read_only
+from tui.views.widgets.footer import LabFooter
 
 TOP = 10
 
@@ -50,7 +51,7 @@ class SbomScreen(Screen[None]):
             saving = f"s saves it to {self.target}"
             hint = "read-only: saving is disabled" if is_read_only(self) else saving
             yield Static(Text("\n".join([*lines, "", hint])), id="sbom-summary")
-        yield Footer()
+        yield LabFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the save key in read-only mode."""

@@ -15,13 +15,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tui.engine.containers import ContainerInfo, ProcessList
 from tui.views.formats import bytes_size, plain, status_text
 from tui.views.guards import unless_removed
 from tui.views.messages import InspectRequested, LogsRequested
 from tui.views.read_only import allowed, hidden, is_read_only
+from tui.views.widgets.footer import LabFooter
 
 PROCESSES_SECONDS = 2.0  # `docker top` again this often while the detail is open
 
@@ -132,7 +133,7 @@ class DetailScreen(Screen[None]):
         yield Header()
         with VerticalScroll():
             yield Static(id="detail")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         """Render the first time."""

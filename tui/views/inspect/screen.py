@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Tree
+from textual.widgets import Header, Input, Label, Tree
 from textual.widgets.tree import TreeNode
 
 from tui.views.formats import plain
@@ -26,6 +26,7 @@ from tui.views.guards import unless_removed
 from tui.views.inspect.document import Entry, entries, label, matches
 from tui.views.read_only import allowed, hidden, is_read_only
 from tui.views.widgets.boxes import open_box
+from tui.views.widgets.footer import LabFooter
 
 Inspect = Callable[[str, str], dict[str, Any]]
 
@@ -116,7 +117,7 @@ class InspectScreen(Screen[None]):
         yield Input(placeholder="search keys and values (enter: go, escape: clear)", id="search")
         yield InspectTree(plain(f"{self.kind} {self.object_name}"), id="inspect-tree")
         yield Label("loading…", id="inspect-status")
-        yield Footer()
+        yield LabFooter()
 
     @property
     def json_tree(self) -> InspectTree:

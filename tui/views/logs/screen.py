@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 from textual.worker import get_current_worker
 
 from tui.engine.backend import DashboardBackend
@@ -40,6 +40,7 @@ from tui.views.logs.view import LogView
 from tui.views.read_only import delivers, hidden, is_read_only
 from tui.views.widgets.boxes import open_box
 from tui.views.widgets.confirm import ConfirmScreen
+from tui.views.widgets.footer import LabFooter
 
 MAX_LINES = 20_000  # lines held in memory; older ones are read again from the engine on demand
 DRAIN_SECONDS = 0.1  # the view takes new lines at most ten times a second
@@ -144,7 +145,7 @@ class LogsScreen(Screen[None]):
         yield Input(placeholder="search (enter to apply, empty to clear)", id="log-search")
         yield Input(id="log-prompt")
         yield Label(id="log-status")
-        yield Footer()
+        yield LabFooter()
 
     @property
     def view(self) -> LogView:
