@@ -79,31 +79,43 @@ class Pair(App[None]):
 
     CSS = "DataTable { height: 12; } Input { height: 3; }"
 
-    def __init__(self, cursor_foreground: str = "css") -> None:
+    def __init__(
+        self, cursor_foreground: str, labelled: bool, cursor_type: str, columns: int, zebra: bool
+    ) -> None:
         super().__init__()
         self.cursor_foreground = cursor_foreground
+        self.labelled, self.cursor_type, self.columns, self.zebra = (
+            labelled,
+            cursor_type,
+            columns,
+            zebra,
+        )
 
     def compose(self) -> ComposeResult:
         yield KeyedTable(unique_column="c0", id="keyed")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="reference")
+        yield DataTable(id="reference")
         yield Input(id="elsewhere")
 
     def on_mount(self) -> None:
         for table in self.query(DataTable):
             table.cursor_foreground_priority = self.cursor_foreground  # type: ignore[assignment]
-            for n, width in enumerate(WIDTHS):
+            table.cursor_type = self.cursor_type  # type: ignore[assignment]
+            table.zebra_stripes = self.zebra
+            for n, width in enumerate(WIDTHS[: self.columns]):
                 table.add_column(f"c{n}", key=f"c{n}", width=width)
-            for row in range(6):
-                cells = [
-                    cell.copy() if isinstance(cell, Text) else cell
-                    for cell in CELLS[row:] + CELLS[:row]
-                ]
-                table.add_row(*cells, key=f"r{row}")
-            # DataTable's own way: two lines high; as high as its cells; a label; not text
-            table.add_row(*CELLS, key="tall", height=2)
-            table.add_row(*CELLS[10:], *CELLS[:10], key="auto", height=None)
-            table.add_row(*CELLS[5:], *CELLS[:5], key="labelled", label="a label")
-            table.add_row(Padding("a padded renderable", (0, 2)), *CELLS[1:], key="rich")
+
+            def row(cells: list[Any]) -> list[Any]:
+                return [c.copy() if isinstance(c, Text) else c for c in cells[: self.columns]]
+
+            for n in range(6):
+                table.add_row(*row(CELLS[n:] + CELLS[:n]), key=f"r{n}")
+            # DataTable's own way: two lines high; as high as its cells; not text; a label
+            table.add_row(*row(CELLS), key="tall", height=2)
+            table.add_row(*row(CELLS[10:] + CELLS[:10]), key="auto", height=None)
+            padded = Padding("a padded renderable", (0, 2))
+            table.add_row(*row([padded, *CELLS[1:]]), key="rich")
+            if self.labelled:
+                table.add_row(*row(CELLS[5:] + CELLS[:5]), key="labelled", label="a label")
 
 
 def _drawn(table: DataTable[Any]) -> list[list[Segment]]:
@@ -127,9 +139,21 @@ async def _each(pilot: Any, tables: list[DataTable[Any]], focused: bool, hover: 
     return drawn
 
 
-@pytest.mark.parametrize("cursor_foreground", ["css", "renderable"])
-async def test_every_kind_of_cell_is_drawn_as_datatable_draws_it(cursor_foreground: str) -> None:
-    app = Pair(cursor_foreground)
+@pytest.mark.parametrize(
+    ("cursor_foreground", "labelled", "cursor_type", "columns", "zebra"),
+    [
+        ("css", True, "row", len(CELLS), True),  # a label: DataTable draws the lines
+        ("renderable", True, "row", len(CELLS), True),
+        ("css", False, "row", len(CELLS), True),  # KeyedTable draws the lines
+        ("renderable", False, "row", 6, True),  # narrower than the table: the rest filled
+        ("css", False, "cell", 6, True),
+        ("css", False, "none", 6, False),
+    ],
+)
+async def test_every_kind_of_cell_is_drawn_as_datatable_draws_it(
+    cursor_foreground: str, labelled: bool, cursor_type: str, columns: int, zebra: bool
+) -> None:
+    app = Pair(cursor_foreground, labelled, cursor_type, columns, zebra)
     async with app.run_test(size=(200, 40)) as pilot:
         tables = [app.query_one("#keyed", DataTable), app.query_one("#reference", DataTable)]
         await pilot.pause()

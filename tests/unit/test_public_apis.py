@@ -25,6 +25,7 @@ ALLOWED = {
     ("tui/views/widgets/keyed_table.py", "_render_cell"),
     ("tui/views/widgets/keyed_table.py", "_get_row_style"),
     ("tui/views/widgets/keyed_table.py", "_update_dimensions"),
+    ("tui/views/widgets/keyed_table.py", "_render_line_in_row"),
     # os._exit is public and documented (the leading underscore is historical): past its grace,
     # an app that cannot exit in an orderly way is ended without waiting on its threads.
     ("tui/lifetime.py", "_exit"),

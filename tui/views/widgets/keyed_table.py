@@ -23,6 +23,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.color import Color
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -110,6 +111,82 @@ class KeyedTable(DataTable[Any]):
         return self._once(  # type: ignore[no-any-return]
             kind, lambda: super(KeyedTable, self)._get_row_style(row_index, base_style)
         )
+
+    def _render_line_in_row(  # DataTable's
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """As DataTable's for a table without row labels or fixed columns, which works out
+        the header's style (walking every ancestor's CSS) for each row only to use it for
+        those, and each column's width twice."""
+        if self._should_render_row_labels or self.fixed_columns:
+            return super()._render_line_in_row(  # type: ignore[no-any-return]
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor_type, show_cursor = self.cursor_type, self.show_cursor
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            cursor_type,
+            show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        drawn = self._row_render_cache.get(cache_key)
+        if drawn is not None:
+            return drawn  # type: ignore[no-any-return]
+        highlight = self._should_highlight
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            row_index = -1  # the header
+        row_style = self._get_row_style(row_index, base_style)
+        widths = [column.get_render_width(self) for column in self.ordered_columns]
+        cells = [
+            self._render_cell(
+                row_index,
+                column_index,
+                row_style,
+                width,
+                cursor=highlight(cursor_location, Coordinate(row_index, column_index), cursor_type),
+                hover=highlight(hover_location, Coordinate(row_index, column_index), cursor_type),
+            )[line_no]
+            for column_index, width in enumerate(widths)
+        ]
+        # The rest of the line, past the last column, in the row's colours (cursor_type "row")
+        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        if cursor_type == "row":
+            extend_style, _ = self._get_styles_to_render_cell(
+                row_index == -1,
+                False,
+                False,
+                highlight(hover_location, Coordinate(row_index or 0, 0), cursor_type),
+                row_index == cursor_location.row,
+                show_cursor,
+                self._show_hover_cursor,
+                False,
+                False,
+            )
+            extend_style = row_style + extend_style
+        elif row_style.bgcolor is not None:
+            faded = Color.from_rich_color(row_style.bgcolor).blend(
+                self.background_colors[1], factor=0.25
+            )
+            extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+        else:
+            extend_style = Style.from_color(row_style.color, row_style.bgcolor)
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * remaining, extend_style)])
+        drawn = ([], cells)
+        self._row_render_cache[cache_key] = drawn
+        return drawn
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:  # DataTable's
         """As DataTable's, measuring text cells by their length: DataTable asks Rich, whose
