@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from textual.app import App, ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -18,6 +19,7 @@ from tests.tui.fixed_backend import fixed_clock
 from tests.tui.test_project_rows import ROWS, SIZE, backend_with_projects, on_row
 from tui.views.app import ContainerLabApp
 from tui.views.presentation import project_key
+from tui.views.widgets.footer import LabFooter
 
 
 def _shown(app: ContainerLabApp) -> list[str]:
@@ -58,3 +60,20 @@ async def test_the_footer_is_composed_once_per_change_of_its_keys(
         await pilot.press("1")
         await until(pilot, lambda: "Up/recreate" in _shown(app), what="the containers keys")
         assert len(compositions) - before <= 2, compositions  # before: 4
+
+
+class FooterApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LabFooter()
+
+
+async def test_a_footer_removed_before_its_recompose_does_nothing() -> None:
+    # Failed before (the log_open bench smoke run): a screen popped while its footer's
+    # recompose was still due; the footer, no longer on a screen, raised NoScreen.
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        footer = app.query_one(LabFooter)
+        await footer.remove()
+        await footer.recompose()
+        await pilot.pause()
+        assert not app.query(LabFooter)

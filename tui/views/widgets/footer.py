@@ -31,6 +31,9 @@ class LabFooter(Footer):
 
     async def recompose(self) -> None:
         """Textual's, unless the keys are those shown already."""
+        if not self.is_attached:  # removed before its turn came (a screen popped): no screen
+            await super().recompose()  # which does nothing, as Textual's own footer
+            return
         keys = self.keys()
         if keys is not None and keys == self._shown:
             return
