@@ -224,16 +224,30 @@ class KeyedTable(DataTable[Any]):
     ) -> list[list[Segment]]:
         """One cell's lines, as DataTable draws them; a one-line text cell without Rich's
         general layout."""
-        if row_index < 0 or column_index < 0:
+        drawn = self._text_cell(row_index, column_index, base_style, width, cursor, hover)
+        if drawn is None:
             return super()._render_cell(  # type: ignore[no-any-return]
                 row_index, column_index, base_style, width, cursor, hover
             )
+        return drawn
+
+    def _text_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[list[Segment]] | None:
+        """A body cell's lines from DataTable's cache or drawn the fast way (None: a cell
+        DataTable draws, see _one_line_text)."""
+        if row_index < 0 or column_index < 0:
+            return None
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None:
-            return super()._render_cell(  # type: ignore[no-any-return]
-                row_index, column_index, base_style, width, cursor, hover
-            )
+            return None
         key = (  # DataTable's key: a cell drawn either way is found by both
             row_key,
             column_key,
@@ -249,9 +263,7 @@ class KeyedTable(DataTable[Any]):
             return drawn
         cell = self._one_line_text(row_index, row_key, column_index, width)
         if cell is None:
-            return super()._render_cell(  # type: ignore[no-any-return]
-                row_index, column_index, base_style, width, cursor, hover
-            )
+            return None
         style, post_style = self._get_styles_to_render_cell(
             False,
             False,
