@@ -123,10 +123,11 @@ def container_memory(container: Container) -> int | None:
     """The container's working set from one stats sample (None when not running)."""
     try:
         stats = container.stats(stream=False, one_shot=True)
-    except docker.errors.DockerException:
+    except (  # JSONDecodeError: removed while the engine waited for a sample (an empty body)
+        docker.errors.DockerException,
+        requests.exceptions.JSONDecodeError,
+    ):
         return None
-    except requests.exceptions.JSONDecodeError:
-        return None  # removed while the engine waited for a sample: 200, an empty body
     return working_set_bytes(stats)
 
 
