@@ -116,6 +116,31 @@ async def written_and_read(pilot, paths: LabPaths, write) -> None:  # type: igno
         await pilot.pause(0.05)
 
 
+async def test_a_followed_row_is_placed_once_its_tab_is_shown(tmp_path: Path) -> None:
+    """The cursor lands on the presenter's row only after its tab is shown, never on a hidden tab
+    first: a viewer (or a test) that sees the row then sees its tab. Placing the row before the
+    queued tab switch ran failed CI once (the row placed, the tab still the one before)."""
+    presenter = Presenting(LabPaths(tmp_path))
+    assert presenter.claim() == ""
+    app = dashboard(tmp_path)
+    tabs_when_placed: list[str] = []
+
+    def placed() -> None:
+        if app.containers.selected_id == "e5f6" * 8:
+            tabs_when_placed.append(app.active_tab)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, 4)
+        await pilot.press("2")
+        await until(pilot, lambda: app.active_tab == "images", what="the images tab")
+        app.watch(app.containers.table, "cursor_coordinate", placed, init=False)
+        await pilot.press("F")
+        presenter.show("containers", 0, "e5f6" * 8, "old-job")
+        await until(pilot, lambda: bool(tabs_when_placed), what="the row placed")
+        assert tabs_when_placed[0] == "containers"
+        assert app.active_tab == "containers" and app.containers.selected_id == "e5f6" * 8
+
+
 async def test_a_dashboard_presents_with_v_one_per_lab(tmp_path: Path) -> None:
     paths = LabPaths(tmp_path)
     app = dashboard(tmp_path, read_only=False)

@@ -240,9 +240,19 @@ class PresenterLink(Widget):
         if self.tab_pane(shown.tab) is None:
             self.say(f"following {shown.who}: the tab {shown.tab} is not in this dashboard")
             return
+        self.pending = shown if shown.row else None
         if str(self.screen.query_one(TabbedContent).active) != shown.tab:
             self.go_to(shown.tab)
-        self.pending = shown if shown.row else None
+            # The switch is queued (a tab may be built first): the row waits for it, so the
+            # cursor never lands on a hidden tab and "not shown here" is not said too early.
+            self.app.call_next(self.follow_row, shown)
+        else:
+            self.follow_row(shown)
+
+    def follow_row(self, shown: Presented) -> None:
+        """Put the cursor on the followed row, or say it is not here (unless overtaken)."""
+        if not self.following or shown is not self.pending:
+            return
         if not self.place_row(shown):
             engine = f" of {shown.engine}" if shown.engine else ""
             self.say(
@@ -269,7 +279,8 @@ class PresenterLink(Widget):
     def retry(self) -> None:
         """A followed row that was not shown yet: put the cursor on it once it is."""
         pending = self.pending
-        if pending is not None and self.following and self.last.live:
+        shown_tab = str(self.screen.query_one(TabbedContent).active)
+        if pending is not None and self.following and self.last.live and shown_tab == pending.tab:
             self.place_row(pending)
 
     def on_unmount(self) -> None:
