@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import tempfile
+import time
+from contextlib import suppress
 
 from tui.engine.compose import compose_command
 from tui.lab.identity import LabIdentity
@@ -11,6 +15,8 @@ from tui.lab.run_secrets import run_secrets
 from tui.lab.run_setup import prepare_run
 from tui.lab.stop_signals import on_stop_signals
 from tui.paths import LabPaths
+
+GROUP_END_SECONDS = 30.0  # how long compose's children may take to end after a stop
 
 
 def compose_args(paths: LabPaths, *extra: str) -> list[str]:
@@ -34,7 +40,9 @@ def compose_train(
     """`up --build` the training service and return its exit code, then remove the container.
 
     A stop signal (tui.lab.stop_signals) ends compose, removes the container and the copies, and
-    gives 128 + the signal.
+    gives 128 + the signal. Compose runs in a process group of its own, which the stop ends
+    whole: compose's `docker build` child used to outlive it and write its image-id file into
+    TMPDIR. Compose gets a TMPDIR of its own, too, removed afterwards.
 
     The service gets the run's copy of the key (LAB_SECRETS_DIR) and of the checked trusted keys
     (LAB_TRUSTED_KEYS_DIR), as `container-lab train` does,
@@ -46,9 +54,11 @@ def compose_train(
     with (
         on_stop_signals(lambda: _end(started)) as stopped,
         run_secrets(paths, keys, identity) as secrets,
+        tempfile.TemporaryDirectory(prefix="container-lab-compose-") as scratch,
     ):
         env = {
             **os.environ,
+            "TMPDIR": scratch,
             "USER_ID": str(identity.uid),
             "GROUP_ID": str(identity.gid),
             **(extra_env or {}),
@@ -63,11 +73,14 @@ def compose_train(
                 ),
                 cwd=paths.project,
                 env=env,
+                process_group=0,
             )
             started.append(up)
             if stopped.signal:  # it came while compose was being started
                 _end(started)
             code = up.wait()
+            if stopped.signal:
+                _group_ended(up.pid)
         subprocess.run(
             compose_args(paths, *name, "down"),
             cwd=paths.project,
@@ -79,7 +92,18 @@ def compose_train(
 
 
 def _end(started: list[subprocess.Popen[bytes]]) -> None:
-    """Ask compose to stop (SIGTERM: it stops the service's container, then exits)."""
+    """Ask compose and its children to stop (SIGTERM: compose stops the service's container,
+    then exits; a `docker build` it started ends)."""
     for process in started:
-        if process.poll() is None:
-            process.terminate()
+        with suppress(ProcessLookupError):  # compose and every child of it have ended
+            os.killpg(process.pid, signal.SIGTERM)
+
+
+def _group_ended(group: int) -> None:
+    """Wait until no process of compose's group is left; kill what is after GROUP_END_SECONDS."""
+    deadline = time.monotonic() + GROUP_END_SECONDS
+    with suppress(ProcessLookupError):  # none left
+        while time.monotonic() < deadline:
+            os.killpg(group, 0)
+            time.sleep(0.05)
+        os.killpg(group, signal.SIGKILL)
