@@ -251,8 +251,8 @@ class PresenterLink(Widget):
 
     def follow_row(self, shown: Presented) -> None:
         """Put the cursor on the followed row, or say it is not here (unless overtaken)."""
-        if not self.following or shown is not self.pending:
-            return
+        if not self.following or shown is not self.pending or not self.is_attached:
+            return  # stopped, overtaken by a newer view, or the app is ending
         if not self.place_row(shown):
             engine = f" of {shown.engine}" if shown.engine else ""
             self.say(
