@@ -96,9 +96,13 @@ class PresenterLink(Widget):
         found = self.screen.query_one(TabbedContent).query(f"TabPane#{tab}")
         return found.first(TabPane) if found else None
 
+    def shown_tab(self) -> str:
+        """The id of the tab this dashboard shows."""
+        return str(self.screen.query_one(TabbedContent).active)
+
     def where(self) -> Where:
         """The tab shown and its highlighted row (that of the focused table, else its first)."""
-        tab = str(self.screen.query_one(TabbedContent).active)
+        tab = self.shown_tab()
         pane = self.tab_pane(tab)
         tables = list(pane.query(KeyedTable)) if pane is not None else []
         index = tables.index(self.app.focused) if self.app.focused in tables else 0
@@ -241,7 +245,7 @@ class PresenterLink(Widget):
             self.say(f"following {shown.who}: the tab {shown.tab} is not in this dashboard")
             return
         self.pending = shown if shown.row else None
-        if str(self.screen.query_one(TabbedContent).active) != shown.tab:
+        if self.shown_tab() != shown.tab:
             self.go_to(shown.tab)
             # The switch is queued (a tab may be built first): the row waits for it, so the
             # cursor never lands on a hidden tab and "not shown here" is not said too early.
@@ -279,8 +283,9 @@ class PresenterLink(Widget):
     def retry(self) -> None:
         """A followed row that was not shown yet: put the cursor on it once it is."""
         pending = self.pending
-        shown_tab = str(self.screen.query_one(TabbedContent).active)
-        if pending is not None and self.following and self.last.live and shown_tab == pending.tab:
+        if pending is None or not (self.following and self.last.live):
+            return
+        if self.shown_tab() == pending.tab:
             self.place_row(pending)
 
     def on_unmount(self) -> None:
